@@ -1,0 +1,3 @@
+export * from './canonical.js';
+export * from './outcome.js';
+export * from './reject-reasons.js';

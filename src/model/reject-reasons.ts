@@ -1,0 +1,42 @@
+/** The closed list of reasons a record is rejected for. Every reject carries one. */
+export const rejectReasons = [
+  'MISSING_INN',
+  'INVALID_INN',
+  'INVALID_KPP',
+  'INVALID_OGRN',
+  'MALFORMED_RECORD',
+  'BAD_ENCODING',
+  'SOURCE_DELETED',
+  'EGRUL_NOT_FOUND',
+  'EGRUL_NOT_ACTIVE',
+  'COMPANY_REJECTED',
+  'COMPANY_UNKNOWN',
+  'NO_CONTACT_DATA',
+  'CRM_REJECTED',
+] as const;
+
+export type RejectReason = (typeof rejectReasons)[number];
+
+/** Non-fatal findings while cleaning a record: counted, the record goes on. */
+export const cleaningWarnings = [
+  'PHONE_UNPARSEABLE',
+  'EMAIL_INVALID',
+  'KPP_INVALID',
+  'OGRN_INVALID',
+  'BIK_INVALID',
+  'ACCOUNT_INVALID',
+  'EGRUL_REORGANIZING',
+] as const;
+
+export type CleaningWarning = (typeof cleaningWarnings)[number];
+
+export interface Reject {
+  reason: RejectReason;
+  detail: string;
+  source: string;
+  sourceId: string | null;
+  /** `partition@offset` of the source record. */
+  position: string;
+  /** ISO time the reject was recorded. */
+  at: string;
+}
