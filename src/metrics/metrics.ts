@@ -1,0 +1,49 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Every metric the service exports, named in one place. Labels are bounded by construction:
+ * topology, source, stage, outcome, reason, API method and status — never an INN, phone or e-mail.
+ */
+export function createMetrics(registry = new Registry(), opts: { defaultMetrics?: boolean } = {}) {
+  const p = 'crm_unify_';
+  if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: p });
+  const registers = [registry];
+  return {
+    registry,
+    records: new Counter({
+      name: `${p}records_total`, help: 'Records leaving a stage, by outcome (ok, rejected, merged, unchanged, failed)',
+      labelNames: ['topology', 'source', 'stage', 'outcome'] as const, registers,
+    }),
+    rejects: new Counter({
+      name: `${p}rejects_total`, help: 'Records rejected, by source and reason', labelNames: ['source', 'reason'] as const, registers,
+    }),
+    warnings: new Counter({
+      name: `${p}cleaning_warnings_total`, help: 'Values dropped while cleaning (record kept), by kind', labelNames: ['source', 'warning'] as const, registers,
+    }),
+    stageSeconds: new Histogram({
+      name: `${p}stage_duration_seconds`, help: 'Time a record (or batch) spends in a stage',
+      labelNames: ['topology', 'stage'] as const, buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30], registers,
+    }),
+    inFlight: new Gauge({ name: `${p}in_flight_records`, help: 'Records read and not yet settled', labelNames: ['topology', 'source'] as const, registers }),
+    lagMessages: new Gauge({ name: `${p}source_lag_messages`, help: 'Kafka consumer lag (end offset minus committed)', labelNames: ['source', 'partition'] as const, registers }),
+    lagSeconds: new Gauge({ name: `${p}source_lag_seconds`, help: 'Age of the newest row not yet delivered (MySQL delta)', labelNames: ['source'] as const, registers }),
+    sourceProgress: new Gauge({ name: `${p}source_progress_ratio`, help: 'Share of a finite source read (full extract, dump bytes)', labelNames: ['source'] as const, registers }),
+    apiRequests: new Counter({
+      name: `${p}api_requests_total`, help: 'External API requests by API, method and status',
+      labelNames: ['api', 'method', 'status'] as const, registers,
+    }),
+    apiSeconds: new Histogram({
+      name: `${p}api_request_duration_seconds`, help: 'External API request latency',
+      labelNames: ['api', 'method'] as const, buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30], registers,
+    }),
+    throttled: new Counter({
+      name: `${p}api_throttled_total`, help: 'Throttling events: local bucket waits and remote limits (503/429)',
+      labelNames: ['api', 'kind'] as const, registers,
+    }),
+    cache: new Counter({ name: `${p}cache_requests_total`, help: 'Register cache look-ups by result', labelNames: ['cache', 'result'] as const, registers }),
+    entities: new Gauge({ name: `${p}state_entities`, help: 'Golden records in the state store by entity and delivery status', labelNames: ['entity', 'status'] as const, registers }),
+    lastProgress: new Gauge({ name: `${p}last_progress_timestamp_seconds`, help: 'When a record last settled, per topology', labelNames: ['topology'] as const, registers }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
