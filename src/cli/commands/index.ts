@@ -1,0 +1,5 @@
+import type { CommandModule } from '../program.js';
+import { configCommand } from './config.command.js';
+
+/** Every command of the crm-unify CLI, in help order. */
+export const commands: CommandModule[] = [configCommand];
