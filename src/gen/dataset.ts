@@ -1,0 +1,130 @@
+import { Random } from './random.js';
+import { shopACompanyRows, shopBPartners, type ShopAContactRow, type ShopACompanyRow, type ShopBPartner, type StoreOptions } from './stores.js';
+import { makeUniverse, type TrueCompany } from './universe.js';
+
+export interface Scale {
+  shopACompanies: number;
+  shopBCompanies: number;
+  /** Companies present in both stores (cross-store duplicates). */
+  overlap: number;
+  personsPerCompany: [number, number];
+  store: StoreOptions;
+  /** Share of Shop B partners that reach us only as Kafka events (the rest are in the dump). */
+  kafkaOnlyShare: number;
+  /** Share of partners followed by a poison message (not JSON, or failing the schema). */
+  poisonShare: number;
+  /** Share of records deleted at the source (Shop A status, Shop B PARTNER_DELETE). */
+  deleteShare: number;
+}
+
+export const scales: Record<'small' | 'seed', Scale> = {
+  small: {
+    shopACompanies: 120, shopBCompanies: 200, overlap: 40, personsPerCompany: [1, 5],
+    store: { shopAContactShare: 0.5, shopBContactShare: 0.9, missingInn: 0.04, invalidInn: 0.05, duplicateRecord: 0.05, shopBContactRepeats: [1, 2] },
+    kafkaOnlyShare: 0.25,
+    poisonShare: 0.02,
+    deleteShare: 0.03,
+  },
+  // The seed system's volumes: A 53 000 companies / 75 000 contacts, B 125 000 / 600 000.
+  seed: {
+    shopACompanies: 51_500, shopBCompanies: 122_500, overlap: 8_000, personsPerCompany: [1, 3],
+    store: { shopAContactShare: 0.7, shopBContactShare: 0.96, missingInn: 0.02, invalidInn: 0.02, duplicateRecord: 0.03, shopBContactRepeats: [1, 4] },
+    kafkaOnlyShare: 0.2,
+    poisonShare: 0.002,
+    deleteShare: 0.01,
+  },
+};
+
+export interface KafkaEvent { key: string; value: string }
+
+export interface Truth {
+  companies: string[];
+  /** Expected golden contacts: one entry per real person, with the INN of their company. */
+  contacts: { personId: number; inn: string }[];
+  /** Which real person each source contact record is (`shop-a:<id>`, `shop-b:<partnerId>/<contactId>`). */
+  contactOwners: Record<string, number>;
+  counts: Record<string, number>;
+}
+
+export interface Dataset {
+  shopA: { companies: ShopACompanyRow[]; contacts: ShopAContactRow[] };
+  shopB: { dump: ShopBPartner[]; events: KafkaEvent[] };
+  registry: Record<string, { status: string; name: string; ogrn: string; kpp?: string }>;
+  truth: Truth;
+}
+
+const passes = (c: TrueCompany) => c.status === 'ACTIVE' || c.status === 'REORGANIZING';
+
+/** Shop B's change feed: new partners, updates, deletes, a redelivered event and poison messages. */
+function kafkaFeed(rnd: Random, partners: ShopBPartner[], kafkaOnly: Set<string>, deleted: Set<string>, t1: Date, poisonShare: number): KafkaEvent[] {
+  const events: KafkaEvent[] = [];
+  let n = 0;
+  const event = (type: 'PARTNER_UPSERT' | 'PARTNER_DELETE', partner: unknown, partnerId: string) => {
+    const value = JSON.stringify({ eventId: `ev-${++n}`, type, occurredAt: new Date(t1.getTime() + n * 1000).toISOString(), partner });
+    events.push({ key: partnerId, value });
+    if (rnd.chance(0.01)) events.push({ key: partnerId, value }); // at-least-once upstream: same eventId again
+  };
+  for (const p of partners) {
+    if (kafkaOnly.has(p.partnerId)) event('PARTNER_UPSERT', p, p.partnerId);
+    else if (rnd.chance(0.05)) event('PARTNER_UPSERT', { ...p, changedAt: new Date(t1.getTime() + n * 1000).toISOString() }, p.partnerId);
+    if (deleted.has(p.partnerId)) event('PARTNER_DELETE', { partnerId: p.partnerId }, p.partnerId);
+    if (rnd.chance(poisonShare)) events.push({ key: p.partnerId, value: rnd.pick(['{"eventId": "broken', 'not json at all', '{"eventId":"x","type":"PARTNER_UPSERT","partner":{"partnerId":42}}']) });
+  }
+  return events;
+}
+
+export function generate(scale: Scale, seed = 1): Dataset {
+  const rnd = new Random(seed);
+  const total = scale.shopACompanies + scale.shopBCompanies - scale.overlap;
+  const universe = makeUniverse(rnd, { companies: total, personsPerCompany: scale.personsPerCompany });
+  const inA = universe.slice(0, scale.shopACompanies);
+  const inB = universe.slice(scale.shopACompanies - scale.overlap);
+  const t0 = new Date('2023-01-10T09:00:00Z');
+  const a = shopACompanyRows(rnd, inA, { ...scale.store, deleteShare: scale.deleteShare }, t0);
+  const b = shopBPartners(rnd, inB, scale.store, t0);
+
+  const kafkaOnly = new Set(b.partners.filter(() => rnd.chance(scale.kafkaOnlyShare)).map((p) => p.partnerId));
+  const deletedB = new Set(b.partners.filter((p) => !kafkaOnly.has(p.partnerId) && rnd.chance(scale.deleteShare)).map((p) => p.partnerId));
+  for (const id of deletedB) b.fates.get(id)!.fate.deleted = true;
+  const events = kafkaFeed(rnd, b.partners, kafkaOnly, deletedB, new Date('2024-03-01T00:00:00Z'), scale.poisonShare);
+
+  // The truth: a company is expected when some live record of it has a valid INN and the
+  // register lets it pass; a person when some record of them hangs on such a company record.
+  const byId = new Map(universe.map((c) => [c.id, c]));
+  const liveValid = new Set<string>();
+  const expectedCompanies = new Set<number>();
+  for (const [id, f] of a.fates) if (f.fate.valid && !f.fate.deleted) { liveValid.add(`shop-a:${id}`); expectedCompanies.add(f.trueId); }
+  for (const [id, f] of b.fates) if (f.fate.valid && !f.fate.deleted) { liveValid.add(`shop-b:${id}`); expectedCompanies.add(f.trueId); }
+  for (const id of [...expectedCompanies]) if (!passes(byId.get(id)!)) expectedCompanies.delete(id);
+
+  const owners = new Map([...a.contactOwners, ...b.contactOwners]);
+  const personCompany = new Map<number, TrueCompany>();
+  for (const c of universe) for (const p of c.persons) personCompany.set(p.id, c);
+  const expectedPersons = new Set<number>();
+  for (const { personId, recordKey } of owners.values()) {
+    if (liveValid.has(recordKey) && expectedCompanies.has(personCompany.get(personId)!.id)) expectedPersons.add(personId);
+  }
+
+  const registry: Dataset['registry'] = {};
+  for (const c of universe) {
+    if (c.status === 'UNKNOWN') continue;
+    registry[c.inn] = { status: c.status, name: `${c.form} ${c.name}`, ogrn: c.ogrn, ...(c.kpps[0] ? { kpp: c.kpps[0] } : {}) };
+  }
+
+  return {
+    shopA: { companies: a.companyRows, contacts: a.contactRows },
+    shopB: { dump: b.partners.filter((p) => !kafkaOnly.has(p.partnerId)), events },
+    registry,
+    truth: {
+      companies: [...expectedCompanies].map((id) => byId.get(id)!.inn).sort(),
+      contacts: [...expectedPersons].sort((x, y) => x - y).map((personId) => ({ personId, inn: personCompany.get(personId)!.inn })),
+      contactOwners: Object.fromEntries([...owners].map(([k, v]) => [k, v.personId])),
+      counts: {
+        shopACompanies: a.companyRows.length, shopAContacts: a.contactRows.length,
+        shopBPartners: b.partners.length, shopBContacts: b.partners.reduce((n, p) => n + p.contacts.length, 0),
+        shopBDump: b.partners.length - kafkaOnly.size, kafkaEvents: events.length,
+        expectedCompanies: expectedCompanies.size, expectedContacts: expectedPersons.size,
+      },
+    },
+  };
+}
