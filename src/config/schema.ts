@@ -5,11 +5,17 @@ export function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
+/** Hosts an operator explicitly allows over plain http (e.g. the sandbox in docker compose). */
+function httpAllowed(host: string): boolean {
+  const allowed = (process.env.CRM_UNIFY_ALLOW_HTTP_HOSTS ?? '').split(',').map((h) => h.trim()).filter(Boolean);
+  return isLoopbackHost(host) || allowed.includes(host);
+}
+
 const httpsUnlessLoopback = (what: string) =>
   z.string().url().refine((u) => {
     const url = new URL(u);
-    return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
-  }, { message: `${what} must be https:// (plain http:// is accepted only for a loopback host)` });
+    return url.protocol === 'https:' || (url.protocol === 'http:' && httpAllowed(url.hostname));
+  }, { message: `${what} must be https:// (plain http:// is accepted only for a loopback host or one listed in CRM_UNIFY_ALLOW_HTTP_HOSTS)` });
 
 export const CrmConfig = z.object({
   webhookUrl: httpsUnlessLoopback('the Bitrix24 webhook URL')

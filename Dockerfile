@@ -1,0 +1,14 @@
+# crm-unify: runs from TypeScript sources through tsx (no build step to drift from the code).
+FROM node:24-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production
+COPY package.json package-lock.json ./
+RUN npm ci --include=dev && npm cache clean --force
+COPY src ./src
+COPY topologies ./topologies
+COPY bin ./bin
+COPY tsconfig.json ./
+USER node
+EXPOSE 9464
+ENTRYPOINT ["node", "bin/crm-unify.js"]
+CMD ["run", "shop-a", "shop-b", "--config", "/config/crm-unify.yaml"]
