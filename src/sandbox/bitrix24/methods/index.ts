@@ -1,0 +1,17 @@
+/** Every method the emulated portal knows, by name. */
+import type { MethodHandler } from './context.js';
+import { crmEntityMethods } from './crm-entity.js';
+import { duplicateMethods } from './duplicate.js';
+import { requisiteMethods } from './requisite.js';
+
+export const methods: ReadonlyMap<string, MethodHandler> = new Map(Object.entries({
+  ...crmEntityMethods('company'),
+  ...crmEntityMethods('contact'),
+  ...requisiteMethods,
+  ...duplicateMethods,
+}));
+
+/** Methods that change data: the write counter and `lost` faults care about them. */
+export const isWriteMethod = (name: string): boolean => /\.(add|update|delete)$/.test(name);
+
+export type { MethodContext, MethodHandler, MethodResult, Params } from './context.js';

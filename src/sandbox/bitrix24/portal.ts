@@ -1,0 +1,143 @@
+/**
+ * The emulated portal without its HTTP clothes: credentials, the leaky bucket, injected faults,
+ * the operating limit, method dispatch and `batch`, each answer in the portal's envelope. The
+ * server module only moves bytes; tests can drive this directly.
+ */
+import { runBatch, type CommandOutcome } from './batch.js';
+import { bump, newCounters, type PortalCounters } from './counters.js';
+import { RestError, systemErrors, timeBlock } from './envelope.js';
+import { FaultInjector, parseFaultSpec, type FaultSpec } from './faults.js';
+import { LeakyBucket } from './leaky-bucket.js';
+import { isWriteMethod, methods, type Params } from './methods/index.js';
+import { OperatingMeter, type OperatingOptions } from './operating.js';
+import { PortalStore } from './store.js';
+
+export interface PortalOptions {
+  webhookUser?: string;
+  webhookSecret?: string;
+  rate?: number;
+  burst?: number;
+  faults?: string | FaultSpec;
+  faultSeed?: number;
+  operating?: OperatingOptions;
+  store?: PortalStore;
+}
+
+export interface PortalCall {
+  /** Undefined when the URL carried no credentials (`/rest/<method>`). */
+  user?: string;
+  secret?: string;
+  method: string;
+  params: Params;
+}
+
+export interface PortalAnswer {
+  status: number;
+  body: unknown;
+  /** `lost`: the call ran, and the transport must drop the connection instead of answering. */
+  drop: boolean;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export class Portal {
+  readonly store: PortalStore;
+  readonly bucket: LeakyBucket;
+  readonly faults: FaultInjector;
+  readonly operating: OperatingMeter;
+  counters: PortalCounters = newCounters();
+  readonly webhookUser: string;
+  readonly webhookSecret: string;
+
+  constructor(opts: PortalOptions = {}) {
+    this.store = opts.store ?? new PortalStore();
+    this.bucket = new LeakyBucket(opts.rate ?? 2, opts.burst ?? 50);
+    const spec = typeof opts.faults === 'string' ? parseFaultSpec(opts.faults) : opts.faults;
+    this.faults = new FaultInjector(spec, opts.faultSeed);
+    this.operating = new OperatingMeter(opts.operating);
+    this.webhookUser = opts.webhookUser ?? '1';
+    this.webhookSecret = opts.webhookSecret ?? 'sandbox';
+  }
+
+  /** Changes faults at runtime (tests switch them on and off); a seed restarts the RNG. */
+  setFaults(spec: string | FaultSpec, seed?: number): void {
+    this.faults.set(spec, seed);
+  }
+
+  resetCounters(): void {
+    this.counters = newCounters();
+  }
+
+  async handle(call: PortalCall): Promise<PortalAnswer> {
+    const delay = this.faults.latency();
+    if (delay > 0) await sleep(delay);
+    const answer = this.decide(call);
+    if (!answer.drop) bump(this.counters.byStatus, String(answer.status));
+    return answer;
+  }
+
+  private fail(e: RestError): PortalAnswer {
+    return { status: e.status, body: e.toBody(), drop: false };
+  }
+
+  private decide(call: PortalCall): PortalAnswer {
+    if (call.user === undefined) return this.unauthorized(systemErrors.noAuth());
+    if (call.user !== this.webhookUser || call.secret !== this.webhookSecret) {
+      return this.unauthorized(systemErrors.invalidCredentials());
+    }
+    const fault = this.faults.draw();
+    if (fault === '503' || fault === '500' || fault === '429') {
+      this.counters.faults[fault]++;
+      const e = { '503': systemErrors.queryLimit, '500': systemErrors.internal, '429': systemErrors.operationTimeLimit }[fault]();
+      return this.fail(e);
+    }
+    if (!this.bucket.take()) {
+      this.counters.queryLimitExceeded++;
+      return this.fail(systemErrors.queryLimit());
+    }
+    const method = call.method.toLowerCase();
+    if (method !== 'batch' && !methods.has(method)) return this.fail(systemErrors.methodNotFound());
+    this.counters.requests++;
+    bump(this.counters.byMethod, method);
+    if (!this.operating.allowed(method)) return this.fail(systemErrors.operationTimeLimit());
+    const start = Date.now();
+    let outcome: CommandOutcome;
+    if (method === 'batch') {
+      const batch = runBatch(call.params, (m, p) => this.execute(m, p));
+      outcome = { ok: true, value: { result: batch.result }, time: timeBlock(start, Date.now(), Date.now() - start) };
+    } else {
+      outcome = this.execute(method, call.params);
+    }
+    const op = this.operating.record(method, (Date.now() - start) / 1000);
+    if (fault === 'lost') this.counters.faults.lost++;
+    if (!outcome.ok) return { ...this.fail(outcome.error), drop: fault === 'lost' };
+    const { result, total, next } = outcome.value;
+    const body: Record<string, unknown> = { result };
+    if (total !== undefined) body.total = total;
+    if (next !== undefined) body.next = next;
+    body.time = timeBlock(start, Date.now(), Date.now() - start, op);
+    return { status: 200, body, drop: fault === 'lost' };
+  }
+
+  private unauthorized(e: RestError): PortalAnswer {
+    this.counters.unauthorized++;
+    return this.fail(e);
+  }
+
+  /** Runs one method (a single call or a batch command); unexpected errors become a 500. */
+  private execute(method: string, params: Params): CommandOutcome {
+    const handler = methods.get(method);
+    if (!handler) return { ok: false, error: systemErrors.methodNotFound() };
+    const start = Date.now();
+    this.counters.commands++;
+    bump(this.counters.commandsByMethod, method);
+    try {
+      const value = handler(params, { store: this.store, userId: this.webhookUser });
+      if (isWriteMethod(method)) this.counters.writes++;
+      return { ok: true, value, time: timeBlock(start, Date.now(), Date.now() - start) };
+    } catch (err) {
+      if (err instanceof RestError) return { ok: false, error: err };
+      return { ok: false, error: new RestError(500, 'INTERNAL_SERVER_ERROR', err instanceof Error ? err.message : String(err)) };
+    }
+  }
+}
