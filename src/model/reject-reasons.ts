@@ -26,6 +26,8 @@ export const cleaningWarnings = [
   'BIK_INVALID',
   'ACCOUNT_INVALID',
   'EGRUL_REORGANIZING',
+  /** A contact nested in a company record (Shop B partner) had no name, phone or e-mail: dropped. */
+  'CONTACT_NO_DATA',
 ] as const;
 
 export type CleaningWarning = (typeof cleaningWarnings)[number];

@@ -1,0 +1,151 @@
+import { isUtf8 } from 'node:buffer';
+import { Transform, type TransformCallback } from 'node:stream';
+import iconv from 'iconv-lite';
+import { CrmUnifyError } from '../core/errors.js';
+import { type Outcome, accept, reject } from '../model/outcome.js';
+
+/**
+ * windows-1251 → UTF-8. windows-1251 assigns a character to every byte but one (0x98), so
+ * "undecodable" honestly means two things:
+ *  1. the byte 0x98 — iconv-lite would turn it into U+FFFD, which must never reach the CRM;
+ *  2. bytes that are really UTF-8 declared as windows-1251 (the classic "РћРћРћ" mojibake):
+ *     every byte decodes, but to garbage. Detection: the input holds at least one byte ≥ 0x80 and
+ *     the whole input is valid UTF-8. Real windows-1251 Russian text is practically never valid
+ *     UTF-8: lower-case Cyrillic letters are 0xE0–0xFF, which in UTF-8 are 3-/4-byte lead bytes
+ *     (or invalid, 0xF5–0xFF) that need 0x80–0xBF continuation bytes — in windows-1251 those are
+ *     rare symbols (Ђ, №, «…), not letters. Only a short all-capitals string made of
+ *     "letter + symbol" pairs could fool it; that risk is accepted and documented.
+ */
+const UNMAPPED = 0x98;
+
+export interface DecodeFailure {
+  offset: number;
+  why: 'unmapped-byte' | 'utf8-misdeclared';
+}
+
+/** Why these bytes are not honest windows-1251, or null when they are. */
+export function checkWin1251(bytes: Uint8Array): DecodeFailure | null {
+  const at = bytes.indexOf(UNMAPPED);
+  if (at >= 0) return { offset: at, why: 'unmapped-byte' };
+  if (looksLikeUtf8(bytes)) return { offset: firstHighByte(bytes), why: 'utf8-misdeclared' };
+  return null;
+}
+
+/** Valid UTF-8 with at least one multi-byte sequence (pure ASCII is both encodings at once). */
+export function looksLikeUtf8(bytes: Uint8Array): boolean {
+  return firstHighByte(bytes) >= 0 && isUtf8(bytes);
+}
+
+function firstHighByte(bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; i++) if ((bytes[i] as number) >= 0x80) return i;
+  return -1;
+}
+
+function describe(f: DecodeFailure): string {
+  return f.why === 'unmapped-byte'
+    ? `byte 0x98 at offset ${f.offset} has no character in windows-1251`
+    : `input is valid UTF-8 (first non-ASCII byte at offset ${f.offset}), not windows-1251`;
+}
+
+/** Decode one windows-1251 field; BAD_ENCODING instead of ever producing U+FFFD or mojibake. */
+export function decodeWin1251(bytes: Uint8Array): Outcome<string> {
+  const failure = checkWin1251(bytes);
+  if (failure) return reject('BAD_ENCODING', describe(failure));
+  return accept(iconv.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), 'win1251'));
+}
+
+/**
+ * A string that was decoded as windows-1251 by someone else (e.g. a MySQL driver) but whose
+ * bytes were UTF-8: re-encode and apply the same test. A cheap pre-check keeps this off the hot
+ * path: UTF-8 Cyrillic read as windows-1251 always shows 'Р' or 'С' (0xD0/0xD1) followed by a
+ * character from 0x80–0xBF.
+ */
+const MOJIBAKE_HINT = /[РС][\u0402-\u040F\u0452-\u045F\u0490\u0491\u00A0-\u00BF\u2013-\u2122]/u;
+export function isMojibake(s: string): boolean {
+  if (!MOJIBAKE_HINT.test(s)) return false;
+  return looksLikeUtf8(iconv.encode(s, 'win1251'));
+}
+
+/** Stands for a 0x98 byte in `mark` mode: a private-use character, rejected by the mapper. */
+export const UNDECODABLE_MARK = '\uE098';
+
+export interface Win1251StreamOptions {
+  /** `error` (default) fails the stream on 0x98; `mark` emits UNDECODABLE_MARK so that only the
+   *  record holding it is rejected and a multi-GB file goes on. */
+  onUnmapped?: 'error' | 'mark';
+  /** Bytes sniffed at the start for mis-declared UTF-8 (default 64 KiB). */
+  sniffBytes?: number;
+}
+
+/**
+ * Transform for files: windows-1251 Buffer chunks in, UTF-8 strings out. A single-byte encoding
+ * has no sequences split across chunks, so each chunk decodes alone. The first `sniffBytes` are
+ * checked for a UTF-8 BOM or valid multi-byte UTF-8, and the stream fails with
+ * SOURCE_STRUCTURE_BROKEN rather than feed mojibake to every record.
+ */
+export function createWin1251DecodeStream(opts: Win1251StreamOptions = {}): Transform {
+  const onUnmapped = opts.onUnmapped ?? 'error';
+  const sniffBytes = opts.sniffBytes ?? 64 * 1024;
+  let sniffed = Buffer.alloc(0);
+  let sniffDone = false;
+  let offset = 0;
+
+  const sniff = (chunk: Buffer, final: boolean): CrmUnifyError | null => {
+    sniffed = Buffer.concat([sniffed, chunk.subarray(0, Math.max(0, sniffBytes - sniffed.length))]);
+    if (!final && sniffed.length < sniffBytes) return null;
+    sniffDone = true;
+    if (sniffed[0] === 0xef && sniffed[1] === 0xbb && sniffed[2] === 0xbf) {
+      return new CrmUnifyError('SOURCE_STRUCTURE_BROKEN', 'file starts with a UTF-8 byte-order mark, not windows-1251');
+    }
+    // A multi-byte sequence may be cut at the end of the window: drop up to 3 trailing bytes.
+    for (let cut = 0; cut <= 3 && cut < sniffed.length; cut++) {
+      if (looksLikeUtf8(sniffed.subarray(0, sniffed.length - cut))) {
+        return new CrmUnifyError('SOURCE_STRUCTURE_BROKEN', 'file is valid UTF-8, not windows-1251 (mis-declared encoding)');
+      }
+      if (final) break;
+    }
+    return null;
+  };
+
+  // Chunks are held back until the sniff has decided, so no mojibake is ever emitted.
+  let pending: Buffer[] = [];
+  const decode = (chunk: Buffer): string | CrmUnifyError => {
+    const at = chunk.indexOf(UNMAPPED);
+    if (at >= 0 && onUnmapped === 'error') {
+      return new CrmUnifyError('SOURCE_STRUCTURE_BROKEN', `byte 0x98 at offset ${offset + at} has no character in windows-1251`);
+    }
+    offset += chunk.length;
+    const text = iconv.decode(chunk, 'win1251');
+    // 0x98 is the only byte that iconv-lite turns into U+FFFD here.
+    return at >= 0 ? text.replace(/\uFFFD/gu, UNDECODABLE_MARK) : text;
+  };
+  const drain = (stream: Transform): CrmUnifyError | null => {
+    for (const chunk of pending) {
+      const out = decode(chunk);
+      if (out instanceof CrmUnifyError) return out;
+      stream.push(out, 'utf8');
+    }
+    pending = [];
+    return null;
+  };
+
+  return new Transform({
+    decodeStrings: true,
+    transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback) {
+      pending.push(chunk);
+      if (!sniffDone) {
+        const err = sniff(chunk, false);
+        if (err) return done(err);
+        if (!sniffDone) return done();
+      }
+      done(drain(this));
+    },
+    flush(done: TransformCallback) {
+      if (!sniffDone) {
+        const err = sniff(Buffer.alloc(0), true);
+        if (err) return done(err);
+      }
+      done(drain(this));
+    },
+  });
+}

@@ -1,0 +1,165 @@
+import fc from 'fast-check';
+import iconv from 'iconv-lite';
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { parseEmails } from './email.js';
+import { UNDECODABLE_MARK, createWin1251DecodeStream, decodeWin1251, isMojibake } from './encoding.js';
+import { extractLegalForm } from './legal-form.js';
+import { matchKey, personNameKey } from './match-key.js';
+import { displayCase, parsePersonName } from './person-name.js';
+import { cleanText, normalizeQuotes } from './text.js';
+
+describe('text', () => {
+  it.each([
+    ['  ООО\u00A0\u00A0"Ромашка"\t ', 'ООО "Ромашка"'],
+    ['a\u2003b\u202Fc\u3000d', 'a b c d'],
+    ['x\u0000y\u200Bz\uFEFF', 'xyz'],
+    ['line1\r\nline2', 'line1 line2'],
+    ['', ''],
+  ])('cleanText(%j) → %j', (raw, out) => expect(cleanText(raw)).toBe(out));
+  it('normalizes every double-quote style to one', () => {
+    expect(normalizeQuotes('«Ромашка» “Роза” „Лилия“ "Мак" ＂Я＂')).toBe('"Ромашка" "Роза" "Лилия" "Мак" "Я"');
+  });
+  it('cleanText and normalizeQuotes are idempotent', () => {
+    fc.assert(fc.property(fc.string({ unit: 'binary' }), (s) => {
+      expect(cleanText(cleanText(s))).toBe(cleanText(s));
+      expect(normalizeQuotes(normalizeQuotes(s))).toBe(normalizeQuotes(s));
+    }));
+  });
+});
+
+describe('encoding (windows-1251)', () => {
+  it('decodes windows-1251 bytes', () => {
+    expect(decodeWin1251(iconv.encode('ООО «Ромашка» №1 ёЁ', 'win1251'))).toEqual({ ok: true, value: 'ООО «Ромашка» №1 ёЁ', warnings: [] });
+  });
+  it('rejects the unmapped byte 0x98 instead of producing U+FFFD', () => {
+    const r = decodeWin1251(Buffer.from([0xc0, 0x98, 0xe0]));
+    expect(r).toMatchObject({ ok: false, reason: 'BAD_ENCODING' });
+    expect(!r.ok && r.detail).toMatch(/0x98 at offset 1/);
+  });
+  it('rejects UTF-8 bytes declared as windows-1251', () => {
+    const r = decodeWin1251(Buffer.from('ООО Ромашка', 'utf8'));
+    expect(r).toMatchObject({ ok: false, reason: 'BAD_ENCODING' });
+    expect(!r.ok && r.detail).toMatch(/valid UTF-8/);
+  });
+  it('ASCII is fine either way', () => expect(decodeWin1251(Buffer.from('OOO Romashka'))).toMatchObject({ ok: true, value: 'OOO Romashka' }));
+  it('real Russian windows-1251 text is never taken for UTF-8', () => {
+    fc.assert(fc.property(fc.array(fc.constantFrom(...'абвгдеёжзийклмнопрстуфхцчшщъыьэюяАБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯ «»№-.,0123'.split('')), { minLength: 4 }).map((a) => a.join('')), (s) => {
+      fc.pre(/[а-яё]/u.test(s));
+      expect(decodeWin1251(iconv.encode(s, 'win1251'))).toMatchObject({ ok: true, value: s });
+    }));
+  });
+  it('detects mojibake in strings decoded by someone else', () => {
+    const mojibake = iconv.decode(Buffer.from('Иванов Иван', 'utf8'), 'win1251');
+    expect(isMojibake(mojibake)).toBe(true);
+    expect(isMojibake('Иванов Иван')).toBe(false);
+    expect(isMojibake('Рёбра СССР')).toBe(false);
+  });
+
+  const collect = async (chunks: Buffer[], opts = {}) => {
+    let out = '';
+    for await (const c of Readable.from(chunks).pipe(createWin1251DecodeStream(opts))) out += String(c);
+    return out;
+  };
+  it('stream: decodes chunks, keeps order', async () => {
+    const bytes = iconv.encode('[{"name":"ООО «Ромашка»"},{"name":"ИП Петров"}]', 'win1251');
+    expect(await collect([bytes.subarray(0, 7), bytes.subarray(7, 20), bytes.subarray(20)], { sniffBytes: 16 }))
+      .toBe('[{"name":"ООО «Ромашка»"},{"name":"ИП Петров"}]');
+  });
+  it('stream: fails on UTF-8 input and on 0x98 (error mode), marks 0x98 in mark mode', async () => {
+    await expect(collect([Buffer.from('[{"name":"ООО Ромашка"}]', 'utf8')])).rejects.toThrow(/UTF-8/);
+    await expect(collect([Buffer.from([0x5b, 0x98, 0x5d])])).rejects.toThrow(/0x98/);
+    expect(await collect([Buffer.from([0x5b, 0x98, 0xc0, 0x5d])], { onUnmapped: 'mark' })).toBe(`[${UNDECODABLE_MARK}А]`);
+  });
+});
+
+describe('legal form', () => {
+  it.each([
+    ['ООО  "Ромашка" ', 'OOO', 'Ромашка'],
+    ['Общество с ограниченной ответственностью «Ромашка»', 'OOO', 'Ромашка'],
+    ['Ромашка, ООО', 'OOO', 'Ромашка'],
+    ['ООО «Фирма «Ромашка»»', 'OOO', 'Фирма "Ромашка"'],
+    ['OOO Romashka', 'OOO', 'Romashka'],
+    ['ПАО СБЕРБАНК', 'PAO', 'СБЕРБАНК'],
+    ['Публичное акционерное общество "Сбербанк России"', 'PAO', 'Сбербанк России'],
+    ['Акционерное общество "Тинькофф Банк"', 'AO', 'Тинькофф Банк'],
+    ['АО "Ромашка"', 'AO', 'Ромашка'],
+    ['ЗАО «АОН»', 'ZAO', 'АОН'],
+    ['ОАО "РЖД"', 'OAO', 'РЖД'],
+    ['НКО "Фонд"', 'NKO', 'Фонд'],
+    ['АНО "Школа"', 'NKO', 'Школа'],
+    ['ИП Петров П.П.', 'IP', 'Петров П.П.'],
+    ['Индивидуальный предприниматель Сидоров Сидор Сидорович', 'IP', 'Сидоров Сидор Сидорович'],
+    ['ГУП "Мосгортранс"', 'GUP', 'Мосгортранс'],
+    ['ФГУП «Почта России»', 'GUP', 'Почта России'],
+    ['МУП "Водоканал"', 'MUP', 'Водоканал'],
+    ['Глава КФХ Иванов И.И.', 'KFH', 'Иванов И.И.'],
+    ['КФХ «Рассвет»', 'KFH', 'Рассвет'],
+    ['ТСЖ "Дом"', 'OTHER', 'Дом'],
+  ])('%j → %s %j', (raw, form, name) => expect(extractLegalForm(raw)).toEqual({ legalForm: form, name }));
+  it('leaves names without a form alone (a form inside a word does not count)', () => {
+    expect(extractLegalForm('Завод "Красный Октябрь"')).toEqual({ name: 'Завод "Красный Октябрь"' });
+    expect(extractLegalForm('Гипаорстрой')).toEqual({ name: 'Гипаорстрой' });
+  });
+});
+
+describe('person names', () => {
+  it.each([
+    ['Иванов Иван Иванович', 'Иванов', 'Иван', 'Иванович'],
+    ['иванов и.и.', 'Иванов', 'И.', 'И.'],
+    ['Иванов И. И.', 'Иванов', 'И.', 'И.'],
+    ['И.И. Иванов', 'Иванов', 'И.', 'И.'],
+    ['ИВАНОВ ИВАН ИВАНОВИЧ', 'Иванов', 'Иван', 'Иванович'],
+    ['Иван Иванович Иванов', 'Иванов', 'Иван', 'Иванович'],
+    ['Иванов', 'Иванов', undefined, undefined],
+    ['Ivan', undefined, 'Ivan', undefined],
+    ['Мария', undefined, 'Мария', undefined],
+    ['John Smith', 'Smith', 'John', undefined],
+    ['Анна Петрова', 'Петрова', 'Анна', undefined],
+    ['римский-корсаков николай андреевич', 'Римский-Корсаков', 'Николай', 'Андреевич'],
+    ['Мамедов Ахмед Рза оглы', 'Мамедов', 'Ахмед', 'Рза оглы'],
+    ['Иванов Иван Иванович (менеджер)', 'Иванов', 'Иван', 'Иванович'],
+    ['  Петров   П.П. ', 'Петров', 'П.', 'П.'],
+  ])('%j', (raw, lastName, firstName, middleName) => {
+    expect(parsePersonName(raw)).toEqual(JSON.parse(JSON.stringify({ lastName, firstName, middleName })));
+  });
+  it('keeps chosen mixed case', () => expect(displayCase('McDonald')).toBe('McDonald'));
+  it('empty input is no name', () => expect(parsePersonName('  ')).toEqual({}));
+});
+
+describe('match keys', () => {
+  it('folds case, ё, quotes, spacing and Latin look-alikes inside Cyrillic words', () => {
+    expect(matchKey('ООО «Ёлка»')).toBe(matchKey('ооо "елка"'));
+    expect(matchKey('Ромашкa')).toBe(matchKey('Ромашка')); // Latin a
+    expect(matchKey('  Smith ')).toBe('smith');
+    expect(personNameKey({ lastName: 'Сёмин', firstName: 'Пётр' })).toBe('семин петр');
+  });
+  it('is idempotent', () => {
+    fc.assert(fc.property(fc.string({ unit: 'binary' }), (s) => {
+      expect(matchKey(matchKey(s))).toBe(matchKey(s));
+    }));
+  });
+});
+
+describe('emails', () => {
+  it.each([
+    ['Info@Romashka.ru ', ['info@romashka.ru'], 0],
+    ['a@b.ru, C@D.RU; e@f.com', ['a@b.ru', 'c@d.ru', 'e@f.com'], 0],
+    ['a@b.ru a@b.ru', ['a@b.ru'], 0],
+    ['Иванов <Ivanov@Mail.Ru>', ['ivanov@mail.ru'], 0],
+    ['mailto:x@y.ru', ['x@y.ru'], 0],
+    ['bad@, ok@ok.ru', ['ok@ok.ru'], 1],
+    ['@mail.ru', [], 1],
+    ['', [], 0],
+  ])('%j', (field, emails, invalid) => {
+    const r = parseEmails(field);
+    expect(r.emails).toEqual(emails);
+    expect(r.invalid).toHaveLength(invalid);
+  });
+  it('is idempotent on its own output', () => {
+    fc.assert(fc.property(fc.emailAddress(), (e) => {
+      const once = parseEmails(e).emails;
+      expect(parseEmails(once).emails).toEqual(once);
+    }));
+  });
+});
