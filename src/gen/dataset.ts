@@ -1,5 +1,6 @@
 import { Random } from './random.js';
-import { shopACompanyRows, shopBPartners, type ShopAContactRow, type ShopACompanyRow, type ShopBPartner, type StoreOptions } from './stores.js';
+import { SHOP_A, SHOP_B, shopACompanyId, shopBCompanyId } from '../mappers/source-ids.js';
+import { sourceKey, shopACompanyRows, shopBPartners, type ShopAContactRow, type ShopACompanyRow, type ShopBPartner, type StoreOptions } from './stores.js';
 import { makeUniverse, type TrueCompany } from './universe.js';
 
 export interface Scale {
@@ -41,7 +42,7 @@ export interface Truth {
   companies: string[];
   /** Expected golden contacts: one entry per real person, with the INN of their company. */
   contacts: { personId: number; inn: string }[];
-  /** Which real person each source contact record is (`shop-a:<id>`, `shop-b:<partnerId>/<contactId>`). */
+  /** Which real person each source contact record is, keyed `<source>|<sourceId>` (mapper ids). */
   contactOwners: Record<string, number>;
   counts: Record<string, number>;
 }
@@ -93,8 +94,8 @@ export function generate(scale: Scale, seed = 1): Dataset {
   const byId = new Map(universe.map((c) => [c.id, c]));
   const liveValid = new Set<string>();
   const expectedCompanies = new Set<number>();
-  for (const [id, f] of a.fates) if (f.fate.valid && !f.fate.deleted) { liveValid.add(`shop-a:${id}`); expectedCompanies.add(f.trueId); }
-  for (const [id, f] of b.fates) if (f.fate.valid && !f.fate.deleted) { liveValid.add(`shop-b:${id}`); expectedCompanies.add(f.trueId); }
+  for (const [id, f] of a.fates) if (f.fate.valid && !f.fate.deleted) { liveValid.add(sourceKey(SHOP_A, shopACompanyId(id))); expectedCompanies.add(f.trueId); }
+  for (const [id, f] of b.fates) if (f.fate.valid && !f.fate.deleted) { liveValid.add(sourceKey(SHOP_B, shopBCompanyId(id))); expectedCompanies.add(f.trueId); }
   for (const id of [...expectedCompanies]) if (!passes(byId.get(id)!)) expectedCompanies.delete(id);
 
   const owners = new Map([...a.contactOwners, ...b.contactOwners]);

@@ -1,4 +1,5 @@
 import { corruptInn, dirtyCompanyName, dirtyEmail, dirtyFullName, dirtyIdentifier, dirtyPhone } from './dirt.js';
+import { SHOP_A, SHOP_B, shopACompanyId, shopAContactId, shopBCompanyId, shopBContactId } from '../mappers/source-ids.js';
 import type { Random } from './random.js';
 import { longForm, type TrueCompany, type TruePerson } from './universe.js';
 
@@ -62,6 +63,9 @@ function appearance(rnd: Random, p: TruePerson, c: TrueCompany) {
 }
 
 const iso = (d: Date) => d.toISOString();
+
+/** How the truth names a source record: `<source>|<sourceId>` with the mappers' own ids. */
+export const sourceKey = (source: string, sourceId: string) => `${source}|${sourceId}`;
 const sqlTime = (d: Date) => d.toISOString().slice(0, 19).replace('T', ' ');
 
 export function shopACompanyRows(rnd: Random, companies: TrueCompany[], o: StoreOptions & { deleteShare: number }, t0: Date) {
@@ -98,7 +102,7 @@ export function shopACompanyRows(rnd: Random, companies: TrueCompany[], o: Store
           id: cid, company_id: id, full_name: dirtyFullName(rnd, p, a.weakNameOk), position: p.position || null,
           phone: a.phones.join(', ') || null, email: a.email, updated_at: sqlTime(when),
         });
-        contactOwners.set(`shop-a:${cid}`, { personId: p.id, recordKey: `shop-a:${id}` });
+        contactOwners.set(sourceKey(SHOP_A, shopAContactId(cid)), { personId: p.id, recordKey: sourceKey(SHOP_A, shopACompanyId(id)) });
       }
     }
   }
@@ -138,7 +142,7 @@ export function shopBPartners(rnd: Random, companies: TrueCompany[], o: StoreOpt
             firstName: p.firstName, middleName: weakName ? null : p.middleName, position: p.position || null,
             phones: a.phones, emails: a.email ? [a.email] : [],
           });
-          contactOwners.set(`shop-b:${partnerId}/${contactId}`, { personId: p.id, recordKey: `shop-b:${partnerId}` });
+          contactOwners.set(sourceKey(SHOP_B, shopBContactId(partnerId, contactId)), { personId: p.id, recordKey: sourceKey(SHOP_B, shopBCompanyId(partnerId)) });
         }
       }
       const q = rnd.pick(['"', '«']);
