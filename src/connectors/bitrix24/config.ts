@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { parseConfig } from '../../core/config.js';
+import { registerUrlSecrets } from '../../core/secrets.js';
+
+const loopback = (host: string): boolean => host === 'localhost' || /^127\./.test(host) || host === '[::1]';
+
+/**
+ * Bitrix24 inbound webhook and the client's limits. Defaults are the portal's own (notes §3: 2
+ * requests/s drained, 50 in the bucket, 50 commands per batch) so QUERY_LIMIT_EXCEEDED stays rare.
+ */
+export const Bitrix24ConfigSchema = z.object({
+  webhookUrl: z.url({ error: 'a webhook URL is required (set BITRIX24_WEBHOOK_URL)' })
+    .refine((u) => /\/rest\/[^/]+\/[^/]+\/?$/.test(new URL(u).pathname), 'expected https://<portal>/rest/<user>/<secret>/')
+    // The portal refuses plain HTTP ("Https required") and the secret would cross the wire in clear.
+    .refine((u) => { const x = new URL(u); return x.protocol === 'https:' || (x.protocol === 'http:' && loopback(x.hostname)); },
+      'must use https:// (plain http:// is allowed only for a loopback sandbox)')
+    .transform((u) => (u.endsWith('/') ? u : `${u}/`)),
+  rate: z.number().positive().default(2).describe('portal drain rate, requests/s'),
+  burst: z.number().int().positive().default(50).describe('portal bucket size, requests'),
+  /** Kept free in the bucket: requests reach the portal with jitter, and other clients may share the IP. */
+  headroom: z.number().int().nonnegative().default(2),
+  batchSize: z.number().int().min(1).max(50).default(50).describe('commands per batch (portal maximum 50)'),
+  concurrency: z.number().int().min(1).default(2).describe('HTTP requests in flight'),
+  timeoutMs: z.number().int().positive().default(30_000),
+  /** Unset means unlimited: an outage holds records instead of failing them. */
+  retries: z.number().int().nonnegative().optional(),
+  retryBaseMs: z.number().int().positive().default(1_000),
+  retryMaxMs: z.number().int().positive().default(60_000),
+  /** Wait after OPERATION_TIME_LIMIT when the portal gave no operating_reset_at (JSSDK waits ≥ 10 s). */
+  operationLimitWaitMs: z.number().int().positive().default(10_000),
+  originatorId: z.string().min(1).default('crm-unify'),
+  /** What happens to the CRM contact that a merge made redundant. */
+  mergedContacts: z.enum(['delete', 'mark']).default('delete'),
+  /** Requisite preset ids; resolved from crm.requisite.preset.list when absent. */
+  presetIds: z.object({ ORG: z.number().int().positive(), IE: z.number().int().positive() }).optional(),
+  /** Rounds of batches per load() before an unsettled company is handed back as retriable. */
+  maxRounds: z.number().int().min(2).default(12),
+});
+
+export type Bitrix24Config = Readonly<z.infer<typeof Bitrix24ConfigSchema>>;
+
+/** Parses once at start-up; the URL falls back to BITRIX24_WEBHOOK_URL and its secret is registered. */
+export function loadBitrix24Config(input: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = process.env): Bitrix24Config {
+  const url = input.webhookUrl ?? env.BITRIX24_WEBHOOK_URL;
+  // Register before validating, so even a config error that quotes the URL cannot leak the secret.
+  if (typeof url === 'string') registerUrlSecrets(url);
+  return parseConfig(Bitrix24ConfigSchema, { ...input, webhookUrl: url }, 'bitrix24');
+}

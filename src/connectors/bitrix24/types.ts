@@ -1,0 +1,89 @@
+import type { CrmUnifyError } from '../../core/errors.js';
+
+/** The loader's input: one golden company with everything delivered alongside it. */
+export interface GoldenPhone {
+  e164: string;
+  ext?: string;
+  /** libphonenumber-js type; MOBILE becomes VALUE_TYPE MOBILE, anything else WORK. */
+  type?: string;
+}
+
+export interface GoldenRequisite {
+  inn: string;
+  kpp?: string;
+  ogrn?: string;
+  ogrnip?: string;
+  name: string;
+  fullName?: string;
+}
+
+export interface GoldenBankAccount {
+  bik: string;
+  account: string;
+  corrAccount?: string;
+  bankName?: string;
+  /** Which requisite (by KPP) holds the account; the first requisite when absent. */
+  kpp?: string;
+}
+
+export interface GoldenContact {
+  goldenId: string;
+  lastName?: string;
+  firstName?: string;
+  middleName?: string;
+  position?: string;
+  phones: GoldenPhone[];
+  emails: string[];
+  /** Contacts merged into this one; their CRM contacts are deleted (or marked) once this one is written. */
+  mergedFrom?: Array<{ goldenId: string; crmId?: number }>;
+}
+
+export interface GoldenCompany {
+  goldenId: string;
+  /** Content hash of everything below: equal to `synced.hash` means nothing to write. */
+  hash: string;
+  kind: 'ORG' | 'IE';
+  name: string;
+  fullName?: string;
+  address?: string;
+  phones: GoldenPhone[];
+  emails: string[];
+  requisites: GoldenRequisite[];
+  bankAccounts: GoldenBankAccount[];
+  contacts: GoldenContact[];
+  /** What an earlier sync confirmed. */
+  synced?: { hash: string; ids: CrmIds };
+  /** An earlier load sent creates whose outcome nobody saw (crash, lost answer): look up first. */
+  createAttempted?: boolean;
+}
+
+/** One multifield row as the portal stores it; row ids let an update touch it instead of adding a twin. */
+export interface MultifieldRow {
+  id: number;
+  type: 'PHONE' | 'EMAIL';
+  value: string;
+  valueType: string;
+}
+
+/** CRM ids of one golden company's entities; the caller stores them and passes them back. */
+export interface CrmIds {
+  companyId?: number;
+  /** Undefined: not known (they are read before an update ever touches multifields). */
+  companyRows?: MultifieldRow[];
+  /** By requisite key (the KPP, or "-" without one). */
+  requisites: Record<string, number>;
+  /** By bank key `BIK/account`. */
+  bankDetails: Record<string, number>;
+  /** By contact golden id. */
+  contacts: Record<string, { id: number; rows?: MultifieldRow[] }>;
+}
+
+export type LoadResult =
+  /** Confirmed by the portal: mark the golden record synced(ids, hash). */
+  | { goldenId: string; status: 'synced'; hash: string; ids: CrmIds; writes: number; mergedAway: string[] }
+  /** The portal refused a command (400-type): reject the record with reason CRM_REJECTED. */
+  | { goldenId: string; status: 'rejected'; reason: 'CRM_REJECTED'; detail: string; ids: CrmIds }
+  /** Not settled (outage, retries exhausted): keep the ids, nack, and try again later. */
+  | { goldenId: string; status: 'retry'; error: CrmUnifyError; ids: CrmIds };
+
+export const emptyIds = (): CrmIds => ({ requisites: {}, bankDetails: {}, contacts: {} });

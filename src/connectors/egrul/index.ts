@@ -1,0 +1,6 @@
+export * from './config.js';
+export * from './status.js';
+export * from './cache.js';
+export * from './dadata-client.js';
+export * from './verifier.js';
+export * from './token-bucket.js';
