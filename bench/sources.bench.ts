@@ -20,7 +20,7 @@ import { lastValueFrom, tap } from 'rxjs';
 import { fromPullSource, type PullSource } from '../src/core/pull-source.js';
 import { JsonDumpSourceConfigSchema } from '../src/connectors/json-dump/config.js';
 import { JsonDumpSource } from '../src/connectors/json-dump/json-dump.source.js';
-import type { PositionStore } from '../src/connectors/json-dump/positions.js';
+import type { PositionStore } from '../src/core/positions.js';
 
 // MySQL and Kafka modules are imported where they are used, so the child that measures the
 // dump's memory loads nothing but the dump reader.
@@ -40,7 +40,7 @@ export async function benchMysqlFull(baseUrl: string, rows = 100_000): Promise<{
   const { default: mysql } = await import('mysql2/promise');
   const { MysqlSourceConfigSchema } = await import('../src/connectors/mysql/config.js');
   const { MysqlFullSource } = await import('../src/connectors/mysql/mysql-full.source.js');
-  const { MemoryPositionStore } = await import('../src/connectors/mysql/positions.js');
+  const { MemoryPositionStore } = await import('../src/core/positions.js');
   const name = `bench_sources_${Date.now().toString(36)}`;
   const admin = await mysql.createConnection({ uri: baseUrl, charset: 'UTF8MB4_UNICODE_CI' });
   await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4`);
