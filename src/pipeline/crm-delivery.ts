@@ -1,0 +1,117 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Bitrix24Loader } from '../connectors/bitrix24/loader.js';
+import type { LoadResult } from '../connectors/bitrix24/types.js';
+import { backoffDelay } from '../core/retry.js';
+import { silentLogger, type Logger } from '../core/logger.js';
+import type { Resolver } from '../resolve/resolver.js';
+import type { CrmIds, GoldenCompanyState, GoldenContactState } from '../state/records.js';
+import type { StateStore } from '../state/store.js';
+import { toLoaderInput, type DeliveryMemo } from './golden-to-crm.js';
+
+export interface DeliveryOutcome {
+  inn: string;
+  status: 'synced' | 'unchanged' | 'rejected' | 'skipped';
+  detail?: string;
+  writes: number;
+}
+
+type Memo = CrmIds & { delivery?: DeliveryMemo };
+
+/**
+ * Delivers golden companies (with their contacts) to the CRM and only then marks them synced —
+ * the dedup state never says "done" before the CRM confirmed. Unsettled loads (portal outage,
+ * retries exhausted) are retried here with backoff, so an outage holds records rather than
+ * losing them; a refused record comes back as `rejected` for the caller to reject.
+ */
+export class CrmDelivery {
+  private readonly log: Logger;
+  constructor(
+    private readonly store: StateStore,
+    private readonly resolver: Resolver,
+    private readonly loader: Bitrix24Loader,
+    opts: { logger?: Logger } = {},
+  ) {
+    this.log = opts.logger ?? silentLogger;
+  }
+
+  /** Persists "creates sent, outcome unknown" before they are sent (the loader awaits this). */
+  readonly onCreateAttempt = async (inns: string[]): Promise<void> => {
+    const memos = await this.store.getMany('crmIds', inns);
+    await this.store.batch(inns.map((inn, i) => {
+      const m = (memos[i] ?? {}) as Memo;
+      const delivery: DeliveryMemo = { hash: m.delivery?.hash ?? null, ids: m.delivery?.ids ?? null, createAttempted: true };
+      return { type: 'put' as const, ns: 'crmIds' as const, key: inn, value: { ...m, delivery } as CrmIds };
+    }));
+  };
+
+  async deliver(inns: readonly string[]): Promise<DeliveryOutcome[]> {
+    const unique = [...new Set(inns)];
+    const companies = await this.store.getMany('companies', unique);
+    const out: DeliveryOutcome[] = [];
+    const work: Array<{ company: GoldenCompanyState; contacts: GoldenContactState[]; memo: Memo | undefined }> = [];
+    const memos = await this.store.getMany('crmIds', unique);
+    for (let i = 0; i < unique.length; i++) {
+      const company = companies[i];
+      const inn = unique[i]!;
+      if (!company) { out.push({ inn, status: 'skipped', detail: 'no golden company', writes: 0 }); continue; }
+      const contacts = (await this.store.getMany('contacts', company.contactIds)).filter((c): c is GoldenContactState => c !== undefined);
+      const pending = company.delivery === 'pending' || contacts.some((c) => c.delivery === 'pending');
+      if (!pending) { out.push({ inn, status: 'unchanged', writes: 0 }); continue; }
+      if (company.status === 'deleted' || !company.record) {
+        // No store contributes any more: the CRM entity is left as it is (see README, "deletes").
+        await this.markAll(company, contacts, (memos[i] ?? undefined) as Memo | undefined, undefined);
+        out.push({ inn, status: 'skipped', detail: 'deleted at every source', writes: 0 });
+        continue;
+      }
+      work.push({ company, contacts, memo: memos[i] as Memo | undefined });
+    }
+    if (work.length === 0) return out;
+
+    let todo = work;
+    for (let attempt = 0; todo.length; attempt++) {
+      const results = await this.loader.load(todo.map((w) => toLoaderInput(w.company, w.contacts, w.memo?.delivery)));
+      const retry: typeof todo = [];
+      for (let i = 0; i < results.length; i++) {
+        const r = results[i]!;
+        const w = todo[i]!;
+        if (r.status === 'retry') { retry.push(w); continue; }
+        out.push(await this.settle(w.company, w.contacts, w.memo, r));
+      }
+      if (retry.length) {
+        const wait = backoffDelay(attempt, { baseMs: 1000, maxMs: 60_000 });
+        this.log.warn({ companies: retry.length, attempt: attempt + 1, waitMs: wait }, 'CRM load not settled, retrying');
+        await sleep(wait);
+      }
+      todo = retry;
+    }
+    return out;
+  }
+
+  private async settle(company: GoldenCompanyState, contacts: GoldenContactState[], memo: Memo | undefined, r: Exclude<LoadResult, { status: 'retry' }>): Promise<DeliveryOutcome> {
+    if (r.status === 'rejected') {
+      // Keep what was created (ids) so a later attempt updates instead of creating twins.
+      await this.store.batch([{ type: 'put', ns: 'crmIds', key: company.inn, value: { ...memo, delivery: { hash: null, ids: r.ids, createAttempted: false } } as CrmIds }]);
+      return { inn: company.inn, status: 'rejected', detail: r.detail, writes: 0 };
+    }
+    const delivery: DeliveryMemo = { hash: r.hash, ids: r.ids, createAttempted: false };
+    await this.markAll(company, contacts, memo, delivery);
+    return { inn: company.inn, status: 'synced', writes: r.writes };
+  }
+
+  /** All marks go out together so the resolver commits them in one group batch. */
+  private async markAll(company: GoldenCompanyState, contacts: GoldenContactState[], memo: Memo | undefined, delivery: DeliveryMemo | undefined): Promise<void> {
+    const ids = delivery?.ids;
+    const companyIds: Memo = { ...memo, ...(ids?.companyId ? { company: String(ids.companyId) } : {}), ...(delivery ? { delivery } : {}) };
+    const marks: Promise<unknown>[] = [this.resolver.markSynced(company.inn, companyIds, company.hash)];
+    const mergedIds: string[] = [];
+    for (const c of contacts) {
+      if (c.delivery !== 'pending') continue;
+      const crm = ids?.contacts[c.id]?.id;
+      marks.push(this.resolver.markSynced(c.id, crm ? { contact: String(crm) } : {}, c.hash));
+      mergedIds.push(...c.mergedFrom.map((m) => m.goldenId));
+    }
+    const merged = await this.store.getMany('contacts', mergedIds);
+    for (const m of merged) if (m?.delivery === 'pending') marks.push(this.resolver.markSynced(m.id, {}, m.hash));
+    await Promise.all(marks);
+  }
+}

@@ -1,0 +1,107 @@
+import { lastValueFrom, tap } from 'rxjs';
+import type { Bitrix24Loader } from '../connectors/bitrix24/loader.js';
+import type { EgrulVerifier } from '../connectors/egrul/verifier.js';
+import type { Envelope } from '../core/envelope.js';
+import type { Logger } from '../core/logger.js';
+import { fromPullSource, type PullSource } from '../core/pull-source.js';
+import type { RejectSink } from '../core/rejects.js';
+import type { StageHooks } from '../core/stage.js';
+import type { Health } from '../metrics/health.js';
+import type { Metrics } from '../metrics/metrics.js';
+import type { RejectReason } from '../model/index.js';
+import type { Resolver } from '../resolve/resolver.js';
+import type { StateStore } from '../state/store.js';
+import type { CrmDelivery } from './crm-delivery.js';
+import { loadStage } from './stages/load.stage.js';
+import { mapStage, type Mapper } from './stages/map.stage.js';
+import { resolveStage } from './stages/resolve.stage.js';
+import { verifyStage } from './stages/verify.stage.js';
+import type { RunSummary } from './summary.js';
+
+/** Everything the shared chain runs on; built once per process (one state store writer). */
+export interface PipelineDeps {
+  store: StateStore;
+  resolver: Resolver;
+  verifier: EgrulVerifier;
+  loader: Bitrix24Loader;
+  delivery: CrmDelivery;
+  rejects: RejectSink;
+  metrics: Metrics;
+  health: Health;
+  logger: Logger;
+  summary: RunSummary;
+  maxInFlight: number;
+  verifyConcurrency: number;
+  load: { windowMs: number; maxRecords: number };
+}
+
+/** One source of a topology with the mapper of its store: a phase of a topology's run. */
+export interface SourcePhase<Raw> {
+  /** Source name in metrics and rejects, e.g. `shop-a.companies`. */
+  name: string;
+  open(): Promise<PullSource<Raw>>;
+  mapper: Mapper<Raw>;
+}
+
+export const stageNames = ['map', 'verify', 'resolve', 'load'] as const;
+
+/**
+ * Runs one source through the shared chain until it is drained (or `stop` is aborted and what
+ * is in flight has settled): map → normalize → validate → verify (EGRUL) → resolve (state) →
+ * load (CRM) → ack. Rejects are written durably, counted, and acked where they happen.
+ */
+export async function runPhase<Raw>(topology: string, phase: SourcePhase<Raw>, deps: PipelineDeps, stop: AbortSignal): Promise<void> {
+  const { metrics, summary } = deps;
+  const source = await phase.open();
+  const counting: RejectSink = {
+    reject: async (env, reason: RejectReason, detail, sourceId) => {
+      await deps.rejects.reject(env, reason, detail, sourceId);
+      summary.countReject(reason);
+    },
+  };
+  const hooks: StageHooks = {
+    rejects: counting,
+    observe: (stage, outcome, seconds) => {
+      metrics.records.inc({ topology, source: phase.name, stage, outcome });
+      metrics.stageSeconds.observe({ topology, stage }, seconds);
+    },
+  };
+  deps.health.set(`source:${phase.name}`, 'running');
+  try {
+    await lastValueFrom(
+      fromPullSource(source, {
+        maxInFlight: deps.maxInFlight,
+        stop,
+        onInFlight: (n) => metrics.inFlight.set({ topology, source: phase.name }, n),
+      }).pipe(
+        tap((env: Envelope<Raw>) => summary.countRead(env.source)),
+        mapStage(phase.mapper, hooks, (_source, warnings) => {
+          summary.countWarnings(warnings);
+          for (const w of warnings) metrics.warnings.inc({ source: phase.name, warning: w });
+        }),
+        verifyStage(deps.verifier, hooks, deps.verifyConcurrency),
+        resolveStage(deps.resolver, hooks, deps.verifyConcurrency),
+        tap((env) => summary.countResolved(env.value.result.outcome)),
+        loadStage(deps.store, deps.delivery, counting, {
+          ...deps.load,
+          onDelivered: (outcomes, seconds) => {
+            for (const o of outcomes) {
+              summary.delivered[o.status]++;
+              summary.delivered.writes += o.writes;
+            }
+            metrics.stageSeconds.observe({ topology, stage: 'load' }, seconds);
+            metrics.lastProgress.set({ topology }, Date.now() / 1000);
+          },
+        }),
+        tap(() => metrics.records.inc({ topology, source: phase.name, stage: 'load', outcome: 'ok' })),
+      ),
+      { defaultValue: undefined },
+    );
+    deps.health.set(`source:${phase.name}`, stop.aborted ? 'draining' : 'done');
+  } catch (err) {
+    deps.health.set(`source:${phase.name}`, 'failed', err instanceof Error ? err.message : String(err));
+    throw err;
+  } finally {
+    await source.close();
+  }
+}
