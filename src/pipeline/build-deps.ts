@@ -37,9 +37,9 @@ export function buildPipelineDeps(o: BuildOptions): PipelineDeps {
   });
   const client = new Bitrix24Client(o.crm, { metrics: o.metrics, logger: o.logger });
   // The loader needs the delivery's create-attempt hook; the delivery needs the loader.
-  let delivery: CrmDelivery | undefined;
-  const loader = new Bitrix24Loader(client, o.crm, { logger: o.logger, onCreateAttempt: (ids) => delivery!.onCreateAttempt(ids) });
-  delivery = new CrmDelivery(o.store, resolver, loader, { logger: o.logger });
+  const hook: { delivery?: CrmDelivery } = {};
+  const loader = new Bitrix24Loader(client, o.crm, { logger: o.logger, onCreateAttempt: (ids) => hook.delivery!.onCreateAttempt(ids) });
+  const delivery = (hook.delivery = new CrmDelivery(o.store, resolver, loader, { logger: o.logger }));
   return {
     store: o.store, resolver, verifier, loader, delivery,
     rejects: new StateRejectSink(o.store, o.metrics),
