@@ -1,7 +1,8 @@
+import type { Registry } from '../sandbox/egrul/registry.js';
 import { Random } from './random.js';
 import { SHOP_A, SHOP_B, shopACompanyId, shopBCompanyId } from '../mappers/source-ids.js';
 import { sourceKey, shopACompanyRows, shopBPartners, type ShopAContactRow, type ShopACompanyRow, type ShopBPartner, type StoreOptions } from './stores.js';
-import { makeUniverse, type TrueCompany } from './universe.js';
+import { makeUniverse, type RegistryStatus, type TrueCompany } from './universe.js';
 
 export interface Scale {
   shopACompanies: number;
@@ -50,7 +51,7 @@ export interface Truth {
 export interface Dataset {
   shopA: { companies: ShopACompanyRow[]; contacts: ShopAContactRow[] };
   shopB: { dump: ShopBPartner[]; events: KafkaEvent[] };
-  registry: Record<string, { status: string; name: string; ogrn: string; kpp?: string }>;
+  registry: Registry;
   truth: Truth;
 }
 
@@ -109,7 +110,7 @@ export function generate(scale: Scale, seed = 1): Dataset {
   const registry: Dataset['registry'] = {};
   for (const c of universe) {
     if (c.status === 'UNKNOWN') continue;
-    registry[c.inn] = { status: c.status, name: `${c.form} ${c.name}`, ogrn: c.ogrn, ...(c.kpps[0] ? { kpp: c.kpps[0] } : {}) };
+    registry[c.inn] = { status: c.status as Exclude<RegistryStatus, 'UNKNOWN'>, name: `${c.form} ${c.name}`, ogrn: c.ogrn, ...(c.kpps[0] ? { kpp: c.kpps[0] } : {}) };
   }
 
   return {

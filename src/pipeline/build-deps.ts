@@ -39,7 +39,7 @@ export function buildPipelineDeps(o: BuildOptions): PipelineDeps {
   // The loader needs the delivery's create-attempt hook; the delivery needs the loader.
   const hook: { delivery?: CrmDelivery } = {};
   const loader = new Bitrix24Loader(client, o.crm, { logger: o.logger, onCreateAttempt: (ids) => hook.delivery!.onCreateAttempt(ids) });
-  const delivery = (hook.delivery = new CrmDelivery(o.store, resolver, loader, { logger: o.logger }));
+  const delivery = (hook.delivery = new CrmDelivery(o.store, resolver, loader, client, { logger: o.logger }));
   return {
     store: o.store, resolver, verifier, loader, delivery,
     rejects: new StateRejectSink(o.store, o.metrics),

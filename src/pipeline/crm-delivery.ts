@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Bitrix24Loader } from '../connectors/bitrix24/loader.js';
-import type { LoadResult } from '../connectors/bitrix24/types.js';
+import type { Bitrix24Client, BatchCommand } from '../connectors/bitrix24/rest-client.js';
+import { withRetry } from '../core/retry.js';
+import type { CrmIds as LoaderIds, LoadResult } from '../connectors/bitrix24/types.js';
 import { backoffDelay } from '../core/retry.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import type { Resolver } from '../resolve/resolver.js';
@@ -29,6 +31,7 @@ export class CrmDelivery {
     private readonly store: StateStore,
     private readonly resolver: Resolver,
     private readonly loader: Bitrix24Loader,
+    private readonly client: Bitrix24Client,
     opts: { logger?: Logger } = {},
   ) {
     this.log = opts.logger ?? silentLogger;
@@ -58,9 +61,10 @@ export class CrmDelivery {
       const pending = company.delivery === 'pending' || contacts.some((c) => c.delivery === 'pending');
       if (!pending) { out.push({ inn, status: 'unchanged', writes: 0 }); continue; }
       if (company.status === 'deleted' || !company.record) {
-        // No store contributes any more: the CRM entity is left as it is (see README, "deletes").
-        await this.markAll(company, contacts, (memos[i] ?? undefined) as Memo | undefined, undefined);
-        out.push({ inn, status: 'skipped', detail: 'deleted at every source', writes: 0 });
+        const memo = memos[i] as Memo | undefined;
+        const writes = await this.removeFromCrm(memo?.delivery?.ids ?? null);
+        await this.markAll(company, contacts, memo, { hash: null, ids: null, createAttempted: false });
+        out.push({ inn, status: 'skipped', detail: 'deleted at every source', writes });
         continue;
       }
       work.push({ company, contacts, memo: memos[i] as Memo | undefined });
@@ -96,6 +100,23 @@ export class CrmDelivery {
     const delivery: DeliveryMemo = { hash: r.hash, ids: r.ids, createAttempted: false };
     await this.markAll(company, contacts, memo, delivery);
     return { inn: company.inn, status: 'synced', writes: r.writes };
+  }
+
+  /**
+   * A company no store has any more leaves the CRM with its contacts (requisites and bank details
+   * go with the company). Deleting what is already gone is not an error: a replay may repeat it.
+   */
+  private async removeFromCrm(ids: LoaderIds | null): Promise<number> {
+    if (!ids) return 0;
+    const commands: Record<string, BatchCommand> = {};
+    if (ids.companyId) commands.co = { method: 'crm.company.delete', params: { id: ids.companyId } };
+    for (const [k, c] of Object.entries(ids.contacts)) commands[`ct${k}`] = { method: 'crm.contact.delete', params: { id: c.id } };
+    const keys = Object.keys(commands);
+    for (let i = 0; i < keys.length; i += 50) {
+      const part = Object.fromEntries(keys.slice(i, i + 50).map((k) => [k, commands[k]!]));
+      await withRetry(() => this.client.batch(part), { retries: Number.POSITIVE_INFINITY, baseMs: 1000, maxMs: 60_000 });
+    }
+    return keys.length;
   }
 
   /** All marks go out together so the resolver commits them in one group batch. */

@@ -39,8 +39,18 @@ export interface PipelineDeps {
 export interface SourcePhase<Raw> {
   /** Source name in metrics and rejects, e.g. `shop-a.companies`. */
   name: string;
-  open(): Promise<PullSource<Raw>>;
+  open(): Promise<OpenedSource<Raw>>;
   mapper: Mapper<Raw>;
+}
+
+export interface OpenedSource<Raw> {
+  source: PullSource<Raw>;
+  /** Wraps the rejects sink for this source (Kafka: copy to the DLQ topic first). */
+  rejects?: (inner: RejectSink) => RejectSink;
+  /** Reports source lag and progress to metrics; called now and then while the phase runs. */
+  report?: (metrics: Metrics) => void;
+  /** Releases what `open` acquired besides the source (a DLQ producer). */
+  close?: () => Promise<void>;
 }
 
 export const stageNames = ['map', 'verify', 'resolve', 'load'] as const;
@@ -52,10 +62,12 @@ export const stageNames = ['map', 'verify', 'resolve', 'load'] as const;
  */
 export async function runPhase<Raw>(topology: string, phase: SourcePhase<Raw>, deps: PipelineDeps, stop: AbortSignal): Promise<void> {
   const { metrics, summary } = deps;
-  const source = await phase.open();
+  const opened = await phase.open();
+  const { source } = opened;
+  const sink = opened.rejects ? opened.rejects(deps.rejects) : deps.rejects;
   const counting: RejectSink = {
     reject: async (env, reason: RejectReason, detail, sourceId) => {
-      await deps.rejects.reject(env, reason, detail, sourceId);
+      await sink.reject(env, reason, detail, sourceId);
       summary.countReject(reason);
     },
   };
@@ -67,6 +79,8 @@ export async function runPhase<Raw>(topology: string, phase: SourcePhase<Raw>, d
     },
   };
   deps.health.set(`source:${phase.name}`, 'running');
+  const reporter = opened.report && setInterval(() => opened.report!(metrics), 1000);
+  opened.report?.(metrics);
   try {
     await lastValueFrom(
       fromPullSource(source, {
@@ -102,6 +116,9 @@ export async function runPhase<Raw>(topology: string, phase: SourcePhase<Raw>, d
     deps.health.set(`source:${phase.name}`, 'failed', err instanceof Error ? err.message : String(err));
     throw err;
   } finally {
+    if (reporter) clearInterval(reporter);
+    opened.report?.(metrics);
     await source.close();
+    await opened.close?.();
   }
 }

@@ -1,0 +1,79 @@
+import type { Contact, Phone } from '../model/index.js';
+import { foldEmail, foldKey } from './fold.js';
+
+/**
+ * Contact match keys within one company. A key is personal: two contact records of a company
+ * sharing one are the same person. Shared channels (switchboards, the company's own numbers
+ * and mailboxes) are not keys, or every employee listing the main office line would merge.
+ */
+
+/** A phone's identity: the number plus its extension (a switchboard's extensions are distinct lines). */
+export function phoneKey(p: Phone): string {
+  return p.ext ? `${p.e164};ext=${p.ext}` : p.e164;
+}
+
+/** Number types that never identify a person (8-800 lines and the like). */
+const nonPersonalTypes = new Set(['TOLL_FREE', 'SHARED_COST', 'PREMIUM_RATE', 'UAN', 'VOICEMAIL']);
+
+export interface SharedChannels {
+  /** Phone keys (e164[;ext=]) that belong to the company rather than a person. */
+  phones: Set<string>;
+  /** Folded e-mails that belong to the company (info@, sales@ as listed on the company record). */
+  emails: Set<string>;
+}
+
+/**
+ * Finds the shared channels of a company from everything it and its contacts list:
+ * - a number seen with more than one extension value (none counts as a value) is a switchboard,
+ *   so the bare number is shared; each `number;ext` stays a direct line;
+ * - a number or e-mail the company record itself lists is the company's, not a person's.
+ */
+export function sharedChannels(companyPhones: readonly Phone[], companyEmails: readonly string[],
+  contacts: Iterable<Contact>): SharedChannels {
+  const extsByNumber = new Map<string, Set<string>>();
+  const note = (p: Phone) => {
+    let s = extsByNumber.get(p.e164);
+    if (!s) extsByNumber.set(p.e164, (s = new Set()));
+    s.add(p.ext ?? '');
+  };
+  companyPhones.forEach(note);
+  for (const c of contacts) c.phones.forEach(note);
+  const phones = new Set<string>(companyPhones.map(phoneKey));
+  for (const [e164, exts] of extsByNumber) if (exts.size > 1) phones.add(e164);
+  return { phones, emails: new Set(companyEmails.map(foldEmail)) };
+}
+
+/** An initial ("И.", "И") is not a name: matching on it would merge Ivan and Igor. */
+function isInitial(s: string): boolean {
+  return s.replace(/\./g, '').trim().length <= 1;
+}
+
+/**
+ * The full-name key: last AND first name required, middle name included when present (so
+ * "Иванов Иван Иванович" and "Иванов Иван Петрович" stay apart). Same surname or same first
+ * name alone never yields a key.
+ */
+export function nameKey(c: Pick<Contact, 'lastName' | 'firstName' | 'middleName'>): string | undefined {
+  const last = foldKey(c.lastName ?? '');
+  const first = foldKey(c.firstName ?? '');
+  if (!last || !first || isInitial(first)) return undefined;
+  const middle = foldKey(c.middleName ?? '').replace(/\.$/, '');
+  return `name:${last}|${first}|${middle}`;
+}
+
+/** The personal keys of one contact record: `email:…`, `phone:…`, `name:…`, sorted and unique. */
+export function contactMatchKeys(c: Contact, shared: SharedChannels): string[] {
+  const keys = new Set<string>();
+  for (const e of c.emails) {
+    const f = foldEmail(e);
+    if (f && !shared.emails.has(f)) keys.add(`email:${f}`);
+  }
+  for (const p of c.phones) {
+    if (p.type !== undefined && nonPersonalTypes.has(p.type)) continue;
+    const k = phoneKey(p);
+    if (!shared.phones.has(k)) keys.add(`phone:${k}`);
+  }
+  const n = nameKey(c);
+  if (n) keys.add(n);
+  return [...keys].sort();
+}

@@ -1,0 +1,96 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Bitrix24ConfigSchema } from '../src/connectors/bitrix24/config.js';
+import { EgrulConfigSchema } from '../src/connectors/egrul/config.js';
+import { JsonDumpSource } from '../src/connectors/json-dump/json-dump.source.js';
+import type { MysqlRow } from '../src/connectors/mysql/rows.js';
+import { MemorySource } from '../src/connectors/memory/memory.source.js';
+import { parseConfig } from '../src/core/config.js';
+import type { Logger } from '../src/core/logger.js';
+import { generate, scales, type Dataset } from '../src/gen/dataset.js';
+import { evaluateDedup, type DedupScore } from '../src/gen/evaluate.js';
+import { writeDataset } from '../src/gen/write.js';
+import { createMetrics } from '../src/metrics/metrics.js';
+import { buildPipelineDeps } from '../src/pipeline/build-deps.js';
+import { StatePositionStore } from '../src/pipeline/state-positions.js';
+import { phase, runTopology, type Topology } from '../src/pipeline/topology.js';
+import { startSandbox } from '../src/sandbox/sandbox.js';
+import { openLevelStore } from '../src/state/level-store.js';
+import { mapShopARow, mapShopBDumpElement, mapShopBMessage } from './mappers.js';
+
+/**
+ * The embedded default: sample data of both stores with realistic dirt, an in-process sandbox
+ * (portal + register), and both topologies run to completion on a fresh state dir. Shop A's
+ * tables and Shop B's topic are played from memory (nothing else needs to run); Shop B's dump
+ * is a real windows-1251 file read by the real dump source.
+ */
+export function demoTopologies(ds: Dataset, dumpPath: string, positions: StatePositionStore): Topology[] {
+  const rows: MysqlRow[] = [
+    ...ds.shopA.companies.map((row) => ({ table: 'companies', row: row as unknown as Record<string, unknown> })),
+    ...ds.shopA.contacts.map((row) => ({ table: 'contacts', row: row as unknown as Record<string, unknown> })),
+  ];
+  const messages = ds.shopB.events.map((e) => ({ value: Buffer.from(e.value), tombstone: false }));
+  return [
+    { name: 'shop-a', groups: [[phase({ name: 'shop-a.tables', mapper: mapShopARow, open: async () => ({ source: new MemorySource(rows, { name: 'shop-a.tables' }) }) })]] },
+    {
+      name: 'shop-b',
+      groups: [
+        [phase({ name: 'shop-b.dump', mapper: mapShopBDumpElement, open: async () => ({ source: new JsonDumpSource({ config: { name: 'shop-b.dump', path: dumpPath, encoding: 'windows-1251', readChunkBytes: 256 * 1024 }, positions }) }) })],
+        [phase({ name: 'shop-b.events', mapper: mapShopBMessage, open: async () => ({ source: new MemorySource(messages, { name: 'shop-b.events' }) }) })],
+      ],
+    },
+  ];
+}
+
+export interface DemoReport {
+  summary: ReturnType<ReturnType<typeof buildPipelineDeps>['summary']['toJSON']>;
+  crm: Record<string, number>;
+  expected: { companies: number; contacts: number };
+  input: Dataset['truth']['counts'];
+  registerRequests: number;
+  crmRequests: number;
+  crm503: number;
+  dedup: DedupScore;
+  durationMs: number;
+}
+
+export async function runDemo(opts: { seed?: number; logger: Logger; keepDir?: boolean }): Promise<DemoReport> {
+  const started = Date.now();
+  const ds = generate(scales.small, opts.seed ?? 1);
+  const dir = await mkdtemp(join(tmpdir(), 'crm-unify-demo-'));
+  const paths = await writeDataset(ds, dir);
+  // Rates above the real defaults keep the demo short; the bucket and the register latency still apply.
+  const sandbox = await startSandbox({ registry: ds.registry, rate: 20, burst: 50, egrulLatencyMs: 100, egrulRateLimit: 200 });
+  const store = await openLevelStore(join(dir, 'state'));
+  try {
+    const deps = buildPipelineDeps({
+      store,
+      crm: parseConfig(Bitrix24ConfigSchema, { webhookUrl: sandbox.webhookUrl, rate: 20, burst: 50, concurrency: 4 }),
+      registry: parseConfig(EgrulConfigSchema, { url: sandbox.egrulUrl, token: sandbox.egrulToken, rate: 150, concurrency: 16 }),
+      metrics: createMetrics(undefined, { defaultMetrics: false }),
+      logger: opts.logger,
+      maxInFlight: 500,
+      load: { windowMs: 100, maxRecords: 300 },
+    });
+    const stop = new AbortController();
+    await Promise.all(demoTopologies(ds, paths.shopBDump, new StatePositionStore(store)).map((t) => runTopology(t, deps, stop.signal)));
+    await deps.resolver.flush();
+    const counts = sandbox.portal.store.counts();
+    return {
+      summary: deps.summary.toJSON(),
+      crm: { companies: counts.company, requisites: counts.requisite, bankDetails: counts.bankdetail, contacts: counts.contact },
+      expected: { companies: ds.truth.counts.expectedCompanies!, contacts: ds.truth.counts.expectedContacts! },
+      input: ds.truth.counts,
+      registerRequests: sandbox.egrul.counters.requests,
+      crmRequests: sandbox.portal.counters.requests,
+      crm503: sandbox.portal.counters.queryLimitExceeded,
+      dedup: await evaluateDedup(store, ds.truth),
+      durationMs: Date.now() - started,
+    };
+  } finally {
+    await store.close();
+    await sandbox.stop();
+    if (!opts.keepDir) await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,41 @@
+import type { AppConfig } from '../src/config/schema.js';
+import { MysqlSourceConfigSchema } from '../src/connectors/mysql/config.js';
+import { MysqlDeltaSource } from '../src/connectors/mysql/mysql-delta.source.js';
+import { MysqlFullSource } from '../src/connectors/mysql/mysql-full.source.js';
+import { parseConfig } from '../src/core/config.js';
+import type { PositionStore } from '../src/core/positions.js';
+import { phase, type Topology } from '../src/pipeline/topology.js';
+import { mapShopARow } from './mappers.js';
+
+type ShopAConfig = NonNullable<AppConfig['sources']['shopA']>;
+
+/**
+ * Shop A: its MySQL replica, `companies` and `contacts` (cp1251). The full extract first (the
+ * delta's starting watermark is captured before it, so nothing in between is missed), then the
+ * delta forever — or, with `once`, one delta pass up to now.
+ */
+export function shopATopology(cfg: ShopAConfig, positions: PositionStore, opts: { once: boolean }): Topology {
+  const { mysql, ...rest } = cfg;
+  const config = parseConfig(MysqlSourceConfigSchema, { ...rest, url: mysql, name: 'shop-a', once: opts.once }, 'sources.shopA');
+  return {
+    name: 'shop-a',
+    groups: [
+      [phase({
+        name: 'shop-a.full',
+        mapper: mapShopARow,
+        open: async () => {
+          const source = new MysqlFullSource({ config, positions });
+          return { source, report: (m) => { const p = source.progress(); if (p.total) m.sourceProgress.set({ source: 'shop-a.full' }, p.read / p.total); } };
+        },
+      })],
+      [phase({
+        name: 'shop-a.delta',
+        mapper: mapShopARow,
+        open: async () => {
+          const source = new MysqlDeltaSource({ config, positions });
+          return { source, report: (m) => m.lagSeconds.set({ source: 'shop-a.delta' }, source.lagSeconds) };
+        },
+      })],
+    ],
+  };
+}

@@ -1,0 +1,53 @@
+import { Partitioners } from 'kafkajs';
+import type { AppConfig } from '../src/config/schema.js';
+import { JsonDumpSource } from '../src/connectors/json-dump/json-dump.source.js';
+import { createKafkaClient } from '../src/connectors/kafka/client.js';
+import { KafkaDlqRejectSink } from '../src/connectors/kafka/dlq.sink.js';
+import { KafkaSource } from '../src/connectors/kafka/kafka.source.js';
+import type { PositionStore } from '../src/core/positions.js';
+import type { Logger } from '../src/core/logger.js';
+import { phase, type Topology } from '../src/pipeline/topology.js';
+import { mapShopBDumpElement, mapShopBMessage } from './mappers.js';
+
+type ShopBConfig = NonNullable<AppConfig['sources']['shopB']>;
+
+/**
+ * Shop B (SAP CRM business partners): the historical windows-1251 JSON dump first, then the
+ * change events of `shop-b.crm.partners` forever — or, with `once`, up to the end offsets seen
+ * at start. Poison messages are copied to `<topic>.dlq` before they are rejected.
+ */
+export function shopBTopology(cfg: ShopBConfig, positions: PositionStore, opts: { once: boolean; logger: Logger }): Topology {
+  const groups: Topology['groups'] = [];
+  if (cfg.dump) {
+    const config = { ...cfg.dump, name: 'shop-b.dump' };
+    groups.push([phase({
+      name: 'shop-b.dump',
+      mapper: mapShopBDumpElement,
+      open: async () => {
+        const source = new JsonDumpSource({ config, positions });
+        return { source, report: (m) => { const p = source.progress(); if (p.fileSize) m.sourceProgress.set({ source: 'shop-b.dump' }, p.bytesRead / p.fileSize); } };
+      },
+    })]);
+  }
+  if (cfg.kafka) {
+    const config = { ...cfg.kafka, once: opts.once };
+    groups.push([phase({
+      name: 'shop-b.kafka',
+      mapper: mapShopBMessage,
+      open: async () => {
+        const kafka = createKafkaClient(config.brokers, config.clientId);
+        const source = new KafkaSource({ config, kafka, log: opts.logger });
+        const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
+        const admin = kafka.admin();
+        await Promise.all([producer.connect(), admin.connect()]);
+        return {
+          source,
+          rejects: (inner) => new KafkaDlqRejectSink({ producer, admin, inner, lookup: (p) => source.rawRecord(p) }),
+          report: (m) => m.lagMessages.set({ source: 'shop-b.kafka', partition: 'all' }, source.lag),
+          close: async () => { await Promise.allSettled([producer.disconnect(), admin.disconnect()]); },
+        };
+      },
+    })]);
+  }
+  return { name: 'shop-b', groups };
+}
