@@ -52,14 +52,20 @@ function innValue(rnd: Random, c: TrueCompany, fate: InnFate): string | null {
   return dirtyIdentifier(rnd, fate === 'invalid' ? corruptInn(rnd, c.inn) : c.inn);
 }
 
-/** The ways one person is recorded: always at least one strong key (e-mail, mobile or full name). */
+/**
+ * The ways one person is recorded. Each person has a primary key (e-mail, mobile or full name,
+ * by id) present in every record of them, so their records are linkable by the matching rules;
+ * the other keys come and go, and the name is weak (initials, first name only) unless it is the
+ * primary key.
+ */
 function appearance(rnd: Random, p: TruePerson, c: TrueCompany) {
-  const email = rnd.chance(0.75);
-  const mobile = rnd.chance(0.75);
+  const primary = (['email', 'mobile', 'name'] as const)[p.id % 3]!;
+  const email = primary === 'email' || rnd.chance(0.5);
+  const mobile = primary === 'mobile' || rnd.chance(0.5);
   const phones: string[] = [];
   if (mobile) phones.push(dirtyPhone(rnd, p.mobile));
   if (rnd.chance(0.3)) phones.push(dirtyPhone(rnd, c.switchboard, p.ext));
-  return { email: email ? dirtyEmail(rnd, p.email) : null, phones, weakNameOk: email || mobile };
+  return { email: email ? dirtyEmail(rnd, p.email) : null, phones, weakNameOk: primary !== 'name' };
 }
 
 const iso = (d: Date) => d.toISOString();
