@@ -15,6 +15,7 @@ import { createMetrics } from '../src/metrics/metrics.js';
 import { buildPipelineDeps } from '../src/pipeline/build-deps.js';
 import { StatePositionStore } from '../src/pipeline/state-positions.js';
 import { phase, runTopology, type Topology } from '../src/pipeline/topology.js';
+import { rejectParkedContacts } from '../src/runtime/parked.js';
 import { startSandbox } from '../src/sandbox/sandbox.js';
 import { openLevelStore } from '../src/state/level-store.js';
 import { mapShopARow, mapShopBDumpElement, mapShopBMessage } from './mappers.js';
@@ -76,6 +77,7 @@ export async function runDemo(opts: { seed?: number; logger: Logger; keepDir?: b
     const stop = new AbortController();
     await Promise.all(demoTopologies(ds, paths.shopBDump, new StatePositionStore(store)).map((t) => runTopology(t, deps, stop.signal)));
     await deps.resolver.flush();
+    await rejectParkedContacts(store, deps.summary);
     const counts = sandbox.portal.store.counts();
     return {
       summary: deps.summary.toJSON(),

@@ -1,0 +1,93 @@
+import { buildPipelineDeps } from '../pipeline/build-deps.js';
+import type { AppConfig } from '../config/schema.js';
+import { ConfigError, CrmUnifyError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { redactUrl } from '../core/secrets.js';
+import { Health } from '../metrics/health.js';
+import { createMetrics, type Metrics } from '../metrics/metrics.js';
+import { startMetricsServer } from '../metrics/server.js';
+import { StatePositionStore } from '../pipeline/state-positions.js';
+import { runTopology, type Topology } from '../pipeline/topology.js';
+import { openLevelStore } from '../state/level-store.js';
+import type { StateStore } from '../state/store.js';
+import { topologies, type TopologyName } from '../../topologies/index.js';
+import { rejectParkedContacts } from './parked.js';
+import { reportProgress } from './progress.js';
+import { deliverPending } from './recovery.js';
+
+export interface ServiceOptions {
+  names: string[];
+  config: Readonly<AppConfig>;
+  once: boolean;
+  logger: Logger;
+  /** Aborting it is a graceful shutdown: stop reading, drain, commit. */
+  stop: AbortSignal;
+}
+
+/** Zero-valued series so every dashboard query has data from the first scrape. */
+function primeMetrics(m: Metrics, names: string[]): void {
+  for (const api of ['egrul', 'bitrix24']) for (const kind of ['local', 'remote']) m.throttled.inc({ api, kind }, 0);
+  for (const result of ['hit', 'miss', 'expired']) m.cache.inc({ cache: 'egrul', result }, 0);
+  for (const topology of names) m.lastProgress.set({ topology }, Date.now() / 1000);
+}
+
+async function updateStateGauges(store: StateStore, m: Metrics): Promise<void> {
+  const s = await store.stats();
+  for (const [status, n] of Object.entries(s.companies)) m.entities.set({ entity: 'company', status }, n);
+  for (const [status, n] of Object.entries(s.contacts)) m.entities.set({ entity: 'contact', status }, n);
+}
+
+/**
+ * `crm-unify run`: one process, one state store (LevelDB has one writer), the named topologies
+ * side by side — so stores de-duplicate across each other. Returns when the sources are drained
+ * (`once`) or after a graceful stop.
+ */
+export async function runService(o: ServiceOptions): Promise<ReturnType<ReturnType<typeof buildPipelineDeps>['summary']['toJSON']>> {
+  const unknown = o.names.filter((n) => !(n in topologies));
+  if (unknown.length || o.names.length === 0) {
+    throw new CrmUnifyError('USAGE', `unknown topology ${unknown.join(', ') || '(none given)'}: choose from ${Object.keys(topologies).join(', ')}`);
+  }
+  const store = await openLevelStore(o.config.state.dir);
+  const metrics = createMetrics();
+  const health = new Health();
+  let server: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
+  try {
+    const positions = new StatePositionStore(store);
+    const built = o.names.map((name) => [name, topologies[name as TopologyName]({ config: o.config, positions, once: o.once, logger: o.logger })] as const);
+    const problems = built.filter(([, t]) => typeof t === 'string').map(([name, t]) => `topology ${name} ${t}`);
+    if (problems.length) throw new ConfigError(problems);
+    server = await startMetricsServer({ registry: metrics.registry, health, port: o.config.metrics.port, host: o.config.metrics.host });
+    const deps = buildPipelineDeps({
+      store, crm: o.config.crm, registry: o.config.registry, metrics, logger: o.logger, health,
+      maxInFlight: o.config.runtime.maxInFlight,
+      load: { windowMs: o.config.runtime.loadWindowMs, maxRecords: o.config.runtime.loadMaxRecords },
+    });
+    primeMetrics(metrics, o.names);
+    o.logger.info({ topologies: o.names, crm: redactUrl(o.config.crm.webhookUrl), metrics: server.url, once: o.once }, 'starting');
+    health.set('sink:bitrix24', 'running');
+    const gauges = setInterval(() => void updateStateGauges(store, metrics).catch(() => {}), 30_000);
+    gauges.unref();
+    const stopProgress = reportProgress(deps.summary, o.logger);
+    try {
+      const recovered = await deliverPending(store, deps.delivery);
+      if (recovered) o.logger.info({ companies: recovered }, 'delivered golden records a previous run left pending');
+      await Promise.all(built.map(([, t]) => runTopology(t as Topology, deps, o.stop)));
+      await deps.resolver.flush();
+      if (o.once && !o.stop.aborted) {
+        const parked = await rejectParkedContacts(store, deps.summary);
+        if (parked) o.logger.info({ contacts: parked }, 'contacts whose company never passed were rejected');
+      }
+      await updateStateGauges(store, metrics);
+    } finally {
+      stopProgress();
+      clearInterval(gauges);
+      deps.verifier.close();
+    }
+    const summary = deps.summary.toJSON();
+    o.logger.info({ summary }, o.stop.aborted ? 'stopped' : 'done');
+    return summary;
+  } finally {
+    await server?.close();
+    await store.close();
+  }
+}

@@ -1,0 +1,30 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import type { DemoReport } from '../../topologies/demo.js';
+
+const run = promisify(execFile);
+
+describe('crm-unify demo (what `npm start` runs)', () => {
+  it('runs both stores through every stage on a fresh machine, exits 0 and matches the ground truth', async () => {
+    const { stdout } = await run(process.execPath, ['bin/crm-unify.js', 'demo', '--json'], { timeout: 120_000, env: { ...process.env, LOG_LEVEL: 'error' } });
+    const report = JSON.parse(stdout.trim().split('\n').pop()!) as DemoReport;
+    expect(report.crm.companies).toBe(report.expected.companies);
+    expect(report.crm.contacts).toBe(report.expected.contacts);
+    expect(report.crm.requisites).toBeGreaterThanOrEqual(report.crm.companies!);
+    expect(report.dedup.contacts.precision).toBeGreaterThanOrEqual(0.99);
+    expect(report.dedup.contacts.recall).toBeGreaterThanOrEqual(0.99);
+    expect(report.summary.totalRead).toBe(report.input.shopACompanies! + report.input.shopAContacts! + report.input.shopBDump! + report.input.kafkaEvents!);
+    for (const reason of ['MISSING_INN', 'INVALID_INN', 'EGRUL_NOT_ACTIVE', 'MALFORMED_RECORD', 'COMPANY_REJECTED']) {
+      expect(report.summary.rejected[reason as keyof typeof report.summary.rejected], reason).toBeGreaterThan(0);
+    }
+    expect(report.crm503).toBe(0);
+  });
+
+  it('prints a readable summary table without --json', async () => {
+    const { stdout } = await run(process.execPath, ['bin/crm-unify.js', 'demo'], { timeout: 120_000, env: { ...process.env, LOG_LEVEL: 'error' } });
+    expect(stdout).toMatch(/CRM \(sandbox portal\)/);
+    expect(stdout).toMatch(/companies\s+\d+\s+\(ground truth: \d+\)/);
+    expect(stdout).toMatch(/rejected\s+\d+/);
+  });
+});
