@@ -1,4 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { commands } from '../../src/cli/commands/index.js';
+import { buildProgram, runProgram } from '../../src/cli/program.js';
 import { loadConfigFile } from '../../src/config/load.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { runService } from '../../src/runtime/service.js';
@@ -76,5 +78,52 @@ describe('both topologies end to end on real Kafka and MySQL and the sandbox', (
     expect(second.read[d.topic] ?? 0).toBe(0);
     expect(d.sandbox.portal.store.all('company').length).toBe(d.ds.truth.counts.expectedCompanies);
   });
+
+  it('replays to earliest: every record is read again and the CRM sees no write', async () => {
+    const writes = d.sandbox.portal.counters.writes;
+    const replayA = await cli('replay', 'shop-a', '--to', 'earliest', '--config', d.configPath);
+    const replayB = await cli('replay', 'shop-b', '--to', 'earliest', '--config', d.configPath);
+    expect(replayA.code, replayA.err).toBe(0);
+    expect(replayB.code, replayB.err).toBe(0);
+    const summary = await run();
+    const c = d.ds.truth.counts;
+    expect(summary.read['shop-b.dump']).toBe(c.shopBDump);
+    expect(summary.read[d.topic]).toBe(c.kafkaEvents);
+    expect((summary.read['shop-a.companies'] ?? 0) + (summary.read['shop-a.contacts'] ?? 0)).toBeGreaterThanOrEqual(c.shopACompanies! + c.shopAContacts!);
+    expect(d.sandbox.portal.counters.writes).toBe(writes);
+  });
+
+  it('exposes state stats and rejects with source, position, reason, detail and time', async () => {
+    const stats = await cli('state', 'stats', '--json', '--config', d.configPath);
+    expect(stats.code, stats.err).toBe(0);
+    const parsed = JSON.parse(stats.out) as { companies: { active: number; pending: number } };
+    expect(parsed.companies.active).toBe(d.ds.truth.counts.expectedCompanies);
+    expect(parsed.companies.pending).toBe(0);
+    const csv = await cli('rejects', 'export', '--format', 'csv', '--reason', 'INVALID_INN', '--config', d.configPath);
+    expect(csv.code, csv.err).toBe(0);
+    const lines = csv.out.trim().split('\n');
+    expect(lines[0]).toBe('source,sourceId,position,reason,detail,at');
+    expect(lines.length).toBeGreaterThan(1);
+    expect(lines.slice(1).every((l) => l.includes(',INVALID_INN,'))).toBe(true);
+    const inn = d.ds.truth.companies[0]!;
+    const got = await cli('state', 'get', 'company', inn, '--config', d.configPath);
+    expect(got.code, got.err).toBe(0);
+    expect(JSON.parse(got.out).company.inn).toBe(inn);
+  });
 });
+
+async function cli(...argv: string[]) {
+  let out = '';
+  let err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => { out += String(s); return true; });
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => { err += String(s); return true; });
+  try {
+    process.exitCode = undefined;
+    return { code: await runProgram(buildProgram(commands), argv), out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+    process.exitCode = undefined;
+  }
+}
 

@@ -3,8 +3,11 @@ import { checkCommand } from './check.command.js';
 import { configCommand } from './config.command.js';
 import { demoCommand } from './demo.command.js';
 import { genCommand } from './gen.command.js';
+import { rejectsCommand } from './rejects.command.js';
+import { replayCommand } from './replay.command.js';
 import { runCommand } from './run.command.js';
+import { stateCommand } from './state.command.js';
 import { sandboxCommand } from './sandbox.command.js';
 
 /** Every command of the crm-unify CLI, in help order. */
-export const commands: CommandModule[] = [demoCommand, runCommand, checkCommand, sandboxCommand, genCommand, configCommand];
+export const commands: CommandModule[] = [demoCommand, runCommand, replayCommand, rejectsCommand, stateCommand, checkCommand, sandboxCommand, genCommand, configCommand];
