@@ -65,12 +65,14 @@ export async function runService(o: ServiceOptions): Promise<ReturnType<ReturnTy
     primeMetrics(metrics, o.names);
     o.logger.info({ topologies: o.names, crm: redactUrl(o.config.crm.webhookUrl), metrics: server.url, once: o.once }, 'starting');
     health.set('sink:bitrix24', 'running');
-    const gauges = setInterval(() => void updateStateGauges(store, metrics).catch(() => {}), 30_000);
+    // Counting scans the store: often enough for a dashboard, rarely enough to cost nothing.
+    const gauges = setInterval(() => void updateStateGauges(store, metrics).catch(() => {}), 10_000);
     gauges.unref();
     const stopProgress = reportProgress(deps.summary, o.logger);
     try {
       const recovered = await deliverPending(store, deps.delivery);
       if (recovered) o.logger.info({ companies: recovered }, 'delivered golden records a previous run left pending');
+      await updateStateGauges(store, metrics);
       await Promise.all(built.map(([, t]) => runTopology(t as Topology, deps, o.stop)));
       await deps.resolver.flush();
       if (o.once && !o.stop.aborted) {
