@@ -24,9 +24,12 @@ export async function listPositions(store: StateStore, source: string): Promise<
   return out;
 }
 
-/** A reject's primary key: time first so listing is chronological; the rest makes it unique per record. */
+/**
+ * A reject's primary key: one per source record version and reason, without the time, so a
+ * replay that rejects the same record again overwrites its entry instead of adding a twin.
+ */
 export function rejectKey(r: Reject): string {
-  return `${r.at}|${r.source}|${r.position}|${r.sourceId ?? ''}|${r.reason}`;
+  return `${r.source}|${r.position}|${r.sourceId ?? ''}|${r.reason}`;
 }
 
 /** Ops that store a reject and its by-reason index entry. */
@@ -48,12 +51,12 @@ export interface RejectFilter {
 /** Rejects in time order, optionally of one reason (read from the index, not filtered by scan). */
 export async function* listRejects(store: StateStore, filter: RejectFilter = {}): AsyncIterable<Reject> {
   const { reason, since, limit } = filter;
-  const range = reason === undefined
-    ? { ...(since === undefined ? {} : { gte: since }), ...(limit === undefined ? {} : { limit }) }
-    : { prefix: `${reason}|`, ...(limit === undefined ? {} : { limit }) };
+  // Keys are not time-ordered (see rejectKey): `since` filters values, and `limit` counts what passes.
   const ns = reason === undefined ? 'rejects' : 'rejectsByReason';
-  for await (const [, r] of store.iterate(ns, range)) {
+  let n = 0;
+  for await (const [, r] of store.iterate(ns, reason === undefined ? {} : { prefix: `${reason}|` })) {
     if (since !== undefined && r.at < since) continue;
+    if (limit !== undefined && n++ >= limit) return;
     yield r;
   }
 }

@@ -23,7 +23,7 @@ export interface NamespaceValues {
   registry: RegistryEntry;
   /** Golden id → CRM ids. */
   crmIds: CrmIds;
-  /** `<at>|<source>|<position>|<sourceId>|<reason>` → reject (time-ordered). */
+  /** `<source>|<position>|<sourceId>|<reason>` → reject (one per record version and reason). */
   rejects: Reject;
   /** `<reason>|<rejects key>` → reject: the by-reason index. */
   rejectsByReason: Reject;

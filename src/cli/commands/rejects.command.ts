@@ -32,6 +32,7 @@ export function rejectsCommand(program: Command): void {
           for await (const r of listRejects(store, { ...(opts.reason ? { reason: opts.reason } : {}), ...(opts.limit ? { limit: opts.limit } : {}) })) out.push(r);
           return out;
         });
+        rows.sort((a, b) => a.at.localeCompare(b.at));
         process.stdout.write(formatRejects(rows, opts.format));
       });
   }
