@@ -78,7 +78,11 @@ export class CrmDelivery {
       for (let i = 0; i < results.length; i++) {
         const r = results[i]!;
         const w = todo[i]!;
-        if (r.status === 'retry') { retry.push(w); continue; }
+        if (r.status === 'retry') {
+          // Keep what the failed load learned, and look up before creating: some creates may have landed.
+          retry.push({ ...w, memo: { ...w.memo, delivery: { hash: w.memo?.delivery?.hash ?? null, ids: r.ids, createAttempted: true } } });
+          continue;
+        }
         out.push(await this.settle(w.company, w.contacts, w.memo, r));
       }
       if (retry.length) {

@@ -53,7 +53,8 @@ export function toLoaderInput(company: GoldenCompanyState, contacts: readonly Go
       bik: b.bik, account: b.account, ...optional('corrAccount', b.corrAccount), ...optional('bankName', b.bankName), ...optional('kpp', b.kpp),
     })),
     contacts: live.map(contactInput),
-    ...(memo?.hash && memo.ids ? { synced: { hash: memo.hash, ids: memo.ids } } : {}),
+    // Ids without a confirmed hash (a refused or unsettled load) still go back: updates, not twins.
+    ...(memo?.ids ? { synced: { hash: memo.hash ?? '', ids: memo.ids } } : {}),
     ...(memo?.createAttempted ? { createAttempted: true } : {}),
   };
 }
