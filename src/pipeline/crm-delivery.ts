@@ -27,6 +27,7 @@ type Memo = CrmIds & { delivery?: DeliveryMemo };
  */
 export class CrmDelivery {
   private readonly log: Logger;
+  private readonly locks = new Map<string, Promise<void>>();
   constructor(
     private readonly store: StateStore,
     private readonly resolver: Resolver,
@@ -47,8 +48,30 @@ export class CrmDelivery {
     }));
   };
 
+  /**
+   * Topologies run side by side, each with its own load stage, and may touch one company at the
+   * same time: two deliveries of one INN would both read the same CRM ids and both create. So a
+   * delivery holds every INN it covers until it is done; others wait for those INNs only.
+   */
   async deliver(inns: readonly string[]): Promise<DeliveryOutcome[]> {
     const unique = [...new Set(inns)];
+    for (;;) {
+      const busy = unique.map((inn) => this.locks.get(inn)).filter((p): p is Promise<void> => p !== undefined);
+      if (busy.length === 0) break;
+      await Promise.all(busy);
+    }
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    for (const inn of unique) this.locks.set(inn, held);
+    try {
+      return await this.deliverLocked(unique);
+    } finally {
+      for (const inn of unique) if (this.locks.get(inn) === held) this.locks.delete(inn);
+      release();
+    }
+  }
+
+  private async deliverLocked(unique: string[]): Promise<DeliveryOutcome[]> {
     const companies = await this.store.getMany('companies', unique);
     const out: DeliveryOutcome[] = [];
     const work: Array<{ company: GoldenCompanyState; contacts: GoldenContactState[]; memo: Memo | undefined }> = [];
@@ -58,12 +81,16 @@ export class CrmDelivery {
       const inn = unique[i]!;
       if (!company) { out.push({ inn, status: 'skipped', detail: 'no golden company', writes: 0 }); continue; }
       const contacts = (await this.store.getMany('contacts', company.contactIds)).filter((c): c is GoldenContactState => c !== undefined);
-      const pending = company.delivery === 'pending' || contacts.some((c) => c.delivery === 'pending');
+      const pending = company.delivery === 'pending' || contacts.some((c) => c.delivery === 'pending') ||
+        (company.status === 'deleted' && Object.keys((memos[i] as Memo | undefined)?.delivery?.ids?.contacts ?? {}).length > 0);
       if (!pending) { out.push({ inn, status: 'unchanged', writes: 0 }); continue; }
       if (company.status === 'deleted' || !company.record) {
         const memo = memos[i] as Memo | undefined;
-        const writes = await this.removeFromCrm(memo?.delivery?.ids ?? null);
-        await this.markAll(company, contacts, memo, { hash: null, ids: null, createAttempted: false });
+        const ids = memo?.delivery?.ids ?? null;
+        const writes = await this.removeFromCrm(ids);
+        // The resolver has emptied contactIds; the contacts the CRM had are in the id map.
+        const known = (await this.store.getMany('contacts', Object.keys(ids?.contacts ?? {}))).filter((c): c is GoldenContactState => c !== undefined);
+        await this.markAll(company, [...contacts, ...known.filter((k) => !contacts.some((c) => c.id === k.id))], memo, { hash: null, ids: null, createAttempted: false });
         out.push({ inn, status: 'skipped', detail: 'deleted at every source', writes });
         continue;
       }
@@ -101,26 +128,35 @@ export class CrmDelivery {
       await this.store.batch([{ type: 'put', ns: 'crmIds', key: company.inn, value: { ...memo, delivery: { hash: null, ids: r.ids, createAttempted: false } } as CrmIds }]);
       return { inn: company.inn, status: 'rejected', detail: r.detail, writes: 0 };
     }
-    const delivery: DeliveryMemo = { hash: r.hash, ids: r.ids, createAttempted: false };
+    // Contacts no source lists any more (and not merged into another) leave the CRM too.
+    const ids = structuredClone(r.ids);
+    const gone = contacts.filter((c) => c.status === 'deleted' && ids.contacts[c.id]);
+    const removed = await this.crmDelete(gone.map((c) => ['crm.contact.delete', ids.contacts[c.id]!.id] as const));
+    for (const c of gone) delete ids.contacts[c.id];
+    const delivery: DeliveryMemo = { hash: r.hash, ids, createAttempted: false };
     await this.markAll(company, contacts, memo, delivery);
-    return { inn: company.inn, status: 'synced', writes: r.writes };
+    return { inn: company.inn, status: 'synced', writes: r.writes + removed };
   }
 
   /**
    * A company no store has any more leaves the CRM with its contacts (requisites and bank details
    * go with the company). Deleting what is already gone is not an error: a replay may repeat it.
    */
-  private async removeFromCrm(ids: LoaderIds | null): Promise<number> {
-    if (!ids) return 0;
-    const commands: Record<string, BatchCommand> = {};
-    if (ids.companyId) commands.co = { method: 'crm.company.delete', params: { id: ids.companyId } };
-    for (const [k, c] of Object.entries(ids.contacts)) commands[`ct${k}`] = { method: 'crm.contact.delete', params: { id: c.id } };
-    const keys = Object.keys(commands);
-    for (let i = 0; i < keys.length; i += 50) {
-      const part = Object.fromEntries(keys.slice(i, i + 50).map((k) => [k, commands[k]!]));
+  private removeFromCrm(ids: LoaderIds | null): Promise<number> {
+    if (!ids) return Promise.resolve(0);
+    return this.crmDelete([
+      ...(ids.companyId ? [['crm.company.delete', ids.companyId] as const] : []),
+      ...Object.values(ids.contacts).map((c) => ['crm.contact.delete', c.id] as const),
+    ]);
+  }
+
+  private async crmDelete(entities: ReadonlyArray<readonly [string, number]>): Promise<number> {
+    for (let i = 0; i < entities.length; i += 50) {
+      const part: Record<string, BatchCommand> = {};
+      entities.slice(i, i + 50).forEach(([method, id], k) => { part[`d${k}`] = { method, params: { id } }; });
       await withRetry(() => this.client.batch(part), { retries: Number.POSITIVE_INFINITY, baseMs: 1000, maxMs: 60_000 });
     }
-    return keys.length;
+    return entities.length;
   }
 
   /** All marks go out together so the resolver commits them in one group batch. */

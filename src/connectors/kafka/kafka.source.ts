@@ -37,6 +37,20 @@ interface Queued {
  * committed offset, so the queue and the ack trackers of the old generation are dropped; acks of
  * records emitted before it are ignored (their partitions are re-read by whoever owns them).
  */
+/** Consumer failures that a broker coming back cures: worth a fresh consumer rather than a stop. */
+const transientKafkaErrors = new Set([
+  'KafkaJSGroupCoordinatorNotFound', 'KafkaJSConnectionError', 'KafkaJSConnectionClosedError', 'KafkaJSBrokerNotFound',
+  'KafkaJSNumberOfRetriesExceeded', 'KafkaJSRequestTimeoutError', 'KafkaJSMetadataNotLoaded', 'KafkaJSLockTimeout',
+]);
+const MAX_RESTARTS = 30;
+
+function isTransientKafkaError(err: unknown): boolean {
+  for (let e = err as { name?: string; retriable?: boolean; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e.retriable === true || (e.name !== undefined && transientKafkaErrors.has(e.name))) return true;
+  }
+  return false;
+}
+
 export class KafkaSource implements PullSource<KafkaRawRecord> {
   readonly name: string;
   private readonly config: KafkaSourceConfig;
@@ -59,6 +73,7 @@ export class KafkaSource implements PullSource<KafkaRawRecord> {
   private readonly inFlight = new Map<string, KafkaRawRecord>();
   private paused = false;
   private crash: unknown;
+  private restarts = 0;
   private wake: (() => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
   private committing: Promise<void> = Promise.resolve();
@@ -147,10 +162,18 @@ export class KafkaSource implements PullSource<KafkaRawRecord> {
       allowAutoTopicCreation: false,
     });
     this.consumer = consumer;
-    consumer.on(consumer.events.GROUP_JOIN, (e) => this.onJoin(e.payload.memberAssignment[topic] ?? []));
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      this.restarts = 0;
+      this.onJoin(e.payload.memberAssignment[topic] ?? []);
+    });
     consumer.on(consumer.events.CRASH, (e) => {
-      // kafkajs restarts itself after retriable failures (and rejoins); only the rest is fatal.
-      if (!e.payload.restart) this.crash = e.payload.error;
+      // kafkajs restarts itself after retriable failures (and rejoins). A broker that is down
+      // for a while ends in errors kafkajs calls final (coordinator not found, connection
+      // refused): the source restarts the consumer itself a bounded number of times.
+      if (!e.payload.restart) {
+        if (!this.closed && isTransientKafkaError(e.payload.error) && this.restarts < MAX_RESTARTS) this.scheduleRestart(e.payload.error);
+        else this.crash = e.payload.error;
+      }
       this.wake?.();
     });
     await consumer.connect();
@@ -182,6 +205,24 @@ export class KafkaSource implements PullSource<KafkaRawRecord> {
     } finally {
       await admin.disconnect();
     }
+  }
+
+  private scheduleRestart(err: unknown): void {
+    this.restarts++;
+    const waitMs = Math.min(10_000, 500 * 2 ** this.restarts);
+    this.log.warn({ topic: this.config.topic, attempt: this.restarts, waitMs, err: errorMessage(err) }, 'kafka source: consumer stopped, restarting');
+    clearInterval(this.timer);
+    const old = this.consumer;
+    this.consumer = undefined;
+    this.starting = (async () => {
+      await old?.disconnect().catch(() => {});
+      await new Promise((r) => setTimeout(r, waitMs));
+      if (!this.closed) await this.start();
+    })();
+    this.starting.catch((e: unknown) => {
+      this.crash ??= e;
+      this.wake?.();
+    });
   }
 
   private onJoin(partitions: number[]): void {
