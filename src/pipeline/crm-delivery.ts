@@ -107,7 +107,7 @@ export class CrmDelivery {
         const w = todo[i]!;
         if (r.status === 'retry') {
           // Keep what the failed load learned, and look up before creating: some creates may have landed.
-          retry.push({ ...w, memo: { ...w.memo, delivery: { hash: w.memo?.delivery?.hash ?? null, ids: r.ids, createAttempted: true } } });
+          retry.push({ ...w, memo: { ...w.memo, delivery: { hash: w.memo?.delivery?.hash ?? null, ids: r.ids, createAttempted: r.createAttempted || (w.memo?.delivery?.createAttempted ?? false) } } });
           continue;
         }
         out.push(await this.settle(w.company, w.contacts, w.memo, r));
@@ -125,7 +125,7 @@ export class CrmDelivery {
   private async settle(company: GoldenCompanyState, contacts: GoldenContactState[], memo: Memo | undefined, r: Exclude<LoadResult, { status: 'retry' }>): Promise<DeliveryOutcome> {
     if (r.status === 'rejected') {
       // Keep what was created (ids) so a later attempt updates instead of creating twins.
-      await this.store.batch([{ type: 'put', ns: 'crmIds', key: company.inn, value: { ...memo, delivery: { hash: null, ids: r.ids, createAttempted: false } } as CrmIds }]);
+      await this.store.batch([{ type: 'put', ns: 'crmIds', key: company.inn, value: { ...memo, delivery: { hash: null, ids: r.ids, createAttempted: r.createAttempted } } as CrmIds }]);
       return { inn: company.inn, status: 'rejected', detail: r.detail, writes: 0 };
     }
     // Contacts no source lists any more (and not merged into another) leave the CRM too.

@@ -1,6 +1,6 @@
 import type { PortalError } from './classify.js';
 import { readRows } from './multifields.js';
-import type { Op, Work } from './plan.js';
+import { markUnknown, type Op, type Work } from './plan.js';
 
 /** Errors inside a batch that mean "try again", not "the portal refuses this record". */
 const transientCodes = new Set(['INTERNAL_SERVER_ERROR', 'ERROR_UNEXPECTED_ANSWER', 'QUERY_LIMIT_EXCEEDED', 'OPERATION_TIME_LIMIT', 'OVERLOAD_LIMIT']);
@@ -41,6 +41,7 @@ export function applySuccess(w: Work, op: Op, value: unknown): void {
       break;
     case 'lookup':
       adopt(w, op, Array.isArray(value) ? (value as Array<Record<string, unknown>>) : []);
+      w.verified.add(op.ref);
       return;
   }
   w.applied.add(op.ref);
@@ -48,7 +49,8 @@ export function applySuccess(w: Work, op: Op, value: unknown): void {
 
 /**
  * A look-up answer: adopt what exists (the lowest ID if an earlier fault left twins), forget what
- * does not, so the next plan creates exactly the missing entities.
+ * does not, so the next plan creates exactly the missing entities. Each entity is decided by its
+ * own look-up only, so the answers may arrive in any order and over several batches.
  */
 function adopt(w: Work, op: Op, rows: Array<Record<string, unknown>>): void {
   const ids = w.ids;
@@ -58,7 +60,6 @@ function adopt(w: Work, op: Op, rows: Array<Record<string, unknown>>): void {
   if (op.ref === 'c') {
     ids.companyId = id;
     ids.companyRows = first ? readRows(first) : undefined;
-    if (id === undefined) { ids.requisites = {}; ids.bankDetails = {}; }
   } else if (op.ref.startsWith('rq:')) {
     if (id === undefined) delete ids.requisites[key]; else ids.requisites[key] = id;
   } else if (op.ref.startsWith('bd:')) {
@@ -79,8 +80,8 @@ export function applyFailure(w: Work, op: Op, err: PortalError, failedKeys: Read
   if (op.deps.some((d) => failedKeys.has(d))) return;
   const text = `${op.method}: ${err.error ? `${err.error} ` : ''}${err.error_description}`.trim();
   if (transientCodes.has(err.error)) {
-    if (op.write) w.reconcile = true;
-    return;
+    if (op.write) markUnknown(w);
+    return; // a failed look-up stays unverified and is asked again next round
   }
   if (op.kind === 'remove' && notFound.test(err.error_description)) {
     applySuccess(w, op, true); // already gone: the goal is reached
@@ -89,7 +90,7 @@ export function applyFailure(w: Work, op: Op, err: PortalError, failedKeys: Read
   }
   // Updated entity vanished (deleted by hand in the CRM): look up again, and recreate if truly gone.
   if (op.write && !op.create && notFound.test(err.error_description)) {
-    w.reconcile = true;
+    markUnknown(w);
     return;
   }
   w.rejected ??= text;

@@ -33,6 +33,12 @@ export const Bitrix24ConfigSchema = z.object({
   mergedContacts: z.enum(['delete', 'mark']).default('delete'),
   /** Requisite preset ids; resolved from crm.requisite.preset.list when absent. */
   presetIds: z.object({ ORG: z.number().int().positive(), IE: z.number().int().positive() }).optional(),
+  /**
+   * After a write timed out (no answer at all), how long the portal may still be running it: the
+   * look-ups that decide whether to re-create wait this long. The cloud portal interrupts a
+   * request after 60 s (notes §2, limits.md "Request Execution Time Limit").
+   */
+  unansweredSettleMs: z.number().int().nonnegative().default(60_000),
   /** Rounds of batches per load() before an unsettled company is handed back as retriable. */
   maxRounds: z.number().int().min(2).default(12),
 });

@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../sandbox/sandbox.js';
 import { loadBitrix24Config } from './config.js';
-import { Bitrix24Loader } from './loader.js';
+import { Bitrix24Loader, type LoaderDeps } from './loader.js';
 import { Bitrix24Client } from './rest-client.js';
-import type { GoldenCompany, LoadResult } from './types.js';
+import { bankKey, bankXmlId, requisiteFor, requisiteKey, requisiteXmlId } from './fields.js';
+import { phoneValue } from './multifields.js';
+import type { GoldenCompany, LoadResult, MultifieldRow } from './types.js';
 
 let sb: Sandbox;
 beforeAll(async () => {
@@ -12,10 +14,10 @@ beforeAll(async () => {
 afterAll(() => sb.stop());
 beforeEach(() => sb.portal.setFaults(''));
 
-function setup(extra: Record<string, unknown> = {}) {
+function setup(extra: Record<string, unknown> = {}, deps: LoaderDeps = {}) {
   const config = loadBitrix24Config({ webhookUrl: sb.webhookUrl, rate: 1000, burst: 1000, retryBaseMs: 5, retryMaxMs: 20, timeoutMs: 3000, maxRounds: 40, ...extra }, {});
   const client = new Bitrix24Client(config);
-  return { client, loader: new Bitrix24Loader(client, config) };
+  return { client, loader: new Bitrix24Loader(client, config, deps) };
 }
 
 let seq = 0;
@@ -63,6 +65,91 @@ function assertDelivered(c: GoldenCompany, r: LoadResult): void {
   }
 }
 
+const sorted = (xs: readonly string[]): string[] => [...xs].sort();
+const rowValues = (rows: ReadonlyArray<{ VALUE: string }> | undefined): string[] => sorted((rows ?? []).map((r) => r.VALUE));
+const idRows = (rows: ReadonlyArray<{ ID: number; VALUE: string }> | undefined, type: 'PHONE' | 'EMAIL') =>
+  (rows ?? []).map((r) => ({ id: r.ID, type, value: r.VALUE }));
+const knownRows = (rows: MultifieldRow[] | undefined) => rows?.map((r) => ({ id: r.id, type: r.type, value: r.value }));
+
+/**
+ * The strict form of exactly-once for one golden company: one company, one requisite per KPP, one
+ * bank detail per (BIK, account), one contact per golden contact, each entity's multifield rows
+ * exactly the wanted values (no twins), correct links, and the returned ids equal to what the
+ * portal holds (row ids too, where the loader reports them).
+ */
+function assertExactlyOnce(c: GoldenCompany, r: LoadResult | undefined): void {
+  const at = (what: string) => `${c.goldenId}: ${what}`;
+  expect(r?.status, at('status')).toBe('synced');
+  if (r?.status !== 'synced') return;
+  const store = sb.portal.store;
+  const mine = (x: { fields: Record<string, string | null> }) => x.fields.ORIGINATOR_ID === 'crm-unify';
+  const companies = store.all('company').filter((x) => mine(x) && x.fields.ORIGIN_ID === c.goldenId);
+  expect(companies, at('companies')).toHaveLength(1);
+  const co = companies[0]!;
+  expect(r.ids.companyId, at('company id')).toBe(co.id);
+  expect(rowValues(co.multi.PHONE), at('company phones')).toEqual(sorted(c.phones.map(phoneValue)));
+  expect(rowValues(co.multi.EMAIL), at('company emails')).toEqual(sorted(c.emails));
+  if (r.ids.companyRows) {
+    expect(sorted(knownRows(r.ids.companyRows)!.map((x) => JSON.stringify(x))), at('company rows'))
+      .toEqual(sorted([...idRows(co.multi.PHONE, 'PHONE'), ...idRows(co.multi.EMAIL, 'EMAIL')].map((x) => JSON.stringify(x))));
+  }
+  expect(store.all('requisite').filter((x) => x.fields.XML_ID?.startsWith(`${c.goldenId}/rq/`)), at('requisites')).toHaveLength(c.requisites.length);
+  for (const q of c.requisites) {
+    const found = store.all('requisite').filter((x) => mine(x) && x.fields.XML_ID === requisiteXmlId(c.goldenId, requisiteKey(q)));
+    expect(found, at(`requisite ${requisiteKey(q)}`)).toHaveLength(1);
+    expect(found[0]!.fields, at(`requisite ${requisiteKey(q)} owner`)).toMatchObject({ ENTITY_TYPE_ID: '4', ENTITY_ID: String(co.id) });
+    expect(r.ids.requisites[requisiteKey(q)], at(`requisite ${requisiteKey(q)} id`)).toBe(found[0]!.id);
+  }
+  expect(store.all('bankdetail').filter((x) => x.fields.XML_ID?.startsWith(`${c.goldenId}/bd/`)), at('bank details')).toHaveLength(c.bankAccounts.length);
+  for (const b of c.bankAccounts) {
+    const found = store.all('bankdetail').filter((x) => mine(x) && x.fields.XML_ID === bankXmlId(c.goldenId, bankKey(b)));
+    expect(found, at(`bank ${bankKey(b)}`)).toHaveLength(1);
+    expect(found[0]!.fields.ENTITY_ID, at(`bank ${bankKey(b)} owner`)).toBe(String(r.ids.requisites[requisiteKey(requisiteFor(c, b)!)]));
+    expect(r.ids.bankDetails[bankKey(b)], at(`bank ${bankKey(b)} id`)).toBe(found[0]!.id);
+  }
+  for (const p of c.contacts) {
+    const found = store.all('contact').filter((x) => mine(x) && x.fields.ORIGIN_ID === p.goldenId);
+    expect(found, at(`contact ${p.goldenId}`)).toHaveLength(1);
+    const ct = found[0]!;
+    expect(ct.fields.COMPANY_ID, at(`contact ${p.goldenId} company`)).toBe(String(co.id));
+    expect(rowValues(ct.multi.PHONE), at(`contact ${p.goldenId} phones`)).toEqual(sorted(p.phones.map(phoneValue)));
+    expect(rowValues(ct.multi.EMAIL), at(`contact ${p.goldenId} emails`)).toEqual(sorted(p.emails));
+    const known = r.ids.contacts[p.goldenId];
+    expect(known?.id, at(`contact ${p.goldenId} id`)).toBe(ct.id);
+    if (known?.rows) {
+      expect(sorted(knownRows(known.rows)!.map((x) => JSON.stringify(x))), at(`contact ${p.goldenId} rows`))
+        .toEqual(sorted([...idRows(ct.multi.PHONE, 'PHONE'), ...idRows(ct.multi.EMAIL, 'EMAIL')].map((x) => JSON.stringify(x))));
+    }
+  }
+  expect(Object.keys(r.ids.contacts).sort(), at('contact ids')).toEqual(c.contacts.map((p) => p.goldenId).sort());
+}
+
+/** A company with many contacts: its look-ups alone outgrow one batch and spread over several. */
+function bigCompany(n: number, contacts: number): GoldenCompany {
+  const c = company(n);
+  return {
+    ...c,
+    contacts: Array.from({ length: contacts }, (_, i) => ({
+      goldenId: `${c.goldenId}-big${i}`, lastName: `Контакт ${i}`,
+      phones: i % 3 === 0 ? [{ e164: `+7916${String(n * 100 + i).padStart(7, '0')}`, type: 'MOBILE' }] : [],
+      emails: i % 2 === 0 ? [`c${i}.${n}@t.ru`] : [],
+    })),
+  };
+}
+
+/** A varied input: IE and ORG companies, a big one, one without phones or contacts. */
+function mixedInput(): GoldenCompany[] {
+  const bare: GoldenCompany = { ...company(90), phones: [], emails: [], contacts: [] };
+  return [...Array.from({ length: 6 }, (_, i) => company(i, i % 3 === 0 ? 'IE' : 'ORG')), bigCompany(7, 30), bare];
+}
+
+/** High fault rates: over half of all requests fail, and a quarter of those that run lose their answer. */
+const HARSH = '503=0.2,500=0.15,lost=0.25,latency=0-1';
+/** Seeds of the fault RNG, fixed so that a failure names its seed and replays. */
+const SEEDS = Array.from({ length: 30 }, (_, i) => 1000 + i * 7919);
+/** Batch sizes: the portal's 50, and smaller ones that split a company's look-ups and creates. */
+const SIZES = [50, 23, 11] as const;
+
 const asSynced = (c: GoldenCompany, r: LoadResult): GoldenCompany =>
   r.status === 'synced' ? { ...c, synced: { hash: r.hash, ids: r.ids } } : c;
 
@@ -89,6 +176,74 @@ describe('Bitrix24Loader', () => {
     input.forEach((c, i) => assertDelivered(c, results[i]!));
     await client.close();
   });
+
+  it('delivers every entity exactly once over 30 fault seeds at high fault rates, whatever the batch size', async () => {
+    for (const [i, seed] of SEEDS.entries()) {
+      // Small batches split a company's creates and look-ups over several requests and rounds.
+      const { loader, client } = setup({ batchSize: SIZES[i % 3], maxRounds: 200, retryBaseMs: 1, retryMaxMs: 4 });
+      sb.portal.store.clear(); // a fresh portal per seed keeps its list scans (and the test) fast
+      sb.portal.setFaults(HARSH, seed);
+      const input = mixedInput();
+      const results = await loader.load(input);
+      sb.portal.setFaults('');
+      try {
+        input.forEach((c, j) => assertExactlyOnce(c, results[j]));
+      } catch (err) {
+        throw new Error(`fault seed ${seed} (batch size ${SIZES[i % 3]}): ${(err as Error).message}`, { cause: err });
+      }
+      await client.close();
+    }
+    expect(sb.portal.counters.faults.lost).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('never creates twins when unsettled loads are retried, however the caller passes the result back', async () => {
+    type Caller = 'ids-back' | 'same-input' | 'restart';
+    const styles: Caller[] = ['ids-back', 'same-input', 'restart'];
+    let retries = 0;
+    for (const [i, seed] of SEEDS.slice(0, 12).entries()) {
+      const style = styles[i % 3]!;
+      // Few rounds per load: most companies come back `retry` mid-way, some mid-look-up.
+      const persisted = new Set<string>();
+      const make = () => setup({ batchSize: 23, maxRounds: 4, retryBaseMs: 1, retryMaxMs: 4 }, {
+        onCreateAttempt: async (ids) => { for (const id of ids) persisted.add(id); },
+      });
+      let { loader, client } = make();
+      sb.portal.store.clear();
+      sb.portal.setFaults(HARSH, seed);
+      const input = mixedInput();
+      let todo = input.map((c, j) => ({ j, next: c }));
+      const final: LoadResult[] = [];
+      for (let attempt = 0; todo.length > 0; attempt++) {
+        expect(attempt, `seed ${seed}: still unsettled`).toBeLessThan(200);
+        if (style === 'restart' && attempt > 0) {
+          // A crash between loads: the in-memory loader and every id it learned are gone; only
+          // what onCreateAttempt persisted survives.
+          await client.close();
+          ({ loader, client } = make());
+        }
+        const results = await loader.load(todo.map((t) => t.next));
+        const again: typeof todo = [];
+        results.forEach((r, k) => {
+          const { j } = todo[k]!;
+          if (r.status !== 'retry') { final[j] = r; persisted.delete(input[j]!.goldenId); return; }
+          retries++;
+          const orig = input[j]!;
+          if (style === 'ids-back') again.push({ j, next: { ...orig, synced: { hash: '', ids: r.ids }, createAttempted: r.createAttempted } });
+          else if (style === 'same-input') again.push({ j, next: orig });
+          else again.push({ j, next: persisted.has(orig.goldenId) ? { ...orig, createAttempted: true } : orig });
+        });
+        todo = again;
+      }
+      sb.portal.setFaults('');
+      try {
+        input.forEach((c, j) => assertExactlyOnce(c, final[j]));
+      } catch (err) {
+        throw new Error(`fault seed ${seed} (caller ${style}): ${(err as Error).message}`, { cause: err });
+      }
+      await client.close();
+    }
+    expect(retries).toBeGreaterThan(10);
+  }, 60_000);
 
   it('looks up before re-creating when the caller says a create was attempted', async () => {
     const { loader, client } = setup();

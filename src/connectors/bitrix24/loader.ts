@@ -3,9 +3,10 @@ import { silentLogger, type Logger } from '../../core/logger.js';
 import { applyFailure, applySuccess } from './apply.js';
 import type { Bitrix24Config } from './config.js';
 import { pack, type Packed } from './pack.js';
-import { planOps, type PlanContext, type Work } from './plan.js';
+import { markUnknown, planOps, type PlanContext, type Work } from './plan.js';
 import { resolvePresets } from './presets.js';
 import type { Bitrix24Client, BatchCommand } from './rest-client.js';
+import { WireError } from './transport.js';
 import { emptyIds, type CrmIds, type GoldenCompany, type LoadResult } from './types.js';
 
 export interface LoaderDeps {
@@ -19,6 +20,7 @@ export interface LoaderDeps {
 }
 
 const cloneIds = (ids: CrmIds | undefined): CrmIds => (ids ? structuredClone(ids) : emptyIds());
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Delivers golden companies to Bitrix24 in rounds: plan every company's next commands, pack them
@@ -29,6 +31,14 @@ const cloneIds = (ids: CrmIds | undefined): CrmIds => (ids ? structuredClone(ids
 export class Bitrix24Loader {
   private presets?: Promise<{ ORG: number; IE: number }>;
   private readonly log: Logger;
+  /**
+   * Golden ids whose last load() did not settle (retry, rejected, or cut short by a fatal error)
+   * after sending creates or writes of unknown outcome. Their next load in this process looks
+   * everything up first, even if the caller passes the original input again without the ids or
+   * `createAttempted`; across a restart the caller's persisted `createAttempted` (onCreateAttempt,
+   * LoadResult) does the same.
+   */
+  private readonly unknownOutcome = new Set<string>();
 
   constructor(private readonly client: Bitrix24Client, private readonly config: Bitrix24Config, private readonly deps: LoaderDeps = {}) {
     this.log = deps.logger ?? silentLogger;
@@ -38,16 +48,34 @@ export class Bitrix24Loader {
     const ctx: PlanContext = { originator: this.config.originatorId, presets: await this.presetIds(), mergedContacts: this.config.mergedContacts };
     const works: Work[] = companies.map((input, i) => ({
       tag: `w${i.toString(36)}_`, input, ids: cloneIds(input.synced?.ids), applied: new Set<string>(),
-      reconcile: input.createAttempted === true, writes: 0, mergedAway: [],
+      reconcile: input.createAttempted === true || this.unknownOutcome.has(input.goldenId), verified: new Set<string>(),
+      writes: 0, mergedAway: [],
     }));
     const settled = new Set<Work>();
-    for (let round = 0; round < this.config.maxRounds; round++) {
-      const plans = works.filter((w) => !settled.has(w) && !w.rejected && !w.retry).map((work) => ({ work, ops: planOps(work, ctx) }));
-      for (const p of plans) if (p.ops.length === 0) settled.add(p.work);
-      const batches = pack(plans, this.config.batchSize);
-      if (batches.length === 0) break;
-      await this.announceCreates(batches);
-      await this.runAll(batches);
+    try {
+      // maxRounds rounds send; one more plans only, so that what the last round completed settles.
+      for (let round = 0; ; round++) {
+        const open = works.filter((w) => !settled.has(w) && !w.rejected && !w.retry);
+        // A write that got no answer may still be running: its company's look-ups wait it out.
+        const now = Date.now();
+        const waiting = open.filter((w) => w.reconcile && (w.lookupNotBefore ?? 0) > now);
+        const plans = open.filter((w) => !waiting.includes(w)).map((work) => ({ work, ops: planOps(work, ctx) }));
+        for (const p of plans) if (p.ops.length === 0) settled.add(p.work);
+        const batches = pack(plans, this.config.batchSize);
+        if (round >= this.config.maxRounds) break;
+        if (batches.length === 0) {
+          if (waiting.length === 0) break;
+          await sleep(Math.min(...waiting.map((w) => w.lookupNotBefore ?? now)) - now);
+          continue;
+        }
+        await this.announceCreates(batches);
+        await this.runAll(batches);
+      }
+    } finally {
+      for (const w of works) {
+        if (settled.has(w)) this.unknownOutcome.delete(w.input.goldenId);
+        else if (w.reconcile || w.createsSent) this.unknownOutcome.add(w.input.goldenId);
+      }
     }
     return works.map((w) => this.result(w, settled.has(w)));
   }
@@ -88,13 +116,19 @@ export class Bitrix24Loader {
 
   private async runOne(b: Packed): Promise<void> {
     const cmds: Record<string, BatchCommand> = Object.fromEntries(b.ops.map((o) => [o.key, { method: o.method, params: o.params }]));
+    for (const w of b.works) if (b.ops.some((o) => o.create && o.key.startsWith(w.tag))) w.createsSent = true;
     let answer;
     try {
       answer = await this.client.batch(cmds);
     } catch (err) {
       if (err instanceof CrmUnifyError && err.code === 'CRM_OUTCOME_UNKNOWN') {
-        this.log.warn({ companies: b.works.size, err: err.message }, 'batch outcome unknown; looking up by ORIGIN_ID before re-sending');
-        for (const w of b.works) if (b.ops.some((o) => o.write && o.key.startsWith(w.tag))) w.reconcile = true;
+        // Timed out: the portal may still be running the batch, and a look-up sent now could miss
+        // creates that land after it. Look up only once the portal must have finished or cut it.
+        const running = err.cause instanceof WireError && err.cause.code === 'TIMEOUT';
+        const notBefore = running ? Date.now() + this.config.unansweredSettleMs : undefined;
+        this.log.warn({ companies: b.works.size, err: err.message, lookupInMs: running ? this.config.unansweredSettleMs : 0 },
+          'batch outcome unknown; looking up by ORIGIN_ID before re-sending');
+        for (const w of b.works) if (b.ops.some((o) => o.write && o.key.startsWith(w.tag))) markUnknown(w, notBefore);
         return;
       }
       if (err instanceof CrmUnifyError && (err.retriable || err.code === 'RETRIES_EXHAUSTED')) {
@@ -103,7 +137,6 @@ export class Bitrix24Loader {
       }
       throw err; // credentials, a malformed request: no record can get through
     }
-    for (const w of b.works) if (b.ops.some((o) => o.kind === 'lookup' && o.key.startsWith(w.tag))) w.reconcile = false;
     const failed = new Set(Object.keys(answer.errors));
     const owner = (key: string): Work | undefined => [...b.works].find((w) => key.startsWith(w.tag));
     for (const op of b.ops) {
@@ -116,10 +149,12 @@ export class Bitrix24Loader {
 
   private result(w: Work, settled: boolean): LoadResult {
     const goldenId = w.input.goldenId;
-    if (w.rejected) return { goldenId, status: 'rejected', reason: 'CRM_REJECTED', detail: w.rejected, ids: w.ids };
+    // Broad on purpose: true whenever the portal may hold entities the caller's input did not list.
+    const createAttempted = w.reconcile || w.createsSent === true || w.input.createAttempted === true;
+    if (w.rejected) return { goldenId, status: 'rejected', reason: 'CRM_REJECTED', detail: w.rejected, ids: w.ids, createAttempted };
     if (settled) return { goldenId, status: 'synced', hash: w.input.hash, ids: w.ids, writes: w.writes, mergedAway: w.mergedAway };
     const error = w.retry ?? new CrmUnifyError('CRM_UNAVAILABLE', `not settled after ${this.config.maxRounds} rounds`, { retriable: true });
     this.log.warn({ err: errorMessage(error) }, 'company not settled; hand back for retry');
-    return { goldenId, status: 'retry', error, ids: w.ids };
+    return { goldenId, status: 'retry', error, ids: w.ids, createAttempted };
   }
 }

@@ -27,8 +27,22 @@ export interface Work {
   ids: CrmIds;
   /** Entities written (created or updated) and confirmed in this load. */
   applied: Set<string>;
-  /** An earlier write's outcome is unknown: look everything up by origin before writing again. */
+  /**
+   * An earlier write's outcome is unknown: look every entity up by origin before writing again.
+   * Cleared only when every look-up of the company has answered (see `verified`), never when
+   * just some of them did: a company's look-ups may be spread over several batches and rounds.
+   */
   reconcile: boolean;
+  /** Creates were sent for this company in this load (answered or not). */
+  createsSent?: boolean;
+  /** Refs (`c`, `rq:…`, …) whose look-up answered since `reconcile` was last raised. */
+  verified: Set<string>;
+  /**
+   * Epoch ms before which the look-ups must not run: a write that got no answer at all (timeout,
+   * dropped connection) may still be running on the portal, and a look-up that overtakes it would
+   * report "absent" and lead to a twin.
+   */
+  lookupNotBefore?: number;
   writes: number;
   mergedAway: string[];
   rejected?: string;
@@ -39,6 +53,13 @@ export interface PlanContext {
   originator: string;
   presets: { ORG: number; IE: number };
   mergedContacts: 'delete' | 'mark';
+}
+
+/** An outcome is unknown: every entity is looked up again before anything more is written. */
+export function markUnknown(w: Work, notBefore?: number): void {
+  w.reconcile = true;
+  w.verified.clear();
+  if (notBefore !== undefined) w.lookupNotBefore = Math.max(w.lookupNotBefore ?? 0, notBefore);
 }
 
 const list = (filter: Record<string, unknown>, select: string[]) => ({ filter, select, order: { ID: 'ASC' }, start: -1 });
@@ -69,7 +90,13 @@ export function lookupOps(w: Work, ctx: PlanContext): Op[] {
  * row ids. Nothing known to be current is sent, so an unchanged record plans zero commands.
  */
 export function planOps(w: Work, ctx: PlanContext): Op[] {
-  if (w.reconcile) return lookupOps(w, ctx);
+  if (w.reconcile) {
+    const missing = lookupOps(w, ctx).filter((o) => !w.verified.has(o.ref));
+    if (missing.length > 0) return missing;
+    // Every entity has been looked up: the ids now say what the portal holds.
+    w.reconcile = false;
+    w.verified.clear();
+  }
   const c = w.input;
   const ids = w.ids;
   const changed = c.synced?.hash !== c.hash;

@@ -78,12 +78,20 @@ export interface CrmIds {
   contacts: Record<string, { id: number; rows?: MultifieldRow[] }>;
 }
 
+/**
+ * What one load() did for one golden company. For `rejected` and `retry`, `ids` holds every id the
+ * portal confirmed so far (creates included) and `createAttempted` says whether a write's outcome
+ * is still unknown (its entity may exist without its id in `ids`). The caller passes both back on
+ * the next load of that company: `synced: { hash: <the last CONFIRMED hash, or '' if none>, ids }`
+ * and `createAttempted: true` when the result said so (passing true when unsure is always safe:
+ * it only costs look-ups). Never pass the new hash for an unsettled load: that would skip updates.
+ */
 export type LoadResult =
   /** Confirmed by the portal: mark the golden record synced(ids, hash). */
   | { goldenId: string; status: 'synced'; hash: string; ids: CrmIds; writes: number; mergedAway: string[] }
   /** The portal refused a command (400-type): reject the record with reason CRM_REJECTED. */
-  | { goldenId: string; status: 'rejected'; reason: 'CRM_REJECTED'; detail: string; ids: CrmIds }
+  | { goldenId: string; status: 'rejected'; reason: 'CRM_REJECTED'; detail: string; ids: CrmIds; createAttempted: boolean }
   /** Not settled (outage, retries exhausted): keep the ids, nack, and try again later. */
-  | { goldenId: string; status: 'retry'; error: CrmUnifyError; ids: CrmIds };
+  | { goldenId: string; status: 'retry'; error: CrmUnifyError; ids: CrmIds; createAttempted: boolean };
 
 export const emptyIds = (): CrmIds => ({ requisites: {}, bankDetails: {}, contacts: {} });
