@@ -1,0 +1,53 @@
+// The chaos load. Under `npm test` (the integration project) it runs REDUCED: small data, 3
+// SIGKILLs, every fault kind once, about a minute. `npm run test:chaos` (vitest.chaos.config.ts)
+// runs this same file with CHAOS_PROFILE=full: ≥ 10 SIGKILLs (default 12) over 4 × the `small`
+// dataset, plus a broker crash. Knobs: CHAOS_KILLS, CHAOS_SCALE, CHAOS_SEED, CHAOS_PORTAL_RATE,
+// CHAOS_KEEP=1. See RELIABILITY.md. One load, then one test per promise of DESIGN §5.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { chaosOptionsFromEnv, runChaos, type ChaosResult } from './scenario.js';
+
+const full = process.env.CHAOS_PROFILE === 'full';
+
+const options = full
+  ? chaosOptionsFromEnv({ kills: 12, scale: 4, portalRate: 6, portalBurst: 8, killDelayMs: [2_000, 8_000], registerDownMs: [5_000, 5_000], brokerDownMs: 4_000 })
+  : chaosOptionsFromEnv({ kills: 3, scale: 0.5, portalRate: 4, killDelayMs: [1_500, 3_500], registerDownMs: [1_500, 1_500], brokerDownMs: 1_500 });
+
+/** Problems of the known bug below, kept out of the other tests so they stay meaningful. */
+const pendingProblem = (p: string) => /pending/.test(p);
+
+describe(`chaos (${full ? 'full' : 'reduced'}): ${options.kills} SIGKILLs, portal faults, register outage, broker restart, MySQL disconnects`, () => {
+  let r: ChaosResult;
+  beforeAll(async () => {
+    if (full) expect(options.kills).toBeGreaterThanOrEqual(10);
+    r = await runChaos(options);
+  }, full ? 45 * 60_000 : 170_000);
+
+  it('survived every kill and drained with a final --once run', () => {
+    expect(r.figures.kills).toBeGreaterThanOrEqual(options.kills);
+    expect(r.figures.finalRun.code).toBe(0);
+  });
+
+  it('holds every expected golden company and contact in the CRM exactly once, and nothing else', () => {
+    const v = r.figures.verify;
+    expect(v.duplicates).toEqual({ companiesByOriginId: 0, companiesByInn: 0, contactsByOriginId: 0, contactsByPerson: 0, requisitesByXmlId: 0, bankDetailsByXmlId: 0 });
+    expect(v.missing).toEqual({ companies: 0, contacts: 0 });
+    expect(v.extra).toEqual({ companies: 0, contacts: 0 });
+    expect(v.crm.companies).toBe(v.expected.companies);
+    expect(v.crm.contacts).toBe(v.expected.contacts);
+  });
+
+  it('accounts for every source record (loaded, merged, deleted or rejected with a reason)', () => {
+    expect(r.figures.verify.sourceRecords.unaccounted).toBe(0);
+  });
+
+  it('commits no source position ahead of synced state, lands the delta, and replays with zero writes', () => {
+    expect(r.figures.verify.kafka.committed).toEqual(r.figures.verify.kafka.end);
+    expect(r.figures.rerunWrites).toBe(0);
+    expect(r.report.problems.filter((p) => !pendingProblem(p))).toEqual([]);
+  });
+
+  it('leaves nothing pending after the final run (state stats pending = 0)', () => {
+    expect(r.figures.stateStats.pending).toBe(0);
+    expect(r.report.problems.filter(pendingProblem)).toEqual([]);
+  });
+});
