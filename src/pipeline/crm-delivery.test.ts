@@ -68,4 +68,22 @@ describe('CrmDelivery', () => {
     expect(contactIds.map((id) => originCount('contact', id))).toEqual(contactIds.map(() => 0));
     expect((await store.stats()).pending).toBe(0);
   });
+
+  it('removes the contacts of a store that deleted its record while another store keeps the company', async () => {
+    const { store, resolver, delivery } = setup();
+    const change = partners(3)[2]!;
+    const inn = change.company.requisite.inn;
+    const fromShopA: CanonicalChange = { kind: 'company', company: { ...change.company, source: 'shop-a', sourceId: '900' }, contacts: [] };
+    await resolver.resolve(change, { ref: 'p@1' });
+    await resolver.resolve(fromShopA, { ref: 'a@1' });
+    await delivery.deliver([inn]);
+    const memo = (await store.get('crmIds', inn)) as { delivery?: { ids?: { contacts: Record<string, unknown> } } } | undefined;
+    const contactIds = Object.keys(memo?.delivery?.ids?.contacts ?? {});
+    expect(contactIds.length).toBeGreaterThan(0);
+    await resolver.resolve({ kind: 'delete', entity: 'company', source: 'shop-b', sourceId: change.company.sourceId, changedAt: '2030-01-01T00:00:00Z' }, { ref: 'p@2' });
+    await delivery.deliver([inn]);
+    expect(originCount('company', inn)).toBe(1);
+    expect(contactIds.map((id) => originCount('contact', id))).toEqual(contactIds.map(() => 0));
+    expect((await store.stats()).pending).toBe(0);
+  });
 });

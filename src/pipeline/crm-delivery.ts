@@ -80,21 +80,24 @@ export class CrmDelivery {
       const company = companies[i];
       const inn = unique[i]!;
       if (!company) { out.push({ inn, status: 'skipped', detail: 'no golden company', writes: 0 }); continue; }
-      const contacts = (await this.store.getMany('contacts', company.contactIds)).filter((c): c is GoldenContactState => c !== undefined);
+      const memo = memos[i] as Memo | undefined;
+      const listed = (await this.store.getMany('contacts', company.contactIds)).filter((c): c is GoldenContactState => c !== undefined);
+      // Contacts the CRM holds that the company no longer lists (emptied by a source delete) must
+      // leave the CRM as well: the id map is where they are still known.
+      const listedIds = new Set(company.contactIds);
+      const strayIds = Object.keys(memo?.delivery?.ids?.contacts ?? {}).filter((id) => !listedIds.has(id));
+      const strays = (await this.store.getMany('contacts', strayIds)).filter((c): c is GoldenContactState => c?.status === 'deleted');
+      const contacts = [...listed, ...strays];
       const pending = company.delivery === 'pending' || contacts.some((c) => c.delivery === 'pending') ||
-        (company.status === 'deleted' && Object.keys((memos[i] as Memo | undefined)?.delivery?.ids?.contacts ?? {}).length > 0);
+        (company.status === 'deleted' && strayIds.length > 0);
       if (!pending) { out.push({ inn, status: 'unchanged', writes: 0 }); continue; }
       if (company.status === 'deleted' || !company.record) {
-        const memo = memos[i] as Memo | undefined;
-        const ids = memo?.delivery?.ids ?? null;
-        const writes = await this.removeFromCrm(ids);
-        // The resolver has emptied contactIds; the contacts the CRM had are in the id map.
-        const known = (await this.store.getMany('contacts', Object.keys(ids?.contacts ?? {}))).filter((c): c is GoldenContactState => c !== undefined);
-        await this.markAll(company, [...contacts, ...known.filter((k) => !contacts.some((c) => c.id === k.id))], memo, { hash: null, ids: null, createAttempted: false });
+        const writes = await this.removeFromCrm(memo?.delivery?.ids ?? null);
+        await this.markAll(company, contacts, memo, { hash: null, ids: null, createAttempted: false });
         out.push({ inn, status: 'skipped', detail: 'deleted at every source', writes });
         continue;
       }
-      work.push({ company, contacts, memo: memos[i] as Memo | undefined });
+      work.push({ company, contacts, memo });
     }
     if (work.length === 0) return out;
 
