@@ -1,24 +1,13 @@
 // Smoke test of the real MySQL-compatible server with mysql2: legacy cp1251 tables keep Cyrillic
 // intact, and a large result can be streamed row by row without the client holding all of it.
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import iconv from 'iconv-lite';
 import { createConnection as createCallbackConnection } from 'mysql2';
 import mysql, { type RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestDatabase } from '../support/mysql-database.js';
+import { exposeGc } from '../support/gc.js';
 import { freshDatabase } from '../support/inject.js';
-
-/**
- * A full GC on demand, so heap numbers measure what is retained rather than when the collector
- * last ran. vitest's workers do not run with --expose-gc; the flag can still be set at runtime
- * and `gc` taken from a fresh context.
- */
-function exposeGc(): () => void {
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
-}
 
 const ROWS = 100_000;
 const PAYLOAD = 500; // chars per row: ~50 MB of strings for the whole result

@@ -9,6 +9,7 @@ import { fromPullSource } from '../../core/pull-source.js';
 import { JsonDumpSourceConfigSchema } from './config.js';
 import { JsonDumpSource } from './json-dump.source.js';
 import { dumpKey, type PositionStore } from './positions.js';
+import { exposeGc, retainedHeap } from '../../../test/support/gc.js';
 
 // A dump big enough that buffering it would show in the heap (~40 MB on disk, ~50 000 partners),
 // written by streaming, then read through the runtime behind a slow sink, with a restart midway.
@@ -36,8 +37,8 @@ describe('JsonDumpSource on a large file', () => {
     const data = new Map<string, string>();
     const positions: PositionStore = { get: async (k) => data.get(k), put: async (k, v) => void data.set(k, v), delete: async (k) => void data.delete(k) };
     const config = JsonDumpSourceConfigSchema.parse({ path });
-    global.gc?.();
-    const heapBefore = process.memoryUsage().heapUsed;
+    const gc = exposeGc();
+    const heapBefore = retainedHeap(gc);
     let heapPeak = heapBefore;
     const seen: number[] = [];
 
@@ -50,7 +51,7 @@ describe('JsonDumpSource on a large file', () => {
         env.ack();
         if (seen.length % 2000 === 0) {
           await new Promise((r) => setImmediate(r));
-          heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
+          heapPeak = Math.max(heapPeak, retainedHeap(gc));
         }
       }),
     ), { defaultValue: undefined });
@@ -62,7 +63,7 @@ describe('JsonDumpSource on a large file', () => {
     await lastValueFrom(fromPullSource(second, { maxInFlight: 500 }).pipe(tap((env) => {
       seen.push(env.value.index);
       env.ack();
-      if (seen.length % 2000 === 0) heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
+      if (seen.length % 2000 === 0) heapPeak = Math.max(heapPeak, retainedHeap(gc));
     })), { defaultValue: undefined });
     await second.close();
 
