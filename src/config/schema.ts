@@ -4,34 +4,26 @@ import { EgrulConfigSchema } from '../connectors/egrul/config.js';
 import { JsonDumpSourceConfigSchema } from '../connectors/json-dump/config.js';
 import { KafkaSourceConfigSchema } from '../connectors/kafka/config.js';
 import { MysqlSourceConfigSchema } from '../connectors/mysql/config.js';
+import { isSecureOrLoopback, isWebhookPath } from '../core/urls.js';
 
 /**
  * The service's config file: each part is the owning connector's own schema (one source of truth
  * for defaults and rules), arranged in the shape operators write (README, "Configuration").
  */
 
-/** Loopback hosts may use plain http (the sandbox); anything else must be https. */
-export function isLoopbackHost(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
-
 /** Hosts an operator explicitly allows over plain http (e.g. the sandbox in docker compose). */
-function httpAllowed(host: string): boolean {
-  const allowed = (process.env.CRM_UNIFY_ALLOW_HTTP_HOSTS ?? '').split(',').map((h) => h.trim()).filter(Boolean);
-  return isLoopbackHost(host) || allowed.includes(host);
+function extraHttpHosts(): string[] {
+  return (process.env.CRM_UNIFY_ALLOW_HTTP_HOSTS ?? '').split(',').map((h) => h.trim()).filter(Boolean);
 }
 
-const httpsUnlessLoopback = (u: string): boolean => {
-  const url = new URL(u);
-  return url.protocol === 'https:' || (url.protocol === 'http:' && httpAllowed(url.hostname));
-};
+const httpsUnlessLoopback = (u: string): boolean => isSecureOrLoopback(u, extraHttpHosts());
 const httpMessage = (what: string) => `${what} must be https:// (plain http:// is accepted only for a loopback host or one listed in CRM_UNIFY_ALLOW_HTTP_HOSTS)`;
 
 // The connector schemas refuse plain http to non-loopback hosts themselves; the operator's
 // allow-list is applied by validating the URL here and handing the connector a loopback-safe check.
 const CrmConfig = Bitrix24ConfigSchema.extend({
   webhookUrl: z.url({ error: 'a webhook URL is required (set BITRIX24_WEBHOOK_URL)' })
-    .refine((u) => /\/rest\/[^/]+\/[^/]+\/?$/.test(new URL(u).pathname), 'expected an inbound webhook URL like https://portal/rest/<user>/<secret>/')
+    .refine(isWebhookPath, 'expected an inbound webhook URL like https://portal/rest/<user>/<secret>/')
     .refine(httpsUnlessLoopback, httpMessage('the Bitrix24 webhook URL'))
     .transform((u) => (u.endsWith('/') ? u : `${u}/`)),
 });

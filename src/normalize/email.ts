@@ -16,7 +16,13 @@ export interface ParsedEmails {
 const EMAIL = z.regexes.email;
 const SPLIT = /[,;|\s]+/u;
 
+/** RFC 5321's limit for a whole address; anything longer is not one (and is not worth a regex). */
+const MAX_ADDRESS = 254;
+/** A field longer than this holds no list of addresses a store ever meant: rejected unparsed. */
+const MAX_FIELD = 4096;
+
 function cleanOne(raw: string): string | undefined {
+  if (raw.length > MAX_ADDRESS + 16) return undefined;
   let s = raw.trim().replace(/^mailto:/iu, '').replace(/^<|>$/gu, '').replace(/[.,;:]+$/u, '').toLowerCase();
   const at = s.lastIndexOf('@');
   if (at > 0) {
@@ -34,8 +40,12 @@ export function parseEmails(field: string | readonly string[] | null | undefined
   const out: ParsedEmails = { emails: [], invalid: [] };
   if (field == null) return out;
   const joined = typeof field === 'string' ? field : field.join(' ');
+  if (joined.length > MAX_FIELD) {
+    out.invalid.push(`${joined.slice(0, 64)}… (${joined.length} characters)`);
+    return out;
+  }
   // '<…>' holds the address; the display name before it is dropped.
-  const pieces = joined.replace(/[^<>,;]*<([^<>]+)>/gu, ' $1 ').split(SPLIT);
+  const pieces = (joined.includes('<') ? joined.replace(/[^<>,;]*<([^<>]+)>/gu, ' $1 ') : joined).split(SPLIT);
   for (const piece of pieces) {
     if (piece.trim() === '') continue;
     const email = cleanOne(piece);

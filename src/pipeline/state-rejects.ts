@@ -17,7 +17,7 @@ export class StateRejectSink implements RejectSink {
       // Details may quote input; they never carry a secret, whatever the input held.
       detail: scrub(detail).slice(0, 2000),
       source: env.source,
-      sourceId: sourceId ?? null,
+      sourceId: sourceId === undefined || sourceId === null ? null : scrub(sourceId).slice(0, 500),
       position: formatPosition(env.position),
       at: this.now().toISOString(),
     }));

@@ -102,13 +102,12 @@ describe('plain http:// webhook URLs', () => {
     }
   });
 
-  // BUG (src/connectors/bitrix24/config.ts:5): `loopback` tests the hostname with /^127\./, so any
+  // Regression test for a fixed bug (src/connectors/bitrix24/config.ts:5): `loopback` tests the hostname with /^127\./, so any
   // DNS name starting with "127." passes as loopback: Bitrix24ConfigSchema / loadBitrix24Config
   // accept `http://127.attacker.example/rest/1/<secret>/` and `http://127.0.0.1.nip.io/…` and the
   // client would send the webhook secret in clear to that host. (The service's AppConfig overrides
   // the field with isLoopbackHost, /^127\.\d+\.\d+\.\d+$/, which refuses both.)
-  // TODO(bug: Bitrix24 loopback check matches DNS names starting with "127."): un-mark when fixed.
-  it.fails('BUG: http:// to a DNS name that merely starts with "127." is refused by the connector config', () => {
+  it('http:// to a DNS name that merely starts with "127." is refused by the connector config', () => {
     for (const host of ['127.attacker.example', '127.0.0.1.nip.io']) {
       const url = `http://${host}/rest/1/${webhookSecret}/`;
       expect(AppConfig.safeParse({ crm: { webhookUrl: url }, registry: { token: 'token-1' } }).success).toBe(false);

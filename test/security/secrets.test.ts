@@ -114,19 +114,17 @@ describe('secrets in every output of a pipeline run', () => {
   // secret (here a Shop B event with partner.partnerId = the webhook secret, which
   // decodeShopBEvent takes as the reject's sourceId) puts the secret verbatim into the state
   // store's rejects, and from there into `crm-unify rejects export`.
-  // TODO(finding: reject sourceId not scrubbed): scrub sourceId too, then un-mark.
-  it.fails('FINDING: a reject whose sourceId quotes a secret has it masked', () => {
+  it('a reject whose sourceId quotes a secret has it masked', () => {
     expectNoSecret('reject sourceIds', JSON.stringify(run.rejects.map((r) => r.sourceId)));
   });
 
-  // BUG (src/connectors/bitrix24/config.ts:13,15 and src/config/schema.ts:34): the refinements call
+  // Regression test for a fixed bug (src/connectors/bitrix24/config.ts:13,15 and src/config/schema.ts:34): the refinements call
   // `new URL(u)` even when z.url() has already failed, so a webhook URL that is not a URL makes
   // parseConfig throw a bare TypeError "Invalid URL" instead of CONFIG_INVALID (`config check`
   // then reports no problem list), and that TypeError carries the whole input in `err.input` —
   // the secret included — for any logger that serializes the error's own fields.
   // Input: { crm: { webhookUrl: 'portal.example.com/rest/1/<secret>' } } (scheme forgotten).
-  // TODO(bug: invalid webhook URL throws TypeError with the secret in err.input): un-mark when fixed.
-  it.fails('BUG: a webhook URL that is not a URL is CONFIG_INVALID and no error field holds the secret', () => {
+  it('a webhook URL that is not a URL is CONFIG_INVALID and no error field holds the secret', () => {
     let thrown: unknown;
     try { resolveConfig({ crm: { webhookUrl: `portal.example.com/rest/1/${secrets.webhookSecret}` }, registry: { token: secrets.egrulToken } }, {}); } catch (err) { thrown = err; }
     expect(thrown).toMatchObject({ code: 'CONFIG_INVALID' });

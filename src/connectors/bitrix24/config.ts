@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { parseConfig } from '../../core/config.js';
 import { registerUrlSecrets } from '../../core/secrets.js';
+import { isSecureOrLoopback, isWebhookPath } from '../../core/urls.js';
 
-const loopback = (host: string): boolean => host === 'localhost' || /^127\./.test(host) || host === '[::1]';
 
 /**
  * Bitrix24 inbound webhook and the client's limits. Defaults are the portal's own (notes §3: 2
@@ -10,16 +10,15 @@ const loopback = (host: string): boolean => host === 'localhost' || /^127\./.tes
  */
 export const Bitrix24ConfigSchema = z.object({
   webhookUrl: z.url({ error: 'a webhook URL is required (set BITRIX24_WEBHOOK_URL)' })
-    .refine((u) => /\/rest\/[^/]+\/[^/]+\/?$/.test(new URL(u).pathname), 'expected https://<portal>/rest/<user>/<secret>/')
+    .refine(isWebhookPath, 'expected https://<portal>/rest/<user>/<secret>/')
     // The portal refuses plain HTTP ("Https required") and the secret would cross the wire in clear.
-    .refine((u) => { const x = new URL(u); return x.protocol === 'https:' || (x.protocol === 'http:' && loopback(x.hostname)); },
-      'must use https:// (plain http:// is allowed only for a loopback sandbox)')
+    .refine((u) => isSecureOrLoopback(u), 'must use https:// (plain http:// is allowed only for a loopback sandbox)')
     .transform((u) => (u.endsWith('/') ? u : `${u}/`)),
   rate: z.number().positive().default(2).describe('portal drain rate, requests/s'),
   burst: z.number().int().positive().default(50).describe('portal bucket size, requests'),
   /** Kept free in the bucket: requests reach the portal with jitter, and other clients may share the IP. */
   headroom: z.number().int().nonnegative().default(2),
-  batchSize: z.number().int().min(1).max(50).default(50).describe('commands per batch (portal maximum 50)'),
+  batchSize: z.number().int().min(3).max(50).default(50).describe('commands per batch (portal maximum 50; at least 3: a company, its requisite and bank detail go in one batch)'),
   concurrency: z.number().int().min(1).default(2).describe('HTTP requests in flight'),
   timeoutMs: z.number().int().positive().default(30_000),
   /** Unset means unlimited: an outage holds records instead of failing them. */

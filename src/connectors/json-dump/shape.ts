@@ -26,10 +26,21 @@ export function checkShape(value: unknown, checkEncoding = true): ShapeProblem |
   return undefined;
 }
 
-function hasReplacementChar(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('\uFFFD');
-  if (value === null || typeof value !== 'object') return false;
-  if (Array.isArray(value)) return value.some(hasReplacementChar);
-  for (const [k, v] of Object.entries(value)) if (k.includes('\uFFFD') || hasReplacementChar(v)) return true;
+/** Walks the element with an explicit stack: a deeply nested element must not overflow ours. */
+function hasReplacementChar(root: unknown): boolean {
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (typeof value === 'string') {
+      if (value.includes('\uFFFD')) return true;
+    } else if (Array.isArray(value)) {
+      for (const v of value) stack.push(v);
+    } else if (value !== null && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) {
+        if (k.includes('\uFFFD')) return true;
+        stack.push(v);
+      }
+    }
+  }
   return false;
 }

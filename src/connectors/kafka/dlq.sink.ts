@@ -17,6 +17,9 @@ export const dlqHeaders = {
 
 export const dlqTopicOf = (topic: string): string => `${topic}.dlq`;
 
+/** Characters of the reject detail kept in the DLQ header. */
+const MAX_DETAIL = 1000;
+
 export interface KafkaDlqRejectSinkOptions {
   /** Connected; sends wait for all in-sync replicas (acks -1) so "sent" means durable. */
   producer: Producer;
@@ -59,7 +62,8 @@ export class KafkaDlqRejectSink implements RejectSink {
     return {
       ...raw.headers,
       [dlqHeaders.reason]: reason,
-      [dlqHeaders.detail]: scrub(detail),
+      // Bounded: a detail quoting a huge field would make the DLQ record too large for the broker.
+      [dlqHeaders.detail]: scrub(detail).slice(0, MAX_DETAIL),
       [dlqHeaders.topic]: raw.topic,
       [dlqHeaders.partition]: String(raw.partition),
       [dlqHeaders.offset]: raw.offset,
