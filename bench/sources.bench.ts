@@ -11,7 +11,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -136,14 +136,29 @@ export async function readDump(path: string): Promise<{ records: number; perSec:
   const data = new Map<string, string>();
   const positions: PositionStore = { get: async (k) => data.get(k), put: async (k, v) => void data.set(k, v), delete: async (k) => void data.delete(k) };
   const { records, perSec } = await readRate(new JsonDumpSource({ config, positions }));
-  // maxRSS is the kernel's high-water mark for the process, in KiB: no sampling gaps.
-  return { records, perSec, peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024) };
+  return { records, perSec, peakRssMB: Math.round(peakRssKiB() / 1024) };
 }
 
-/** readDump in a fresh child process, so only the dump reading's memory is measured. */
-export function readDumpInChild(path: string): { records: number; perSec: number; peakRssMB: number } {
+/**
+ * The kernel's high-water mark of this process' resident set, in KiB: no sampling gaps. On Linux
+ * it is VmHWM from /proc/self/status, which belongs to this program's own address space.
+ * getrusage's maxRSS (process.resourceUsage) is NOT usable in a child: Linux carries it over
+ * fork + exec, so a child of a 600 MB parent reports at least 600 MB whatever it does itself.
+ */
+export function peakRssKiB(): number {
+  try {
+    const m = /^VmHWM:\s+(\d+)\s+kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]);
+  } catch {
+    // not Linux: fall back below
+  }
+  return process.resourceUsage().maxRSS;
+}
+
+/** readDump in a fresh child process (with `nodeFlags`, e.g. a heap cap), so only the dump reading's memory is measured. */
+export function readDumpInChild(path: string, nodeFlags: readonly string[] = []): { records: number; perSec: number; peakRssMB: number } {
   const self = fileURLToPath(import.meta.url);
-  const out = execFileSync(process.execPath, ['--import', 'tsx', self, '--read-dump', path], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const out = execFileSync(process.execPath, [...nodeFlags, '--import', 'tsx', self, '--read-dump', path], { encoding: 'utf8', maxBuffer: 1 << 20 });
   return JSON.parse(out.trim().split('\n').pop()!) as { records: number; perSec: number; peakRssMB: number };
 }
 

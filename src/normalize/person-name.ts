@@ -1,3 +1,4 @@
+import { Lru } from './lru.js';
 import { cleanText } from './text.js';
 
 /**
@@ -27,6 +28,13 @@ const PARTICLES = new Set(['оглы', 'кызы', 'угли', 'van', 'von', 'de
  * after a small letter inside a word ('McDonald', 'DeLaCruz') means someone chose that case: kept.
  */
 export function displayCase(word: string): string {
+  return caseCache.get(word, casedWord);
+}
+
+// Names repeat (Иванов, Сергей, Ивановна…): cased words are kept in a bounded LRU (see lru.ts).
+const caseCache = new Lru<string>(20_000);
+
+function casedWord(word: string): string {
   if (/\p{Ll}\p{Lu}/u.test(word)) return word;
   if (PARTICLES.has(word.toLowerCase())) return word.toLowerCase();
   return word

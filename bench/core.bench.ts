@@ -1,0 +1,216 @@
+/**
+ * Measure 1 (core throughput) and measure 8 (dedup precision/recall), DESIGN §10.
+ *
+ * The seed-scale dataset (`generate(scales.seed, 1)`: Shop A company and contact rows, Shop B dump
+ * partners and Kafka events) runs in-process through the real stages of the shared chain —
+ * `mapStage` (map → normalize → validate) and `resolveStage` (entity resolution with the Resolver
+ * over a LevelDB store in a temp dir), rejects written to the state store — fed by credit-limited
+ * pull sources (`fromPullSource`, 2 000 in flight, as the service runs). No external calls: the
+ * verify and load stages are left out. Shop A and Shop B run side by side, as `crm-unify run
+ * shop-a shop-b` does; Shop B reads its dump, then its events.
+ *
+ * The inputs are held off the JS heap (one Buffer of JSON lines per source) and parsed as they are
+ * read: a pulled pipeline holds only its in-flight records, and a 1.5 GB heap of generated objects
+ * would measure the old-generation GC, not the stages. The JSON parse is inside the timed part
+ * (a real source decodes its records too). A mapper-only pass over the same inputs is timed
+ * first, for the per-stage chart.
+ *
+ *   npx tsx bench/core.bench.ts            (CORE_FRACTION=0.1 for a quick run on a tenth of the data)
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { lastValueFrom, tap } from 'rxjs';
+import { MemorySource } from '../src/connectors/memory/memory.source.js';
+import type { Envelope } from '../src/core/envelope.js';
+import { fromPullSource } from '../src/core/pull-source.js';
+import type { StageHooks } from '../src/core/stage.js';
+import { generate, scales, type Scale, type Truth } from '../src/gen/dataset.js';
+import { evaluateDedup, type DedupScore } from '../src/gen/evaluate.js';
+import type { CanonicalChange, Outcome } from '../src/model/index.js';
+import { mapStage } from '../src/pipeline/stages/map.stage.js';
+import { resolveStage } from '../src/pipeline/stages/resolve.stage.js';
+import { StateRejectSink } from '../src/pipeline/state-rejects.js';
+import { Resolver } from '../src/resolve/resolver.js';
+import { openLevelStore } from '../src/state/level-store.js';
+import { cacheStats, clearCaches } from '../src/normalize/lru.js';
+import { mapShopARow, mapShopBDumpElement, mapShopBMessage } from '../topologies/mappers.js';
+
+export interface CoreFigures {
+  /** Share of the seed scale (1 = the full seed-scale data). */
+  fraction: number;
+  /** Source records: Shop A rows, Shop B dump partners and Kafka events. */
+  records: number;
+  byInput: Record<string, number>;
+  /** Canonical entities the mappers produced: companies, contacts (nested and stand-alone), deletes. */
+  entities: number;
+  nestedContacts: number;
+  seconds: number;
+  coreRecordsPerSec: number;
+  coreEntitiesPerSec: number;
+  mapOnlySeconds: number;
+  mapRecordsPerSec: number;
+  rejected: number;
+  goldenCompanies: number;
+  goldenContacts: number;
+  peakRssMB: number;
+  /** The normalizers' bounded LRUs (phone parses, name casing) over the staged pass. */
+  normalizeCache: { hits: number; misses: number; entries: number; hitRate: number };
+  dedup: DedupScore;
+}
+
+/** Lines of JSON in one Buffer (off the JS heap) with their offsets. */
+class Lines {
+  readonly buf: Buffer;
+  readonly starts: Uint32Array;
+  constructor(items: Iterable<string>) {
+    const parts: Buffer[] = [];
+    const starts: number[] = [];
+    let at = 0;
+    for (const s of items) {
+      const b = Buffer.from(s, 'utf8');
+      starts.push(at);
+      parts.push(b);
+      at += b.length;
+    }
+    starts.push(at);
+    this.buf = Buffer.concat(parts);
+    this.starts = Uint32Array.from(starts);
+  }
+  get length(): number {
+    return this.starts.length - 1;
+  }
+  bytes(i: number): Buffer {
+    return this.buf.subarray(this.starts[i]!, this.starts[i + 1]!);
+  }
+  text(i: number): string {
+    return this.buf.toString('utf8', this.starts[i]!, this.starts[i + 1]!);
+  }
+}
+
+interface Input {
+  name: string;
+  lines: Lines;
+  map: (lines: Lines, i: number) => Outcome<CanonicalChange>;
+}
+
+const inputs = {
+  shopACompanies: (l: Lines, i: number) => mapShopARow({ table: 'companies', row: JSON.parse(l.text(i)) as Record<string, unknown> }),
+  shopAContacts: (l: Lines, i: number) => mapShopARow({ table: 'contacts', row: JSON.parse(l.text(i)) as Record<string, unknown> }),
+  shopBDump: (l: Lines, i: number) => mapShopBDumpElement({ index: i, value: JSON.parse(l.text(i)) as unknown } as Parameters<typeof mapShopBDumpElement>[0]),
+  shopBEvents: (l: Lines, i: number) => mapShopBMessage({ value: l.bytes(i), tombstone: false }),
+};
+
+export function forceGc(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+}
+
+/** A fraction of the seed scale, every proportion kept (companies, overlap; shares are shares). */
+export function scaleFraction(fraction: number): Scale {
+  const s = scales.seed;
+  return { ...s, shopACompanies: Math.round(s.shopACompanies * fraction), shopBCompanies: Math.round(s.shopBCompanies * fraction), overlap: Math.round(s.overlap * fraction) };
+}
+
+function countEntities(out: Outcome<CanonicalChange>): { entities: number; nested: number } {
+  if (!out.ok) return { entities: 0, nested: 0 };
+  const c = out.value;
+  if (c.kind === 'company') return { entities: 1 + c.contacts.length, nested: c.contacts.length };
+  return { entities: 1, nested: 0 };
+}
+
+export async function benchCore(opts: { fraction?: number; seed?: number; log?: (m: string) => void } = {}): Promise<CoreFigures> {
+  const log = opts.log ?? (() => {});
+  const fraction = opts.fraction ?? 1;
+  const scale = fraction === 1 ? scales.seed : scaleFraction(fraction);
+  log('core: generating the seed-scale dataset');
+  let ds: ReturnType<typeof generate> | undefined = generate(scale, opts.seed ?? 1);
+  const all: Input[] = [
+    { name: 'shop-a.companies', lines: new Lines(ds.shopA.companies.map((r) => JSON.stringify(r))), map: inputs.shopACompanies },
+    { name: 'shop-a.contacts', lines: new Lines(ds.shopA.contacts.map((r) => JSON.stringify(r))), map: inputs.shopAContacts },
+    { name: 'shop-b.dump', lines: new Lines(ds.shopB.dump.map((p) => JSON.stringify(p))), map: inputs.shopBDump },
+    { name: 'shop-b.events', lines: new Lines(ds.shopB.events.map((e) => e.value)), map: inputs.shopBEvents },
+  ];
+  const truthJson = Buffer.from(JSON.stringify(ds.truth));
+  ds = undefined;
+  forceGc();
+  const records = all.reduce((n, x) => n + x.lines.length, 0);
+  const byInput = Object.fromEntries(all.map((x) => [x.name, x.lines.length]));
+
+  // Mapper-only pass (map → normalize → validate), for the per-stage figure.
+  log(`core: mapping ${records} source records (mappers only)`);
+  for (const x of all) for (let i = 0; i < Math.min(2000, x.lines.length); i++) x.map(x.lines, i); // warm-up
+  clearCaches(); // each timed pass starts with cold normalizer caches
+  let entities = 0;
+  let nested = 0;
+  const t0 = performance.now();
+  for (const x of all) {
+    for (let i = 0; i < x.lines.length; i++) {
+      const e = countEntities(x.map(x.lines, i));
+      entities += e.entities;
+      nested += e.nested;
+    }
+  }
+  const mapOnlySeconds = (performance.now() - t0) / 1000;
+  clearCaches();
+  forceGc();
+
+  // The real stages: pull source → map → resolve (LevelDB) → ack.
+  log('core: map + resolve through the stages with LevelDB');
+  const dir = await mkdtemp(join(tmpdir(), 'crm-unify-bench-core-'));
+  const store = await openLevelStore(join(dir, 'state'));
+  try {
+    const resolver = new Resolver(store);
+    const rejects = new StateRejectSink(store);
+    let rejected = 0;
+    const hooks: StageHooks = { rejects: { reject: async (env, reason, detail, sourceId) => { rejected++; await rejects.reject(env, reason, detail, sourceId); } } };
+    let peakRss = 0;
+    let done = 0;
+    const run = async (x: Input) => {
+      const source = new MemorySource(Array.from({ length: x.lines.length }, (_, i) => i), { name: x.name });
+      await lastValueFrom(fromPullSource(source, { maxInFlight: 2000 }).pipe(
+        mapStage((i: number) => x.map(x.lines, i), hooks),
+        resolveStage(resolver, hooks, 32),
+        tap((env: Envelope<unknown>) => {
+          env.ack();
+          if ((++done & 0x3fff) === 0) peakRss = Math.max(peakRss, process.memoryUsage().rss);
+        }),
+      ), { defaultValue: undefined });
+    };
+    const started = performance.now();
+    const [aCompanies, aContacts, bDump, bEvents] = all as [Input, Input, Input, Input];
+    await Promise.all([
+      (async () => { await run(aCompanies); await run(aContacts); })(),
+      (async () => { await run(bDump); await run(bEvents); })(),
+    ]);
+    await resolver.flush();
+    const seconds = (performance.now() - started) / 1000;
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    const cs = cacheStats();
+    log('core: scoring dedup against the ground truth');
+    const truth = JSON.parse(truthJson.toString('utf8')) as Truth;
+    const dedup = await evaluateDedup(store, truth);
+    return {
+      fraction, records, byInput, entities, nestedContacts: nested, seconds,
+      coreRecordsPerSec: records / seconds, coreEntitiesPerSec: entities / seconds,
+      mapOnlySeconds, mapRecordsPerSec: records / mapOnlySeconds,
+      rejected,
+      goldenCompanies: await store.count('companies'), goldenContacts: await store.count('contacts'),
+      peakRssMB: Math.round(peakRss / 1048576),
+      normalizeCache: { ...cs, hitRate: cs.hits / Math.max(1, cs.hits + cs.misses) },
+      dedup,
+    };
+  } finally {
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const fraction = process.env.CORE_FRACTION ? Number(process.env.CORE_FRACTION) : undefined;
+  const r = await benchCore({ ...(fraction === undefined ? {} : { fraction }), log: (m) => process.stderr.write(`${m}\n`) });
+  console.log(JSON.stringify({ bench: 'core', ...r }));
+}

@@ -1,0 +1,326 @@
+/**
+ * BENCHMARKS.md and bench/throughput.svg, written from one bench run (bench/out/last-run.json),
+ * so the document always shows the last run's figures. `npx tsx bench/report.ts` rewrites both
+ * from the stored JSON without running anything.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { benchCrm, benchRegistry } from './apis.bench.js';
+import type { CoreFigures } from './core.bench.js';
+import type { DumpFigures } from './dump.bench.js';
+import type { E2eFigures, compareLoadStages } from './e2e.bench.js';
+import type { SeedApproachFigures } from './seed-approach.js';
+
+export interface BenchRun {
+  startedAt: string;
+  totalSeconds: number;
+  machine: { cpus: number; cpuModel: string; ramGB: number; node: string; platform: string; loadAvgAtStart: number[] };
+  core: CoreFigures;
+  dump: DumpFigures;
+  registry: Awaited<ReturnType<typeof benchRegistry>>;
+  crm: Awaited<ReturnType<typeof benchCrm>>;
+  e2e: E2eFigures;
+  seed: SeedApproachFigures & { extrapolatedSeconds: number };
+  loadPrototype?: Awaited<ReturnType<typeof compareLoadStages>>;
+  /** Set when the dump figures were re-measured alone after the run. */
+  dumpRemeasuredAt?: string;
+  summary: Record<string, number>;
+}
+
+const fmt = (x: number, digits = 0) => (Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : String(x));
+const met = (ok: boolean) => (ok ? '**met**' : '**missed**');
+
+/** Throughput per stage, records/s on a log scale (each bar names its unit). */
+export function throughputSvg(run: BenchRun): string {
+  const bars: Array<{ label: string; value: number; note: string; color: string }> = [
+    { label: 'map (mappers only)', value: run.core.mapRecordsPerSec, note: 'source records/s', color: '#4e79a7' },
+    { label: 'core: map + resolve', value: run.core.coreRecordsPerSec, note: 'source records/s (target 25 000)', color: '#4e79a7' },
+    { label: 'dump read (1 GB)', value: run.dump.dumpElementsPerSec, note: 'partners/s', color: '#76b7b2' },
+    { label: 'verify (EGRUL)', value: run.registry.registryPerSec, note: `look-ups/s, bound ${fmt(run.registry.registryBound)}`, color: '#f28e2b' },
+    { label: 'load (Bitrix24)', value: run.crm.crmCommandsPerSec, note: `commands/s, bound ${fmt(run.crm.crmBound)}`, color: '#e15759' },
+    { label: 'end to end', value: run.e2e.run.recordsPerSec, note: 'source records/s (API-bound)', color: '#59a14f' },
+    { label: 'replay', value: run.e2e.replay.recordsPerSec, note: 'source records/s, 0 CRM writes', color: '#59a14f' },
+    { label: "seed system's approach", value: run.seed.recordsPerSec, note: 'source records/s', color: '#9c755f' },
+  ];
+  const W = 900;
+  const left = 200;
+  const right = 250;
+  const rowH = 34;
+  const top = 50;
+  const H = top + bars.length * rowH + 40;
+  const max = Math.max(...bars.map((b) => b.value), 30_000);
+  const decades = Math.ceil(Math.log10(max));
+  const x = (v: number) => left + (Math.log10(Math.max(1, v)) / decades) * (W - left - right);
+  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${W}" height="${H}" fill="#fff"/>`,
+    `<text x="${W / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">crm-unify: throughput per stage (log scale), ${esc(run.startedAt.slice(0, 10))}, ${run.machine.cpus} cores, Node ${esc(run.machine.node)}</text>`,
+  ];
+  for (let d = 0; d <= decades; d++) {
+    const gx = x(10 ** d);
+    parts.push(`<line x1="${gx}" y1="${top - 8}" x2="${gx}" y2="${H - 30}" stroke="#ddd"/>`, `<text x="${gx}" y="${H - 14}" text-anchor="middle" fill="#555">${fmt(10 ** d)}</text>`);
+  }
+  const target = x(25_000);
+  parts.push(`<line x1="${target}" y1="${top - 8}" x2="${target}" y2="${H - 30}" stroke="#c00" stroke-dasharray="4 3"/>`, `<text x="${target + 3}" y="${top - 12}" fill="#c00">25 000/s core target</text>`);
+  bars.forEach((b, i) => {
+    const y = top + i * rowH;
+    parts.push(
+      `<text x="${left - 8}" y="${y + 17}" text-anchor="end">${esc(b.label)}</text>`,
+      `<rect x="${left}" y="${y + 4}" width="${Math.max(1, x(b.value) - left)}" height="${rowH - 12}" fill="${b.color}"/>`,
+      `<text x="${x(b.value) + 6}" y="${y + 17}">${fmt(b.value)} ${esc(b.note)}</text>`,
+    );
+  });
+  parts.push('</svg>');
+  return `${parts.join('\n')}\n`;
+}
+
+export function benchmarksMarkdown(run: BenchRun): string {
+  const { core, dump, registry: reg, crm, e2e, seed, machine } = run;
+  const s = run.summary;
+  const dd = core.dedup;
+  const r = e2e.rates;
+  return `# Benchmarks
+
+Everything below the command is written by \`npm run bench\` (bench/index.ts → bench/report.ts)
+from its last run; the raw figures are in \`bench/out/last-run.json\` (not committed). Do not edit
+the figures by hand: run the benchmarks again.
+
+\`\`\`sh
+npm run bench          # ≈ ${Math.round(run.totalSeconds / 60)} minutes on the machine below; the last line is one JSON object
+\`\`\`
+
+Quick check (minutes, not figures to quote): \`CORE_FRACTION=0.1 DUMP_MB=64 E2E_FRACTION=0.02 SEED_FRACTION=0.0005 BENCH_NO_DOCS=1 npm run bench\`.
+Each measure also runs alone: \`npx tsx bench/<core|dump|apis|e2e>.bench.ts\`, \`npx tsx bench/seed-approach.ts\`.
+
+## Machine
+
+| | |
+|---|---|
+| CPU | ${machine.cpus} cores (${machine.cpuModel}) |
+| RAM | ${machine.ramGB} GB |
+| Node.js | ${machine.node} (${machine.platform}) |
+| load average at start | ${machine.loadAvgAtStart.join(', ')} (the machine is shared: other work ran beside the benchmark) |
+| run | ${run.startedAt}, ${fmt(run.totalSeconds)} s in all |
+
+![Throughput per stage](bench/throughput.svg)
+
+## Summary (the last line of \`npm run bench\`)
+
+\`\`\`json
+${JSON.stringify(s)}
+\`\`\`
+
+| measure | figure | target | |
+|---|---|---|---|
+| 1. core throughput (map, normalize, validate, resolve with LevelDB) | ${fmt(s.coreRecordsPerSec!)} source records/s (${fmt(s.coreEntitiesPerSec!)} canonical entities/s) | ≥ 25 000 records/s | ${met(s.coreRecordsPerSec! >= 25_000)} |
+| 2. peak RSS reading a ${fmt(dump.dumpMB)} MB windows-1251 dump | ${fmt(dump.dumpPeakRssMB)} MB with default flags; ${fmt(dump.heapCapped.peakRssMB)} MB with \`${dump.heapCapped.flags.join(' ')}\` | ≤ 256 MB | ${met(dump.dumpPeakRssMB <= 256)} (default); ${met(dump.heapCapped.peakRssMB <= 256)} (capped) |
+| 3. register stage vs min(rate, concurrency ÷ latency) | ${fmt(reg.registryVsBound, 3)} | ≈ 1 | ${met(reg.registryVsBound >= 0.9)} |
+| 4. CRM stage vs rate × 50 commands | ${fmt(crm.crmVsBound, 3)}, ${crm.crm503} × 503 | ≈ 1, no 503 | ${met(crm.crmVsBound >= 0.9 && crm.crm503 === 0)} |
+| 5. end to end vs max(register, CRM) bound | ${fmt(e2e.run.vsBound, 3)} × (${fmt(e2e.run.seconds, 1)} s vs ${fmt(e2e.run.boundSeconds, 1)} s), ${e2e.run.crm503} × 503 | ≤ 1.1 × | ${met(e2e.run.vsBound <= 1.1)} |
+| 6. speed-up over the seed system's approach | ${fmt(s.speedupVsSeedApproach!, 1)} × | — | |
+| 7. replay of loaded data: CRM writes | ${e2e.replay.crmWrites} (${fmt(e2e.replay.recordsPerSec)} records/s) | 0 | ${met(e2e.replay.crmWrites === 0)} |
+| 8. dedup precision / recall (contacts, pairwise) | ${fmt(dd.contacts.precision, 4)} / ${fmt(dd.contacts.recall, 4)} | ≥ 0.99 each | ${met(dd.contacts.precision >= 0.99 && dd.contacts.recall >= 0.99)} |
+
+## What was scaled, and why
+
+- **API rates.** Production limits (portal 2 requests/s, DaData 30/s with 400 ms latency) would
+  make a seed-scale end-to-end run last hours. Every API-bound measure uses the sandbox with
+  scaled-up rates — portal ${r.portal.rate} requests/s (burst ${r.portal.burst}, ${r.portal.concurrency} HTTP requests in flight), register
+  ${r.registry.rate} requests/s with ${r.registry.latencyMs} ms latency and ${r.registry.concurrency} in flight — and reports **ratios to the bound**,
+  which carry over to the real rates: the bound scales with the rates, and our own CPU time per
+  record does not grow with them.
+- **End-to-end size.** A seed-scale subset: \`generate\` at ${e2e.fraction} of the seed scale with
+  every proportion kept (${fmt(e2e.companiesInUniverse)} companies, ${fmt(e2e.run.sourceRecords)} source records: ${fmt(e2e.input.shopACompanies!)} + ${fmt(e2e.input.shopAContacts!)} Shop A rows,
+  ${fmt(e2e.input.shopBDump!)} dump partners with their contacts, ${fmt(e2e.input.kafkaEvents!)} Kafka events).
+- **Seed approach.** Strictly sequential and cache-free, so its time is proportional to the
+  records: it runs on ${seed.fraction} of the seed scale (${fmt(seed.sourceRecords)} source records) on the same sandbox
+  settings and is extrapolated linearly to the end-to-end subset.
+- **The core measure** ${core.fraction === 1 ? 'is not scaled: the full seed-scale data' : `ran at ${core.fraction} of the seed scale (NOT the documented run)`}, ${fmt(core.records)} source records.
+
+## 1. Core throughput
+
+The seed-scale dataset (\`generate(scales.seed, 1)\`) through the **real stages**, in-process:
+credit-limited pull sources (2 000 in flight) → \`mapStage\` (map, normalize, validate) →
+\`resolveStage\` (the \`Resolver\`, LevelDB in a temp dir, group commit) → ack; rejects written to
+the state store. Shop A and Shop B side by side, as \`crm-unify run shop-a shop-b\`; no external
+calls (verify and load left out). Inputs are held off the JS heap as JSON lines and parsed as read
+(the parse is timed).
+
+| | |
+|---|---|
+| source records | ${fmt(core.records)} (${Object.entries(core.byInput).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}) |
+| canonical entities | ${fmt(core.entities)} (of which ${fmt(core.nestedContacts)} contacts nested in partners) |
+| map + resolve | ${fmt(core.seconds, 1)} s → **${fmt(core.coreRecordsPerSec)} records/s**, ${fmt(core.coreEntitiesPerSec)} entities/s (target 25 000 records/s: ${met(core.coreRecordsPerSec >= 25_000)}) |
+| mappers alone | ${fmt(core.mapOnlySeconds, 1)} s → ${fmt(core.mapRecordsPerSec)} records/s |
+| golden companies / contacts | ${fmt(core.goldenCompanies)} / ${fmt(core.goldenContacts)} (no register filter here) |
+| rejected records | ${fmt(core.rejected)} |
+| peak RSS | ${fmt(core.peakRssMB)} MB |
+| normalizer LRUs (phone parses, name casing) | ${fmt(core.normalizeCache.hitRate * 100, 1)} % hits, ${fmt(core.normalizeCache.entries)} entries at the end (bounded: 50 000 + 20 000) |
+
+${BOTTLENECKS}
+
+## 2. Dump memory
+
+A ${fmt(dump.dumpMB)} MB windows-1251 JSON array of partners (${fmt(dump.elements)} elements), read through the dump
+source in a child process that does nothing else; peak = the kernel's high-water mark of the child's
+own address space (VmHWM). Read twice: with
+Node's default flags (as \`crm-unify\` runs today) and with the old generation capped
+(\`${dump.heapCapped.flags.join(' ')}\`).
+
+| node flags | peak RSS | target | | read rate |
+|---|---|---|---|---|
+| default | ${fmt(dump.dumpPeakRssMB)} MB | ≤ 256 MB | ${met(dump.dumpPeakRssMB <= 256)} | ${fmt(dump.dumpElementsPerSec)} partners/s, ${fmt(dump.dumpMBPerSec, 1)} MB/s |
+| \`${dump.heapCapped.flags.join(' ')}\` | ${fmt(dump.heapCapped.peakRssMB)} MB | ≤ 256 MB | ${met(dump.heapCapped.peakRssMB <= 256)} | ${fmt(dump.heapCapped.elementsPerSec)} partners/s |
+
+**Measurement note.** The peak is the child's VmHWM (/proc/self/status). An earlier version read
+getrusage's maxRSS, which Linux carries over fork + exec: the child then reported the parent's
+RSS (about 590 MB after the core measure), not its own. With VmHWM the reader's own peak is
+flat with the file's size (about 125–150 MB sampled over a 256 MB and a 1 GB file), and the
+heap-capped row shows how much of the default-flags peak is garbage V8 collects lazily.
+${run.dumpRemeasuredAt ? `\n*These dump figures were re-measured on their own at ${run.dumpRemeasuredAt} (bench/dump.bench.ts, with ~740 MB held by the parent) after that fix; the other measures are from the run above.*\n` : ''}
+## 3. Register stage
+
+${fmt(1200)} distinct INNs (all cache misses) through the \`EgrulVerifier\` (token bucket, semaphore)
+against the EGRUL emulator: rate ${r.registry.rate}/s, ${r.registry.concurrency} in flight, ${r.registry.latencyMs} ms latency.
+
+| achieved | bound min(rate, concurrency ÷ latency) | ratio |
+|---|---|---|
+| ${fmt(reg.registryPerSec, 1)} look-ups/s | ${fmt(reg.registryBound)} /s | ${fmt(reg.registryVsBound, 3)} ${met(reg.registryVsBound >= 0.9)} |
+
+Here the rate (not concurrency ÷ latency) is the bound, and the verifier's token bucket runs with
+a burst of 2, so every look-up waits for its own token: a timer of 5 ms per token, late by the
+event loop's lag on a loaded 2-core machine, which is where the shortfall goes (src/connectors/egrul
+token-bucket.ts; a burst of about a tenth of a second of rate would absorb the lag).
+
+## 4. CRM stage
+
+${fmt(2000)} companies (company, requisite, bank detail, one contact each) through the \`Bitrix24Loader\`
+against the portal emulator at ${r.portal.rate} requests/s; the bucket's burst is spent before the clock starts.
+
+| achieved | bound rate × 50 | ratio | 503 QUERY_LIMIT_EXCEEDED |
+|---|---|---|---|
+| ${fmt(crm.crmCommandsPerSec, 1)} commands/s | ${fmt(crm.crmBound)} /s | ${fmt(crm.crmVsBound, 3)} ${met(crm.crmVsBound >= 0.9)} | ${crm.crm503} |
+
+## 5. End to end
+
+The full chain wired as the demo wires it (\`demoTopologies\`: Shop A tables and Shop B events from
+memory, the dump as a real windows-1251 file), fresh state dir, the in-process sandbox.
+
+| | |
+|---|---|
+| time | ${fmt(e2e.run.seconds, 1)} s (${fmt(e2e.run.recordsPerSec)} source records/s) |
+| register requests | ${fmt(e2e.run.registryRequests)} → ${fmt(e2e.run.registrySeconds, 1)} s at the bound rate |
+| CRM requests (commands) | ${fmt(e2e.run.crmRequests)} (${fmt(e2e.run.crmCommands)}, ${fmt(e2e.run.crmCommands / Math.max(1, e2e.run.crmRequests), 1)} per batch; ${fmt(e2e.run.crmWrites)} writes) → ${fmt(e2e.run.crmSeconds, 1)} s = (requests − burst) ÷ rate |
+| bound | ${fmt(e2e.run.boundSeconds, 1)} s |
+| ratio | **${fmt(e2e.run.vsBound, 3)} ×** (target ≤ 1.1: ${met(e2e.run.vsBound <= 1.1)}) |
+| 503 QUERY_LIMIT_EXCEEDED | ${e2e.run.crm503} |
+| delivery rounds / time inside them | ${fmt(e2e.run.deliveryRounds)} / ${fmt(e2e.run.loadStageSeconds, 1)} s (summed over the phases running side by side) |
+| CRM after the run | ${Object.entries(e2e.crm).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')} |
+| expected (ground truth) | companies ${fmt(e2e.input.expectedCompanies!)}, contacts ${fmt(e2e.input.expectedContacts!)} |
+| dedup on this subset (after EGRUL) | companies missing ${e2e.dedup.companies.missing}, extra ${e2e.dedup.companies.extra}; contacts precision ${fmt(e2e.dedup.contacts.precision, 4)}, recall ${fmt(e2e.dedup.contacts.recall, 4)} |
+
+${E2E_NOTES}
+
+${run.loadPrototype ? prototypeTable(run.loadPrototype) : 'The prototype of overlapping rounds (bench/proto/concurrent-load.ts) was not timed in this run (`BENCH_LOAD_PROTO=3`).'}
+
+## 6. The seed system's approach
+
+One source record at a time; one register request per company record (no cache); one REST call
+per entity (\`crm.company.add\`, \`crm.requisite.add\`, \`crm.requisite.bankdetail.add\`,
+\`crm.contact.add\`) through \`Bitrix24Client.call\` and the \`DadataClient\`; same cleaning
+(our mappers), same sandbox settings (bench/seed-approach.ts).
+
+| | seed approach | crm-unify |
+|---|---|---|
+| source records | ${fmt(seed.sourceRecords)} (${seed.fraction} of seed scale) | ${fmt(e2e.run.sourceRecords)} (${e2e.fraction} of seed scale) |
+| time | ${fmt(seed.seconds, 1)} s measured → ${fmt(seed.extrapolatedSeconds)} s extrapolated to ${fmt(e2e.run.sourceRecords)} records | ${fmt(e2e.run.seconds, 1)} s |
+| records/s | ${fmt(seed.recordsPerSec, 1)} | ${fmt(e2e.run.recordsPerSec, 1)} |
+| register requests | ${fmt(seed.registryRequests)} | ${fmt(e2e.run.registryRequests)} |
+| CRM requests | ${fmt(seed.crmRequests)} (${fmt(seed.crm503)} × 503) | ${fmt(e2e.run.crmRequests)} |
+| **speed-up** | | **${fmt(s.speedupVsSeedApproach!, 1)} ×** |
+
+The seed approach also creates a CRM company per company *record* (no dedup):
+${fmt(seed.companiesCreated)} companies and ${fmt(seed.contactsCreated)} contacts for its ${fmt(seed.sourceRecords)} records.
+
+## 7. Replay
+
+The same state dir and sandbox, the dump position reset (as \`crm-unify replay shop-b --to earliest\`),
+every source read again.
+
+| CRM writes | register requests | time | records/s |
+|---|---|---|---|
+| **${e2e.replay.crmWrites}** ${met(e2e.replay.crmWrites === 0)} | ${e2e.replay.registryRequests} (state-store cache) | ${fmt(e2e.replay.seconds, 1)} s | ${fmt(e2e.replay.recordsPerSec)} |
+
+## 8. Dedup against the ground truth
+
+\`evaluateDedup\` over the core run's state (full seed scale, no register filter): contacts scored
+pairwise over the source contact records that reached a golden contact.
+
+| | precision | recall | target |
+|---|---|---|---|
+| contacts (seed scale) | ${fmt(dd.contacts.precision, 4)} | ${fmt(dd.contacts.recall, 4)} | ≥ 0.99 each ${met(dd.contacts.precision >= 0.99 && dd.contacts.recall >= 0.99)} |
+| companies (seed scale) | ${fmt(dd.companies.golden)} golden, ${dd.companies.missing} missing | ${fmt(dd.companies.extra)} not expected: register-inactive/unknown INNs, filtered by verify in a real run | |
+| companies (end-to-end subset, with verify) | missing ${e2e.dedup.companies.missing} | extra ${e2e.dedup.companies.extra} | |
+`;
+}
+
+/** Findings that are not figures: kept here so the generated document carries them. */
+const BOTTLENECKS = `**Where the core time goes** (\`node --cpu-prof\`): the resolve stage, not the mappers —
+compare "mappers alone" with "map + resolve": mapping is a fraction of the staged time. The
+largest self-time entries of a core profile are the garbage collector, LevelDB
+(\`classic-level\` \`_batch\`, \`_getMany\`, iterators) and the resolver's per-company
+recompute (src/resolve/aggregate.ts \`recompute\`, survivorship, \`canonicalJson\` + sha256
+content hashes): every change to a company re-clusters, re-hashes and rewrites the whole company
+with all its contacts, so a Shop B partner with its nested contacts, or a Shop A contact row,
+costs a read and a rewrite of the aggregate. The target is **missed** by an order of magnitude;
+closing it needs work in src/resolve and src/state (outside this benchmark's files): see the
+benchmark report for the suggestions.
+
+Mapper speed-up made here, measured: a bounded LRU (50 000 entries) of libphonenumber-js parses
+keyed by the candidate's digits when it holds only digits and ( ) . - spaces, so every spelling of
+one number is one entry (src/normalize/phone.ts), and a bounded LRU (20 000) of cased name words
+(src/normalize/person-name.ts \`displayCase\`); both are exact (a cached answer is the uncached
+one) and start cold in each timed pass (\`clearCaches\`). On a tenth of the seed data,
+mappers only, CPU time, cold caches, alternating runs: 11 250–11 780 records/s with the caches
+against 8 950–10 050 without (about +20 %). On the core figure it is within the noise, as mapping
+is a small part of it.
+
+Profiling: \`CORE_FRACTION=0.05 node --import tsx --cpu-prof --cpu-prof-dir=/tmp/prof bench/core.bench.ts\`.`;
+
+const E2E_NOTES = `**Where the end-to-end time goes** (the ratio is missed when it is above 1.1). The portal
+is the bound here, and it idles part of the time:
+- **Delivery rounds run one after another** per source phase (\`concatMap\` in
+  src/pipeline/stages/load.stage.ts): a round waits for its \`bufferTime\` window, then reads the
+  state, then sends every batch of its companies, then marks them synced; no other round of that
+  phase starts meanwhile, so the bucket is idle at every round's edges (at most one round per
+  running phase is sending at any time).
+- **Rounds inside a load** (src/connectors/bitrix24/loader.ts): creates, then the reads that
+  fetch multifield ids, each loader round waiting for all its batches; and each round ends with a
+  partly filled batch, so commands per request stay below 50 (see the row above) and there are
+  more requests than the commands need.
+- **CPU**: on a shared 2-core machine, resolve and delivery bookkeeping (state reads, marks,
+  content hashes) compete with the HTTP work; the gap grows with the subset's size.`;
+
+function prototypeTable(p: NonNullable<BenchRun['loadPrototype']>): string {
+  const row = (name: string, f: typeof p.shipped) => `| ${name} | ${fmt(f.seconds, 1)} s | ${fmt(f.boundSeconds, 1)} s | ${fmt(f.vsBound, 3)} × | ${fmt(f.crmRequests)} (${fmt(f.crmCommands / Math.max(1, f.crmRequests), 1)} commands each) | ${f.crm503} |`;
+  return `**Prototype: overlapping delivery rounds** (bench/proto/concurrent-load.ts, up to ${p.rounds} rounds at once with a
+per-INN lock), each on a fresh state and sandbox, ${p.fraction} of the seed scale:
+
+| load stage | time | bound | ratio | CRM requests | 503 |
+|---|---|---|---|---|---|
+${row('shipped (concatMap)', p.shipped)}
+${row(`prototype (${p.rounds} rounds)`, p.prototype)}`;
+}
+
+export function writeReport(run: BenchRun, paths: { markdown: string; svg: string }): void {
+  writeFileSync(paths.svg, throughputSvg(run));
+  writeFileSync(paths.markdown, benchmarksMarkdown(run));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const run = JSON.parse(readFileSync(join(here, 'out', 'last-run.json'), 'utf8')) as BenchRun;
+  writeReport(run, { markdown: join(here, '..', 'BENCHMARKS.md'), svg: join(here, 'throughput.svg') });
+}
