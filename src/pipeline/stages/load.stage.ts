@@ -1,4 +1,4 @@
-import { bufferTime, concatMap, filter, type OperatorFunction } from 'rxjs';
+import { bufferTime, concatMap, filter, mergeMap, type OperatorFunction } from 'rxjs';
 import type { Envelope } from '../../core/envelope.js';
 import type { RejectSink } from '../../core/rejects.js';
 import type { StateStore } from '../../state/store.js';
@@ -10,6 +10,12 @@ export interface LoadStageOptions {
   windowMs: number;
   /** Most records per delivery round (the loader packs their commands 50 to a batch). */
   maxRecords: number;
+  /**
+   * Delivery rounds in flight. More than one keeps the portal busy across a round's edges (its
+   * last part-filled batch, state writes); CrmDelivery never delivers one company twice at once,
+   * and ordered acks make out-of-order completion safe.
+   */
+  concurrency?: number;
   onDelivered?: (outcomes: readonly DeliveryOutcome[], seconds: number) => void;
 }
 
@@ -35,7 +41,7 @@ export function loadStage(store: StateStore, delivery: CrmDelivery, rejects: Rej
   return (source) => source.pipe(
     bufferTime(opts.windowMs, null, opts.maxRecords),
     filter((batch) => batch.length > 0),
-    concatMap(async (batch) => {
+    mergeMap(async (batch) => {
       const started = performance.now();
       const inns = await touchedInns(store, batch);
       const outcomes = await delivery.deliver([...inns]);
@@ -47,7 +53,7 @@ export function loadStage(store: StateStore, delivery: CrmDelivery, rejects: Rej
         env.ack();
       }
       return batch;
-    }),
+    }, opts.concurrency ?? 3),
     concatMap((batch) => batch),
   );
 }
