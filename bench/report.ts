@@ -93,6 +93,7 @@ npm run bench          # ≈ ${Math.round(run.totalSeconds / 60)} minutes on the
 
 Quick check (minutes, not figures to quote): \`CORE_FRACTION=0.1 DUMP_MB=64 E2E_FRACTION=0.02 SEED_FRACTION=0.0005 BENCH_NO_DOCS=1 npm run bench\`.
 Each measure also runs alone: \`npx tsx bench/<core|dump|apis|e2e>.bench.ts\`, \`npx tsx bench/seed-approach.ts\`.
+Component benchmarks run on their own (resolution on 1 000 000 records, each source's read rate): [bench/COMPONENTS.md](bench/COMPONENTS.md).
 
 ## Machine
 
