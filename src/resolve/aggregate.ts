@@ -6,7 +6,7 @@ import type {
 } from '../state/records.js';
 import { assignGoldenIds, connectedComponents, type PreviousGolden } from './cluster.js';
 import { companyHash, contactHash, deliveryOf } from './delivery.js';
-import { contactMatchKeys, sharedChannels } from './match-keys.js';
+import { personalKeys, sharedChannels, sharedKeySet } from './match-keys.js';
 import { buildCompany, buildContact } from './survivorship.js';
 import type { Tx } from './tx.js';
 
@@ -81,10 +81,17 @@ export class CompanyAggregate {
     if (!this.prev && !built && this.contactContribs.size === 0) return result;
     const active = built !== null;
 
-    const shared = sharedChannels(built?.record.phones ?? [], built?.record.emails ?? [],
-      [...this.contactContribs.values()].map((c) => c.contact));
-    const keysOf = new Map([...this.contactContribs].map(([k, c]) => [k, contactMatchKeys(c.contact, shared)]));
-    const components = connectedComponents([...keysOf].map(([id, keys]) => ({ id, keys })));
+    const contribs = [...this.contactContribs];
+    const shared = sharedKeySet(sharedChannels(built?.record.phones ?? [], built?.record.emails ?? [],
+      contribs.map(([, c]) => c.contact)));
+    const keysOf = new Map<string, readonly string[]>();
+    const items: Array<{ id: string; keys: readonly string[] }> = [];
+    for (const [k, c] of contribs) {
+      const keys = personalKeys(c.contact, shared);
+      keysOf.set(k, keys);
+      items.push({ id: k, keys });
+    }
+    const components = connectedComponents(items);
     const assignment = assignGoldenIds(components, this.prevAssign, [...this.prevContacts.values()]);
 
     let nextSeq = this.prev?.nextContactSeq ?? 0;
@@ -96,7 +103,7 @@ export class CompanyAggregate {
         base = emptyContact(newContactId(this.inn, nextSeq), this.inn, nextSeq);
         nextSeq++;
       }
-      const keys = [...new Set(comp.members.flatMap((m) => keysOf.get(m)!))].sort();
+      const keys = unionKeys(comp.members, keysOf);
       if (this.unchanged(base, comp.members, comp.absorbed, active, keys)) {
         kept.push(base);
         continue;
@@ -110,8 +117,14 @@ export class CompanyAggregate {
           contributions: {}, provenance: [], keys: [] }));
         result.merges.push({ kept: base.id, merged: [a] });
       }
-      const contributions = Object.fromEntries(comp.members.map((m) => [m, this.contactContribs.get(m)!]));
-      const contact = buildContact(base.id, this.inn, Object.values(contributions));
+      const contributions = dict<ContactContribution>();
+      const members: ContactContribution[] = [];
+      for (const m of comp.members) {
+        const c = this.contactContribs.get(m)!;
+        contributions[m] = c;
+        members.push(c);
+      }
+      const contact = buildContact(base.id, this.inn, members);
       kept.push(finish({
         ...base,
         status: active ? 'active' : 'deleted',
@@ -120,7 +133,7 @@ export class CompanyAggregate {
         record: contact?.record ?? null,
         contributions,
         provenance: contact?.provenance ?? [],
-        keys,
+        keys: keys as string[],
       }));
     }
     for (const id of assignment.emptied) {
@@ -152,7 +165,7 @@ export class CompanyAggregate {
       inn: this.inn,
       status: active ? 'active' : 'deleted',
       record: built?.record ?? null,
-      contributions: Object.fromEntries(this.companyContribs),
+      contributions: this.prev && !this.companyTouched ? this.prev.contributions : toDict(this.companyContribs),
       provenance: built?.provenance ?? [],
       contactIds: kept.sort((a, b) => a.seq - b.seq).map((s) => s.id),
       nextContactSeq: nextSeq,
@@ -209,6 +222,30 @@ export class CompanyAggregate {
  */
 export function newContactId(inn: string, seq: number): string {
   return `C${createHash('sha256').update(`${inn}|${seq}`).digest('hex').slice(0, 20)}`;
+}
+
+/**
+ * A record keyed by source record (`<source>|<sourceId>`): every such object has keys no other
+ * object has, so building it as an ordinary object makes V8 create a hidden class per key (a top
+ * cost in the benchmark profile); a null-prototype object is a plain hash table from the start.
+ * It serializes to the same JSON, and a stored one reads back as an ordinary object.
+ */
+function dict<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
+function toDict<T>(m: ReadonlyMap<string, T>): Record<string, T> {
+  const o = dict<T>();
+  for (const [k, v] of m) o[k] = v;
+  return o;
+}
+
+/** Sorted union of the members' (sorted) keys; a single member's list as it is. */
+function unionKeys(members: readonly string[], keysOf: ReadonlyMap<string, readonly string[]>): readonly string[] {
+  if (members.length === 1) return keysOf.get(members[0]!)!;
+  const set = new Set<string>();
+  for (const m of members) for (const k of keysOf.get(m)!) set.add(k);
+  return [...set].sort();
 }
 
 function splitContribution(key: string): [string, string] {

@@ -61,6 +61,43 @@ export function nameKey(c: Pick<Contact, 'lastName' | 'firstName' | 'middleName'
   return `name:${last}|${first}|${middle}`;
 }
 
+/**
+ * The candidate keys of a contact record before shared channels are taken out, sorted and
+ * unique; memoized per record object (records in the cache are shared and never mutated, and
+ * every recompute of a company needs the keys of all its records again).
+ */
+const candidateMemo = new WeakMap<Contact, readonly string[]>();
+
+export function candidateKeys(c: Contact): readonly string[] {
+  let keys = candidateMemo.get(c);
+  if (!keys) candidateMemo.set(c, (keys = contactMatchKeys(c, { phones: new Set(), emails: new Set() })));
+  return keys;
+}
+
+/** Shared channels as the match keys they would make (`email:…`, `phone:…`). */
+export function sharedKeySet(shared: SharedChannels): Set<string> {
+  const out = new Set<string>();
+  for (const e of shared.emails) out.add(`email:${e}`);
+  for (const p of shared.phones) out.add(`phone:${p}`);
+  return out;
+}
+
+/**
+ * `contactMatchKeys(c, shared)` from the memoized candidates: the same sorted, unique list (a
+ * candidate `email:`/`phone:` key is dropped exactly when its channel is shared). The result may
+ * be the memoized array itself: never mutate it.
+ */
+export function personalKeys(c: Contact, sharedKeys: ReadonlySet<string>): readonly string[] {
+  const all = candidateKeys(c);
+  if (sharedKeys.size === 0) return all;
+  let i = 0;
+  while (i < all.length && !sharedKeys.has(all[i]!)) i++;
+  if (i === all.length) return all;
+  const out = all.slice(0, i);
+  for (i++; i < all.length; i++) if (!sharedKeys.has(all[i]!)) out.push(all[i]!);
+  return out;
+}
+
 /** The personal keys of one contact record: `email:…`, `phone:…`, `name:…`, sorted and unique. */
 export function contactMatchKeys(c: Contact, shared: SharedChannels): string[] {
   const keys = new Set<string>();

@@ -1,7 +1,7 @@
 import { CrmUnifyError } from '../core/errors.js';
 import type { CanonicalChange } from '../model/index.js';
 import { crmIdsOp, positionOp } from '../state/helpers.js';
-import { contactLinkKey, goldenEntity, pendingKey } from '../state/keys.js';
+import { companyLinkKey, contactLinkKey, goldenEntity, pendingKey } from '../state/keys.js';
 import type { CrmIds, DeliveryStatus } from '../state/records.js';
 import type { Namespace, StateOp, StateStore } from '../state/store.js';
 import { applyChange, type ChangePosition, type ResolveResult } from './apply-change.js';
@@ -30,9 +30,17 @@ function syncedContact(tx: Tx, id: string, crmIds: CrmIds, hash: string, at: str
 
 /** Keys a change will need after its first reads (its golden company, its contacts' links). */
 function prefetchHints(change: CanonicalChange): Array<[Namespace, string]> {
-  if (change.kind !== 'company') return [];
-  return [['companies', change.company.requisite.inn],
-    ...change.contacts.map((c) => ['links', contactLinkKey(c.source, c.sourceId)] as [Namespace, string])];
+  switch (change.kind) {
+    case 'company':
+      return [['companies', change.company.requisite.inn],
+        ...change.contacts.map((c) => ['links', contactLinkKey(c.source, c.sourceId)] as [Namespace, string])];
+    case 'contact':
+      return change.contact.company
+        ? [['links', companyLinkKey(change.contact.company.source, change.contact.company.sourceId)]]
+        : [];
+    default:
+      return [];
+  }
 }
 
 /** Enough rounds for link → company → contacts → new-id checks, with margin for evictions. */
@@ -55,8 +63,10 @@ export interface MarkSyncedResult {
 
 interface OpenBatch {
   epoch: number;
-  /** Last op per key: a hot company written by many changes of one batch is encoded once. */
-  ops: Map<string, StateOp>;
+  /** Last op per key, by namespace: a hot company written by many changes of one batch is encoded once. */
+  ops: Map<Namespace, Map<string, StateOp>>;
+  /** Distinct keys in `ops`. */
+  size: number;
   waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }>;
 }
 
@@ -72,7 +82,7 @@ export class Resolver {
   private readonly cache: StateCache;
   private readonly maxBatchOps: number;
   private readonly now: () => Date;
-  private open: OpenBatch = { epoch: 0, ops: new Map(), waiters: [] };
+  private open: OpenBatch = { epoch: 0, ops: new Map(), size: 0, waiters: [] };
   private writing: Promise<void> | null = null;
   private scheduled = false;
   private failure: unknown = null;
@@ -114,7 +124,7 @@ export class Resolver {
 
   /** Settles when everything staged so far is durable. */
   async flush(): Promise<void> {
-    if (this.open.ops.size) await this.stage([]);
+    if (this.open.size) await this.stage([]);
     while (this.writing) await this.writing;
   }
 
@@ -152,9 +162,15 @@ export class Resolver {
     this.assertHealthy();
     const batch = this.open;
     this.cache.stage(ops, batch.epoch);
-    for (const op of ops) batch.ops.set(`${op.ns}\u0000${op.key}`, op);
+    for (const op of ops) {
+      let byKey = batch.ops.get(op.ns);
+      if (!byKey) batch.ops.set(op.ns, (byKey = new Map()));
+      const before = byKey.size;
+      byKey.set(op.key, op);
+      batch.size += byKey.size - before;
+    }
     const done = new Promise<void>((resolve, reject) => batch.waiters.push({ resolve, reject }));
-    if (batch.ops.size >= this.maxBatchOps) this.kick();
+    if (batch.size >= this.maxBatchOps) this.kick();
     else if (!this.scheduled) {
       this.scheduled = true;
       // Let concurrent callers join the batch before it is written.
@@ -167,10 +183,11 @@ export class Resolver {
   }
 
   private kick(): void {
-    if (this.writing || (this.open.ops.size === 0 && this.open.waiters.length === 0)) return;
+    if (this.writing || (this.open.size === 0 && this.open.waiters.length === 0)) return;
     const batch = this.open;
-    this.open = { epoch: batch.epoch + 1, ops: new Map(), waiters: [] };
-    const ops = [...batch.ops.values()];
+    this.open = { epoch: batch.epoch + 1, ops: new Map(), size: 0, waiters: [] };
+    const ops: StateOp[] = [];
+    for (const byKey of batch.ops.values()) for (const op of byKey.values()) ops.push(op);
     this.writing = this.store.batch(ops).then(() => {
       this.cache.committed(ops, batch.epoch);
       for (const w of batch.waiters) w.resolve();
@@ -179,10 +196,10 @@ export class Resolver {
       this.failure = err;
       this.cache.reset();
       for (const w of [...batch.waiters, ...this.open.waiters]) w.reject(err);
-      this.open = { epoch: this.open.epoch + 1, ops: new Map(), waiters: [] };
+      this.open = { epoch: this.open.epoch + 1, ops: new Map(), size: 0, waiters: [] };
     }).finally(() => {
       this.writing = null;
-      if (this.open.ops.size >= this.maxBatchOps) this.kick();
+      if (this.open.size >= this.maxBatchOps) this.kick();
       else if (this.open.waiters.length && !this.scheduled) {
         this.scheduled = true;
         setImmediate(() => {

@@ -17,8 +17,12 @@ interface Ref { source: string; sourceId: string; changedAt: string }
 
 /** Newest first; equal times ordered by source then sourceId, so the order is total. */
 export function byRecency<T>(items: readonly T[], ref: (t: T) => Ref): T[] {
+  if (items.length === 1) return [items[0]!];
   return items
-    .map((item) => ({ item, r: ref(item), t: Date.parse(ref(item).changedAt) }))
+    .map((item) => {
+      const r = ref(item);
+      return { item, r, t: Date.parse(r.changedAt) };
+    })
     .sort((a, b) => b.t - a.t || cmp(a.r.source, b.r.source) || cmp(a.r.sourceId, b.r.sourceId))
     .map((x) => x.item);
 }
@@ -91,7 +95,9 @@ function provenance<T>(ordered: readonly T[], sup: Suppliers<T>, ref: (t: T) => 
   });
 }
 
-const companyRef = (c: CompanyContribution) => ({ ...c.company, position: c.position });
+const companyRef = (c: CompanyContribution) => ({
+  source: c.company.source, sourceId: c.company.sourceId, changedAt: c.company.changedAt, position: c.position,
+});
 
 export function buildCompany(inn: string, contributions: readonly CompanyContribution[]):
   { record: GoldenCompanyRecord; provenance: ProvenanceEntry[] } | null {
@@ -161,7 +167,9 @@ export function buildCompany(inn: string, contributions: readonly CompanyContrib
   return { record, provenance: provenance(ordered, sup, companyRef) };
 }
 
-const contactRef = (c: ContactContribution) => ({ ...c.contact, position: c.position });
+const contactRef = (c: ContactContribution) => ({
+  source: c.contact.source, sourceId: c.contact.sourceId, changedAt: c.contact.changedAt, position: c.position,
+});
 
 export function buildContact(id: string, inn: string, contributions: readonly ContactContribution[]):
   { record: GoldenContactRecord; provenance: ProvenanceEntry[] } | null {

@@ -27,15 +27,20 @@ export class Tx {
 
   /** The value, seeing this transaction's own writes. Values are shared: never mutate them. */
   get<N extends Namespace>(ns: N, key: string): NamespaceValues[N] | undefined {
-    return this.getMany(ns, [key])[0];
+    const w = this.writes.size ? this.writes.get(`${ns}\u0000${key}`) : undefined;
+    if (w) return w.value === DELETED ? undefined : (w.value as NamespaceValues[N]);
+    const r = this.reader.peek(ns, key);
+    if (!r.hit) throw new NeedKeys([[ns, key]]);
+    return r.value;
   }
 
   /** Several values; every missing one is reported in a single NeedKeys, to load them in one round. */
   getMany<N extends Namespace>(ns: N, keys: readonly string[]): Array<NamespaceValues[N] | undefined> {
     const out: Array<NamespaceValues[N] | undefined> = [];
     const missing: Array<[Namespace, string]> = [];
+    const own = this.writes.size > 0;
     for (const key of keys) {
-      const w = this.writes.get(`${ns}\u0000${key}`);
+      const w = own ? this.writes.get(`${ns}\u0000${key}`) : undefined;
       if (w) {
         out.push(w.value === DELETED ? undefined : (w.value as NamespaceValues[N]));
         continue;
