@@ -14,6 +14,7 @@ import { ogrnCheckDigit } from '../src/identifiers/ogrn.js';
 import { accountKey } from '../src/identifiers/account.js';
 import { mapShopACompany, mapShopAContact, type ShopACompanyRow, type ShopAContactRow } from '../src/mappers/shop-a.js';
 import { mapPartner } from '../src/mappers/shop-b.js';
+import { seededRandom as rng } from '../src/core/random.js';
 
 export interface CoreTransformResult {
   bench: 'core-transform';
@@ -25,17 +26,6 @@ export interface CoreTransformResult {
   contacts: number;
 }
 
-/** mulberry32: small, fast, deterministic. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Input = { a: ShopACompanyRow } | { c: ShopAContactRow } | { b: unknown };
 

@@ -13,6 +13,7 @@ import { pathToFileURL } from 'node:url';
 import type { CanonicalChange, Contact, Phone } from '../src/model/index.js';
 import { Resolver } from '../src/resolve/resolver.js';
 import { openLevelStore } from '../src/state/level-store.js';
+import { seededRandom as prng } from '../src/core/random.js';
 
 export interface ResolveBenchResult {
   bench: 'resolve';
@@ -29,17 +30,6 @@ export interface ResolveBenchResult {
   heapUsedMb: number;
 }
 
-/** mulberry32: a small seeded PRNG so every run resolves the same data. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const lastNames = ['Иванов', 'Петров', 'Сидоров', 'Смирнов', 'Кузнецов', 'Попов', 'Васильев', 'Соколов', 'Михайлов', 'Фёдоров'];
 const firstNames = ['Иван', 'Пётр', 'Анна', 'Мария', 'Олег', 'Елена', 'Сергей', 'Ольга', 'Дмитрий', 'Татьяна'];

@@ -1,22 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { commands } from './commands/index.js';
-import { buildProgram, runProgram } from './program.js';
+import { cli } from '../../test/support/cli.js';
 
-async function run(...argv: string[]) {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => { out += String(s); return true; });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => { err += String(s); return true; });
-  try {
-    process.exitCode = undefined;
-    const code = await runProgram(buildProgram(commands), argv);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-    process.exitCode = undefined;
-  }
-}
+const run = cli;
 
 describe('crm-unify command line', () => {
   afterEach(() => vi.restoreAllMocks());

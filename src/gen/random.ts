@@ -1,15 +1,10 @@
+import { seededRandom } from '../core/random.js';
+
 /** A small seeded PRNG (mulberry32): the same seed gives the same data on every machine. */
 export class Random {
-  private state: number;
+  readonly next: () => number;
   constructor(seed: number) {
-    this.state = seed >>> 0 || 0x9e3779b9;
-  }
-
-  next(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = seededRandom(seed >>> 0 || 0x9e3779b9);
   }
 
   int(min: number, max: number): number {

@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { commands } from '../../src/cli/commands/index.js';
-import { buildProgram, runProgram } from '../../src/cli/program.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli } from '../support/cli.js';
 import { loadConfigFile } from '../../src/config/load.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { runService } from '../../src/runtime/service.js';
@@ -111,19 +110,4 @@ describe('both topologies end to end on real Kafka and MySQL and the sandbox', (
     expect(JSON.parse(got.out).company.inn).toBe(inn);
   });
 });
-
-async function cli(...argv: string[]) {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => { out += String(s); return true; });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => { err += String(s); return true; });
-  try {
-    process.exitCode = undefined;
-    return { code: await runProgram(buildProgram(commands), argv), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-    process.exitCode = undefined;
-  }
-}
 

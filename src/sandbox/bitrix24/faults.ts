@@ -5,6 +5,7 @@
  * the client never learns the outcome), plus a uniform latency range in ms. A seeded RNG makes a
  * run reproducible.
  */
+import { seededRandom } from '../../core/random.js';
 export interface FaultSpec {
   p503: number;
   p500: number;
@@ -66,17 +67,6 @@ export function parseFaultSpec(spec: string): FaultSpec {
   return out;
 }
 
-/** mulberry32: small, fast, good enough to make fault runs reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Draws the fault and latency for one request from the current spec. */
 export class FaultInjector {
@@ -113,3 +103,6 @@ export class FaultInjector {
     return 'none';
   }
 }
+
+/** Fault runs are reproducible with a seed (the project's one seeded PRNG). */
+export { seededRandom };
