@@ -172,7 +172,7 @@ describe('Kafka poison messages on a real broker', () => {
   // ≈ 1.2 MB, over the broker's default 1 MB limit: producer.send fails (MESSAGE_TOO_LARGE), the
   // reject never becomes durable, the topology fails, and a restart hits the same message again —
   // a poison pill the DLQ was meant to absorb. (The state store's sink cuts details at 2 000.)
-  it('an event with a 600 KB INN string is dead-lettered (the detail header is unbounded)', async () => {
+  it('an event with a 600 KB INN string is dead-lettered (its detail header is bounded)', async () => {
     const topic = uniqueTopic('fuzz-poison-inn');
     await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
     const partner = { ...okPartners[0]!, taxNumbers: [{ type: 'INN', value: '1'.repeat(600_000) }] };

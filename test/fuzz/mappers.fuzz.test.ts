@@ -315,7 +315,7 @@ describe('Deep nesting and huge values', () => {
   // cubically on a run of white space: 1 000 spaces take ~0.5 s, 2 000 ~5 s, 4 000 ~27 s, and a
   // 1 MB phone field (Shop B has no length limit) blocks the event loop for days. One poison
   // Kafka message or dump element stalls the whole process (heartbeats, timers, every topology).
-  it('a phone field of 1 500 spaces maps in well under a second (SPLIT regex backtracks cubically)', () => {
+  it('a phone field of 1 500 spaces maps in well under a second (the split does not backtrack)', () => {
     const started = performance.now();
     mapPartner({ ...okPartner, phones: [`+7 495 123-45-67${' '.repeat(1500)}x`] });
     expect(performance.now() - started).toBeLessThan(250);
@@ -324,7 +324,7 @@ describe('Deep nesting and huge values', () => {
   // Regression test for a fixed bug (src/normalize/email.ts:38, and :20): `/[^<>,;]*<([^<>]+)>/gu` restarts at every position
   // of a text without '<' (quadratic: 20 000 chars ~0.6 s, 40 000 ~2.6 s, 1 MB ~30 min);
   // `/[.,;:]+$/u` in cleanOne is quadratic on runs of dots too.
-  it('an e-mail field of 30 000 characters maps in well under a second (unwrap regex is quadratic)', () => {
+  it('an e-mail field of 30 000 characters maps in well under a second (the unwrap is linear)', () => {
     const started = performance.now();
     mapPartner({ ...okPartner, emails: ['a'.repeat(30_000)] });
     expect(performance.now() - started).toBeLessThan(100);
