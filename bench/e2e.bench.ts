@@ -36,7 +36,6 @@ import { startSandbox, type Sandbox } from '../src/sandbox/sandbox.js';
 import { openLevelStore, type LevelStateStore } from '../src/state/level-store.js';
 import { demoTopologies } from '../topologies/demo.js';
 import { scaleFraction } from './core.bench.js';
-import { runTopologyWith } from './proto/concurrent-load.js';
 
 /** Scaled rates: the portal 10× its default (2/s), the register about 7× DaData's 30/s at a quarter of the seed's latency. */
 export const e2eRates = {
@@ -61,7 +60,7 @@ export interface RunFigures {
   crmSeconds: number;
   boundSeconds: number;
   vsBound: number;
-  /** Time spent inside delivery rounds (the load stage's concatMap), summed. */
+  /** Time spent inside delivery rounds (the load stage), summed over overlapping rounds. */
   loadStageSeconds: number;
   deliveryRounds: number;
 }
@@ -81,7 +80,7 @@ export function sourceRecordCount(ds: Dataset): number {
   return ds.shopA.companies.length + ds.shopA.contacts.length + ds.shopB.dump.length + ds.shopB.events.length;
 }
 
-export async function runOnce(ds: Dataset, dumpPath: string, store: LevelStateStore, sb: Sandbox, opts: { replay: boolean; concurrentRounds?: number }): Promise<{ figures: RunFigures; deps: ReturnType<typeof buildPipelineDeps> }> {
+export async function runOnce(ds: Dataset, dumpPath: string, store: LevelStateStore, sb: Sandbox, opts: { replay: boolean }): Promise<{ figures: RunFigures; deps: ReturnType<typeof buildPipelineDeps> }> {
   const r = e2eRates;
   const deps = buildPipelineDeps({
     store,
@@ -110,8 +109,7 @@ export async function runOnce(ds: Dataset, dumpPath: string, store: LevelStateSt
   };
   const started = performance.now();
   const stop = new AbortController();
-  const rounds = opts.concurrentRounds;
-  await Promise.all(demoTopologies(ds, dumpPath, positions).map((t) => (rounds ? runTopologyWith(t, deps, rounds) : runTopology(t, deps, stop.signal))));
+  await Promise.all(demoTopologies(ds, dumpPath, positions).map((t) => runTopology(t, deps, stop.signal)));
   await deps.resolver.flush();
   await rejectParkedContacts(store, deps.summary);
   const seconds = (performance.now() - started) / 1000;
@@ -132,28 +130,6 @@ export async function runOnce(ds: Dataset, dumpPath: string, store: LevelStateSt
       loadStageSeconds, deliveryRounds,
     },
   };
-}
-
-/**
- * The same first run twice, each on a fresh state dir and sandbox: the shipped load stage, then
- * the prototype with `rounds` overlapping delivery rounds (bench/proto/concurrent-load.ts).
- */
-export async function compareLoadStages(opts: { fraction: number; rounds: number; seed?: number }): Promise<{ shipped: RunFigures; prototype: RunFigures; fraction: number; rounds: number }> {
-  const ds = generate(scaleFraction(opts.fraction), opts.seed ?? 1);
-  const one = async (rounds?: number): Promise<RunFigures> => {
-    const dir = await mkdtemp(join(tmpdir(), 'crm-unify-bench-proto-'));
-    const sb = await startSandbox({ registry: ds.registry, rate: e2eRates.portal.rate, burst: e2eRates.portal.burst, egrulLatencyMs: e2eRates.registry.latencyMs, egrulRateLimit: e2eRates.registry.rate * 2 });
-    const paths = await writeDataset(ds, dir);
-    const store = await openLevelStore(join(dir, 'state'));
-    try {
-      return (await runOnce(ds, paths.shopBDump, store, sb, { replay: false, ...(rounds ? { concurrentRounds: rounds } : {}) })).figures;
-    } finally {
-      await store.close();
-      await sb.stop();
-      await rm(dir, { recursive: true, force: true });
-    }
-  };
-  return { fraction: opts.fraction, rounds: opts.rounds, shipped: await one(), prototype: await one(opts.rounds) };
 }
 
 export async function benchE2e(opts: { fraction?: number; seed?: number; log?: (m: string) => void } = {}): Promise<E2eFigures> {
@@ -186,10 +162,7 @@ export async function benchE2e(opts: { fraction?: number; seed?: number; log?: (
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href && process.argv[2] === '--compare-load') {
-  const r = await compareLoadStages({ fraction: Number(process.env.E2E_FRACTION ?? 0.03), rounds: Number(process.env.ROUNDS ?? 3) });
-  console.log(JSON.stringify({ bench: 'e2e-load-prototype', ...r }));
-} else if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const fraction = process.env.E2E_FRACTION ? Number(process.env.E2E_FRACTION) : undefined;
   const r = await benchE2e({ ...(fraction === undefined ? {} : { fraction }), log: (m) => process.stderr.write(`${m}\n`) });
   console.log(JSON.stringify({ bench: 'e2e', ...r }));

@@ -9,8 +9,6 @@
  *   E2E_FRACTION=0.06   share of the seed scale for the end-to-end run and its replay (≈ 10 000 companies)
  *   SEED_FRACTION=0.001 share of the seed scale for the seed system's approach
  *   BENCH_NO_DOCS=1     do not rewrite BENCHMARKS.md / bench/throughput.svg
- *   BENCH_LOAD_PROTO=3  also time the prototype load stage with 3 overlapping rounds (bench/proto/) against
- *                       the shipped one, on LOAD_PROTO_FRACTION (0.03) of the seed scale
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -19,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { benchCrm, benchRegistry } from './apis.bench.js';
 import { benchCore } from './core.bench.js';
 import { benchDump } from './dump.bench.js';
-import { benchE2e, compareLoadStages, e2eRates } from './e2e.bench.js';
+import { benchE2e, e2eRates } from './e2e.bench.js';
 import { writeReport, type BenchRun } from './report.js';
 import { benchSeedApproach } from './seed-approach.js';
 
@@ -66,18 +64,9 @@ const seedExtrapolatedSeconds = seed.seconds * (e2e.run.sourceRecords / seed.sou
 const speedup = seedExtrapolatedSeconds / e2e.run.seconds;
 line('seed-approach', { records: seed.sourceRecords, seconds: r3(seed.seconds), recordsPerSec: r3(seed.recordsPerSec), extrapolatedSeconds: Math.round(seedExtrapolatedSeconds), speedup: r3(speedup) });
 
-// Optional: what overlapping delivery rounds would gain (a suggestion for src/pipeline).
-let loadPrototype: BenchRun['loadPrototype'];
-if (process.env.BENCH_LOAD_PROTO) {
-  log('load-stage prototype');
-  loadPrototype = await compareLoadStages({ fraction: num('LOAD_PROTO_FRACTION', 0.03), rounds: num('BENCH_LOAD_PROTO', 3) });
-  line('load-proto', { shippedVsBound: r3(loadPrototype.shipped.vsBound), prototypeVsBound: r3(loadPrototype.prototype.vsBound), rounds: loadPrototype.rounds });
-}
-
 const run: BenchRun = {
   startedAt: startedAt.toISOString(), totalSeconds: (performance.now() - t0) / 1000, machine,
   core, dump, registry: reg, crm, e2e, seed: { ...seed, extrapolatedSeconds: seedExtrapolatedSeconds },
-  ...(loadPrototype ? { loadPrototype } : {}),
   summary: {
     coreRecordsPerSec: Math.round(core.coreRecordsPerSec),
     coreEntitiesPerSec: Math.round(core.coreEntitiesPerSec),

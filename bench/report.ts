@@ -9,7 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { benchCrm, benchRegistry } from './apis.bench.js';
 import type { CoreFigures } from './core.bench.js';
 import type { DumpFigures } from './dump.bench.js';
-import type { E2eFigures, compareLoadStages } from './e2e.bench.js';
+import type { E2eFigures } from './e2e.bench.js';
 import type { SeedApproachFigures } from './seed-approach.js';
 
 export interface BenchRun {
@@ -22,7 +22,6 @@ export interface BenchRun {
   crm: Awaited<ReturnType<typeof benchCrm>>;
   e2e: E2eFigures;
   seed: SeedApproachFigures & { extrapolatedSeconds: number };
-  loadPrototype?: Awaited<ReturnType<typeof compareLoadStages>>;
   /** Set when the dump figures were re-measured alone after the run. */
   dumpRemeasuredAt?: string;
   summary: Record<string, number>;
@@ -224,8 +223,6 @@ memory, the dump as a real windows-1251 file), fresh state dir, the in-process s
 
 ${E2E_NOTES}
 
-${run.loadPrototype ? prototypeTable(run.loadPrototype) : 'The prototype of overlapping rounds (bench/proto/concurrent-load.ts) was not timed in this run (`BENCH_LOAD_PROTO=3`).'}
-
 ## 6. The seed system's approach
 
 One source record at a time; one register request per company record (no cache); one REST call
@@ -292,28 +289,16 @@ Profiling: \`CORE_FRACTION=0.05 node --import tsx --cpu-prof --cpu-prof-dir=/tmp
 
 const E2E_NOTES = `**Where the end-to-end time goes** (the ratio is missed when it is above 1.1). The portal
 is the bound here, and it idles part of the time:
-- **Delivery rounds run one after another** per source phase (\`concatMap\` in
-  src/pipeline/stages/load.stage.ts): a round waits for its \`bufferTime\` window, then reads the
-  state, then sends every batch of its companies, then marks them synced; no other round of that
-  phase starts meanwhile, so the bucket is idle at every round's edges (at most one round per
-  running phase is sending at any time).
+- **Delivery rounds** (src/pipeline/stages/load.stage.ts): a round waits for its \`bufferTime\`
+  window, then reads the state, sends every batch of its companies and marks them synced; up to 3
+  rounds per phase overlap (one company is never in two at once), which keeps the bucket busier
+  at the rounds' edges than one round at a time did.
 - **Rounds inside a load** (src/connectors/bitrix24/loader.ts): creates, then the reads that
   fetch multifield ids, each loader round waiting for all its batches; and each round ends with a
   partly filled batch, so commands per request stay below 50 (see the row above) and there are
   more requests than the commands need.
 - **CPU**: on a shared 2-core machine, resolve and delivery bookkeeping (state reads, marks,
   content hashes) compete with the HTTP work; the gap grows with the subset's size.`;
-
-function prototypeTable(p: NonNullable<BenchRun['loadPrototype']>): string {
-  const row = (name: string, f: typeof p.shipped) => `| ${name} | ${fmt(f.seconds, 1)} s | ${fmt(f.boundSeconds, 1)} s | ${fmt(f.vsBound, 3)} × | ${fmt(f.crmRequests)} (${fmt(f.crmCommands / Math.max(1, f.crmRequests), 1)} commands each) | ${f.crm503} |`;
-  return `**Prototype: overlapping delivery rounds** (bench/proto/concurrent-load.ts, up to ${p.rounds} rounds at once with a
-per-INN lock), each on a fresh state and sandbox, ${p.fraction} of the seed scale:
-
-| load stage | time | bound | ratio | CRM requests | 503 |
-|---|---|---|---|---|---|
-${row('shipped (concatMap)', p.shipped)}
-${row(`prototype (${p.rounds} rounds)`, p.prototype)}`;
-}
 
 export function writeReport(run: BenchRun, paths: { markdown: string; svg: string }): void {
   writeFileSync(paths.svg, throughputSvg(run));
