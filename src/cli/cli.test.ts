@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { cli } from '../../test/support/cli.js';
 
@@ -32,5 +35,25 @@ describe('crm-unify command line', () => {
     expect(help.code).toBe(0);
     expect(help.out).toMatch(/check/);
     expect(help.out).toMatch(/sandbox/);
+  });
+
+  it('run --describe prints each topology\'s wiring without running it, and names every missing part', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'crm-unify-describe-'));
+    const path = join(dir, 'crm-unify.yaml');
+    writeFileSync(path, [
+      'crm: { webhookUrl: "http://127.0.0.1:1/rest/1/s3cret/" }',
+      'registry: { url: "http://127.0.0.1:2", token: "t0ken" }',
+      'sources:',
+      '  shopB: { dump: { path: /nonexistent/shop-b.json }, kafka: { brokers: ["127.0.0.1:9"] } }',
+    ].join('\n'));
+    const ok = await run('run', 'shop-b', '--describe', '--config', path);
+    expect(ok.code, ok.err).toBe(0);
+    expect(ok.out).toMatch(/topology shop-b/);
+    expect(ok.out).toMatch(/sources\s+shop-b\.dump/);
+    expect(ok.out).toMatch(/then\s+shop-b\.kafka/);
+    expect(ok.out).toMatch(/map → verify → resolve → load/);
+    const missing = await run('run', 'shop-a', 'shop-b', '--describe', '--config', path);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/topology shop-a needs sources\.shopA/);
   });
 });

@@ -4,32 +4,19 @@ import { EgrulConfigSchema } from '../connectors/egrul/config.js';
 import { JsonDumpSourceConfigSchema } from '../connectors/json-dump/config.js';
 import { KafkaSourceConfigSchema } from '../connectors/kafka/config.js';
 import { MysqlSourceConfigSchema } from '../connectors/mysql/config.js';
-import { isSecureOrLoopback, isWebhookPath } from '../core/urls.js';
+import { isSecureOrLoopback } from '../core/urls.js';
 
 /**
  * The service's config file: each part is the owning connector's own schema (one source of truth
  * for defaults and rules), arranged in the shape operators write (README, "Configuration").
  */
 
-/** Hosts an operator explicitly allows over plain http (e.g. the sandbox in docker compose). */
-function extraHttpHosts(): string[] {
-  return (process.env.CRM_UNIFY_ALLOW_HTTP_HOSTS ?? '').split(',').map((h) => h.trim()).filter(Boolean);
-}
-
-const httpsUnlessLoopback = (u: string): boolean => isSecureOrLoopback(u, extraHttpHosts());
+// The Bitrix24 webhook rules (https, or loopback / allow-listed http) live in its connector schema;
+// the register needs the same rule here, since DaData itself is always https.
 const httpMessage = (what: string) => `${what} must be https:// (plain http:// is accepted only for a loopback host or one listed in CRM_UNIFY_ALLOW_HTTP_HOSTS)`;
 
-// The connector schemas refuse plain http to non-loopback hosts themselves; the operator's
-// allow-list is applied by validating the URL here and handing the connector a loopback-safe check.
-const CrmConfig = Bitrix24ConfigSchema.extend({
-  webhookUrl: z.url({ error: 'a webhook URL is required (set BITRIX24_WEBHOOK_URL)' })
-    .refine(isWebhookPath, 'expected an inbound webhook URL like https://portal/rest/<user>/<secret>/')
-    .refine(httpsUnlessLoopback, httpMessage('the Bitrix24 webhook URL'))
-    .transform((u) => (u.endsWith('/') ? u : `${u}/`)),
-});
-
 const RegistryConfig = EgrulConfigSchema.extend({
-  url: z.url().default('https://suggestions.dadata.ru').refine(httpsUnlessLoopback, httpMessage('the register (DaData) URL')),
+  url: z.url().default('https://suggestions.dadata.ru').refine((u) => isSecureOrLoopback(u), httpMessage('the register (DaData) URL')),
 });
 
 const ShopAConfig = MysqlSourceConfigSchema.omit({ url: true, name: true }).extend({
@@ -47,7 +34,7 @@ export const AppConfig = z.object({
     port: z.number().int().min(0).max(65535).default(9464),
     host: z.string().default('127.0.0.1').describe('interface for /metrics and /healthz (loopback unless told otherwise)'),
   }).default({ port: 9464, host: '127.0.0.1' }),
-  crm: CrmConfig,
+  crm: Bitrix24ConfigSchema,
   registry: RegistryConfig,
   runtime: z.object({
     maxInFlight: z.number().int().positive().default(2000).describe('records read and not yet settled, per source'),

@@ -20,8 +20,13 @@ export function isWebhookPath(u: string): boolean {
   return url !== undefined && /\/rest\/[^/]+\/[^/]+\/?$/.test(url.pathname);
 }
 
-/** https, or plain http to a loopback host (or one of `extraHttpHosts`). */
-export function isSecureOrLoopback(u: string, extraHttpHosts: readonly string[] = []): boolean {
+/** Hosts an operator explicitly allows over plain http (e.g. the sandbox in docker compose). */
+export function allowedHttpHosts(env: Record<string, string | undefined> = process.env): string[] {
+  return (env.CRM_UNIFY_ALLOW_HTTP_HOSTS ?? '').split(',').map((h) => h.trim()).filter(Boolean);
+}
+
+/** https, or plain http to a loopback host or one the operator allows (CRM_UNIFY_ALLOW_HTTP_HOSTS). */
+export function isSecureOrLoopback(u: string, extraHttpHosts: readonly string[] = allowedHttpHosts()): boolean {
   const url = tryUrl(u);
   if (!url) return false;
   return url.protocol === 'https:' || (url.protocol === 'http:' && (isLoopbackHost(url.hostname) || extraHttpHosts.includes(url.hostname)));

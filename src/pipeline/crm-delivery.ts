@@ -72,22 +72,29 @@ export class CrmDelivery {
   }
 
   private async deliverLocked(unique: string[]): Promise<DeliveryOutcome[]> {
-    const companies = await this.store.getMany('companies', unique);
+    const [companies, memos] = await Promise.all([this.store.getMany('companies', unique), this.store.getMany('crmIds', unique)]);
+    // Contacts the CRM holds that a company no longer lists (emptied by a source delete) must
+    // leave the CRM as well: the id map is where they are still known. All contacts of the round
+    // are read in one go rather than company by company.
+    const wanted = unique.map((_, i) => {
+      const listedIds = new Set(companies[i]?.contactIds ?? []);
+      const strayIds = Object.keys((memos[i] as Memo | undefined)?.delivery?.ids?.contacts ?? {}).filter((id) => !listedIds.has(id));
+      return { listedIds: companies[i]?.contactIds ?? [], strayIds };
+    });
+    const contactStates = new Map<string, GoldenContactState>();
+    const allIds = [...new Set(wanted.flatMap((w) => [...w.listedIds, ...w.strayIds]))];
+    (await this.store.getMany('contacts', allIds)).forEach((c, k) => { if (c) contactStates.set(allIds[k]!, c); });
+    const states = (ids: readonly string[]) => ids.map((id) => contactStates.get(id)).filter((c): c is GoldenContactState => c !== undefined);
+
     const out: DeliveryOutcome[] = [];
     const work: Array<{ company: GoldenCompanyState; contacts: GoldenContactState[]; memo: Memo | undefined }> = [];
-    const memos = await this.store.getMany('crmIds', unique);
     for (let i = 0; i < unique.length; i++) {
       const company = companies[i];
       const inn = unique[i]!;
       if (!company) { out.push({ inn, status: 'skipped', detail: 'no golden company', writes: 0 }); continue; }
       const memo = memos[i] as Memo | undefined;
-      const listed = (await this.store.getMany('contacts', company.contactIds)).filter((c): c is GoldenContactState => c !== undefined);
-      // Contacts the CRM holds that the company no longer lists (emptied by a source delete) must
-      // leave the CRM as well: the id map is where they are still known.
-      const listedIds = new Set(company.contactIds);
-      const strayIds = Object.keys(memo?.delivery?.ids?.contacts ?? {}).filter((id) => !listedIds.has(id));
-      const strays = (await this.store.getMany('contacts', strayIds)).filter((c): c is GoldenContactState => c?.status === 'deleted');
-      const contacts = [...listed, ...strays];
+      const { listedIds, strayIds } = wanted[i]!;
+      const contacts = [...states(listedIds), ...states(strayIds).filter((c) => c.status === 'deleted')];
       const pending = company.delivery === 'pending' || contacts.some((c) => c.delivery === 'pending') ||
         (company.status === 'deleted' && strayIds.length > 0);
       if (!pending) { out.push({ inn, status: 'unchanged', writes: 0 }); continue; }

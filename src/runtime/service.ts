@@ -1,16 +1,17 @@
 import { buildPipelineDeps } from '../pipeline/build-deps.js';
 import type { AppConfig } from '../config/schema.js';
 import { ConfigError, CrmUnifyError } from '../core/errors.js';
-import type { Logger } from '../core/logger.js';
+import { silentLogger, type Logger } from '../core/logger.js';
 import { redactUrl } from '../core/secrets.js';
 import { Health } from '../metrics/health.js';
 import { createMetrics, type Metrics } from '../metrics/metrics.js';
 import { startMetricsServer } from '../metrics/server.js';
 import { StatePositionStore } from '../pipeline/state-positions.js';
-import { runTopology, type Topology } from '../pipeline/topology.js';
+import { describeTopology, formatDescription, runTopology, type Topology } from '../pipeline/topology.js';
 import { openLevelStore } from '../state/level-store.js';
 import type { StateStore } from '../state/store.js';
-import { topologies, type TopologyName } from '../../topologies/index.js';
+import { topologies, type TopologyContext, type TopologyName } from '../../topologies/index.js';
+import { MemoryPositionStore } from '../core/positions.js';
 import { rejectParkedContacts } from './parked.js';
 import { reportProgress } from './progress.js';
 import { deliverPending } from './recovery.js';
@@ -43,25 +44,42 @@ async function updateStateGauges(store: StateStore, m: Metrics): Promise<void> {
   m.entities.set({ entity: 'contact', status: 'pending' }, pendingContacts);
 }
 
+function checkNames(names: string[]): void {
+  const unknown = names.filter((n) => !(n in topologies));
+  if (unknown.length || names.length === 0) {
+    throw new CrmUnifyError('USAGE', `unknown topology ${unknown.join(', ') || '(none given)'}: choose from ${Object.keys(topologies).join(', ')}`);
+  }
+}
+
+/** The named topologies wired from the config; every one that lacks its part is named at once. */
+function buildTopologies(names: string[], ctx: TopologyContext): Topology[] {
+  const built = names.map((name) => [name, topologies[name as TopologyName](ctx)] as const);
+  const problems = built.filter(([, t]) => typeof t === 'string').map(([name, t]) => `topology ${name} ${t}`);
+  if (problems.length) throw new ConfigError(problems);
+  return built.map(([, t]) => t as Topology);
+}
+
+/** `crm-unify run … --describe`: the wiring, without opening the state store or any source. */
+export function describeTopologies(names: string[], config: Readonly<AppConfig>, once: boolean): string {
+  checkNames(names);
+  return buildTopologies(names, { config, positions: new MemoryPositionStore(), once, logger: silentLogger })
+    .map((t) => formatDescription(describeTopology(t))).join('\n\n');
+}
+
 /**
  * `crm-unify run`: one process, one state store (LevelDB has one writer), the named topologies
  * side by side — so stores de-duplicate across each other. Returns when the sources are drained
  * (`once`) or after a graceful stop.
  */
 export async function runService(o: ServiceOptions): Promise<ReturnType<ReturnType<typeof buildPipelineDeps>['summary']['toJSON']>> {
-  const unknown = o.names.filter((n) => !(n in topologies));
-  if (unknown.length || o.names.length === 0) {
-    throw new CrmUnifyError('USAGE', `unknown topology ${unknown.join(', ') || '(none given)'}: choose from ${Object.keys(topologies).join(', ')}`);
-  }
+  checkNames(o.names);
   const store = await openLevelStore(o.config.state.dir);
   const metrics = createMetrics();
   const health = new Health();
   let server: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
   try {
     const positions = new StatePositionStore(store);
-    const built = o.names.map((name) => [name, topologies[name as TopologyName]({ config: o.config, positions, once: o.once, logger: o.logger })] as const);
-    const problems = built.filter(([, t]) => typeof t === 'string').map(([name, t]) => `topology ${name} ${t}`);
-    if (problems.length) throw new ConfigError(problems);
+    const built = buildTopologies(o.names, { config: o.config, positions, once: o.once, logger: o.logger });
     server = await startMetricsServer({ registry: metrics.registry, health, port: o.config.metrics.port, host: o.config.metrics.host });
     const deps = buildPipelineDeps({
       store, crm: o.config.crm, registry: o.config.registry, metrics, logger: o.logger, health,
@@ -79,7 +97,7 @@ export async function runService(o: ServiceOptions): Promise<ReturnType<ReturnTy
       const recovered = await deliverPending(store, deps.delivery);
       if (recovered) o.logger.info({ companies: recovered }, 'delivered golden records a previous run left pending');
       await updateStateGauges(store, metrics);
-      await Promise.all(built.map(([, t]) => runTopology(t as Topology, deps, o.stop)));
+      await Promise.all(built.map((t) => runTopology(t, deps, o.stop)));
       await deps.resolver.flush();
       if (o.once && !o.stop.aborted) {
         const parked = await rejectParkedContacts(store, deps.summary);

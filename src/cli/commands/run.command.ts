@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfigFile } from '../../config/load.js';
 import { createLogger } from '../../core/logger.js';
-import { runService } from '../../runtime/service.js';
+import { describeTopologies, runService } from '../../runtime/service.js';
 import { DEFAULT_CONFIG } from './config.command.js';
 
 /**
@@ -16,8 +16,13 @@ export function runCommand(program: Command): void {
     .argument('<topology...>', 'topologies to run in this process (they share one state store)')
     .option('-c, --config <file>', 'config file', DEFAULT_CONFIG)
     .option('--once', 'stop when the sources are drained (Kafka: caught up to the end offsets seen at start)')
-    .action(async (names: string[], opts: { config: string; once?: boolean }) => {
+    .option('--describe', 'print each topology\'s sources, stages, sinks and stores, and exit without running')
+    .action(async (names: string[], opts: { config: string; once?: boolean; describe?: boolean }) => {
       const config = await loadConfigFile(opts.config);
+      if (opts.describe) {
+        process.stdout.write(`${describeTopologies(names, config, opts.once === true)}\n`);
+        return;
+      }
       const logger = createLogger();
       const stop = new AbortController();
       const onSignal = (signal: string) => {

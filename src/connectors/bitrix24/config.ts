@@ -12,7 +12,7 @@ export const Bitrix24ConfigSchema = z.object({
   webhookUrl: z.url({ error: 'a webhook URL is required (set BITRIX24_WEBHOOK_URL)' })
     .refine(isWebhookPath, 'expected https://<portal>/rest/<user>/<secret>/')
     // The portal refuses plain HTTP ("Https required") and the secret would cross the wire in clear.
-    .refine((u) => isSecureOrLoopback(u), 'must use https:// (plain http:// is allowed only for a loopback sandbox)')
+    .refine((u) => isSecureOrLoopback(u), 'must use https:// (plain http:// is allowed only for a loopback host or one listed in CRM_UNIFY_ALLOW_HTTP_HOSTS)')
     .transform((u) => (u.endsWith('/') ? u : `${u}/`)),
   rate: z.number().positive().default(2).describe('portal drain rate, requests/s'),
   burst: z.number().int().positive().default(50).describe('portal bucket size, requests'),
