@@ -2,7 +2,7 @@ import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import { Company, Contact } from '../model/canonical.js';
 import { UNDECODABLE_MARK, decodeWin1251 } from '../normalize/encoding.js';
-import { decodeShopBEvent, mapPartner, mapShopBEvent } from './shop-b.js';
+import { contactName, decodeShopBEvent, mapPartner, mapShopBEvent } from './shop-b.js';
 
 // DESIGN.md §3 sample partner.
 const partner = {
@@ -96,5 +96,23 @@ describe('mapPartner', () => {
     expect(mapPartner(JSON.parse(decoded.value)).ok).toBe(true);
     const marked = { ...partner, address: `г. Москва ${UNDECODABLE_MARK}` };
     expect(mapPartner(marked)).toMatchObject({ ok: false, reason: 'BAD_ENCODING', detail: expect.stringMatching(/^address/) });
+  });
+});
+
+describe('contact names', () => {
+  it.each([
+    [['Лукина Лидия Семеновна', null, null], { lastName: 'Лукина', firstName: 'Лидия', middleName: 'Семеновна' }],
+    [[null, 'Лидия Семеновна Лукина', null], { lastName: 'Лукина', firstName: 'Лидия', middleName: 'Семеновна' }],
+    [['ЛУКИНА Л. С.', '', null], { lastName: 'Лукина', firstName: 'Л.', middleName: 'С.' }],
+    [['Лукина', 'Лидия', null], { lastName: 'Лукина', firstName: 'Лидия' }],
+    [['МАМЕДОВ', 'Ахмед', 'Рза оглы'], { lastName: 'Мамедов', firstName: 'Ахмед', middleName: 'Рза оглы' }],
+    [['Лукина', null, null], { lastName: 'Лукина' }],
+  ] as const)('%j', ([last, first, middle], want) => {
+    expect(contactName(last, first, middle)).toEqual(want);
+  });
+
+  it('a partner whose contact holds the whole name in lastName gets the parts split', () => {
+    const r = mapPartner({ ...partner, contacts: [{ contactId: 'C-9', lastName: 'Лукина Лидия Семеновна', firstName: null, phones: [], emails: ['l@x.ru'] }] });
+    expect(r.ok && r.value.kind === 'company' ? r.value.contacts[0] : undefined).toMatchObject({ lastName: 'Лукина', firstName: 'Лидия', middleName: 'Семеновна' });
   });
 });

@@ -3,7 +3,7 @@ import type { CanonicalChange, Company, Contact } from '../model/canonical.js';
 import { type Outcome, accept, reject } from '../model/outcome.js';
 import { UNDECODABLE_MARK } from '../normalize/encoding.js';
 import { extractLegalForm } from '../normalize/legal-form.js';
-import { displayCase } from '../normalize/person-name.js';
+import { type PersonName, displayCase, parsePersonName } from '../normalize/person-name.js';
 import { cleanOptional } from '../normalize/text.js';
 import { type Warnings, buildBankAccount, buildEmails, buildPhones, buildRequisite, checkInn } from './build.js';
 import { hasContactData } from './shop-a.js';
@@ -77,6 +77,24 @@ function findUndecodable(v: unknown, path: string): string | undefined {
 
 const taxNumber = (p: Partner, type: string) => p.taxNumbers.find((t) => t.type.toUpperCase() === type)?.value;
 
+/**
+ * A contact's name parts. SAP exports often hold the whole name in one field ("Лукина Лидия
+ * Семеновна" as the last name, no first name): when the last or the first name is missing and the
+ * filled parts have two words or more, they are read as one full name. Otherwise the parts are
+ * taken as given, display case fixed.
+ */
+export function contactName(last: string | null | undefined, first: string | null | undefined, middle: string | null | undefined): PersonName {
+  const [l, f, m] = [cleanOptional(last), cleanOptional(first), cleanOptional(middle)];
+  const filled = [l, f, m].filter((t): t is string => t !== undefined);
+  if ((!l || !f) && filled.join(' ').split(' ').length >= 2) return parsePersonName(filled.join(' '));
+  const cased = (t: string | undefined) => (t ? t.split(' ').map(displayCase).join(' ') : undefined);
+  const out: PersonName = {};
+  if (l) out.lastName = cased(l)!;
+  if (f) out.firstName = cased(f)!;
+  if (m) out.middleName = cased(m)!;
+  return out;
+}
+
 /** A Partner (from the dump, or anything not yet validated) → company + contacts. */
 export function mapPartner(input: unknown): Outcome<CanonicalChange> {
   const parsed = Partner.safeParse(input);
@@ -139,14 +157,8 @@ export function mapParsedPartner(p: Partner): Outcome<CanonicalChange> {
       phones: buildPhones(c.phones, warnings),
       emails: buildEmails(c.emails, warnings),
     };
-    const name = (v: string | null | undefined) => {
-      const t = cleanOptional(v);
-      return t ? t.split(' ').map(displayCase).join(' ') : undefined;
-    };
-    const [lastName, firstName, middleName, position] = [name(c.lastName), name(c.firstName), name(c.middleName), cleanOptional(c.position)];
-    if (lastName) contact.lastName = lastName;
-    if (firstName) contact.firstName = firstName;
-    if (middleName) contact.middleName = middleName;
+    Object.assign(contact, contactName(c.lastName, c.firstName, c.middleName));
+    const position = cleanOptional(c.position);
     if (position) contact.position = position;
     // A nested contact cannot be rejected on its own without rejecting the partner: it is dropped
     // and counted, like the other cleaning findings.

@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { parseEmails } from './email.js';
 import { UNDECODABLE_MARK, createWin1251DecodeStream, decodeWin1251, isMojibake } from './encoding.js';
 import { extractLegalForm } from './legal-form.js';
-import { matchKey, personNameKey } from './match-key.js';
-import { displayCase, parsePersonName } from './person-name.js';
+import { matchKey, nameSkeleton, personNameKey } from './match-key.js';
+import { displayCase, femaleFirstNames, isKnownFirstName, maleFirstNames, parsePersonName } from './person-name.js';
 import { cleanText, normalizeQuotes } from './text.js';
 
 describe('text', () => {
@@ -160,6 +160,93 @@ describe('emails', () => {
     fc.assert(fc.property(fc.emailAddress(), (e) => {
       const once = parseEmails(e).emails;
       expect(parseEmails(once).emails).toEqual(once);
+    }));
+  });
+});
+
+const parts = (last?: string, first?: string, middle?: string) => JSON.parse(JSON.stringify({ lastName: last, firstName: first, middleName: middle })) as object;
+
+describe('a full name in one field', () => {
+  it.each([
+    // surname first (the Russian default), any case
+    ['Лукина Лидия Семеновна', 'Лукина', 'Лидия', 'Семеновна'],
+    ['ЛУКИНА ЛИДИЯ СЕМЕНОВНА', 'Лукина', 'Лидия', 'Семеновна'],
+    ['лукина лидия семёновна', 'Лукина', 'Лидия', 'Семёновна'],
+    // first name first: the patronymic in second place, or the dictionary
+    ['Лидия Семеновна Лукина', 'Лукина', 'Лидия', 'Семеновна'],
+    ['Лидия Лукина', 'Лукина', 'Лидия', undefined],
+    ['Лукина Лидия', 'Лукина', 'Лидия', undefined],
+    ['Роман Бабич', 'Бабич', 'Роман', undefined],
+    ['Бабич Роман', 'Бабич', 'Роман', undefined],
+    ['Иван Петрович Бабич', 'Бабич', 'Иван', 'Петрович'],
+    ['Лидия Семеновна', undefined, 'Лидия', 'Семеновна'],
+    // initials stay initials, in any position and spacing
+    ['Лукина Л. С.', 'Лукина', 'Л.', 'С.'],
+    ['Лукина Л.С.', 'Лукина', 'Л.', 'С.'],
+    ['Л.С. Лукина', 'Лукина', 'Л.', 'С.'],
+    ['л. с. лукина', 'Лукина', 'Л.', 'С.'],
+    ['Лукина Лидия С.', 'Лукина', 'Лидия', 'С.'],
+    ['Лидия С. Лукина', 'Лукина', 'Лидия', 'С.'],
+    ['Лукина Л.', 'Лукина', 'Л.', undefined],
+    // single words
+    ['Лукина', 'Лукина', undefined, undefined],
+    ['Лидия', undefined, 'Лидия', undefined],
+    // Latin
+    ['Lidiya Lukina', 'Lukina', 'Lidiya', undefined],
+    ['Lukina Lidiya', 'Lukina', 'Lidiya', undefined],
+    ['LUKINA LIDIYA SEMENOVNA', 'Lukina', 'Lidiya', 'Semenovna'],
+    ['Natalia Fyodorova', 'Fyodorova', 'Natalia', undefined],
+    // compound and non-Slavic names
+    ['Мамедов Ахмед Рза оглы', 'Мамедов', 'Ахмед', 'Рза оглы'],
+    ['Салтыков-Щедрин Михаил Евграфович', 'Салтыков-Щедрин', 'Михаил', 'Евграфович'],
+  ])('%j', (raw, last, first, middle) => {
+    expect(parsePersonName(raw)).toEqual(parts(last, first, middle));
+  });
+
+  it('knows first names in Cyrillic and in common transliterations, and no common surname', () => {
+    for (const n of ['Лидия', 'Пётр', 'Петр', 'Алёна', 'Natalya', 'Yuriy', 'Yuri', 'Dmitry', 'Aleksey', 'Alexey', 'Pyotr']) expect(isKnownFirstName(n), n).toBe(true);
+    for (const n of ['Лукина', 'Иванов', 'Попова', 'Федоров', 'Л.', 'Ivanov']) expect(isKnownFirstName(n), n).toBe(false);
+  });
+
+  it('folds spellings of one name onto one skeleton', () => {
+    const same = [['Фёдоров', 'Федоров', 'Fedorov', 'Fyodorov'], ['Юрий', 'Yuriy', 'Yuri', 'Jurij'], ['Наталья', 'Natalya', 'Natalia'],
+      ['Кузнецов', 'Kuznetsov'], ['Михаил', 'Mikhail'], ['Щукин', 'Shchukin'], ['Соловьев', 'Solovyev'], ['Елена', 'Yelena', 'Elena'],
+      ['Ольга', 'Olga'], ['Игорь', 'Igor'], ['Андреевич', 'Andreyevich', 'Andreevich']];
+    for (const group of same) expect(new Set(group.map(nameSkeleton)), group.join()).toHaveLength(1);
+    expect(nameSkeleton('Иван')).not.toBe(nameSkeleton('Ивана'));
+  });
+});
+
+// Words as people type them: names from the dictionary, surnames, patronymics, initials, made-up words.
+const cyrWord = fc.stringMatching(/^[А-ЯЁ][а-яё]{1,11}$/u);
+const word = fc.oneof(
+  cyrWord,
+  fc.constantFrom(...maleFirstNames.slice(0, 40), ...femaleFirstNames.slice(0, 40)),
+  fc.constantFrom('Лукина', 'Иванов', 'Бабич', 'Семеновна', 'Петрович', 'Кузьминична', 'Салтыков-Щедрин', 'оглы'),
+  fc.stringMatching(/^[А-ЯЁ]\.$/u),
+  fc.stringMatching(/^[A-Z][a-z]{1,9}$/u),
+);
+const caseOf = fc.constantFrom((s: string) => s, (s: string) => s.toUpperCase(), (s: string) => s.toLowerCase());
+const fold = (s: string) => s.toLowerCase();
+
+describe('parsePersonName (properties)', () => {
+  it('re-joined parts hold exactly the words of the input, none lost, none invented', () => {
+    fc.assert(fc.property(fc.array(word, { minLength: 1, maxLength: 4 }), caseOf, fc.constantFrom(' ', '  ', '\u00a0'), (words, cased, sep) => {
+      const p = parsePersonName(words.map(cased).join(sep));
+      const out = [p.lastName, p.firstName, p.middleName].filter((x) => x !== undefined).join(' ').split(' ');
+      expect(out.map(fold).sort()).toEqual(words.map(fold).sort());
+    }));
+  });
+
+  it('reads the three orders of one real-looking name the same way', () => {
+    const last = fc.constantFrom('Лукина', 'Иванова', 'Кузнецова', 'Смирнова', 'Волкова', 'Семёнова');
+    const first = fc.constantFrom(...femaleFirstNames);
+    const middle = fc.constantFrom('Семеновна', 'Петровна', 'Ильинична', 'Сергеевна', 'Юрьевна');
+    fc.assert(fc.property(last, first, middle, caseOf, (l, f, m, cased) => {
+      const want = parsePersonName(`${l} ${f} ${m}`);
+      expect(want).toEqual(parts(l, f.charAt(0).toUpperCase() + f.slice(1), m));
+      expect(parsePersonName(cased(`${f} ${m} ${l}`))).toEqual(want);
+      expect(parsePersonName(cased(`${l} ${f} ${m}`))).toEqual(want);
     }));
   });
 });

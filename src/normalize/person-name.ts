@@ -1,4 +1,5 @@
 import { Lru } from './lru.js';
+import { nameSkeleton } from './match-key.js';
 import { cleanText } from './text.js';
 
 /**
@@ -6,8 +7,11 @@ import { cleanText } from './text.js';
  *   'Иванов Иван Иванович' → Иванов / Иван / Иванович
  *   'иванов и.и.', 'Иванов И. И.', 'И.И. Иванов' → Иванов / И. / И.
  *   'Иван Иванович Иванов' (patronymic second) → Иванов / Иван / Иванович
+ *   'Лидия Лукина', 'Lukina Lidiya' → Лукина / Лидия (a first-name dictionary decides the order)
  *   'Ivan', 'John Smith' → first name; Latin names are read in Western order
- * Russian convention (surname first) is the default for Cyrillic; word endings decide the rest.
+ * Russian convention (surname first) is the default for Cyrillic; patronymic endings, the
+ * dictionary of first names (at the end of this file) and surname endings decide the rest. An
+ * initial stays an initial ("Л."): it is never taken for a first name when matching.
  */
 export interface PersonName {
   lastName?: string;
@@ -63,37 +67,87 @@ function tokens(raw: string): string[] {
 const isInitial = (t: string) => INITIAL.test(t) && (t.endsWith('.') || t.length === 1);
 const isLatin = (t: string) => /^[A-Za-z'’-]+\.?$/u.test(t);
 
+// First names by their matching form, so transliterations ("Lidiya", "Natalia") are found too.
+let firstNames: Set<string> | undefined;
+
+/** A given name from the dictionary (`maleFirstNames`, `femaleFirstNames` below), in Cyrillic or transliterated. */
+export function isKnownFirstName(word: string): boolean {
+  firstNames ??= new Set([...maleFirstNames, ...femaleFirstNames].map(nameSkeleton));
+  return !isInitial(word) && firstNames.has(nameSkeleton(word));
+}
+
+/** "Семеновна", "Ильич", "Рза оглы"'s "оглы": a patronymic ending on a word longer than the ending. */
+export function isPatronymic(word: string): boolean {
+  return word.length > 4 && PATRONYMIC.test(word) && !isKnownFirstName(word);
+}
+
+const looksLikeSurname = (t: string) => SURNAME.test(t) && !isKnownFirstName(t);
+
+function fix(t: string): string {
+  return isInitial(t) ? initial(t) : displayCase(t);
+}
+
+function pick(last: string[], first: string[], middle: string[]): PersonName {
+  const out: PersonName = {};
+  if (last.length) out.lastName = last.map(fix).join(' ');
+  if (first.length) out.firstName = first.map(fix).join(' ');
+  if (middle.length) out.middleName = middle.map(fix).join(' ');
+  return out;
+}
+
+/**
+ * Initials with one or more words: the words are the surname unless one of them is a known first
+ * name or a patronymic ("Лидия С. Лукина"); initials fill the first and middle name in order.
+ */
+function withInitials(parts: string[]): PersonName {
+  const words = parts.filter((t) => !isInitial(t));
+  const inits = parts.filter(isInitial);
+  const first = words.length > 1 ? words.filter(isKnownFirstName).slice(0, 1) : [];
+  const middle = words.length > 1 ? words.filter((w) => isPatronymic(w) && !first.includes(w)).slice(0, 1) : [];
+  const last = words.filter((w) => !first.includes(w) && !middle.includes(w));
+  const firstOut = first.length ? first : inits.slice(0, 1);
+  const restInits = first.length ? inits : inits.slice(1);
+  return pick(last, firstOut, [...middle, ...restInits]);
+}
+
+function two(x: string, y: string): PersonName {
+  if (isLatin(x) && isLatin(y) && !isKnownFirstName(x) && !isKnownFirstName(y)) {
+    return looksLikeSurname(x) && !looksLikeSurname(y) ? pick([x], [y], []) : pick([y], [x], []);
+  }
+  if (isPatronymic(y) && !isPatronymic(x)) return pick([], [x], [y]); // 'Лидия Семеновна'
+  const fx = isKnownFirstName(x);
+  const fy = isKnownFirstName(y);
+  if (fx !== fy) return fx ? pick([y], [x], []) : pick([x], [y], []);
+  if (isLatin(x) && isLatin(y)) return looksLikeSurname(x) && !looksLikeSurname(y) ? pick([x], [y], []) : pick([y], [x], []);
+  return looksLikeSurname(y) && !looksLikeSurname(x) ? pick([y], [x], []) : pick([x], [y], []);
+}
+
+/**
+ * Three words or more. A patronymic fixes the order: second word → 'Имя Отчество Фамилия',
+ * last word (or 'оглы'/'кызы' after it) → 'Фамилия Имя Отчество'. Without one, a known first
+ * name in front means 'Имя [Отчество] Фамилия' for Latin, otherwise Russian order is assumed.
+ */
+function many(parts: string[]): PersonName {
+  const [a, b, c] = parts as [string, string, string];
+  if (parts.length === 3 && isPatronymic(b) && (!isPatronymic(c) || isKnownFirstName(a))) return pick([c], [a], [b]);
+  if (isPatronymic(c) || PARTICLES.has(parts.at(-1)!.toLowerCase())) return pick([a], [b], parts.slice(2));
+  if (parts.every(isLatin) && !looksLikeSurname(a) && (isKnownFirstName(a) || !isKnownFirstName(b))) {
+    return pick([parts.at(-1)!], [a], parts.slice(1, -1));
+  }
+  if (isKnownFirstName(a) && !isKnownFirstName(b) && parts.length === 3 && looksLikeSurname(c)) return pick([c], [a], [b]);
+  return pick([a], [b], parts.slice(2));
+}
+
 function shape(parts: string[]): PersonName {
-  const fix = (t: string | undefined) => (t === undefined ? undefined : isInitial(t) ? initial(t) : displayCase(t));
-  const [a, b, c] = parts;
-  const pick = (last?: string, first?: string, middle?: string): PersonName => {
-    const out: PersonName = {};
-    if (last) out.lastName = fix(last);
-    if (first) out.firstName = fix(first);
-    if (middle) out.middleName = middle.split(' ').map((w) => fix(w)).join(' ');
-    return out;
-  };
-  if (parts.length === 1) return SURNAME.test(a as string) && !isLatin(a as string) ? pick(a) : pick(undefined, a);
-  // Initials before the surname: 'И.И. Иванов', 'И. Иванов'
-  if (a && isInitial(a) && !(c === undefined && b && isInitial(b))) {
-    const rest = parts.filter((t) => !isInitial(t));
-    const inits = parts.filter(isInitial);
-    return pick(rest.join(' '), inits[0], inits[1]);
+  const a = parts[0]!;
+  if (parts.length === 1) {
+    if (isInitial(a)) return pick([], [a], []);
+    if (isLatin(a)) return pick([], [a], []);
+    return isKnownFirstName(a) || (!looksLikeSurname(a) && !isPatronymic(a)) ? pick([], [a], []) : pick([a], [], []);
   }
-  if (parts.length === 2) {
-    const [x, y] = [a as string, b as string];
-    if (isInitial(y)) return pick(x, y);
-    if (isLatin(x) && isLatin(y)) return SURNAME.test(x) && !SURNAME.test(y) ? pick(x, y) : pick(y, x);
-    if (PATRONYMIC.test(y)) return pick(undefined, x, y);
-    return SURNAME.test(y) && !SURNAME.test(x) ? pick(y, x) : pick(x, y);
-  }
-  // Three or more: 'Имя Отчество Фамилия' when the patronymic is second, Western order for Latin.
-  if (parts.length === 3 && PATRONYMIC.test(b as string) && !PATRONYMIC.test(c as string)) return pick(c, a, b);
-  if (parts.every(isLatin) && !PATRONYMIC.test(c as string) && !SURNAME.test(a as string)) {
-    return pick(parts.at(-1), a, parts.slice(1, -1).join(' ') || undefined);
-  }
-  // 'Мамедов Ахмед Рза оглы': everything after the first name is the patronymic.
-  return pick(a, b, parts.slice(2).join(' ') || undefined);
+  if (parts.some(isInitial)) return withInitials(parts);
+  if (parts.length === 2) return two(a, parts[1]!);
+  return many(parts);
 }
 
 export function parsePersonName(raw: string | null | undefined): PersonName {
@@ -101,3 +155,44 @@ export function parsePersonName(raw: string | null | undefined): PersonName {
   const parts = tokens(raw);
   return parts.length === 0 ? {} : shape(parts);
 }
+
+/**
+ * Common Russian given names (full forms, lower case, ё written as е), used to tell a first name
+ * from a surname when a full name arrives in one field in no fixed order ("Лидия Лукина").
+ *
+ * Source: compiled by hand from the given names listed in ru.wikipedia.org, «Список русских
+ * личных имён» (CC BY-SA 4.0), keeping the names in current use and leaving out those that are
+ * also frequent surnames or ordinary words (Роман stays: the surname is rare). Not exhaustive: a
+ * name missing here falls back to patronymic and surname endings, so the list only has to cover
+ * the common cases. Add names, never surnames.
+ */
+export const maleFirstNames: readonly string[] = [
+  'август', 'авдей', 'аверкий', 'адам', 'адриан', 'аким', 'александр', 'алексей', 'альберт', 'анатолий', 'андрей',
+  'антон', 'аркадий', 'арсений', 'артем', 'артур', 'афанасий', 'богдан', 'борис', 'вадим', 'валентин', 'валерий',
+  'василий', 'вениамин', 'виктор', 'виталий', 'влад', 'владимир', 'владислав', 'всеволод', 'вячеслав', 'гавриил',
+  'геннадий', 'георгий', 'герман', 'глеб', 'гордей', 'григорий', 'давид', 'даниил', 'данила', 'демид', 'демьян',
+  'денис', 'дмитрий', 'евгений', 'егор', 'елисей', 'емельян', 'ефим', 'захар', 'зиновий', 'иван', 'игнат',
+  'игорь', 'илья', 'иннокентий', 'иосиф', 'ираклий', 'кирилл', 'клим', 'константин', 'кузьма', 'лаврентий', 'лев',
+  'леонид', 'леонтий', 'лука', 'макар', 'максим', 'марат', 'марк', 'матвей', 'мирон', 'мирослав', 'михаил',
+  'назар', 'никита', 'никифор', 'николай', 'олег', 'остап', 'павел', 'петр', 'платон', 'прохор', 'радик', 'ринат',
+  'роберт', 'родион', 'роман', 'ростислав', 'руслан', 'рустам', 'савва', 'савелий', 'святослав', 'семен',
+  'сергей', 'серафим', 'станислав', 'степан', 'тарас', 'тимофей', 'тимур', 'тихон', 'трофим', 'федор',
+  'феликс', 'филипп', 'эдуард', 'эльдар', 'эмиль', 'эрик', 'юлиан', 'юрий', 'яков', 'ян', 'ярослав',
+  // frequent in Russian companies, from neighbouring name traditions
+  'азат', 'айдар', 'алмаз', 'анвар', 'арсен', 'артур', 'ахмед', 'булат', 'гусейн', 'дамир', 'ильдар', 'ильнур',
+  'ильяс', 'камиль', 'мурат', 'нариман', 'рамиль', 'рафаэль', 'ренат', 'рашид', 'рустем', 'тагир', 'фарид', 'шамиль',
+];
+
+export const femaleFirstNames: readonly string[] = [
+  'агата', 'агния', 'ада', 'аделина', 'алевтина', 'александра', 'алена', 'алина', 'алиса', 'алла', 'альбина',
+  'анастасия', 'ангелина', 'анжела', 'анна', 'антонина', 'арина', 'валентина', 'валерия', 'варвара', 'василиса',
+  'вера', 'вероника', 'виктория', 'виолетта', 'галина', 'дарина', 'дарья', 'диана', 'дина', 'ева', 'евгения',
+  'евдокия', 'екатерина', 'елена', 'елизавета', 'жанна', 'зинаида', 'злата', 'зоя', 'инга', 'инна', 'ирина',
+  'карина', 'кира', 'клавдия', 'кристина', 'ксения', 'лариса', 'лидия', 'лилия', 'любовь', 'людмила', 'майя',
+  'маргарита', 'марина', 'мария', 'марьяна', 'милана', 'милена', 'надежда', 'наталия', 'наталья', 'нина', 'нонна',
+  'оксана', 'ольга', 'полина', 'раиса', 'регина', 'римма', 'светлана', 'снежана', 'софия', 'софья', 'стефания',
+  'таисия', 'тамара', 'татьяна', 'ульяна', 'фаина', 'элеонора', 'элина', 'эльвира', 'эмилия', 'юлия', 'яна',
+  'ярослава',
+  'айгуль', 'алсу', 'альфия', 'гузель', 'гульнара', 'диляра', 'зарина', 'зульфия', 'камила', 'лейла', 'лейсан',
+  'наиля', 'рената', 'фатима', 'эльмира',
+];

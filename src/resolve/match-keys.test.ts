@@ -11,8 +11,10 @@ describe('match keys', () => {
   });
 
   it('builds a name key only from last AND first name', () => {
-    expect(nameKey({ lastName: 'Фёдоров', firstName: 'Пётр' })).toBe('name:федоров|петр|');
-    expect(nameKey({ lastName: 'ФЕДОРОВ ', firstName: 'петр', middleName: 'Ильич' })).toBe('name:федоров|петр|ильич');
+    expect(nameKey({ lastName: 'Фёдоров', firstName: 'Пётр' })).toBe('name:fedorov|petr|');
+    expect(nameKey({ lastName: 'ФЕДОРОВ ', firstName: 'петр', middleName: 'Ильич' })).toBe('name:fedorov|petr|ilich');
+    expect(nameKey({ lastName: 'Fyodorov', firstName: 'Pyotr', middleName: 'Ilyich' })).toBe('name:fedorov|petr|ilich');
+    expect(nameKey({ lastName: 'Лукина', firstName: 'Лидия', middleName: 'С.' })).toBe('name:lukina|lidia|s');
     expect(nameKey({ firstName: 'Пётр' })).toBeUndefined();
     expect(nameKey({ lastName: 'Фёдоров' })).toBeUndefined();
     expect(nameKey({ lastName: 'Фёдоров', firstName: 'П.' })).toBeUndefined();

@@ -1,4 +1,5 @@
 import type { Contact, Phone } from '../model/index.js';
+import { nameSkeleton } from '../normalize/match-key.js';
 import { foldEmail, foldKey } from './fold.js';
 
 /**
@@ -48,17 +49,23 @@ function isInitial(s: string): boolean {
   return s.replace(/\./g, '').trim().length <= 1;
 }
 
+/** A name part as a key: each word's skeleton (ё/е, case, common transliterations folded). */
+function namePart(s: string | undefined): string {
+  return foldKey(s ?? '').replace(/\.$/, '').split(/[\s-]+/u).map(nameSkeleton).filter(Boolean).join(' ');
+}
+
 /**
  * The full-name key: last AND first name required, middle name included when present (so
  * "Иванов Иван Иванович" and "Иванов Иван Петрович" stay apart). Same surname or same first
- * name alone never yields a key.
+ * name alone never yields a key. Parts are compared by skeleton, so "Фёдоров Пётр" and
+ * "Fyodorov Petr" share a key.
  */
 export function nameKey(c: Pick<Contact, 'lastName' | 'firstName' | 'middleName'>): string | undefined {
-  const last = foldKey(c.lastName ?? '');
-  const first = foldKey(c.firstName ?? '');
-  if (!last || !first || isInitial(first)) return undefined;
-  const middle = foldKey(c.middleName ?? '').replace(/\.$/, '');
-  return `name:${last}|${first}|${middle}`;
+  if (isInitial(c.firstName ?? '')) return undefined;
+  const last = namePart(c.lastName);
+  const first = namePart(c.firstName);
+  if (!last || !first) return undefined;
+  return `name:${last}|${first}|${namePart(c.middleName)}`;
 }
 
 /**

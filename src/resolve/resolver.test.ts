@@ -134,6 +134,23 @@ describe('contact resolution within the company', () => {
     expect((await activeContacts()).map(members)).toEqual([['shop-a|c1', 'shop-a|c2']]);
   });
 
+  it('merges a name written in Latin with its Cyrillic spelling, and shows the spelled-out name over initials', async () => {
+    await feed(co,
+      person(contact({ sourceId: 'c1', changedAt: at(1), lastName: 'Лукина', firstName: 'Лидия', middleName: 'Семёновна', emails: ['l@x.ru'] })),
+      person(contact({ sourceId: 'c2', changedAt: at(2), lastName: 'Lukina', firstName: 'Lidiya', middleName: 'Semenovna' })),
+      person(contact({ sourceId: 'c3', changedAt: at(3), lastName: 'Лукина', firstName: 'Л.', middleName: 'С.', emails: ['l@x.ru'] })));
+    const all = await activeContacts();
+    expect(all.map(members)).toEqual([['shop-a|c1', 'shop-a|c2', 'shop-a|c3']]);
+    expect(all[0]!.record).toMatchObject({ lastName: 'Лукина', firstName: 'Lidiya', middleName: 'Semenovna' });
+  });
+
+  it('never matches on initials: "Лукина Л. С." alone stays apart from "Лукина Лидия Семеновна"', async () => {
+    await feed(co,
+      person(contact({ sourceId: 'c1', lastName: 'Лукина', firstName: 'Лидия', middleName: 'Семеновна' })),
+      person(contact({ sourceId: 'c2', lastName: 'Лукина', firstName: 'Л.', middleName: 'С.' })));
+    expect(await activeContacts()).toHaveLength(2);
+  });
+
   it('does not merge on the same first name only or the same surname only', async () => {
     await feed(co,
       person(contact({ sourceId: 'c1', lastName: 'Иванов', firstName: 'Иван' })),

@@ -167,6 +167,8 @@ export function buildCompany(inn: string, contributions: readonly CompanyContrib
   return { record, provenance: provenance(ordered, sup, companyRef) };
 }
 
+const isInitialOnly = (v: string | undefined) => v !== undefined && v.replace(/\./g, '').trim().length <= 1;
+
 const contactRef = (c: ContactContribution) => ({
   source: c.contact.source, sourceId: c.contact.sourceId, changedAt: c.contact.changedAt, position: c.position,
 });
@@ -182,7 +184,11 @@ export function buildContact(id: string, inn: string, contributions: readonly Co
     emails: uniteEmails(ordered, (c) => c.contact.emails, sup),
   };
   for (const field of ['lastName', 'firstName', 'middleName', 'position'] as const) {
-    const v = sup.pick(ordered, field, (c) => c.contact[field]);
+    // An initial ("Л.") gives way to a spelled-out name from an older record.
+    const spelled = field === 'firstName' || field === 'middleName'
+      ? sup.pick(ordered, field, (c) => (isInitialOnly(c.contact[field]) ? undefined : c.contact[field]))
+      : undefined;
+    const v = spelled ?? sup.pick(ordered, field, (c) => c.contact[field]);
     if (v !== undefined) record[field] = v;
   }
   return { record, provenance: provenance(ordered, sup, contactRef) };
