@@ -56,4 +56,35 @@ describe('crm-unify command line', () => {
     expect(missing.code).toBe(2);
     expect(missing.err).toMatch(/topology shop-a needs sources\.shopA/);
   });
+  it('config check and run refuse misspelt keys (exit 2), naming each one and the key it likely meant', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'crm-unify-typos-'));
+    const path = join(dir, 'crm-unify.yaml');
+    writeFileSync(path, [
+      'crm: { webhookUrl: "http://127.0.0.1:1/rest/1/s3cret/", rat: 5 }',
+      'registry: { url: "http://127.0.0.1:2", token: "t0ken", concurency: 4 }',
+      'runtime: { conectTimeoutMs: 1000 }',
+      'sources:',
+      '  shopA: { mysql: "mysql://root@127.0.0.1:3306/a", mode: binlog }',
+      '  shopC: { mysql: "mysql://root@127.0.0.1:3306/c" }',
+    ].join('\n'));
+    for (const argv of [['config', 'check', '--config', path], ['run', 'shop-a', '--once', '--config', path]]) {
+      const res = await run(...argv);
+      expect(res.code, res.err).toBe(2);
+      expect(res.out).toBe('');
+      expect(res.err).toContain('crm.rat: unknown key (did you mean "rate"?)');
+      expect(res.err).toContain('registry.concurency: unknown key (did you mean "concurrency"?)');
+      expect(res.err).toContain('runtime.conectTimeoutMs: unknown key (did you mean "connectTimeoutMs"?)');
+      expect(res.err).toContain('sources.shopA.mode: unknown key (known keys here:');
+      expect(res.err).toContain('sources.shopC: unknown key (did you mean "shopA" or "shopB"?)');
+      expect(res.err).toContain('5 problems');
+    }
+  });
+
+  it('run without a config file says where it looked and how to make one', async () => {
+    const res = await run('run', 'shop-a', '--config', join(tmpdir(), 'no-such-dir-crm-unify', 'crm-unify.yaml'));
+    expect(res.code).toBe(2);
+    expect(res.err).toMatch(/looked for \/.*no-such-dir-crm-unify\/crm-unify\.yaml/);
+    expect(res.err).toContain('crm-unify.example.yaml');
+    expect(res.err).toContain('crm-unify config check');
+  });
 });

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { parseConfig } from '../core/config.js';
 import { ConfigError } from '../core/errors.js';
@@ -42,12 +43,20 @@ function registerSecretsOf(cfg: Record<string, unknown>): void {
   if (typeof shopA?.mysql === 'string') registerUrlSecrets(shopA.mysql);
 }
 
+/** What a first run without a config needs to hear: where we looked, and how to make one. */
+function firstRunHint(path: string): string {
+  return `: looked for ${resolve(path)}. Start from crm-unify.example.yaml (copy it to ./crm-unify.yaml or pass --config FILE), ` +
+    'put secrets and endpoints in the environment (BITRIX24_WEBHOOK_URL, DADATA_TOKEN, SHOP_A_MYSQL_URL, KAFKA_BROKERS), ' +
+    'and check it with `crm-unify config check --config FILE`';
+}
+
 export async function loadConfigFile(path: string, env: Env = process.env): Promise<Readonly<AppConfig>> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new ConfigError([`${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`]);
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new ConfigError([`${path}: cannot read (${code})${code === 'ENOENT' ? firstRunHint(path) : ''}`]);
   }
   let raw: unknown;
   try {

@@ -28,6 +28,17 @@ const ShopBConfig = z.object({
   kafka: KafkaSourceConfigSchema.optional(),
 });
 
+const RuntimeConfig = z.object({
+  maxInFlight: z.number().int().positive().default(2000).describe('records read and not yet settled, per source'),
+  shutdownTimeoutMs: z.number().int().positive().default(30_000).describe('how long SIGTERM waits for in-flight records to settle'),
+  loadWindowMs: z.number().int().positive().default(250),
+  loadMaxRecords: z.number().int().positive().default(500),
+  connectTimeoutMs: z.number().int().positive().default(120_000).describe('--once: give up on a server unreachable this long (a service run retries forever)'),
+  connectRetryBaseMs: z.number().int().positive().default(500).describe('first wait before reconnecting to an unreachable server; doubles up to connectRetryMaxMs, with jitter'),
+  connectRetryMaxMs: z.number().int().positive().default(15_000),
+  readyGraceMs: z.number().int().nonnegative().default(10_000).describe('how long a component that was up may be unreachable before /healthz/ready turns false'),
+});
+
 export const AppConfig = z.object({
   state: z.object({ dir: z.string().min(1).default('var/state') }).default({ dir: 'var/state' }),
   metrics: z.object({
@@ -36,12 +47,7 @@ export const AppConfig = z.object({
   }).default({ port: 9464, host: '127.0.0.1' }),
   crm: Bitrix24ConfigSchema,
   registry: RegistryConfig,
-  runtime: z.object({
-    maxInFlight: z.number().int().positive().default(2000).describe('records read and not yet settled, per source'),
-    shutdownTimeoutMs: z.number().int().positive().default(30_000),
-    loadWindowMs: z.number().int().positive().default(250),
-    loadMaxRecords: z.number().int().positive().default(500),
-  }).default({ maxInFlight: 2000, shutdownTimeoutMs: 30_000, loadWindowMs: 250, loadMaxRecords: 500 }),
+  runtime: RuntimeConfig.default(RuntimeConfig.parse({})),
   sources: z.object({
     shopA: ShopAConfig.optional(),
     shopB: ShopBConfig.optional(),
