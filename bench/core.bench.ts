@@ -122,10 +122,10 @@ function countEntities(out: Outcome<CanonicalChange>): { entities: number; neste
   return { entities: 1, nested: 0 };
 }
 
-export async function benchCore(opts: { fraction?: number; seed?: number; log?: (m: string) => void } = {}): Promise<CoreFigures> {
+export async function benchCore(opts: { fraction?: number; seed?: number; scale?: Scale; log?: (m: string) => void } = {}): Promise<CoreFigures> {
   const log = opts.log ?? (() => {});
   const fraction = opts.fraction ?? 1;
-  const scale = fraction === 1 ? scales.seed : scaleFraction(fraction);
+  const scale = opts.scale ?? (fraction === 1 ? scales.seed : scaleFraction(fraction));
   log('core: generating the seed-scale dataset');
   let ds: ReturnType<typeof generate> | undefined = generate(scale, opts.seed ?? 1);
   const all: Input[] = [
@@ -192,7 +192,7 @@ export async function benchCore(opts: { fraction?: number; seed?: number; log?: 
     const cs = cacheStats();
     log('core: scoring dedup against the ground truth');
     const truth = JSON.parse(truthJson.toString('utf8')) as Truth;
-    const dedup = await evaluateDedup(store, truth);
+    const dedup = await evaluateDedup(store, truth, { register: false }); // no register in this run
     return {
       fraction, records, byInput, entities, nestedContacts: nested, seconds,
       coreRecordsPerSec: records / seconds, coreEntitiesPerSec: entities / seconds,
@@ -210,7 +210,11 @@ export async function benchCore(opts: { fraction?: number; seed?: number; log?: 
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  // CORE_FRACTION=0.05: a share of the seed scale; CORE_SCALE=small: `gen --scale small`; CORE_SEED=N.
   const fraction = process.env.CORE_FRACTION ? Number(process.env.CORE_FRACTION) : undefined;
-  const r = await benchCore({ ...(fraction === undefined ? {} : { fraction }), log: (m) => process.stderr.write(`${m}\n`) });
+  const named = process.env.CORE_SCALE === 'small' || process.env.CORE_SCALE === 'seed' ? scales[process.env.CORE_SCALE] : undefined;
+  const seed = process.env.CORE_SEED ? Number(process.env.CORE_SEED) : undefined;
+  const r = await benchCore({ ...(fraction === undefined ? {} : { fraction }), ...(named ? { scale: named } : {}), ...(seed === undefined ? {} : { seed }),
+    log: (m) => process.stderr.write(`${m}\n`) });
   console.log(JSON.stringify({ bench: 'core', ...r }));
 }

@@ -10,6 +10,8 @@ export interface Scale {
   /** Companies present in both stores (cross-store duplicates). */
   overlap: number;
   personsPerCompany: [number, number];
+  /** Hard negatives and changed e-mails among the people (see UniverseOptions). */
+  people: { namesakes: number; fatherAndSon: number; changedEmail: number; distinctNames?: boolean };
   store: StoreOptions;
   /** Share of Shop B partners that reach us only as Kafka events (the rest are in the dump). */
   kafkaOnlyShare: number;
@@ -22,20 +24,33 @@ export interface Scale {
 export const scales: Record<'small' | 'seed', Scale> = {
   small: {
     shopACompanies: 120, shopBCompanies: 200, overlap: 40, personsPerCompany: [1, 5],
+    people: { namesakes: 0.03, fatherAndSon: 0.03, changedEmail: 0.1 },
     store: { shopAContactShare: 0.5, shopBContactShare: 0.9, missingInn: 0.04, invalidInn: 0.05, duplicateRecord: 0.05, shopBContactRepeats: [1, 2] },
     kafkaOnlyShare: 0.25,
     poisonShare: 0.02,
     deleteShare: 0.03,
   },
-  // The seed system's volumes: A 53 000 companies / 75 000 contacts, B 125 000 / 600 000.
+  // The seed system's volumes (hard negatives rarer than at small scale, where they must show up): A 53 000 companies / 75 000 contacts, B 125 000 / 600 000.
   seed: {
     shopACompanies: 51_500, shopBCompanies: 122_500, overlap: 8_000, personsPerCompany: [1, 3],
+    people: { namesakes: 0.005, fatherAndSon: 0.005, changedEmail: 0.1 },
     store: { shopAContactShare: 0.7, shopBContactShare: 0.96, missingInn: 0.02, invalidInn: 0.02, duplicateRecord: 0.03, shopBContactRepeats: [1, 4] },
     kafkaOnlyShare: 0.2,
     poisonShare: 0.002,
     deleteShare: 0.01,
   },
 };
+
+/**
+ * The same scale with only the cases the matching rules can reach: no namesakes, no father and
+ * son, every record naming its person in full (last, first and patronymic, in any spelling,
+ * order, case or transliteration). The truth still comes from person ids; end-to-end and chaos
+ * tests use it to assert exactly the expected contacts, while the benchmark and the demo score
+ * the resolver on the full mix (see BENCHMARKS.md §8).
+ */
+export function reachable(scale: Scale): Scale {
+  return { ...scale, people: { ...scale.people, namesakes: 0, fatherAndSon: 0, distinctNames: true }, store: { ...scale.store, weakNames: false } };
+}
 
 export interface KafkaEvent { key: string; value: string }
 
@@ -45,6 +60,12 @@ export interface Truth {
   contacts: { personId: number; inn: string }[];
   /** Which real person each source contact record is, keyed `<source>|<sourceId>` (mapper ids). */
   contactOwners: Record<string, number>;
+  /**
+   * Every source contact record with its person, the INN of its company, and whether it must
+   * reach a golden contact: its company record is live (not deleted) with a valid INN. Whether the
+   * register lets the company pass is `companies` above. From the generator's person ids only.
+   */
+  contactRecords: Record<string, { person: number; inn: string; live: boolean }>;
   counts: Record<string, number>;
 }
 
@@ -78,7 +99,7 @@ function kafkaFeed(rnd: Random, partners: ShopBPartner[], kafkaOnly: Set<string>
 export function generate(scale: Scale, seed = 1): Dataset {
   const rnd = new Random(seed);
   const total = scale.shopACompanies + scale.shopBCompanies - scale.overlap;
-  const universe = makeUniverse(rnd, { companies: total, personsPerCompany: scale.personsPerCompany });
+  const universe = makeUniverse(rnd, { companies: total, personsPerCompany: scale.personsPerCompany, ...scale.people });
   const inA = universe.slice(0, scale.shopACompanies);
   const inB = universe.slice(scale.shopACompanies - scale.overlap);
   const t0 = new Date('2023-01-10T09:00:00Z');
@@ -121,6 +142,7 @@ export function generate(scale: Scale, seed = 1): Dataset {
       companies: [...expectedCompanies].map((id) => byId.get(id)!.inn).sort(),
       contacts: [...expectedPersons].sort((x, y) => x - y).map((personId) => ({ personId, inn: personCompany.get(personId)!.inn })),
       contactOwners: Object.fromEntries([...owners].map(([k, v]) => [k, v.personId])),
+      contactRecords: Object.fromEntries([...owners].map(([k, v]) => [k, { person: v.personId, inn: personCompany.get(v.personId)!.inn, live: liveValid.has(v.recordKey) }])),
       counts: {
         shopACompanies: a.companyRows.length, shopAContacts: a.contactRows.length,
         shopBPartners: b.partners.length, shopBContacts: b.partners.reduce((n, p) => n + p.contacts.length, 0),

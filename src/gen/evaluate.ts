@@ -1,22 +1,50 @@
 import { goldenCompanies, goldenContacts } from '../state/helpers.js';
 import type { StateStore } from '../state/store.js';
 import type { Truth } from './dataset.js';
-import { sourceKey } from './stores.js';
 
 export interface DedupScore {
   companies: { expected: number; golden: number; missing: number; extra: number };
-  contacts: { expected: number; golden: number; precision: number; recall: number };
+  contacts: {
+    /** Real people the truth expects in the CRM. */
+    expected: number;
+    golden: number;
+    /** Pairwise precision and recall (the same figures as `pairwise`). */
+    precision: number;
+    recall: number;
+    pairwise: { precision: number; recall: number; truePairs: number; predictedPairs: number; actualPairs: number };
+    /** A golden contact counts when its records are exactly one person's records, all of them. */
+    cluster: { precision: number; recall: number; exact: number; golden: number; persons: number };
+    /** Source contact records that must reach a golden contact; those that reached none. */
+    records: number;
+    missedRecords: number;
+    /** Golden contacts holding records of more than one person; people spread over more than one. */
+    overMerged: number;
+    split: number;
+    /** A few golden contacts of each kind of error, as record keys grouped by person, to read. */
+    examples: { overMerged: string[][][]; split: string[][][] };
+  };
+}
+
+export interface EvaluateOptions {
+  /**
+   * Whether the run checked companies against the register: then only records of companies the
+   * truth expects must reach a golden contact. Without (the core bench), every live record must.
+   */
+  register?: boolean;
 }
 
 const pairs = (n: number) => (n * (n - 1)) / 2;
 
 /**
- * Scores the state's golden records against the ground truth. Companies: set comparison by INN.
- * Contacts: pairwise precision and recall over the source contact records that reached a golden
- * contact — a pair is predicted when both records sit in one golden contact, true when both are
- * the same real person (the usual measure for entity resolution).
+ * Scores the state's golden records against the ground truth (the generator's person ids).
+ * Companies: set comparison by INN. Contacts, over *every* source contact record that must reach
+ * a golden contact (a record that reached none counts as missed, in no predicted pair):
+ * - pairwise: a pair of records is predicted when both sit in one golden contact, true when both
+ *   are the same person; precision = true predicted / predicted, recall = true predicted / true;
+ * - cluster: a golden contact is exact when its records are exactly one person's records;
+ *   precision = exact / golden contacts, recall = exact / people.
  */
-export async function evaluateDedup(store: StateStore, truth: Truth): Promise<DedupScore> {
+export async function evaluateDedup(store: StateStore, truth: Truth, opts: EvaluateOptions = {}): Promise<DedupScore> {
   const expected = new Set(truth.companies);
   let golden = 0;
   let extra = 0;
@@ -29,35 +57,89 @@ export async function evaluateDedup(store: StateStore, truth: Truth): Promise<De
   }
   const missing = [...expected].filter((inn) => !seen.has(inn)).length;
 
+  // The records that must reach a golden contact, by person.
+  const register = opts.register ?? true;
+  const mustReach = new Map<string, number>();
+  const recordsOf = new Map<number, number>();
+  for (const [key, r] of Object.entries(truth.contactRecords)) {
+    if (!r.live || (register && !expected.has(r.inn))) continue;
+    mustReach.set(key, r.person);
+    recordsOf.set(r.person, (recordsOf.get(r.person) ?? 0) + 1);
+  }
+
   let predicted = 0;
   let truePositive = 0;
-  let goldenContactsCount = 0;
-  const perPerson = new Map<number, number>();
+  let goldenCount = 0;
+  let exact = 0;
+  let overMerged = 0;
+  const reached = new Set<string>();
+  const clustersOf = new Map<number, number>();
+  const examples: DedupScore['contacts']['examples'] = { overMerged: [], split: [] };
+  const splitSeen = new Map<number, string[][]>();
   for await (const c of goldenContacts(store)) {
     if (c.status !== 'active') continue;
-    goldenContactsCount++;
-    const persons = new Map<number, number>();
-    let n = 0;
+    const byPerson = new Map<number, string[]>();
     for (const key of Object.keys(c.contributions)) {
-      const [source, ...rest] = key.split('|');
-      const person = truth.contactOwners[sourceKey(source!, rest.join('|'))];
+      const person = mustReach.get(key);
       if (person === undefined) continue;
-      n++;
-      persons.set(person, (persons.get(person) ?? 0) + 1);
-      perPerson.set(person, (perPerson.get(person) ?? 0) + 1);
+      reached.add(key);
+      const list = byPerson.get(person) ?? [];
+      list.push(key);
+      byPerson.set(person, list);
+    }
+    if (byPerson.size === 0) continue;
+    goldenCount++;
+    let n = 0;
+    for (const [person, keys] of byPerson) {
+      n += keys.length;
+      truePositive += pairs(keys.length);
+      clustersOf.set(person, (clustersOf.get(person) ?? 0) + 1);
+      const parts = splitSeen.get(person) ?? [];
+      parts.push(keys);
+      splitSeen.set(person, parts);
     }
     predicted += pairs(n);
-    for (const k of persons.values()) truePositive += pairs(k);
+    const [only] = byPerson;
+    if (byPerson.size === 1 && only![1].length === recordsOf.get(only![0])) exact++;
+    if (byPerson.size > 1) {
+      overMerged++;
+      if (examples.overMerged.length < 5) examples.overMerged.push([...byPerson.values()]);
+    }
   }
   let actual = 0;
-  for (const k of perPerson.values()) actual += pairs(k);
+  for (const k of recordsOf.values()) actual += pairs(k);
+  let split = 0;
+  for (const [key, person] of mustReach) {
+    if (reached.has(key)) continue;
+    clustersOf.set(person, (clustersOf.get(person) ?? 0) + 1);
+    const parts = splitSeen.get(person) ?? [];
+    parts.push([`${key} (no golden contact)`]);
+    splitSeen.set(person, parts);
+  }
+  for (const [person, n] of clustersOf) {
+    if (n < 2) continue;
+    split++;
+    if (examples.split.length < 5) examples.split.push(splitSeen.get(person)!);
+  }
+  const pairwise = {
+    precision: predicted === 0 ? 1 : truePositive / predicted,
+    recall: actual === 0 ? 1 : truePositive / actual,
+    truePairs: truePositive, predictedPairs: predicted, actualPairs: actual,
+  };
   return {
     companies: { expected: expected.size, golden, missing, extra },
     contacts: {
       expected: truth.contacts.length,
-      golden: goldenContactsCount,
-      precision: predicted === 0 ? 1 : truePositive / predicted,
-      recall: actual === 0 ? 1 : truePositive / actual,
+      golden: goldenCount,
+      precision: pairwise.precision,
+      recall: pairwise.recall,
+      pairwise,
+      cluster: { precision: goldenCount === 0 ? 1 : exact / goldenCount, recall: recordsOf.size === 0 ? 1 : exact / recordsOf.size, exact, golden: goldenCount, persons: recordsOf.size },
+      records: mustReach.size,
+      missedRecords: mustReach.size - reached.size,
+      overMerged,
+      split,
+      examples,
     },
   };
 }

@@ -1,4 +1,4 @@
-import { corruptInn, dirtyCompanyName, dirtyEmail, dirtyFullName, dirtyIdentifier, dirtyPhone } from './dirt.js';
+import { corruptInn, dirtyCompanyName, dirtyEmail, dirtyIdentifier, dirtyPhone, fullNameText, nameForm, nameParts, typoEmail } from './dirt.js';
 import { SHOP_A, SHOP_B, shopACompanyId, shopAContactId, shopBCompanyId, shopBContactId } from '../mappers/source-ids.js';
 import type { Random } from './random.js';
 import { longForm, type TrueCompany, type TruePerson } from './universe.js';
@@ -35,6 +35,8 @@ export interface StoreOptions {
   duplicateRecord: number;
   /** How many times Shop B lists one person in one partner (its CRM kept duplicates). */
   shopBContactRepeats: [number, number];
+  /** Whether records may hold a weak name (initials, no patronymic, first name only); see `nameForm`. */
+  weakNames?: boolean;
 }
 
 /** A valid company record: its contacts count toward the truth only if the record itself does. */
@@ -53,19 +55,48 @@ function innValue(rnd: Random, c: TrueCompany, fate: InnFate): string | null {
 }
 
 /**
- * The ways one person is recorded. Each person has a primary key (e-mail, mobile or full name,
- * by id) present in every record of them, so their records are linkable by the matching rules;
- * the other keys come and go, and the name is weak (initials, first name only) unless it is the
- * primary key.
+ * The ways one person is recorded, drawn independently for every record: no key is guaranteed
+ * to be shared by a person's records (a record may hold only initials and an old e-mail). Shares
+ * below are per record; the name form is drawn by `nameForm` (dirt.ts).
  */
-function appearance(rnd: Random, p: TruePerson, c: TrueCompany) {
-  const primary = (['email', 'mobile', 'name'] as const)[p.id % 3]!;
-  const email = primary === 'email' || rnd.chance(0.5);
-  const mobile = primary === 'mobile' || rnd.chance(0.5);
+export const channelShares = {
+  email: 0.6,
+  /** Of the e-mails, how many are the address a person used before (when they changed it). */
+  oldEmail: 0.5,
+  /** A typo in the e-mail's local part, only in a record that also holds the mobile. */
+  emailTypo: 0.05,
+  mobile: 0.6,
+  extension: 0.3,
+  /** The switchboard without an extension, or the company's info@: channels colleagues share. */
+  bareSwitchboard: 0.05,
+  infoMail: 0.03,
+} as const;
+
+function channels(rnd: Random, p: TruePerson, c: TrueCompany) {
+  const s = channelShares;
   const phones: string[] = [];
+  const emails: string[] = [];
+  const mobile = rnd.chance(s.mobile);
   if (mobile) phones.push(dirtyPhone(rnd, p.mobile));
-  if (rnd.chance(0.3)) phones.push(dirtyPhone(rnd, c.switchboard, p.ext));
-  return { email: email ? dirtyEmail(rnd, p.email) : null, phones, weakNameOk: primary !== 'name' };
+  if (rnd.chance(s.extension)) phones.push(dirtyPhone(rnd, c.switchboard, p.ext));
+  else if (rnd.chance(s.bareSwitchboard)) phones.push(dirtyPhone(rnd, c.switchboard));
+  if (rnd.chance(s.email)) {
+    const address = p.oldEmail && rnd.chance(s.oldEmail) ? p.oldEmail : p.email;
+    emails.push(dirtyEmail(rnd, mobile && rnd.chance(s.emailTypo) ? typoEmail(rnd, address) : address));
+  }
+  if (rnd.chance(s.infoMail)) emails.push(dirtyEmail(rnd, c.email));
+  return { phones, emails };
+}
+
+/** A Shop B contact's name fields: the parts, or (as SAP exports often do) the whole name in one of them. */
+function shopBName(rnd: Random, p: TruePerson, weak: boolean): Pick<ShopBContact, 'lastName' | 'firstName' | 'middleName'> {
+  const form = nameForm(rnd, weak);
+  if (rnd.chance(0.2)) {
+    const text = fullNameText(p, form);
+    return rnd.chance(0.8) ? { lastName: text, firstName: null, middleName: null } : { lastName: null, firstName: text, middleName: null };
+  }
+  const n = nameParts(p, form);
+  return { lastName: n.last, firstName: n.first, middleName: n.middle };
 }
 
 const iso = (d: Date) => d.toISOString();
@@ -102,11 +133,11 @@ export function shopACompanyRows(rnd: Random, companies: TrueCompany[], o: Store
       if (deleted) continue;
       for (const p of c.persons) {
         if (!rnd.chance(o.shopAContactShare / copies)) continue;
-        const a = appearance(rnd, p, c);
+        const a = channels(rnd, p, c);
         const cid = ++contactId;
         contactRows.push({
-          id: cid, company_id: id, full_name: dirtyFullName(rnd, p, a.weakNameOk), position: p.position || null,
-          phone: a.phones.join(', ') || null, email: a.email, updated_at: sqlTime(when),
+          id: cid, company_id: id, full_name: fullNameText(p, nameForm(rnd, o.weakNames ?? true)), position: p.position || null,
+          phone: a.phones.join(', ') || null, email: a.emails.join(', ') || null, updated_at: sqlTime(when),
         });
         contactOwners.set(sourceKey(SHOP_A, shopAContactId(cid)), { personId: p.id, recordKey: sourceKey(SHOP_A, shopACompanyId(id)) });
       }
@@ -139,15 +170,9 @@ export function shopBPartners(rnd: Random, companies: TrueCompany[], o: StoreOpt
       for (const p of c.persons) {
         if (!rnd.chance(o.shopBContactShare / copies)) continue;
         for (let r = rnd.int(...o.shopBContactRepeats); r > 0; r--) {
-          const a = appearance(rnd, p, c);
-          const weakName = a.weakNameOk && rnd.chance(0.2);
+          const a = channels(rnd, p, c);
           const contactId = `C-${p.id}-${k}-${r}`;
-          contacts.push({
-            contactId,
-            lastName: weakName && rnd.chance(0.5) ? null : rnd.chance(0.1) ? p.lastName.replace(/ё/g, 'е').toUpperCase() : p.lastName,
-            firstName: p.firstName, middleName: weakName ? null : p.middleName, position: p.position || null,
-            phones: a.phones, emails: a.email ? [a.email] : [],
-          });
+          contacts.push({ contactId, ...shopBName(rnd, p, o.weakNames ?? true), position: p.position || null, phones: a.phones, emails: a.emails });
           contactOwners.set(sourceKey(SHOP_B, shopBContactId(partnerId, contactId)), { personId: p.id, recordKey: sourceKey(SHOP_B, shopBCompanyId(partnerId)) });
         }
       }

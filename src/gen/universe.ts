@@ -13,8 +13,12 @@ export interface TruePerson {
   position: string;
   mobile: string; // E.164 digits without '+'
   email: string;
+  /** An address the person used before (a changed e-mail): older records may still hold it. */
+  oldEmail?: string;
   /** Extension on the company switchboard (shared number, so never a match key). */
   ext: string;
+  /** How this person came to be: a hard negative shares a name with a colleague. */
+  kind: 'person' | 'namesake' | 'son';
 }
 
 export interface TrueCompany {
@@ -80,6 +84,56 @@ function latin(s: string): string {
 export interface UniverseOptions {
   companies: number;
   personsPerCompany: [number, number];
+  /** Share of companies with a namesake pair (same full name, different person and channels). */
+  namesakes: number;
+  /** Share of companies with a father and son (same first and last name, other patronymic). */
+  fatherAndSon: number;
+  /** Share of persons who changed their e-mail (older records keep the old one). */
+  changedEmail: number;
+  /** Redraw a name already taken in the company (no accidental namesakes either). */
+  distinctNames?: boolean;
+}
+
+/**
+ * The people of a company. Names are drawn freely from a small vocabulary, so accidental
+ * namesakes happen as in life; on top, some companies get a deliberate namesake or a father and
+ * son. Who is who comes from the person id only; nothing here knows the matching rules.
+ */
+function makePersons(rnd: Random, opts: UniverseOptions, next: () => number): TruePerson[] {
+  const persons: TruePerson[] = [];
+  const person = (lastName: string, firstName: string, middleName: string, kind: TruePerson['kind']): TruePerson => {
+    const pid = next();
+    const p: TruePerson = {
+      id: pid, lastName, firstName, middleName, position: rnd.pick(positions),
+      mobile: `79${String(100_000_000 + pid).slice(-9)}`,
+      email: `${latin(firstName)}.${latin(lastName)}${pid}@${rnd.pick(emailDomains)}`,
+      ext: String(100 + persons.length), kind,
+    };
+    if (rnd.chance(opts.changedEmail)) p.oldEmail = `${latin(lastName)}${pid % 1000}@${rnd.pick(emailDomains)}`;
+    persons.push(p);
+    return p;
+  };
+  const taken = new Set<string>();
+  for (let i = rnd.int(...opts.personsPerCompany); i > 0; i--) {
+    const female = rnd.chance(0.5);
+    const [m, f] = rnd.pick(lastNames);
+    const name = [female ? f : m, rnd.pick(female ? femaleFirst : maleFirst), rnd.pick(patronymics)[female ? 1 : 0]] as const;
+    const key = name.join(' ').replace(/ё/g, 'е');
+    if (opts.distinctNames && taken.has(key)) { i++; continue; }
+    taken.add(key);
+    person(...name, 'person');
+  }
+  const first = persons[0];
+  if (first && rnd.chance(opts.namesakes)) person(first.lastName, first.firstName, first.middleName, 'namesake');
+  if (rnd.chance(opts.fatherAndSon)) {
+    const [m] = rnd.pick(lastNames);
+    const name = rnd.pick(maleFirst);
+    const father = rnd.pick(patronymics)[0];
+    const son = rnd.pick(patronymics.filter(([p]) => p !== father))[0];
+    person(m, name, father, 'person');
+    person(m, name, son, 'son');
+  }
+  return persons;
 }
 
 export function makeUniverse(rnd: Random, opts: UniverseOptions): TrueCompany[] {
@@ -88,26 +142,7 @@ export function makeUniverse(rnd: Random, opts: UniverseOptions): TrueCompany[] 
   for (let id = 1; id <= opts.companies; id++) {
     const kind = rnd.chance(0.85) ? 'ORG' : 'IE';
     const inn = innFor(kind, id, rnd);
-    const personsCount = rnd.int(...opts.personsPerCompany);
-    const persons: TruePerson[] = [];
-    const usedNames = new Set<string>();
-    for (let i = 0; i < personsCount; i++) {
-      const female = rnd.chance(0.5);
-      const [m, f] = rnd.pick(lastNames);
-      const lastName = female ? f : m;
-      const firstName = rnd.pick(female ? femaleFirst : maleFirst);
-      const key = `${lastName} ${firstName}`.toLowerCase().replace(/ё/g, 'е');
-      if (usedNames.has(key)) continue; // two real people with one name would be a legitimate merge
-      usedNames.add(key);
-      const pid = ++personId;
-      persons.push({
-        id: pid, lastName, firstName, middleName: rnd.pick(patronymics)[female ? 1 : 0],
-        position: rnd.pick(positions),
-        mobile: `79${String(100_000_000 + pid).slice(-9)}`,
-        email: `${latin(firstName)}.${latin(lastName)}${pid}@${rnd.pick(emailDomains)}`,
-        ext: String(100 + i),
-      });
-    }
+    const persons = makePersons(rnd, opts, () => ++personId);
     const ieName = persons[0] ? `${persons[0].lastName} ${persons[0].firstName} ${persons[0].middleName}` : `Предприниматель ${id}`;
     const name = kind === 'IE' ? ieName : `${rnd.pick(companyWords)}${rnd.pick(companySuffixes)}${id % 7 === 0 ? ` ${id}` : ''}`;
     const bank = rnd.pick(banks);

@@ -6,7 +6,7 @@ import type {
 } from '../state/records.js';
 import { assignGoldenIds, connectedComponents, type PreviousGolden } from './cluster.js';
 import { companyHash, contactHash, deliveryOf } from './delivery.js';
-import { personalKeys, sharedChannels, sharedKeySet } from './match-keys.js';
+import { personalKeys, refineNameKeys, sharedChannels, sharedKeySet } from './match-keys.js';
 import { buildCompany, buildContact } from './survivorship.js';
 import type { Tx } from './tx.js';
 
@@ -85,12 +85,8 @@ export class CompanyAggregate {
     const shared = sharedKeySet(sharedChannels(built?.record.phones ?? [], built?.record.emails ?? [],
       contribs.map(([, c]) => c.contact)));
     const keysOf = new Map<string, readonly string[]>();
-    const items: Array<{ id: string; keys: readonly string[] }> = [];
-    for (const [k, c] of contribs) {
-      const keys = personalKeys(c.contact, shared);
-      keysOf.set(k, keys);
-      items.push({ id: k, keys });
-    }
+    const items = refineNameKeys(contribs.map(([k, c]) => ({ id: k, keys: personalKeys(c.contact, shared) })));
+    for (const { id, keys } of items) keysOf.set(id, [...keys].sort());
     const components = connectedComponents(items);
     const assignment = assignGoldenIds(components, this.prevAssign, [...this.prevContacts.values()]);
 

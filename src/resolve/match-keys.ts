@@ -27,7 +27,10 @@ export interface SharedChannels {
  * Finds the shared channels of a company from everything it and its contacts list:
  * - a number seen with more than one extension value (none counts as a value) is a switchboard,
  *   so the bare number is shared; each `number;ext` stays a direct line;
- * - a number or e-mail the company record itself lists is the company's, not a person's.
+ * - a number or e-mail the company record itself lists is the company's, not a person's;
+ * - an e-mail or a number without extension listed by records of two different names (last and
+ *   first name, compared as in `nameKey`) is shared by colleagues (`info@`, a switchboard the
+ *   company record does not list), not a person's.
  */
 export function sharedChannels(companyPhones: readonly Phone[], companyEmails: readonly string[],
   contacts: Iterable<Contact>): SharedChannels {
@@ -38,10 +41,29 @@ export function sharedChannels(companyPhones: readonly Phone[], companyEmails: r
     s.add(p.ext ?? '');
   };
   companyPhones.forEach(note);
-  for (const c of contacts) c.phones.forEach(note);
+  // Who lists each e-mail and bare number, by name (last|first): two names on one channel make it shared.
+  const namesByChannel = new Map<string, Set<string>>();
+  const noteName = (channel: string, name: string | undefined) => {
+    if (name === undefined) return;
+    let s = namesByChannel.get(channel);
+    if (!s) namesByChannel.set(channel, (s = new Set()));
+    s.add(name);
+  };
+  for (const c of contacts) {
+    c.phones.forEach(note);
+    const name = nameKey(c)?.replace(/\|[^|]*$/, '');
+    for (const e of c.emails) noteName(`email:${foldEmail(e)}`, name);
+    for (const p of c.phones) if (!p.ext) noteName(`phone:${p.e164}`, name);
+  }
   const phones = new Set<string>(companyPhones.map(phoneKey));
+  const emails = new Set(companyEmails.map(foldEmail));
   for (const [e164, exts] of extsByNumber) if (exts.size > 1) phones.add(e164);
-  return { phones, emails: new Set(companyEmails.map(foldEmail)) };
+  for (const [channel, names] of namesByChannel) {
+    if (names.size < 2) continue;
+    if (channel.startsWith('email:')) emails.add(channel.slice('email:'.length));
+    else phones.add(channel.slice('phone:'.length));
+  }
+  return { phones, emails };
 }
 
 /** An initial ("И.", "И") is not a name: matching on it would merge Ivan and Igor. */
@@ -120,4 +142,79 @@ export function contactMatchKeys(c: Contact, shared: SharedChannels): string[] {
   const n = nameKey(c);
   if (n) keys.add(n);
   return [...keys].sort();
+}
+
+/**
+ * Name keys read against the whole company (records' other keys already without shared channels):
+ * - a name without middle name ("Иванов Иван") takes the middle name of the company's records
+ *   with that last and first name when they all agree on one; when they name two (a father and
+ *   son), it is ambiguous and gives no key;
+ * - a full name held by two people told apart by their own numbers (records that share no
+ *   e-mail or phone, each with a number of its own: namesakes) is no key.
+ * The result depends on the set of records only, not on their order. Arrays are new when changed.
+ */
+export function refineNameKeys<T extends { id: string; keys: readonly string[] }>(items: readonly T[]): T[] {
+  const isName = (k: string) => k.startsWith('name:');
+  const middles = new Map<string, Set<string>>();
+  for (const { keys } of items) {
+    for (const k of keys) {
+      if (!isName(k)) continue;
+      const cut = k.lastIndexOf('|');
+      if (cut === k.length - 1) continue;
+      let s = middles.get(k.slice(0, cut + 1));
+      if (!s) middles.set(k.slice(0, cut + 1), (s = new Set()));
+      s.add(k);
+    }
+  }
+  let changed = false;
+  const completed = items.map((item) => {
+    if (!item.keys.some((k) => isName(k) && k.endsWith('|'))) return item;
+    const keys = item.keys.flatMap((k) => {
+      if (!isName(k) || !k.endsWith('|')) return [k];
+      const full = middles.get(k);
+      if (!full) return [k];
+      changed = true;
+      return full.size === 1 ? [...full] : [];
+    });
+    return { ...item, keys };
+  });
+  // Namesakes: components over e-mails and phones only; a name seen in two components that
+  // each hold a number without extension belongs to two people.
+  const channelOnly = completed.map(({ id, keys }) => ({ id, keys: keys.filter((k) => !isName(k)) }));
+  const component = new Map<string, number>();
+  connectedComponentsIndex(channelOnly, component);
+  const withNumber = new Set<number>();
+  for (const { id, keys } of channelOnly) if (keys.some((k) => k.startsWith('phone:') && !k.includes(';ext='))) withNumber.add(component.get(id)!);
+  const componentsByName = new Map<string, Set<number>>();
+  for (const { id, keys } of completed) {
+    const comp = component.get(id)!;
+    if (!withNumber.has(comp)) continue;
+    for (const k of keys) {
+      if (!isName(k)) continue;
+      let s = componentsByName.get(k);
+      if (!s) componentsByName.set(k, (s = new Set()));
+      s.add(comp);
+    }
+  }
+  const ambiguous = new Set([...componentsByName].filter(([, comps]) => comps.size > 1).map(([k]) => k));
+  if (ambiguous.size === 0) return changed ? completed : [...items];
+  return completed.map((item) => (item.keys.some((k) => ambiguous.has(k)) ? { ...item, keys: item.keys.filter((k) => !ambiguous.has(k)) } : item));
+}
+
+/** Union-find over shared keys: fills `out` with a component number per id. */
+function connectedComponentsIndex(items: ReadonlyArray<{ id: string; keys: readonly string[] }>, out: Map<string, number>): void {
+  const parent = items.map((_, i) => i);
+  const find = (x: number): number => {
+    while (parent[x] !== x) x = parent[x] = parent[parent[x]!]!;
+    return x;
+  };
+  const owner = new Map<string, number>();
+  items.forEach(({ keys }, i) => {
+    for (const k of keys) {
+      const o = owner.get(k);
+      if (o === undefined) owner.set(k, i);
+      else parent[find(i)] = find(o);
+    }
+  });
+  items.forEach(({ id }, i) => out.set(id, find(i)));
 }

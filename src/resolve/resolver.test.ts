@@ -151,6 +151,31 @@ describe('contact resolution within the company', () => {
     expect(await activeContacts()).toHaveLength(2);
   });
 
+  it('keeps namesakes apart when their own mobiles tell them apart; a record with the name alone then joins neither', async () => {
+    await feed(co,
+      person(contact({ sourceId: 'c1', lastName: 'Орлов', firstName: 'Иван', middleName: 'Петрович', phones: [mobile('+79160000001')] })),
+      person(contact({ sourceId: 'c2', lastName: 'Орлов', firstName: 'Иван', middleName: 'Петрович', phones: [mobile('+79160000002')] })),
+      person(contact({ sourceId: 'c3', lastName: 'Орлов', firstName: 'Иван', middleName: 'Петрович', phones: [mobile('+79160000002')], emails: ['o@x.ru'] })),
+      person(contact({ sourceId: 'c4', lastName: 'Орлов', firstName: 'Иван', middleName: 'Петрович' })));
+    expect((await activeContacts()).map(members)).toEqual([['shop-a|c1'], ['shop-a|c2', 'shop-a|c3'], ['shop-a|c4']]);
+  });
+
+  it('gives a name without patronymic the only patronymic the company knows for it, none when there are two (father and son)', async () => {
+    await feed(co,
+      person(contact({ sourceId: 'c1', lastName: 'Орлов', firstName: 'Иван', middleName: 'Петрович', emails: ['a@x.ru'] })),
+      person(contact({ sourceId: 'c2', lastName: 'орлов', firstName: 'Иван' })));
+    expect((await activeContacts()).map(members)).toEqual([['shop-a|c1', 'shop-a|c2']]);
+    await feed(person(contact({ sourceId: 'c3', lastName: 'Орлов', firstName: 'Иван', middleName: 'Иванович', emails: ['b@x.ru'] })));
+    expect((await activeContacts()).map(members)).toEqual([['shop-a|c1'], ['shop-a|c2'], ['shop-a|c3']]);
+  });
+
+  it('does not merge colleagues on a mailbox or bare number the company record does not list but two names share', async () => {
+    await feed(co,
+      person(contact({ sourceId: 'c1', lastName: 'Орлов', firstName: 'Иван', emails: ['office@x.ru'], phones: [line('+74957770000')] })),
+      person(contact({ sourceId: 'c2', lastName: 'Попова', firstName: 'Анна', emails: ['office@x.ru'], phones: [line('+74957770000')] })));
+    expect(await activeContacts()).toHaveLength(2);
+  });
+
   it('does not merge on the same first name only or the same surname only', async () => {
     await feed(co,
       person(contact({ sourceId: 'c1', lastName: 'Иванов', firstName: 'Иван' })),
