@@ -9,7 +9,8 @@ import { Health } from '../metrics/health.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { Resolver } from '../resolve/resolver.js';
 import type { StateStore } from '../state/store.js';
-import { CrmDelivery } from './crm-delivery.js';
+import { CrmDelivery } from '../delivery/crm-delivery.js';
+import { DeliveryLedger } from '../delivery/ledger.js';
 import type { PipelineDeps } from './pipeline.js';
 import { StateRegistryCache } from './state-registry-cache.js';
 import { StateRejectSink } from './state-rejects.js';
@@ -23,11 +24,12 @@ export interface BuildOptions {
   logger: Logger;
   health?: Health;
   maxInFlight?: number;
-  load?: { windowMs: number; maxRecords: number };
+  load?: { windowMs: number; maxRecords: number; settleMs?: number };
 }
 
 /** Wires the shared chain's parts once per process: one resolver, verifier and loader for all topologies. */
 export function buildPipelineDeps(o: BuildOptions): PipelineDeps {
+  const maxInFlight = o.maxInFlight ?? 2000;
   const resolver = new Resolver(o.store);
   const verifier = new EgrulVerifier(o.registry, {
     client: new DadataClient(o.registry, { metrics: o.metrics }),
@@ -36,16 +38,16 @@ export function buildPipelineDeps(o: BuildOptions): PipelineDeps {
     logger: o.logger,
   });
   const client = new Bitrix24Client(o.crm, { metrics: o.metrics, logger: o.logger });
-  // The loader needs the delivery's create-attempt hook; the delivery needs the loader.
-  const hook: { delivery?: CrmDelivery } = {};
-  const loader = new Bitrix24Loader(client, o.crm, { logger: o.logger, onCreateAttempt: (ids) => hook.delivery!.onCreateAttempt(ids) });
-  const delivery = (hook.delivery = new CrmDelivery(o.store, resolver, loader, client, { logger: o.logger }));
+  const ledger = new DeliveryLedger(o.store, resolver);
+  const loader = new Bitrix24Loader(client, o.crm, { logger: o.logger, onCreateAttempt: ledger.attempted });
+  const delivery = new CrmDelivery(o.store, ledger, loader, { logger: o.logger });
   return {
     store: o.store, resolver, verifier, loader, delivery,
     rejects: new StateRejectSink(o.store, o.metrics),
     metrics: o.metrics, health: o.health ?? new Health(), logger: o.logger, summary: new RunSummary(),
-    maxInFlight: o.maxInFlight ?? 2000,
+    maxInFlight,
     verifyConcurrency: Math.max(1, o.registry.concurrency * 2),
-    load: o.load ?? { windowMs: 250, maxRecords: 500 },
+    // Records held for settling keep a quarter of the source's credit free, so reading never stalls on them.
+    load: { ...(o.load ?? { windowMs: 250, maxRecords: 500 }), settleMs: o.load?.settleMs ?? o.crm.settleMs, maxHeld: Math.max(1, Math.floor(maxInFlight * 0.75)) },
   };
 }

@@ -11,7 +11,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { RejectReason } from '../model/index.js';
 import type { Resolver } from '../resolve/resolver.js';
 import type { StateStore } from '../state/store.js';
-import type { CrmDelivery } from './crm-delivery.js';
+import type { CrmDelivery } from '../delivery/crm-delivery.js';
 import { loadStage } from './stages/load.stage.js';
 import { mapStage, type Mapper } from './stages/map.stage.js';
 import { resolveStage } from './stages/resolve.stage.js';
@@ -32,7 +32,7 @@ export interface PipelineDeps {
   summary: RunSummary;
   maxInFlight: number;
   verifyConcurrency: number;
-  load: { windowMs: number; maxRecords: number };
+  load: { windowMs: number; maxRecords: number; settleMs?: number; maxHeld?: number };
 }
 
 /** One source of a topology with the mapper of its store: a phase of a topology's run. */

@@ -2,7 +2,7 @@ import { CrmUnifyError } from '../core/errors.js';
 import type { CanonicalChange } from '../model/index.js';
 import { crmIdsOp, positionOp } from '../state/helpers.js';
 import { companyLinkKey, contactLinkKey, goldenEntity, pendingKey } from '../state/keys.js';
-import type { CrmIds, DeliveryStatus } from '../state/records.js';
+import type { CrmLedgerEntry, DeliveryStatus } from '../state/records.js';
 import type { Namespace, StateOp, StateStore } from '../state/store.js';
 import { applyChange, type ChangePosition, type ResolveResult } from './apply-change.js';
 import { syncCompany, syncContact } from './delivery.js';
@@ -12,7 +12,7 @@ import { NeedKeys, Tx } from './tx.js';
 /** Namespaces resolution reads; everything else is only written. */
 export const resolutionNamespaces: ReadonlySet<Namespace> = new Set<Namespace>(['companies', 'contacts', 'links']);
 
-function syncedCompany(tx: Tx, inn: string, crmIds: CrmIds, hash: string, at: string) {
+function syncedCompany(tx: Tx, inn: string, crmIds: CrmLedgerEntry, hash: string, at: string) {
   const before = tx.get('companies', inn);
   if (!before) return undefined;
   const after = syncCompany(before, crmIds, hash, at);
@@ -20,7 +20,7 @@ function syncedCompany(tx: Tx, inn: string, crmIds: CrmIds, hash: string, at: st
   return [before, after] as const;
 }
 
-function syncedContact(tx: Tx, id: string, crmIds: CrmIds, hash: string, at: string) {
+function syncedContact(tx: Tx, id: string, crmIds: CrmLedgerEntry, hash: string, at: string) {
   const before = tx.get('contacts', id);
   if (!before) return undefined;
   const after = syncContact(before, crmIds, hash, at);
@@ -106,7 +106,7 @@ export class Resolver {
    * Called by the loader after the CRM confirmed a golden record at `hash` (never before).
    * `crmIds` is the record's complete CRM id map and replaces the stored one.
    */
-  async markSynced(goldenId: string, crmIds: CrmIds, hash: string): Promise<MarkSyncedResult> {
+  async markSynced(goldenId: string, crmIds: CrmLedgerEntry, hash: string): Promise<MarkSyncedResult> {
     const at = this.now().toISOString();
     const entity = goldenEntity(goldenId);
     return this.run((tx) => {

@@ -1,6 +1,6 @@
 import { pendingRecords } from '../state/helpers.js';
 import type { StateStore } from '../state/store.js';
-import type { CrmDelivery } from '../pipeline/crm-delivery.js';
+import type { CrmDelivery } from '../delivery/crm-delivery.js';
 
 /**
  * Delivers golden records a previous run left pending (killed between the state write and the

@@ -94,6 +94,27 @@ describe('@bitrix24/b24jssdk against the emulator', () => {
     expect(sb.portal.counters.queryLimitExceeded).toBe(0); // the SDK's own bucket matches the portal's
   });
 
+  it('imports through crm.item.batchImport with call.make, and chains a batch on its items', async () => {
+    const res = await b24.actions.v2.call.make<{ items: Array<{ item?: { id: number }; error?: string }> }>({
+      method: 'crm.item.batchImport',
+      params: { entityTypeId: 4, data: [{ title: 'Imported', originatorId: 'crm-unify', originId: 'imp-1',
+        fm: [{ typeId: 'PHONE', valueType: 'WORK', value: '+74951112233' }] }, { title: 'Bad', fm: [{ typeId: 'EMAIL', value: 'x' }] }] },
+    });
+    expect(res.isSuccess).toBe(true);
+    const items = res.getData()?.result.items ?? [];
+    expect(items[1]?.error).toBe('CRM_FIELD_ERROR_VALUE_NOT_VALID');
+    const id = items[0]?.item?.id as number;
+    const chained = await b24.actions.v2.batch.make({
+      calls: {
+        imp: { method: 'crm.item.batchImport', params: { entityTypeId: 3, data: [{ name: 'Anna', companyId: id }] } },
+        get: { method: 'crm.contact.get', params: { id: '$result[imp][items][0][item][id]' } },
+      },
+      options: { isHaltOnError: true, returnAjaxResult: true },
+    });
+    const data = chained.getData() as Record<string, { getData(): { result: Record<string, unknown> } }>;
+    expect(data.get?.getData().result).toMatchObject({ NAME: 'Anna', COMPANY_ID: String(id) });
+  });
+
   it('works in a fresh process trusting the sandbox through NODE_EXTRA_CA_CERTS', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'b24-ca-'));
     try {

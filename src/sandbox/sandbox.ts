@@ -10,6 +10,7 @@ import type { Registry } from './egrul/registry.js';
 import { tlsMaterial, type TlsMaterial } from './tls.js';
 
 export { parseFaultSpec, FaultSpecError, type FaultSpec } from './bitrix24/faults.js';
+export { parseOperatingCosts } from './bitrix24/operating.js';
 export type { Registry, RegistryEntry } from './egrul/registry.js';
 
 export interface SandboxOptions {

@@ -1,6 +1,6 @@
 import { CrmUnifyError } from '../core/errors.js';
 import { openLevelStore } from './level-store.js';
-import type { CrmIds, GoldenCompanyState, GoldenContactState } from './records.js';
+import type { CrmLedgerEntry, GoldenCompanyState, GoldenContactState } from './records.js';
 import type { StateStats, StateStore } from './store.js';
 
 /**
@@ -44,7 +44,7 @@ export async function statsCommand(store: StateStore, opts: { json?: boolean } =
 export interface CompanyView {
   company: GoldenCompanyState;
   contacts: GoldenContactState[];
-  crmIds: CrmIds | null;
+  crmIds: CrmLedgerEntry | null;
 }
 
 /** A golden company with its golden contacts and CRM ids, or null when the INN is unknown. */

@@ -1,6 +1,6 @@
 import type { RejectReason } from '../model/index.js';
 import { positionKey } from './keys.js';
-import type { CrmIds, GoldenCompanyState, GoldenContactState, Reject, RegistryEntry } from './records.js';
+import type { CrmLedgerEntry, GoldenCompanyState, GoldenContactState, Reject, RegistryEntry } from './records.js';
 import type { StateOp, StateStore } from './store.js';
 
 /**
@@ -75,7 +75,7 @@ export async function getFreshRegistry(
   return Number.isFinite(age) && age >= 0 && age < ttlMs ? entry : undefined;
 }
 
-export function crmIdsOp(goldenId: string, ids: CrmIds): StateOp {
+export function crmIdsOp(goldenId: string, ids: CrmLedgerEntry): StateOp {
   return { type: 'put', ns: 'crmIds', key: goldenId, value: ids };
 }
 

@@ -1,3 +1,4 @@
+import type { CrmLedgerEntry } from '../model/crm-ids.js';
 import type { BankAccount, Company, Contact, LegalFormCode, Phone, Reject } from '../model/index.js';
 
 /**
@@ -162,21 +163,11 @@ export interface RegistryEntry {
   [extra: string]: unknown;
 }
 
-/** CRM ids of one golden record, recorded by the loader as the CRM confirms each entity. */
-export interface CrmIds {
-  company?: string;
-  contact?: string;
-  /** By KPP ('' when none). */
-  requisites?: Record<string, string>;
-  /** By `bik:account`. */
-  bankDetails?: Record<string, string>;
-  /** Multifield row ids by `phone:<e164[;ext=]>` / `email:<address>`. */
-  multifields?: Record<string, string>;
-}
-
 export interface PendingMarker {
   entity: 'company' | 'contact';
   id: string;
 }
 
 export type { Reject };
+
+export type { CrmLedgerEntry };

@@ -1,5 +1,5 @@
 import type {
-  CompanyLink, ContactLink, CrmIds, GoldenCompanyState, GoldenContactState, PendingMarker, Reject,
+  CompanyLink, ContactLink, CrmLedgerEntry, GoldenCompanyState, GoldenContactState, PendingMarker, Reject,
   RegistryEntry,
 } from './records.js';
 
@@ -22,7 +22,7 @@ export interface NamespaceValues {
   /** INN → cached register answer. */
   registry: RegistryEntry;
   /** Golden id → CRM ids. */
-  crmIds: CrmIds;
+  crmIds: CrmLedgerEntry;
   /** `<source>|<position>|<sourceId>|<reason>` → reject (one per record version and reason). */
   rejects: Reject;
   /** `<reason>|<rejects key>` → reject: the by-reason index. */

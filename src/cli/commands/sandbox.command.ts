@@ -1,12 +1,24 @@
 import { readFile } from 'node:fs/promises';
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { CrmUnifyError, errorMessage } from '../../core/errors.js';
-import { parseFaultSpec, startSandbox } from '../../sandbox/sandbox.js';
+import { parseFaultSpec, parseOperatingCosts, startSandbox } from '../../sandbox/sandbox.js';
 import { intOption, positiveNumber } from './options.js';
 
 interface SandboxCliOptions {
   port: number; egrulPort: number; host: string; registry?: string; rate: number; burst: number; faults?: string;
   data?: string; tls?: boolean; cert?: string; key?: string; egrulLatency: number; secret: string; token: string;
+  operatingLimit?: number; operatingCost?: string; operatingCostDefault?: number; operatingBatch: 'nested' | 'batch';
+}
+
+function nonNegativeNumber(v: string): number {
+  const n = Number(v);
+  if (!(n >= 0) || !Number.isFinite(n)) throw new InvalidArgumentError('expected a number of seconds, 0 or more');
+  return n;
+}
+
+function batchAccounting(v: string): 'nested' | 'batch' {
+  if (v !== 'nested' && v !== 'batch') throw new InvalidArgumentError('expected nested or batch');
+  return v;
 }
 
 /** `crm-unify sandbox`: the local Bitrix24 portal and EGRUL emulators, until stopped. */
@@ -26,19 +38,28 @@ export function sandboxCommand(program: Command): void {
     .option('--cert <file>', 'PEM certificate (with --key) instead of a self-signed one')
     .option('--key <file>', 'PEM private key')
     .option('--egrul-latency <ms>', 'register answer latency', intOption(0), 400)
+    .option('--operating-limit <sec>', 'operating limit per method over 10 minutes, e.g. 480 (default: off)', positiveNumber)
+    .option('--operating-cost <spec>', 'seconds charged per call, e.g. crm.item.batchImport=0.4,crm.company.update=0.05')
+    .option('--operating-cost-default <sec>', 'seconds charged per call of any other method (default: measured)', nonNegativeNumber)
+    .option('--operating-batch <who>', 'who pays for a batch: nested (each command, the docs) or batch (the outer call)', batchAccounting, 'nested')
     .option('--secret <secret>', 'webhook secret the portal accepts', 'sandbox-secret')
     .option('--token <token>', 'DaData token the register accepts', 'sandbox-token')
     .action(async (opts: SandboxCliOptions) => {
       if (opts.faults) {
         try { parseFaultSpec(opts.faults); } catch (err) { throw new CrmUnifyError('USAGE', `--faults: ${errorMessage(err)}`); }
       }
+      let costs: Record<string, number> | undefined;
+      if (opts.operatingCost) {
+        try { costs = parseOperatingCosts(opts.operatingCost); } catch (err) { throw new CrmUnifyError('USAGE', `--operating-cost: ${errorMessage(err)}`); }
+      }
+      const operating = { limitSec: opts.operatingLimit, costs, costSec: opts.operatingCostDefault, batchAccounting: opts.operatingBatch };
       if (Boolean(opts.cert) !== Boolean(opts.key)) throw new CrmUnifyError('USAGE', '--cert and --key go together');
       const tls = opts.cert && opts.key
         ? { cert: await readFile(opts.cert, 'utf8'), key: await readFile(opts.key, 'utf8') }
         : opts.tls === true;
       const sandbox = await startSandbox({
         port: opts.port, egrulPort: opts.egrulPort, host: opts.host, registry: opts.registry, rate: opts.rate, burst: opts.burst,
-        faults: opts.faults, data: opts.data, tls, egrulLatencyMs: opts.egrulLatency, webhookSecret: opts.secret, egrulToken: opts.token,
+        faults: opts.faults, operating, data: opts.data, tls, egrulLatencyMs: opts.egrulLatency, webhookSecret: opts.secret, egrulToken: opts.token,
       });
       process.stdout.write(`${JSON.stringify({ webhookUrl: sandbox.webhookUrl, egrulUrl: sandbox.egrulUrl, egrulToken: sandbox.egrulToken, ...(sandbox.ca ? { ca: sandbox.ca } : {}) }, null, 2)}\n`);
       await new Promise<void>((resolve) => {

@@ -13,10 +13,11 @@ export function applySuccess(w: Work, op: Op, value: unknown): void {
   const ids = w.ids;
   const key = idOf(op.ref);
   if (op.write) w.writes++;
+  if (op.sends) (ids.sent ??= {})[op.ref] = op.sends;
   switch (op.kind) {
     case 'company':
       if (op.create) ids.companyId = Number(value);
-      // Rows sent without ids now have ids we do not know: the read-back (or a later read) fills them.
+      // Rows sent without ids now have ids we do not know: a later update that needs them reads them.
       if (op.touchesRows) ids.companyRows = undefined;
       else if (op.create) ids.companyRows = [];
       break;
@@ -31,10 +32,18 @@ export function applySuccess(w: Work, op: Op, value: unknown): void {
       ids.contacts[key] = { id, rows: op.touchesRows ? undefined : (op.create ? [] : ids.contacts[key]?.rows) };
       break;
     }
-    case 'read':
-      if (op.ref === 'c') ids.companyRows = readRows(value as Record<string, unknown>);
-      else if (ids.contacts[key]) ids.contacts[key] = { id: ids.contacts[key].id, rows: readRows(value as Record<string, unknown>) };
-      return;
+    case 'prune':
+      if (op.ref.startsWith('rq:')) {
+        delete ids.requisites[key];
+        // The portal deletes a requisite's bank details with it.
+        for (const [bk, sent] of Object.entries(ids.sent ?? {})) {
+          if (bk.startsWith('bd:') && sent._rq === key) { delete ids.bankDetails[idOf(bk)]; delete ids.sent![bk]; }
+        }
+      } else {
+        delete ids.bankDetails[key];
+      }
+      delete ids.sent?.[op.ref];
+      break;
     case 'remove':
       delete ids.contacts[key];
       w.mergedAway.push(key);
@@ -76,14 +85,14 @@ function adopt(w: Work, op: Op, rows: Array<Record<string, unknown>>): void {
  * `$result` they used was missing (the root failure speaks for them), flags a reconcile for a
  * write that may or may not have run, and rejects the record for a 400-type refusal.
  */
-export function applyFailure(w: Work, op: Op, err: PortalError, failedKeys: ReadonlySet<string>): void {
+export function applyFailure(w: Work, op: Op, err: PortalError, failedKeys: ReadonlySet<string>, method = op.method): void {
   if (op.deps.some((d) => failedKeys.has(d))) return;
-  const text = `${op.method}: ${err.error ? `${err.error} ` : ''}${err.error_description}`.trim();
+  const text = `${method}: ${err.error ? `${err.error} ` : ''}${err.error_description}`.trim();
   if (transientCodes.has(err.error)) {
     if (op.write) markUnknown(w);
     return; // a failed look-up stays unverified and is asked again next round
   }
-  if (op.kind === 'remove' && notFound.test(err.error_description)) {
+  if ((op.kind === 'remove' || op.kind === 'prune') && notFound.test(err.error_description)) {
     applySuccess(w, op, true); // already gone: the goal is reached
     w.writes--;
     return;

@@ -27,6 +27,15 @@ export const Bitrix24ConfigSchema = z.object({
   retryMaxMs: z.number().int().positive().default(60_000),
   /** Wait after OPERATION_TIME_LIMIT when the portal gave no operating_reset_at (JSSDK waits ≥ 10 s). */
   operationLimitWaitMs: z.number().int().positive().default(10_000),
+  /**
+   * Server seconds one method may spend per 10 minutes before the portal answers 429 (notes §3:
+   * 480 s in the 2024 docs and the JSSDK; the 2026 docs leave it to the portal's configuration).
+   */
+  operatingLimitSec: z.number().positive().default(480),
+  /** Kept free under operatingLimitSec: the learned cost per command is an average (the JSSDK keeps 5 s). */
+  operatingHeadroomSec: z.number().nonnegative().default(10),
+  /** Hold requests back by the `time.operating` the portal reports, so OPERATION_TIME_LIMIT stays rare. */
+  operatingPacing: z.boolean().default(true),
   originatorId: z.string().min(1).default('crm-unify'),
   /** What happens to the CRM contact that a merge made redundant. */
   mergedContacts: z.enum(['delete', 'mark']).default('delete'),
@@ -40,6 +49,18 @@ export const Bitrix24ConfigSchema = z.object({
   unansweredSettleMs: z.number().int().nonnegative().default(60_000),
   /** Rounds of batches per load() before an unsettled company is handed back as retriable. */
   maxRounds: z.number().int().min(2).default(12),
+  /**
+   * Create companies and contacts with `crm.item.batchImport` (20 per command) instead of one
+   * `crm.*.add` each. Robots and business processes do not start for imported items; turn this
+   * off if the portal relies on them. A portal without the method falls back by itself.
+   */
+  bulkImport: z.boolean().default(true),
+  /**
+   * A company is delivered once no record has touched it for this long, so a burst of changes
+   * (a company, then its contacts; the other store's copy) costs one delivery. Records and their
+   * source positions wait for it, so it is also the least delay before an ack.
+   */
+  settleMs: z.number().int().nonnegative().default(2000),
 });
 
 export type Bitrix24Config = Readonly<z.infer<typeof Bitrix24ConfigSchema>>;

@@ -1,9 +1,11 @@
-import type { GoldenBankAccount, GoldenCompany, GoldenContact, GoldenRequisite } from './types.js';
+import { encodeRows, type WantedRow } from './multifields.js';
+import type { GoldenBankAccount, GoldenCompany, GoldenContact, GoldenRequisite, SentFields } from './types.js';
 
 /**
  * Golden records → Bitrix24 fields. Companies and contacts carry ORIGINATOR_ID + ORIGIN_ID (the
- * external-system fields of crm.company/contact, main-entities-fields.md) and ORIGIN_VERSION = the
- * golden hash. Requisites and bank details have no ORIGIN_ID (crm-requisite-add.md,
+ * external-system fields of crm.company/contact, main-entities-fields.md). ORIGIN_VERSION is not
+ * sent: it would change with every contact of the company and turn unchanged companies into
+ * updates. Requisites and bank details have no ORIGIN_ID (crm-requisite-add.md,
  * crm-requisite-bank-detail-add.md list XML_ID and ORIGINATOR_ID): they get ORIGINATOR_ID plus an
  * XML_ID derived from the golden id, which is what the look-up after a lost answer filters on.
  */
@@ -18,7 +20,7 @@ const defined = (o: Record<string, unknown>): Record<string, unknown> =>
 export function companyFields(c: GoldenCompany, originator: string): Record<string, unknown> {
   return defined({
     TITLE: c.name, COMPANY_TYPE: 'CUSTOMER', ADDRESS: c.address,
-    ORIGINATOR_ID: originator, ORIGIN_ID: c.goldenId, ORIGIN_VERSION: c.hash,
+    ORIGINATOR_ID: originator, ORIGIN_ID: c.goldenId,
   });
 }
 
@@ -51,3 +53,31 @@ export function contactFields(p: GoldenContact, originator: string): Record<stri
 export function requisiteFor(c: GoldenCompany, b: GoldenBankAccount): GoldenRequisite | undefined {
   return c.requisites.find((r) => b.kpp !== undefined && r.kpp === b.kpp) ?? c.requisites[0];
 }
+
+/** The record of a write kept in `CrmIds.sent`: scalar fields as strings, multifield rows encoded. */
+export function sentFields(fields: Record<string, unknown>, rows?: readonly WantedRow[]): SentFields {
+  const out: SentFields = {};
+  for (const [k, v] of Object.entries(fields)) if (v !== undefined && v !== null && typeof v !== 'object') out[k] = String(v);
+  if (rows) {
+    for (const type of ['PHONE', 'EMAIL'] as const) {
+      const enc = encodeRows(rows, type);
+      if (enc) out[type] = enc;
+    }
+  }
+  return out;
+}
+
+/**
+ * Scalar fields whose wanted value differs from what was last written; a field written before and
+ * not wanted now is cleared (''). Multifields and `_`-prefixed bookkeeping keys are left out.
+ */
+export function changedScalars(sent: SentFields, want: SentFields): Record<string, string> {
+  const out: Record<string, string> = {};
+  const skip = (k: string) => k === 'PHONE' || k === 'EMAIL' || k.startsWith('_');
+  for (const [k, v] of Object.entries(want)) if (!skip(k) && sent[k] !== v) out[k] = v;
+  for (const k of Object.keys(sent)) if (!skip(k) && !(k in want)) out[k] = '';
+  return out;
+}
+
+/** True when the multifield rows differ between two records. */
+export const rowsChanged = (sent: SentFields, want: SentFields): boolean => (sent.PHONE ?? '') !== (want.PHONE ?? '') || (sent.EMAIL ?? '') !== (want.EMAIL ?? '');

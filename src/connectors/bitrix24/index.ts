@@ -6,3 +6,4 @@ export * from './rest-client.js';
 export * from './types.js';
 export * from './loader.js';
 export { resolvePresets } from './presets.js';
+export * from './operating-budget.js';

@@ -299,8 +299,111 @@ describe('Bitrix24Loader', () => {
     const good = company(2);
     const [rb, rg] = await loader.load([bad, good]);
     expect(rb).toMatchObject({ status: 'rejected', reason: 'CRM_REJECTED' });
-    expect(rb!.status === 'rejected' && rb!.detail).toMatch(/crm\.company\.add: ERROR_CORE/);
+    expect(rb!.status === 'rejected' && rb!.detail).toMatch(/crm\.(company\.add: ERROR_CORE|item\.batchImport: )/);
     assertDelivered(good, rg!);
+    await client.close();
+  });
+
+  it('updates exactly the entity whose content changed, with only the changed field, and reads no rows to add a phone', async () => {
+    const { loader, client } = setup();
+    const c = company(21);
+    const [r1] = await loader.load([c]);
+    const synced = asSynced(c, r1!);
+    sb.portal.resetCounters();
+    const withPhone: GoldenCompany = { ...synced, hash: 'h2', phones: [...c.phones, { e164: '+74951112233' }] };
+    const [r2] = await loader.load([withPhone]);
+    expect(sb.portal.counters.commandsByMethod).toEqual({ 'crm.company.update': 1 });
+    const co = sb.portal.store.get('company', r1!.status === 'synced' ? r1!.ids.companyId! : 0)!;
+    expect(rowValues(co.multi.PHONE)).toEqual(sorted(['+74951112233', phoneValue(c.phones[0]!), phoneValue(c.phones[1]!)]));
+
+    // A contact's position changes: one contact update carrying that one field.
+    sb.portal.resetCounters();
+    const moved: GoldenCompany = { ...asSynced(withPhone, r2!), hash: 'h3', contacts: [{ ...c.contacts[0]!, position: 'Директор' }, c.contacts[1]!] };
+    const [r3] = await loader.load([moved]);
+    expect(sb.portal.counters.commandsByMethod).toEqual({ 'crm.contact.update': 1 });
+    const p1 = sb.portal.store.all('contact').find((x) => x.fields.ORIGIN_ID === c.contacts[0]!.goldenId)!;
+    expect(p1.fields.POST).toBe('Директор');
+
+    // Removing a phone of ours needs its row id: one bulk read, then one update.
+    sb.portal.resetCounters();
+    const fewer: GoldenCompany = { ...asSynced(moved, r3!), hash: 'h4', phones: [c.phones[0]!, { e164: '+74951112233' }] };
+    const [r4] = await loader.load([fewer]);
+    expect(r4!.status).toBe('synced');
+    expect(sb.portal.counters.commandsByMethod).toEqual({ 'crm.company.list': 1, 'crm.company.update': 1 });
+    expect(rowValues(sb.portal.store.get('company', co.id)!.multi.PHONE)).toEqual(sorted([phoneValue(c.phones[0]!), '+74951112233']));
+    await client.close();
+  });
+
+  it('never removes a phone a person added in the CRM', async () => {
+    const { loader, client } = setup();
+    const c = company(22);
+    const [r1] = await loader.load([c]);
+    const id = r1!.status === 'synced' ? r1!.ids.companyId! : 0;
+    const { client: direct } = setup();
+    await direct.call('crm.company.update', { id, fields: { PHONE: [{ VALUE: '+74950009999', VALUE_TYPE: 'WORK' }] } });
+    const [r2] = await loader.load([{ ...asSynced(c, r1!), hash: 'h2', phones: [c.phones[0]!] }]);
+    expect(r2!.status).toBe('synced');
+    expect(rowValues(sb.portal.store.get('company', id)!.multi.PHONE)).toEqual(sorted([phoneValue(c.phones[0]!), '+74950009999']));
+    await Promise.all([client.close(), direct.close()]);
+  });
+
+  it('removes a requisite and a bank detail no source holds any more', async () => {
+    const { loader, client } = setup();
+    const c = company(23);
+    const [r1] = await loader.load([c]);
+    expect(sb.portal.store.all('requisite').filter((x) => x.fields.XML_ID?.startsWith(`${c.goldenId}/rq/`))).toHaveLength(2);
+    sb.portal.resetCounters();
+    // The branch (KPP 540602001) is gone, and the account that hung on it moves to the head office.
+    const fewer: GoldenCompany = { ...asSynced(c, r1!), hash: 'h2', requisites: [c.requisites[0]!], bankAccounts: [{ ...c.bankAccounts[0]!, kpp: '773601001' }] };
+    const [r2] = await loader.load([fewer]);
+    expect(r2!.status).toBe('synced');
+    const rqs = sb.portal.store.all('requisite').filter((x) => x.fields.XML_ID?.startsWith(`${c.goldenId}/rq/`));
+    expect(rqs.map((x) => x.fields.RQ_KPP)).toEqual(['773601001']);
+    const bds = sb.portal.store.all('bankdetail').filter((x) => x.fields.XML_ID?.startsWith(`${c.goldenId}/bd/`));
+    expect(bds.map((x) => x.fields.ENTITY_ID)).toEqual([String(rqs[0]!.id)]);
+    expect(r2!.status === 'synced' && Object.keys(r2!.ids.requisites)).toEqual(['773601001']);
+    await client.close();
+  });
+
+  it('creates companies and contacts through crm.item.batchImport, 20 per command, and falls back to crm.*.add without it', async () => {
+    const { loader, client } = setup();
+    sb.portal.resetCounters();
+    const input = Array.from({ length: 30 }, (_, i) => company(100 + i));
+    const results = await loader.load(input);
+    input.forEach((c, i) => assertExactlyOnce(c, results[i]));
+    const used = sb.portal.counters.commandsByMethod;
+    // 30 companies and 60 contacts: at least 2 + 3 imports, and per request at most one of each
+    // type more than the 20-item limit asks for (an import is shared only inside one batch).
+    const requests = sb.portal.counters.byMethod.batch ?? 0;
+    expect(used['crm.item.batchimport']).toBeGreaterThanOrEqual(5);
+    expect(used['crm.item.batchimport']).toBeLessThanOrEqual(5 + 2 * requests);
+    expect(used['crm.company.add'] ?? 0).toBe(0);
+    expect(used['crm.contact.add'] ?? 0).toBe(0);
+    expect(Object.keys(used).filter((m) => m.endsWith('.get'))).toEqual([]);
+
+    const { loader: plain, client: plainClient } = setup({ bulkImport: false });
+    sb.portal.resetCounters();
+    const more = Array.from({ length: 3 }, (_, i) => company(200 + i));
+    (await plain.load(more)).forEach((r, i) => assertExactlyOnce(more[i]!, r));
+    expect(sb.portal.counters.commandsByMethod['crm.item.batchimport'] ?? 0).toBe(0);
+    await Promise.all([client.close(), plainClient.close()]);
+  });
+
+  it('treats what a state from before per-entity tracking marks as synced as current', async () => {
+    const { loader, client } = setup();
+    const c = company(24);
+    const [r1] = await loader.load([c]);
+    // The earlier release kept ids and the aggregate hash, no record of what was sent.
+    const legacy = r1!.status === 'synced' ? { ...r1!.ids, sent: undefined } : undefined;
+    sb.portal.resetCounters();
+    const changed: GoldenCompany = {
+      ...c, hash: 'h2', synced: { hash: 'h1', ids: legacy! }, current: true,
+      contacts: [{ ...c.contacts[0]!, current: true }, { ...c.contacts[1]!, position: 'Бухгалтер' }],
+    };
+    const [r2] = await loader.load([changed]);
+    expect(r2!.status).toBe('synced');
+    // Only the changed contact is written (in full, once); nothing else is re-sent.
+    expect(sb.portal.counters.commandsByMethod).toEqual({ 'crm.contact.update': 1 });
     await client.close();
   });
 });

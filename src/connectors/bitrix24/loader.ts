@@ -1,9 +1,12 @@
 import { CrmUnifyError, errorMessage } from '../../core/errors.js';
+import { withRetry } from '../../core/retry.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import { applyFailure, applySuccess } from './apply.js';
 import type { Bitrix24Config } from './config.js';
-import { pack, type Packed } from './pack.js';
-import { markUnknown, planOps, type PlanContext, type Work } from './plan.js';
+import { readRows } from './multifields.js';
+import { batchCommands, pack, type Packed } from './pack.js';
+import { markUnknown, planOps, type Op, type PlanContext, type RowsNeed, type Work } from './plan.js';
+import type { PortalError } from './classify.js';
 import { resolvePresets } from './presets.js';
 import type { Bitrix24Client, BatchCommand } from './rest-client.js';
 import { WireError } from './transport.js';
@@ -39,13 +42,16 @@ export class Bitrix24Loader {
    * LoadResult) does the same.
    */
   private readonly unknownOutcome = new Set<string>();
+  /** Off once the portal answered that `crm.item.batchImport` does not exist: creates go one command each. */
+  private bulkImport: boolean;
 
   constructor(private readonly client: Bitrix24Client, private readonly config: Bitrix24Config, private readonly deps: LoaderDeps = {}) {
     this.log = deps.logger ?? silentLogger;
+    this.bulkImport = config.bulkImport;
   }
 
   async load(companies: readonly GoldenCompany[]): Promise<LoadResult[]> {
-    const ctx: PlanContext = { originator: this.config.originatorId, presets: await this.presetIds(), mergedContacts: this.config.mergedContacts };
+    const presets = await this.presetIds();
     const works: Work[] = companies.map((input, i) => ({
       tag: `w${i.toString(36)}_`, input, ids: cloneIds(input.synced?.ids), applied: new Set<string>(),
       reconcile: input.createAttempted === true || this.unknownOutcome.has(input.goldenId), verified: new Set<string>(),
@@ -59,11 +65,15 @@ export class Bitrix24Loader {
         // A write that got no answer may still be running: its company's look-ups wait it out.
         const now = Date.now();
         const waiting = open.filter((w) => w.reconcile && (w.lookupNotBefore ?? 0) > now);
+        const ctx: PlanContext = { originator: this.config.originatorId, presets, mergedContacts: this.config.mergedContacts, bulkImport: this.bulkImport };
         const plans = open.filter((w) => !waiting.includes(w)).map((work) => ({ work, ops: planOps(work, ctx) }));
-        for (const p of plans) if (p.ops.length === 0) settled.add(p.work);
-        const batches = pack(plans, this.config.batchSize);
+        for (const p of plans) if (p.ops.length === 0 && !p.work.needs?.length) settled.add(p.work);
+        const batches = pack(plans, this.config.batchSize, this.bulkImport);
         if (round >= this.config.maxRounds) break;
+        const reads = plans.filter((p) => p.work.needs?.length);
+        if (reads.length) await this.readRows(reads.map((p) => p.work));
         if (batches.length === 0) {
+          if (reads.length) continue;
           if (waiting.length === 0) break;
           await sleep(Math.min(...waiting.map((w) => w.lookupNotBefore ?? now)) - now);
           continue;
@@ -78,6 +88,19 @@ export class Bitrix24Loader {
       }
     }
     return works.map((w) => this.result(w, settled.has(w)));
+  }
+
+  /**
+   * Deletes companies and contacts (a company with its requisites and bank details), retrying until
+   * the portal answers. Deleting what is already gone is not an error: a replay may repeat it.
+   */
+  async remove(targets: ReadonlyArray<{ entity: 'company' | 'contact'; id: number }>): Promise<number> {
+    for (let i = 0; i < targets.length; i += this.config.batchSize) {
+      const part: Record<string, BatchCommand> = {};
+      targets.slice(i, i + this.config.batchSize).forEach((t, k) => { part[`d${k}`] = { method: `crm.${t.entity}.delete`, params: { id: t.id } }; });
+      await withRetry(() => this.client.batch(part), { retries: Number.POSITIVE_INFINITY, baseMs: this.config.retryBaseMs, maxMs: this.config.retryMaxMs });
+    }
+    return targets.length;
   }
 
   private async presetIds(): Promise<{ ORG: number; IE: number }> {
@@ -115,7 +138,7 @@ export class Bitrix24Loader {
   }
 
   private async runOne(b: Packed): Promise<void> {
-    const cmds: Record<string, BatchCommand> = Object.fromEntries(b.ops.map((o) => [o.key, { method: o.method, params: o.params }]));
+    const cmds = batchCommands(b);
     for (const w of b.works) if (b.ops.some((o) => o.create && o.key.startsWith(w.tag))) w.createsSent = true;
     let answer;
     try {
@@ -137,13 +160,88 @@ export class Bitrix24Loader {
       }
       throw err; // credentials, a malformed request: no record can get through
     }
-    const failed = new Set(Object.keys(answer.errors));
+    const outcomes = this.perOp(b, answer.result, answer.errors);
+    const failed = new Set([...outcomes].filter(([, o]) => !('value' in o)).map(([k]) => k));
     const owner = (key: string): Work | undefined => [...b.works].find((w) => key.startsWith(w.tag));
+    const imported = new Set(b.commands.filter((c) => c.import).flatMap((c) => c.ops.map((o) => o.key)));
     for (const op of b.ops) {
       const w = owner(op.key);
-      if (!w) continue;
-      if (op.key in answer.result) applySuccess(w, op, answer.result[op.key]);
-      else if (answer.errors[op.key]) applyFailure(w, op, answer.errors[op.key]!, failed);
+      const o = outcomes.get(op.key);
+      if (!w || !o || 'skipped' in o) continue;
+      if ('error' in o) applyFailure(w, op, o.error, failed, imported.has(op.key) ? 'crm.item.batchImport' : op.method);
+      else applySuccess(w, op, o.value);
+    }
+  }
+
+  /**
+   * Each op's answer: a command's own, or for an item of `crm.item.batchImport` its entry in
+   * `items` (an id, or that item's error). An import the portal does not know ran nothing: its
+   * items are left unanswered (planned again as `crm.*.add`) and bulk import is switched off.
+   */
+  private perOp(b: Packed, result: Record<string, unknown>, errors: Record<string, PortalError>): Map<string, OpOutcome> {
+    const out = new Map<string, OpOutcome>();
+    for (const c of b.commands) {
+      const error = errors[c.key];
+      if (!c.import) {
+        if (c.key in result) out.set(c.key, { value: result[c.key] });
+        else if (error) out.set(c.key, { error });
+        continue;
+      }
+      if (error && unknownMethod(error)) {
+        if (this.bulkImport) this.log.warn({ err: error.error_description }, 'portal has no crm.item.batchImport; creating one command per entity');
+        this.bulkImport = false;
+        for (const op of c.ops) out.set(op.key, { skipped: true });
+        continue;
+      }
+      const items = (result[c.key] as { items?: unknown[] } | undefined)?.items;
+      c.ops.forEach((op, i) => {
+        const entry = items?.[i] as { item?: { id?: unknown }; error?: unknown; error_description?: unknown } | undefined;
+        if (error) out.set(op.key, { error });
+        else if (entry?.item?.id !== undefined) out.set(op.key, { value: entry.item.id });
+        else if (entry) out.set(op.key, { error: { error: String(entry.error ?? ''), error_description: String(entry.error_description ?? 'import failed') } });
+        // No entry at all: the outcome of that item is unknown.
+        else out.set(op.key, { error: { error: 'INTERNAL_SERVER_ERROR', error_description: 'no answer for this import item' } });
+      });
+    }
+    return out;
+  }
+
+  /**
+   * Reads the multifield rows that planned updates need, 50 entities per command across every
+   * company of the round (`crm.*.list` filtered by a list of IDs), instead of one read per entity.
+   */
+  private async readRows(works: Work[]): Promise<void> {
+    const wanted = { company: new Map<number, Work[]>(), contact: new Map<number, Work[]>() };
+    for (const w of works) for (const n of w.needs ?? []) wanted[n.entity].set(n.id, [...(wanted[n.entity].get(n.id) ?? []), w]);
+    const cmds: Array<{ entity: RowsNeed['entity']; ids: number[] }> = [];
+    for (const entity of ['company', 'contact'] as const) {
+      const all = [...wanted[entity].keys()];
+      for (let i = 0; i < all.length; i += 50) cmds.push({ entity, ids: all.slice(i, i + 50) });
+    }
+    for (let i = 0; i < cmds.length; i += this.config.batchSize) {
+      const part = cmds.slice(i, i + this.config.batchSize);
+      let answer;
+      try {
+        answer = await this.client.batch(Object.fromEntries(part.map((c, k) => [`rows${k}`, {
+          method: `crm.${c.entity}.list`, params: { filter: { '@ID': c.ids }, select: ['ID', 'PHONE', 'EMAIL'], order: { ID: 'ASC' }, start: -1 },
+        }])));
+      } catch (err) {
+        if (err instanceof CrmUnifyError && err.retriable) { for (const w of works) w.retry = err; return; }
+        throw err;
+      }
+      part.forEach((c, k) => {
+        const rows = answer.result[`rows${k}`];
+        if (!Array.isArray(rows)) return; // failed: asked again next round
+        const found = new Map((rows as Array<Record<string, unknown>>).map((r) => [Number(r.ID), readRows(r)]));
+        for (const id of c.ids) {
+          // An entity missing from the answer was deleted in the CRM: its update fails "not found" and is looked up.
+          const got = found.get(id) ?? [];
+          for (const w of wanted[c.entity].get(id) ?? []) {
+            if (c.entity === 'company') w.ids.companyRows = got;
+            else for (const ct of Object.values(w.ids.contacts)) if (ct.id === id) ct.rows = got;
+          }
+        }
+      });
     }
   }
 
@@ -158,3 +256,10 @@ export class Bitrix24Loader {
     return { goldenId, status: 'retry', error, ids: w.ids, createAttempted };
   }
 }
+
+/** A command's answer; `skipped`: it did not run and nothing depends on its outcome. */
+type OpOutcome = { value: unknown } | { error: PortalError } | { skipped: true };
+
+const unknownMethod = (e: PortalError): boolean => e.error === 'ERROR_METHOD_NOT_FOUND' || /method not found/i.test(e.error_description);
+
+export type { Op };

@@ -71,3 +71,62 @@ export function readRows(entity: Record<string, unknown> | undefined): Multifiel
   }
   return rows;
 }
+
+const TYPES = ['PHONE', 'EMAIL'] as const;
+
+/** The rows of one type as kept in `CrmIds.sent`: one `VALUE_TYPE<TAB>VALUE` per line, sorted. */
+export function encodeRows(wanted: readonly WantedRow[], type: 'PHONE' | 'EMAIL'): string {
+  return wanted.filter((w) => w.type === type).map((w) => `${w.valueType}\t${w.value}`).sort().join('\n');
+}
+
+function decodeRows(text: string | undefined, type: 'PHONE' | 'EMAIL'): WantedRow[] {
+  if (!text) return [];
+  return text.split('\n').map((line) => {
+    const tab = line.indexOf('\t');
+    return { type, valueType: line.slice(0, tab), value: line.slice(tab + 1) };
+  });
+}
+
+/** Multifield update items from what this pipeline wrote before to what it wants now. */
+export interface RowChange {
+  /** Items for the update's PHONE/EMAIL fields; empty when nothing changes. */
+  items: Record<string, Array<Record<string, string>>>;
+  /** Row ids are needed (a value of ours to change or remove) and are not known: read them first. */
+  needRows: boolean;
+}
+
+/**
+ * Turns the values this pipeline last wrote (`sent`, the encoded form) into the wanted ones,
+ * touching only values it wrote itself: a value a person added in the CRM is never removed.
+ * Adding a value needs no row id; changing or removing one of ours needs the row ids (`rows`),
+ * which are read in bulk only when such a change is due. Without a record of what was sent (a
+ * state from an earlier release, an entity found by a look-up) the rows are replaced as a whole.
+ */
+export function rowChanges(sent: Record<string, string> | undefined, wanted: readonly WantedRow[], rows: readonly MultifieldRow[] | undefined): RowChange {
+  if (!sent) {
+    if (rows === undefined) return { items: {}, needRows: true };
+    return { items: diffItems(rows, wanted) as RowChange['items'], needRows: false };
+  }
+  const items: RowChange['items'] = {};
+  for (const type of TYPES) {
+    const before = new Map(decodeRows(sent[type], type).map((r) => [norm(r), r]));
+    const want = wanted.filter((w) => w.type === type);
+    const wantKeys = new Set(want.map(norm));
+    const removed = [...before.keys()].filter((k) => !wantKeys.has(k));
+    const retyped = want.filter((w) => before.has(norm(w)) && before.get(norm(w))!.valueType !== w.valueType);
+    const added = want.filter((w, i) => !before.has(norm(w)) && want.findIndex((x) => norm(x) === norm(w)) === i);
+    if (removed.length === 0 && retyped.length === 0) {
+      // Only additions: a row without ID is added and the others stay (crm-contact-update.md).
+      const present = new Set((rows ?? []).filter((r) => r.type === type).map(norm));
+      for (const w of added) if (!present.has(norm(w))) (items[type] ??= []).push({ VALUE: w.value, VALUE_TYPE: w.valueType });
+      continue;
+    }
+    if (rows === undefined) return { items: {}, needRows: true };
+    const mine = rows.filter((r) => r.type === type);
+    const present = new Set(mine.map(norm));
+    for (const k of removed) for (const r of mine) if (norm(r) === k) (items[type] ??= []).push({ ID: String(r.id), DELETE: 'Y' });
+    for (const w of retyped) for (const r of mine) if (norm(r) === norm(w) && r.valueType !== w.valueType) (items[type] ??= []).push({ ID: String(r.id), VALUE: w.value, VALUE_TYPE: w.valueType });
+    for (const w of added) if (!present.has(norm(w))) (items[type] ??= []).push({ VALUE: w.value, VALUE_TYPE: w.valueType });
+  }
+  return { items, needRows: false };
+}

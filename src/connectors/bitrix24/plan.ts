@@ -1,23 +1,34 @@
 import type { CrmUnifyError } from '../../core/errors.js';
-import { bankFields, bankKey, bankXmlId, companyFields, contactFields, requisiteFields, requisiteFor, requisiteKey, requisiteXmlId } from './fields.js';
-import { addItems, diffItems, wantedRows } from './multifields.js';
-import type { CrmIds, GoldenCompany } from './types.js';
+import { bankFields, bankKey, bankXmlId, changedScalars, companyFields, contactFields, requisiteFields, requisiteFor, requisiteKey, requisiteXmlId, rowsChanged, sentFields } from './fields.js';
+import { companyItem, contactItem, type ImportItem } from './import-items.js';
+import { addItems, rowChanges, wantedRows, type WantedRow } from './multifields.js';
+import type { CrmIds, GoldenCompany, MultifieldRow, SentFields } from './types.js';
 
 /** One batch command with what the loader needs to interpret its answer. */
 export interface Op {
   key: string;
   method: string;
   params: Record<string, unknown>;
-  /** What the answer updates: company, requisite, bank, contact, read, remove, or a look-up. */
-  kind: 'company' | 'requisite' | 'bank' | 'contact' | 'read' | 'remove' | 'lookup';
+  /** What the answer updates: company, requisite, bank, contact, a merged contact removed, a stale part pruned, or a look-up. */
+  kind: 'company' | 'requisite' | 'bank' | 'contact' | 'remove' | 'prune' | 'lookup';
   /** The entity: `c`, `rq:<KPP>`, `bd:<BIK/account>`, `ct:<golden id>`, `mg:<golden id>`. */
   ref: string;
   /** Keys of commands in the same batch whose `$result` this one uses. */
   deps: string[];
   write: boolean;
   create: boolean;
-  /** Multifield items were sent: rows must be read back before they are known again. */
+  /** Multifield items were sent: the row ids are unknown until a later read needs them. */
   touchesRows?: boolean;
+  /** What this write makes current, recorded in `ids.sent[ref]` once the portal confirms it. */
+  sends?: SentFields;
+  /** This create may travel as one item of `crm.item.batchImport` instead of its own command. */
+  item?: ImportItem;
+}
+
+/** Multifield rows the plan must know before it can change or remove a value of ours. */
+export interface RowsNeed {
+  entity: 'company' | 'contact';
+  id: number;
 }
 
 /** A golden company in flight through one load() call. */
@@ -45,6 +56,8 @@ export interface Work {
   lookupNotBefore?: number;
   writes: number;
   mergedAway: string[];
+  /** Set by the last plan: rows to read (in bulk, across companies) before those updates. */
+  needs?: RowsNeed[];
   rejected?: string;
   retry?: CrmUnifyError;
 }
@@ -53,6 +66,8 @@ export interface PlanContext {
   originator: string;
   presets: { ORG: number; IE: number };
   mergedContacts: 'delete' | 'mark';
+  /** Creates of companies and contacts may go through `crm.item.batchImport`. */
+  bulkImport: boolean;
 }
 
 /** An outcome is unknown: every entity is looked up again before anything more is written. */
@@ -83,11 +98,34 @@ export function lookupOps(w: Work, ctx: PlanContext): Op[] {
   return ops;
 }
 
+/** An update of one entity, or why there is none. */
+type Update = { fields: Record<string, unknown>; rows: boolean } | 'current' | 'rows' | null;
+
 /**
- * The commands that move the CRM toward the golden record, given what is known: creates for
- * missing entities (chained with `$result` so a company and its requisites, bank details and
- * contacts travel in one request), updates when the hash changed, row reads where an update needs
- * row ids. Nothing known to be current is sent, so an unchanged record plans zero commands.
+ * The update that takes an entity from what was last written (`sent`) to `want`: only changed
+ * fields, multifield values of ours added, changed or removed (see `rowChanges`). `current` means
+ * nothing to send but `want` is now what the CRM holds; `rows` means row ids must be read first.
+ */
+function entityUpdate(sent: SentFields | undefined, want: SentFields, current: boolean | undefined, rows: readonly MultifieldRow[] | undefined, wanted?: readonly WantedRow[]): Update {
+  if (!sent && current) return 'current';
+  const scalars = sent ? changedScalars(sent, want) : changedScalars({}, want);
+  const rowsDue = wanted !== undefined && (!sent || rowsChanged(sent, want));
+  if (sent && Object.keys(scalars).length === 0 && !rowsDue) return null;
+  const rc = rowsDue ? rowChanges(sent, wanted, rows) : { items: {}, needRows: false };
+  if (rc.needRows) return 'rows';
+  const hasRows = Object.keys(rc.items).length > 0;
+  if (Object.keys(scalars).length === 0 && !hasRows) return 'current';
+  return { fields: { ...scalars, ...rc.items }, rows: hasRows };
+}
+
+/**
+ * The commands that move the CRM toward the golden record, given what is known. Missing entities
+ * are created (a company and its requisites, bank details and contacts chained with `$result` in
+ * one request; companies and contacts as `crm.item.batchImport` items when enabled); an existing
+ * entity is updated only when what it should hold differs from what was last written to it, and
+ * then only in the fields that differ; requisites and bank details no source holds any more are
+ * removed. Row ids are never read back after a write: an update that must change or remove a
+ * value asks for them (`w.needs`), and the loader reads them in bulk.
  */
 export function planOps(w: Work, ctx: PlanContext): Op[] {
   if (w.reconcile) {
@@ -99,7 +137,8 @@ export function planOps(w: Work, ctx: PlanContext): Op[] {
   }
   const c = w.input;
   const ids = w.ids;
-  const changed = c.synced?.hash !== c.hash;
+  const sent = (ids.sent ??= {});
+  const needs: RowsNeed[] = (w.needs = []);
   const ops: Op[] = [];
   const push = (key: string, o: Omit<Op, 'key' | 'deps'>, deps: string[] = []): string => {
     ops.push({ ...o, key: w.tag + key, deps });
@@ -107,20 +146,29 @@ export function planOps(w: Work, ctx: PlanContext): Op[] {
   };
   const ref = (id: number | undefined, key: string | undefined): [unknown, string[]] =>
     id !== undefined ? [id, []] : key ? [`$result[${key}]`, [key]] : [undefined, []];
-  const due = (r: string): boolean => changed && !w.applied.has(r);
+  /** Plans the update of an existing entity; false when it is current or waits for its rows. */
+  const update = (r: string, u: Update, want: SentFields, o: (fields: Record<string, unknown>, rows: boolean) => Omit<Op, 'key' | 'deps' | 'sends'> & { key: string }, need?: RowsNeed): void => {
+    if (w.applied.has(r) || u === null) return;
+    if (u === 'current') { sent[r] = want; return; }
+    if (u === 'rows') { if (need) needs.push(need); return; }
+    const { key, ...rest } = o(u.fields, u.rows);
+    push(key, { ...rest, sends: want });
+  };
 
   const wanted = wantedRows(c.phones, c.emails);
+  const cFields = companyFields(c, ctx.originator);
+  const cWant = sentFields(cFields, wanted);
   let companyKey: string | undefined;
   if (ids.companyId === undefined) {
-    companyKey = push('c', { method: 'crm.company.add', params: { fields: { ...companyFields(c, ctx.originator), ...addItems(wanted) } }, kind: 'company', ref: 'c', write: true, create: true, touchesRows: wanted.length > 0 });
-    if (wanted.length) push('cg', { method: 'crm.company.get', params: { id: `$result[${companyKey}]` }, kind: 'read', ref: 'c', write: false, create: false }, [companyKey]);
-  } else if (due('c') && ids.companyRows === undefined) {
-    push('cg', { method: 'crm.company.get', params: { id: ids.companyId }, kind: 'read', ref: 'c', write: false, create: false });
-  } else if (due('c')) {
-    const items = diffItems(ids.companyRows ?? [], wanted);
-    const rows = Object.keys(items).length > 0;
-    push('c', { method: 'crm.company.update', params: { id: ids.companyId, fields: { ...companyFields(c, ctx.originator), ...items } }, kind: 'company', ref: 'c', write: true, create: false, touchesRows: rows });
-    if (rows) push('cg', { method: 'crm.company.get', params: { id: ids.companyId }, kind: 'read', ref: 'c', write: false, create: false });
+    companyKey = push('c', {
+      method: 'crm.company.add', params: { fields: { ...cFields, ...addItems(wanted) } }, kind: 'company', ref: 'c', write: true, create: true,
+      touchesRows: wanted.length > 0, sends: cWant, ...(ctx.bulkImport ? { item: companyItem(cFields, wanted) } : {}),
+    });
+  } else {
+    const companyId = ids.companyId;
+    update('c', entityUpdate(sent.c, cWant, c.current, ids.companyRows, wanted), cWant,
+      (fields, rows) => ({ key: 'c', method: 'crm.company.update', params: { id: companyId, fields }, kind: 'company', ref: 'c', write: true, create: false, touchesRows: rows }),
+      { entity: 'company', id: companyId });
   }
   const [companyRef, companyDeps] = ref(ids.companyId, companyKey);
 
@@ -129,43 +177,55 @@ export function planOps(w: Work, ctx: PlanContext): Op[] {
     const k = requisiteKey(r);
     const id = ids.requisites[k];
     const fields = requisiteFields(c, r, ctx.originator);
+    const want = sentFields(fields);
     if (id === undefined && companyRef !== undefined && !rqKeys.has(k)) {
-      rqKeys.set(k, push(`r${i}`, { method: 'crm.requisite.add', params: { fields: { ENTITY_TYPE_ID: 4, ENTITY_ID: companyRef, PRESET_ID: ctx.presets[c.kind], ...fields } }, kind: 'requisite', ref: `rq:${k}`, write: true, create: true }, companyDeps));
-    } else if (id !== undefined && due(`rq:${k}`)) {
-      push(`r${i}`, { method: 'crm.requisite.update', params: { id, fields }, kind: 'requisite', ref: `rq:${k}`, write: true, create: false });
+      rqKeys.set(k, push(`r${i}`, { method: 'crm.requisite.add', params: { fields: { ENTITY_TYPE_ID: 4, ENTITY_ID: companyRef, PRESET_ID: ctx.presets[c.kind], ...fields } }, kind: 'requisite', ref: `rq:${k}`, write: true, create: true, sends: want }, companyDeps));
+    } else if (id !== undefined) {
+      update(`rq:${k}`, entityUpdate(sent[`rq:${k}`], want, c.current, undefined), want,
+        (f) => ({ key: `r${i}`, method: 'crm.requisite.update', params: { id, fields: f }, kind: 'requisite', ref: `rq:${k}`, write: true, create: false }));
     }
   });
 
+  const moved = new Set<string>();
   c.bankAccounts.forEach((b, i) => {
     const owner = requisiteFor(c, b);
-    const id = ids.bankDetails[bankKey(b)];
+    const bk = bankKey(b);
+    const id = ids.bankDetails[bk];
     const fields = bankFields(c.goldenId, b, ctx.originator);
+    const want = { ...sentFields(fields), ...(owner ? { _rq: requisiteKey(owner) } : {}) };
+    const before = sent[`bd:${bk}`];
     if (id === undefined && owner) {
       const [rqRef, deps] = ref(ids.requisites[requisiteKey(owner)], rqKeys.get(requisiteKey(owner)));
-      if (rqRef !== undefined) push(`b${i}`, { method: 'crm.requisite.bankdetail.add', params: { fields: { ENTITY_ID: rqRef, ...fields } }, kind: 'bank', ref: `bd:${bankKey(b)}`, write: true, create: true }, deps);
-    } else if (id !== undefined && due(`bd:${bankKey(b)}`)) {
-      push(`b${i}`, { method: 'crm.requisite.bankdetail.update', params: { id, fields }, kind: 'bank', ref: `bd:${bankKey(b)}`, write: true, create: false });
+      if (rqRef !== undefined) push(`b${i}`, { method: 'crm.requisite.bankdetail.add', params: { fields: { ENTITY_ID: rqRef, ...fields } }, kind: 'bank', ref: `bd:${bk}`, write: true, create: true, sends: want }, deps);
+    } else if (id !== undefined && before?._rq !== undefined && want._rq !== undefined && before._rq !== want._rq) {
+      moved.add(bk); // a bank detail cannot change its requisite: remove it, and it is re-created under the new one
+    } else if (id !== undefined) {
+      update(`bd:${bk}`, entityUpdate(before, want, c.current, undefined), want,
+        (f) => ({ key: `b${i}`, method: 'crm.requisite.bankdetail.update', params: { id, fields: f }, kind: 'bank', ref: `bd:${bk}`, write: true, create: false }));
     }
   });
 
+  const changed = c.synced?.hash !== c.hash;
   c.contacts.forEach((p, i) => {
     const known = ids.contacts[p.goldenId];
     const r = `ct:${p.goldenId}`;
     const want = wantedRows(p.phones, p.emails);
+    const fields = contactFields(p, ctx.originator);
+    const pWant = sentFields(fields, want);
     if (!known && companyRef !== undefined) {
-      const key = push(`p${i}`, { method: 'crm.contact.add', params: { fields: { ...contactFields(p, ctx.originator), COMPANY_ID: companyRef, ...addItems(want) } }, kind: 'contact', ref: r, write: true, create: true, touchesRows: want.length > 0 }, companyDeps);
-      if (want.length) push(`pg${i}`, { method: 'crm.contact.get', params: { id: `$result[${key}]` }, kind: 'read', ref: r, write: false, create: false }, [key]);
-    } else if (known && due(r) && known.rows === undefined) {
-      push(`pg${i}`, { method: 'crm.contact.get', params: { id: known.id }, kind: 'read', ref: r, write: false, create: false });
-    } else if (known && due(r)) {
-      const items = diffItems(known.rows ?? [], want);
-      const rows = Object.keys(items).length > 0;
-      push(`p${i}`, { method: 'crm.contact.update', params: { id: known.id, fields: { ...contactFields(p, ctx.originator), ...items } }, kind: 'contact', ref: r, write: true, create: false, touchesRows: rows });
-      if (rows) push(`pg${i}`, { method: 'crm.contact.get', params: { id: known.id }, kind: 'read', ref: r, write: false, create: false });
+      push(`p${i}`, {
+        method: 'crm.contact.add', params: { fields: { ...fields, COMPANY_ID: companyRef, ...addItems(want) } }, kind: 'contact', ref: r, write: true, create: true,
+        touchesRows: want.length > 0, sends: pWant, ...(ctx.bulkImport ? { item: contactItem(fields, companyRef, want) } : {}),
+      }, companyDeps);
+    } else if (known) {
+      update(r, entityUpdate(sent[r], pWant, p.current, known.rows, want), pWant,
+        (f, rows) => ({ key: `p${i}`, method: 'crm.contact.update', params: { id: known.id, fields: f }, kind: 'contact', ref: r, write: true, create: false, touchesRows: rows }),
+        { entity: 'contact', id: known.id });
     }
     // The merged-away contact goes only once the kept one is written: never lose the person.
     // With the hash unchanged the merge was confirmed in an earlier sync: nothing left to remove.
-    if (!changed || !known || due(r)) return;
+    const pendingWrite = ops.some((o) => o.ref === r) || needs.some((n) => n.entity === 'contact' && n.id === known?.id);
+    if (!changed || !known || pendingWrite) return;
     (p.mergedFrom ?? []).forEach((m, j) => {
       const id = m.crmId ?? ids.contacts[m.goldenId]?.id;
       if (id === undefined || w.applied.has(`mg:${m.goldenId}`)) return;
@@ -174,5 +234,26 @@ export function planOps(w: Work, ctx: PlanContext): Op[] {
       push(`m${i}_${j}`, { method: ctx.mergedContacts === 'delete' ? 'crm.contact.delete' : 'crm.contact.update', params, kind: 'remove', ref: `mg:${m.goldenId}`, write: true, create: false });
     });
   });
+
+  pruneOps(w, moved).forEach((o) => push(o.key, o));
   return ops;
+}
+
+/**
+ * Requisites and bank details this pipeline made that the golden company no longer holds (a
+ * branch whose only partner was deleted, an account closed) leave the CRM; so does a bank detail
+ * whose requisite changed (it is re-created under the new one).
+ */
+function pruneOps(w: Work, moved: ReadonlySet<string>): Array<Omit<Op, 'deps'>> {
+  const c = w.input;
+  const liveRq = new Set(c.requisites.map(requisiteKey));
+  const liveBd = new Set(c.bankAccounts.map(bankKey));
+  const out: Array<Omit<Op, 'deps'>> = [];
+  Object.entries(w.ids.requisites).forEach(([k, id], i) => {
+    if (!liveRq.has(k)) out.push({ key: `dr${i}`, method: 'crm.requisite.delete', params: { id }, kind: 'prune', ref: `rq:${k}`, write: true, create: false });
+  });
+  Object.entries(w.ids.bankDetails).forEach(([k, id], i) => {
+    if (!liveBd.has(k) || moved.has(k)) out.push({ key: `db${i}`, method: 'crm.requisite.bankdetail.delete', params: { id }, kind: 'prune', ref: `bd:${k}`, write: true, create: false });
+  });
+  return out;
 }

@@ -84,3 +84,44 @@ describe('Bitrix24Client', () => {
     expect(lines.join('')).not.toContain('hook-secret-xyz');
   });
 });
+
+describe('operating pacing', () => {
+  /** One clock for the portal's meter and the client: a wait passes at once, baskets still expire. */
+  const fakeClock = () => {
+    const c = { t: Date.UTC(2026, 0, 1, 10, 0, 0), now: () => c.t, sleep: async (ms: number) => { c.t += ms; } };
+    return c;
+  };
+  const costs = { 'crm.company.add': 0.05, 'crm.item.batchImport': 0.2 };
+  /** 6 batches of 10 adds (3 s) in parallel and 12 single imports (2.4 s), against a 2 s limit. */
+  const workload = async (c: Bitrix24Client) => {
+    const batch = (b: number) => c.batch(Object.fromEntries(Array.from({ length: 10 }, (_, i) =>
+      [`k${i}`, { method: 'crm.company.add', params: { fields: { TITLE: `B${b}-${i}` } } }])));
+    const imports = async () => {
+      for (let i = 0; i < 12; i++) await c.call('crm.item.batchImport', { entityTypeId: 4, data: [{ title: `I${i}` }] });
+    };
+    const results = await Promise.all([imports(), ...Array.from({ length: 6 }, (_, b) => batch(b))]);
+    return results.slice(1).flatMap((r) => Object.values((r as Awaited<ReturnType<typeof batch>>).errors));
+  };
+
+  it('an unpaced client meets OPERATION_TIME_LIMIT; the paced one never does and still finishes', async () => {
+    const clock = fakeClock();
+    const unpacedSb = await startSandbox({ rate: 1000, burst: 1000, operating: { limitSec: 2, costSec: 0, costs, now: clock.now } });
+    const unpaced = new Bitrix24Client(loadBitrix24Config({ webhookUrl: unpacedSb.webhookUrl, rate: 1000, burst: 1000, retries: 0,
+      operatingPacing: false }, {}), { clock });
+    await workload(unpaced).catch(() => undefined); // single calls fail with 429 (no retries), batch commands in result_error
+    expect(unpacedSb.portal.counters.operationTimeLimit).toBeGreaterThan(0);
+    await Promise.all([unpaced.close(), unpacedSb.stop()]);
+
+    const paceClock = fakeClock();
+    const pacedSb = await startSandbox({ rate: 1000, burst: 1000, operating: { limitSec: 2, costSec: 0, costs, now: paceClock.now } });
+    const paced = new Bitrix24Client(loadBitrix24Config({ webhookUrl: pacedSb.webhookUrl, rate: 1000, burst: 1000, retries: 0,
+      operatingLimitSec: 2, operatingHeadroomSec: 0.2 }, {}), { clock: paceClock });
+    expect(await workload(paced)).toEqual([]);
+    expect(pacedSb.portal.counters.operationTimeLimit).toBe(0);
+    expect(pacedSb.portal.store.counts().company).toBe(72);
+    expect(paceClock.t - Date.UTC(2026, 0, 1, 10, 0, 0)).toBeGreaterThanOrEqual(10 * 60_000); // it waited for baskets to reset
+    expect(paced.operating.costOf('crm.company.add')).toBeCloseTo(0.05);
+    expect(paced.operating.costOf('crm.item.batchImport')).toBeCloseTo(0.2);
+    await Promise.all([paced.close(), pacedSb.stop()]);
+  });
+});

@@ -7,6 +7,7 @@ import type { Dispatcher } from 'undici';
 import { classify, isWriteMethod, type PortalError } from './classify.js';
 import type { Bitrix24Config } from './config.js';
 import { LeakyBucket } from './leaky-bucket.js';
+import { OperatingBudget, systemClock, type Clock, type OperatingReading } from './operating-budget.js';
 import { batchCommand } from './php-query.js';
 import { Transport, WireError } from './transport.js';
 
@@ -14,7 +15,7 @@ export interface CallResult<T = unknown> {
   result: T;
   total?: number;
   next?: number;
-  time?: { operating_reset_at?: number };
+  time?: OperatingReading;
 }
 
 export interface BatchCommand {
@@ -34,15 +35,26 @@ export interface Bitrix24ClientDeps {
   metrics?: Metrics;
   logger?: Logger;
   dispatcher?: Dispatcher;
+  /** Time for operating pacing (tests pass a fake clock shared with the sandbox's meter). */
+  clock?: Clock;
+}
+
+/** What one request will run: commands per method, and for a batch which method each key is. */
+interface Plan {
+  counts: Record<string, number>;
+  keys?: Record<string, string>;
 }
 
 /**
- * The webhook REST client: `call` and `batch`, a leaky bucket before every HTTP request, retries
+ * The webhook REST client: `call` and `batch`, a leaky bucket and the operating budget (paced by
+ * the `time.operating` the portal reports per method) before every HTTP request, retries
  * for what is safe to repeat (refused requests, reads, connections never made). A write whose
  * answer was lost is not repeated: it surfaces as CRM_OUTCOME_UNKNOWN for the loader to reconcile.
  */
 export class Bitrix24Client {
   readonly bucket: LeakyBucket;
+  /** Per-method server time: ask it `costOf(method)` for what one command costs (learned average). */
+  readonly operating: OperatingBudget;
   private readonly transport: Transport;
   private readonly log: Logger;
   /** Unix seconds when the oldest operating basket drops out, from the last success. */
@@ -50,6 +62,7 @@ export class Bitrix24Client {
 
   constructor(private readonly config: Bitrix24Config, private readonly deps: Bitrix24ClientDeps = {}) {
     this.bucket = new LeakyBucket(config.rate, Math.max(1, config.burst - config.headroom));
+    this.operating = new OperatingBudget(config.operatingLimitSec, config.operatingHeadroomSec, deps.clock ?? systemClock);
     this.transport = new Transport(config.timeoutMs, config.concurrency, deps.dispatcher);
     this.log = (deps.logger ?? silentLogger).child({ portal: redactUrl(config.webhookUrl) });
   }
@@ -59,7 +72,7 @@ export class Bitrix24Client {
   }
 
   async callFull<T = unknown>(method: string, params: Record<string, unknown> = {}): Promise<CallResult<T>> {
-    return (await this.send(method, params, isWriteMethod(method))) as CallResult<T>;
+    return (await this.send(method, params, isWriteMethod(method), { counts: { [method]: 1 } })) as CallResult<T>;
   }
 
   async batch(commands: Record<string, BatchCommand>, opts: { halt?: boolean } = {}): Promise<BatchResult> {
@@ -67,7 +80,13 @@ export class Bitrix24Client {
     if (keys.length > this.config.batchSize) throw new RangeError(`batch of ${keys.length} commands exceeds ${this.config.batchSize}`);
     const cmd = Object.fromEntries(keys.map((k) => [k, batchCommand(commands[k]!.method, commands[k]!.params)]));
     const write = keys.some((k) => isWriteMethod(commands[k]!.method));
-    const res = await this.send('batch', { halt: opts.halt ? 1 : 0, cmd }, write);
+    const plan: Plan = { counts: { batch: 1 }, keys: {} };
+    for (const k of keys) {
+      const m = commands[k]!.method;
+      plan.counts[m] = (plan.counts[m] ?? 0) + 1;
+      plan.keys![k] = m;
+    }
+    const res = await this.send('batch', { halt: opts.halt ? 1 : 0, cmd }, write, plan);
     const r = (res.result ?? {}) as Record<string, unknown>;
     // PHP renders an empty section as [] and a 0..n-1 keyed one as a list: map both back to keys.
     const section = <T>(v: unknown): Record<string, T> =>
@@ -79,8 +98,8 @@ export class Bitrix24Client {
     await this.transport.close();
   }
 
-  private send(method: string, params: Record<string, unknown>, write: boolean): Promise<CallResult> {
-    return withRetry(() => this.attempt(method, params, write), {
+  private send(method: string, params: Record<string, unknown>, write: boolean, plan: Plan): Promise<CallResult> {
+    return withRetry(() => this.attempt(method, params, write, plan), {
       retries: this.config.retries ?? Number.POSITIVE_INFINITY,
       baseMs: this.config.retryBaseMs,
       maxMs: this.config.retryMaxMs,
@@ -89,7 +108,8 @@ export class Bitrix24Client {
     });
   }
 
-  private async attempt(method: string, params: Record<string, unknown>, write: boolean): Promise<CallResult> {
+  private async attempt(method: string, params: Record<string, unknown>, write: boolean, plan: Plan): Promise<CallResult> {
+    const release = this.config.operatingPacing ? await this.operating.acquire(plan.counts) : () => undefined;
     const waited = await this.bucket.take();
     if (waited > 5) this.deps.metrics?.throttled.inc({ api: 'bitrix24', kind: 'local' });
     const started = performance.now();
@@ -100,6 +120,7 @@ export class Bitrix24Client {
       const body = answer.body as CallResult | undefined;
       if (answer.status === 200 && body && 'result' in body) {
         if (body.time?.operating_reset_at) this.resetAt = body.time.operating_reset_at;
+        this.learn(method, body, plan);
         return body;
       }
       const err = classify(answer.status, answer.body, { write, operationWaitMs: this.operationWait() });
@@ -117,8 +138,26 @@ export class Bitrix24Client {
       }
       throw new CrmUnifyError('CRM_UNAVAILABLE', `portal unreachable (${err.message})`, { retriable: true, cause: err });
     } finally {
+      release();
       this.deps.metrics?.apiRequests.inc({ api: 'bitrix24', method, status });
       this.deps.metrics?.apiSeconds.observe({ api: 'bitrix24', method }, (performance.now() - started) / 1000);
+    }
+  }
+
+  /**
+   * Feeds the budget: a single call's `time`; for a batch each command's `result_time[key]`, or
+   * the outer `time` when the portal charges the batch as a whole (notes §3: the sources differ).
+   */
+  private learn(method: string, body: CallResult, plan: Plan): void {
+    if (!plan.keys || typeof body.time?.operating === 'number') {
+      this.operating.observe(method, body.time);
+      return;
+    }
+    const times = (body.result as { result_time?: unknown } | undefined)?.result_time;
+    const entries: Array<[string, unknown]> = Array.isArray(times) ? times.map((t, i) => [String(i), t]) : Object.entries(times ?? {});
+    for (const [key, t] of entries) {
+      const m = plan.keys[key];
+      if (m) this.operating.observe(m, t as OperatingReading);
     }
   }
 

@@ -1,3 +1,4 @@
+import type { CrmIds } from '../../model/crm-ids.js';
 import type { CrmUnifyError } from '../../core/errors.js';
 
 /** The loader's input: one golden company with everything delivered alongside it. */
@@ -36,6 +37,8 @@ export interface GoldenContact {
   emails: string[];
   /** Contacts merged into this one; their CRM contacts are deleted (or marked) once this one is written. */
   mergedFrom?: Array<{ goldenId: string; crmId?: number }>;
+  /** As `GoldenCompany.current`, for this contact. */
+  current?: boolean;
 }
 
 export interface GoldenCompany {
@@ -51,31 +54,16 @@ export interface GoldenCompany {
   requisites: GoldenRequisite[];
   bankAccounts: GoldenBankAccount[];
   contacts: GoldenContact[];
+  /**
+   * The company's own content (fields, requisites, bank details) is what the CRM last confirmed:
+   * used only for entities with no record of what was sent (a state written before per-entity
+   * tracking), which then count as current instead of being re-sent.
+   */
+  current?: boolean;
   /** What an earlier sync confirmed. */
   synced?: { hash: string; ids: CrmIds };
   /** An earlier load sent creates whose outcome nobody saw (crash, lost answer): look up first. */
   createAttempted?: boolean;
-}
-
-/** One multifield row as the portal stores it; row ids let an update touch it instead of adding a twin. */
-export interface MultifieldRow {
-  id: number;
-  type: 'PHONE' | 'EMAIL';
-  value: string;
-  valueType: string;
-}
-
-/** CRM ids of one golden company's entities; the caller stores them and passes them back. */
-export interface CrmIds {
-  companyId?: number;
-  /** Undefined: not known (they are read before an update ever touches multifields). */
-  companyRows?: MultifieldRow[];
-  /** By requisite key (the KPP, or "-" without one). */
-  requisites: Record<string, number>;
-  /** By bank key `BIK/account`. */
-  bankDetails: Record<string, number>;
-  /** By contact golden id. */
-  contacts: Record<string, { id: number; rows?: MultifieldRow[] }>;
 }
 
 /**
@@ -94,4 +82,5 @@ export type LoadResult =
   /** Not settled (outage, retries exhausted): keep the ids, nack, and try again later. */
   | { goldenId: string; status: 'retry'; error: CrmUnifyError; ids: CrmIds; createAttempted: boolean };
 
-export const emptyIds = (): CrmIds => ({ requisites: {}, bankDetails: {}, contacts: {} });
+
+export { emptyIds, type CrmIds, type MultifieldRow, type SentFields } from '../../model/crm-ids.js';

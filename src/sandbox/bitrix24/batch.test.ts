@@ -61,6 +61,18 @@ describe('batch', () => {
     });
   });
 
+  it('resolves references several levels deep into a result, and leaves a path that is not there literal', async () => {
+    await ok(hook, 'crm.company.add', { fields: { TITLE: 'Acme', PHONE: [{ VALUE: '+74950000001' }] } });
+    const a = await call(hook, 'batch', { cmd: {
+      list: 'crm.company.list?select[]=ID&select[]=PHONE',
+      ct: 'crm.contact.add?fields[NAME]=$result[list][0][PHONE][0][VALUE]&fields[COMPANY_ID]=$result[list][0][ID]',
+      miss: 'crm.contact.add?fields[NAME]=$result[list][0][PHONE][5][VALUE]',
+    } });
+    expect((a.body.result as BatchBody).result).toMatchObject({ ct: 1, miss: 2 });
+    expect(await ok(hook, 'crm.contact.get', { id: 1 })).toMatchObject({ NAME: '+74950000001', COMPANY_ID: '1' });
+    expect(await ok(hook, 'crm.contact.get', { id: 2 })).toMatchObject({ NAME: '$result[list][0][PHONE][5][VALUE]' });
+  });
+
   it('all-successful array commands come back as a JSON list', async () => {
     const r = (await call(hook, 'batch', { cmd: ['crm.company.add?fields[TITLE]=A', 'crm.company.add?fields[TITLE]=B'] })).body.result as BatchBody;
     expect(r.result).toEqual([1, 2]);

@@ -1,28 +1,71 @@
 /**
  * The resource ("operating") limit of limits.md: execution time is summed per method in ten
- * one-minute baskets; when a method's total has reached the limit, its next call is refused with
- * 429 OPERATION_TIME_LIMIT before it runs. Off unless a limit is set. `costSec` replaces the
- * measured time per call, so tests can reach the limit without slow calls.
+ * one-minute baskets; a basket drops out 10 minutes after the first call recorded in it
+ * (`operating_reset_at`). When a method's total has reached the limit, its next call is refused
+ * with 429 OPERATION_TIME_LIMIT before it runs. Off unless a limit is set.
+ *
+ * `costs` (per method) and `costSec` (any other method) replace the measured time per call, so
+ * tests can reach the limit without slow calls. `batchAccounting` says who pays for a `batch`:
+ * `nested` (limits.md: the outer call is not counted, each command against its own method) or
+ * `batch` (the JSSDK PR #539 measurement: the outer `batch` is charged, commands read 0).
  */
 export interface OperatingOptions {
   limitSec?: number;
   costSec?: number;
+  /** Seconds charged per executed call of a method; names are case-insensitive. */
+  costs?: Record<string, number>;
+  batchAccounting?: 'nested' | 'batch';
+  /** The meter's clock (ms); tests pass a fake one to cross basket resets instantly. */
+  now?: () => number;
+}
+
+export interface OperatingReading {
+  operating: number;
+  /** Unix seconds when the oldest basket drops out. */
+  resetAt: number;
 }
 
 interface Basket {
   minute: number;
+  /** ms of the first call recorded in this basket: the basket lives 10 minutes from it. */
+  firstAt: number;
   sec: number;
 }
 
-const WINDOW_MIN = 10;
+const WINDOW_MS = 10 * 60_000;
+
+/** `crm.item.batchImport=0.4,crm.company.update=0.05` → a costs map (CLI and env syntax). */
+export function parseOperatingCosts(spec: string): Record<string, number> {
+  const costs: Record<string, number> = {};
+  for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const eq = part.lastIndexOf('=');
+    const method = part.slice(0, eq).trim();
+    const sec = Number(part.slice(eq + 1));
+    if (eq <= 0 || !method || !(sec >= 0) || !Number.isFinite(sec)) {
+      throw new Error(`"${part}": expected method=seconds, e.g. crm.item.batchImport=0.4`);
+    }
+    costs[method.toLowerCase()] = sec;
+  }
+  return costs;
+}
 
 export class OperatingMeter {
   private readonly baskets = new Map<string, Basket[]>();
-  constructor(public options: OperatingOptions = {}, private readonly now: () => number = Date.now) {}
+  private readonly costs: Map<string, number>;
+  private readonly now: () => number;
+
+  constructor(public readonly options: OperatingOptions = {}, now?: () => number) {
+    this.now = now ?? options.now ?? Date.now;
+    this.costs = new Map(Object.entries(options.costs ?? {}).map(([m, s]) => [m.toLowerCase(), s]));
+  }
+
+  get batchAccounting(): 'nested' | 'batch' {
+    return this.options.batchAccounting ?? 'nested';
+  }
 
   private live(method: string): Basket[] {
-    const minute = Math.floor(this.now() / 60_000);
-    const list = (this.baskets.get(method) ?? []).filter((b) => b.minute > minute - WINDOW_MIN);
+    const t = this.now();
+    const list = (this.baskets.get(method) ?? []).filter((b) => b.firstAt + WINDOW_MS > t);
     this.baskets.set(method, list);
     return list;
   }
@@ -37,13 +80,20 @@ export class OperatingMeter {
     return this.live(method).reduce((s, b) => s + b.sec, 0);
   }
 
-  record(method: string, measuredSec: number): { operating: number; resetAt: number } {
+  /** What one call of `method` is charged: its configured cost, else `costSec`, else the measured time. */
+  costOf(method: string, measuredSec: number): number {
+    return this.costs.get(method.toLowerCase()) ?? this.options.costSec ?? measuredSec;
+  }
+
+  /** Charges `sec` to the method (0 just reads) and returns its total and reset time. */
+  record(method: string, sec: number): OperatingReading {
     const list = this.live(method);
-    const minute = Math.floor(this.now() / 60_000);
-    let basket = list.find((b) => b.minute === minute);
-    if (!basket) list.push((basket = { minute, sec: 0 }));
-    basket.sec += this.options.costSec ?? measuredSec;
-    const oldest = Math.min(...list.map((b) => b.minute));
-    return { operating: this.total(method), resetAt: (oldest + WINDOW_MIN) * 60 };
+    const t = this.now();
+    const minute = Math.floor(t / 60_000);
+    const basket = list.find((b) => b.minute === minute);
+    if (basket) basket.sec += sec;
+    else if (sec > 0) list.push({ minute, firstAt: t, sec });
+    const oldest = Math.min(t, ...list.map((b) => b.firstAt));
+    return { operating: this.total(method), resetAt: Math.ceil((oldest + WINDOW_MS) / 1000) };
   }
 }

@@ -8,8 +8,9 @@ import { renderMultifield } from './multifield.js';
 import type { StoredEntity } from './store.js';
 
 export const PAGE_SIZE = 50;
-type Op = '>=' | '<=' | '!@' | '=%' | '%=' | '!=' | '@' | '>' | '<' | '%' | '=' | '!' | '';
-const ops: readonly Op[] = ['>=', '<=', '!@', '=%', '%=', '!=', '@', '>', '<', '%', '=', '!'];
+type Op = '!=%' | '!%=' | '>=' | '<=' | '!@' | '!%' | '=%' | '%=' | '!=' | '@' | '>' | '<' | '%' | '=' | '!' | '';
+// longest first, so `!=%` is not read as `!=` and `!%` not as `!`
+const ops: readonly Op[] = ['!=%', '!%=', '>=', '<=', '!@', '!%', '=%', '%=', '!=', '@', '>', '<', '%', '=', '!'];
 
 function splitOp(key: string): [Op, string] {
   for (const op of ops) if (key.startsWith(op)) return [op, key.slice(op.length)];
@@ -36,8 +37,10 @@ function valuesOf(rec: StoredEntity, field: string): Array<string | null> {
   return [rec.fields[field] ?? null];
 }
 
+/** An array value means IN for `=`/no prefix/`@` and NOT IN for `!`/`!=`/`!@` (list-methods docs). */
 function matchOne(actual: string | null, op: Op, wanted: unknown): boolean {
-  const list = Array.isArray(wanted) ? wanted.map(String) : [String(wanted ?? '')];
+  const list = Array.isArray(wanted) ? wanted.map(String) : wanted !== null && typeof wanted === 'object'
+    ? Object.values(wanted).map(String) : [String(wanted ?? '')];
   const a = actual ?? '';
   switch (op) {
     case '': case '=': case '@': return list.some((w) => (w === '' ? a === '' : compare(a, w) === 0 && a !== ''));
@@ -48,6 +51,8 @@ function matchOne(actual: string | null, op: Op, wanted: unknown): boolean {
     case '<=': return actual !== null && compare(a, list[0] ?? '') <= 0;
     case '%': return list.some((w) => a.toLowerCase().includes(w.toLowerCase()));
     case '=%': case '%=': return list.some((w) => like(a, w));
+    case '!%': return !list.some((w) => a.toLowerCase().includes(w.toLowerCase()));
+    case '!=%': case '!%=': return !list.some((w) => like(a, w));
   }
 }
 
@@ -55,7 +60,7 @@ export function matchesFilter(rec: StoredEntity, filter: Record<string, unknown>
   for (const [key, wanted] of Object.entries(filter)) {
     const [op, field] = splitOp(key);
     const actual = valuesOf(rec, field.toUpperCase());
-    const negated = op === '!' || op === '!=' || op === '!@';
+    const negated = op.startsWith('!');
     // multifield filters match if any row matches (for negations: if no row matches the value)
     const ok = negated ? actual.every((v) => matchOne(v, op, wanted)) : actual.some((v) => matchOne(v, op, wanted));
     if (!ok) return false;

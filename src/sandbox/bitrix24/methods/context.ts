@@ -13,6 +13,8 @@ export interface MethodResult {
   result: unknown;
   total?: number;
   next?: number;
+  /** Records written, when not one per successful call (imports create several or none). */
+  writes?: number;
 }
 
 export type Params = Record<string, unknown>;

@@ -2,6 +2,7 @@
 import type { MethodHandler } from './context.js';
 import { crmEntityMethods } from './crm-entity.js';
 import { duplicateMethods } from './duplicate.js';
+import { importMethods } from './item-import.js';
 import { requisiteMethods } from './requisite.js';
 
 export const methods: ReadonlyMap<string, MethodHandler> = new Map(Object.entries({
@@ -9,9 +10,10 @@ export const methods: ReadonlyMap<string, MethodHandler> = new Map(Object.entrie
   ...crmEntityMethods('contact'),
   ...requisiteMethods,
   ...duplicateMethods,
+  ...importMethods,
 }));
 
 /** Methods that change data: the write counter and `lost` faults care about them. */
-export const isWriteMethod = (name: string): boolean => /\.(add|update|delete)$/.test(name);
+export const isWriteMethod = (name: string): boolean => /\.(add|update|delete|import|batchimport)$/.test(name);
 
 export type { MethodContext, MethodHandler, MethodResult, Params } from './context.js';

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Bitrix24ConfigSchema } from '../connectors/bitrix24/config.js';
+import { DeliveryLedger } from './ledger.js';
 import { Bitrix24Loader } from '../connectors/bitrix24/loader.js';
 import { Bitrix24Client } from '../connectors/bitrix24/rest-client.js';
 import { parseConfig } from '../core/config.js';
@@ -20,9 +21,9 @@ function setup() {
   const resolver = new Resolver(store);
   const config = parseConfig(Bitrix24ConfigSchema, { webhookUrl: sb.webhookUrl, rate: 1000, burst: 1000 });
   const client = new Bitrix24Client(config);
-  const hook: { d?: CrmDelivery } = {};
-  const loader = new Bitrix24Loader(client, config, { onCreateAttempt: (ids) => hook.d!.onCreateAttempt(ids) });
-  const delivery = (hook.d = new CrmDelivery(store, resolver, loader, client));
+  const ledger = new DeliveryLedger(store, resolver);
+  const loader = new Bitrix24Loader(client, config, { onCreateAttempt: ledger.attempted });
+  const delivery = new CrmDelivery(store, ledger, loader);
   return { store, resolver, delivery };
 }
 

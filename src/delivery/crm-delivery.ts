@@ -1,14 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Bitrix24Loader } from '../connectors/bitrix24/loader.js';
-import type { Bitrix24Client, BatchCommand } from '../connectors/bitrix24/rest-client.js';
-import { withRetry } from '../core/retry.js';
-import type { CrmIds as LoaderIds, LoadResult } from '../connectors/bitrix24/types.js';
+import type { LoadResult } from '../connectors/bitrix24/types.js';
 import { backoffDelay } from '../core/retry.js';
 import { silentLogger, type Logger } from '../core/logger.js';
-import type { Resolver } from '../resolve/resolver.js';
-import type { CrmIds, GoldenCompanyState, GoldenContactState } from '../state/records.js';
+import type { CrmIds, DeliveryMemo } from '../model/crm-ids.js';
+import type { GoldenCompanyState, GoldenContactState } from '../state/records.js';
 import type { StateStore } from '../state/store.js';
-import { toLoaderInput, type DeliveryMemo } from './golden-to-crm.js';
+import { toLoaderInput } from './golden-to-crm.js';
+import type { DeliveryLedger } from './ledger.js';
 
 export interface DeliveryOutcome {
   inn: string;
@@ -16,8 +15,6 @@ export interface DeliveryOutcome {
   detail?: string;
   writes: number;
 }
-
-type Memo = CrmIds & { delivery?: DeliveryMemo };
 
 /**
  * Delivers golden companies (with their contacts) to the CRM and only then marks them synced —
@@ -30,23 +27,12 @@ export class CrmDelivery {
   private readonly locks = new Map<string, Promise<void>>();
   constructor(
     private readonly store: StateStore,
-    private readonly resolver: Resolver,
+    private readonly ledger: DeliveryLedger,
     private readonly loader: Bitrix24Loader,
-    private readonly client: Bitrix24Client,
     opts: { logger?: Logger } = {},
   ) {
     this.log = opts.logger ?? silentLogger;
   }
-
-  /** Persists "creates sent, outcome unknown" before they are sent (the loader awaits this). */
-  readonly onCreateAttempt = async (inns: string[]): Promise<void> => {
-    const memos = await this.store.getMany('crmIds', inns);
-    await this.store.batch(inns.map((inn, i) => {
-      const m = (memos[i] ?? {}) as Memo;
-      const delivery: DeliveryMemo = { hash: m.delivery?.hash ?? null, ids: m.delivery?.ids ?? null, createAttempted: true };
-      return { type: 'put' as const, ns: 'crmIds' as const, key: inn, value: { ...m, delivery } as CrmIds };
-    }));
-  };
 
   /**
    * Topologies run side by side, each with its own load stage, and may touch one company at the
@@ -72,13 +58,13 @@ export class CrmDelivery {
   }
 
   private async deliverLocked(unique: string[]): Promise<DeliveryOutcome[]> {
-    const [companies, memos] = await Promise.all([this.store.getMany('companies', unique), this.store.getMany('crmIds', unique)]);
+    const [companies, memos] = await Promise.all([this.store.getMany('companies', unique), this.ledger.memos(unique)]);
     // Contacts the CRM holds that a company no longer lists (emptied by a source delete) must
     // leave the CRM as well: the id map is where they are still known. All contacts of the round
     // are read in one go rather than company by company.
     const wanted = unique.map((_, i) => {
       const listedIds = new Set(companies[i]?.contactIds ?? []);
-      const strayIds = Object.keys((memos[i] as Memo | undefined)?.delivery?.ids?.contacts ?? {}).filter((id) => !listedIds.has(id));
+      const strayIds = Object.keys(memos[i]?.ids?.contacts ?? {}).filter((id) => !listedIds.has(id));
       return { listedIds: companies[i]?.contactIds ?? [], strayIds };
     });
     const contactStates = new Map<string, GoldenContactState>();
@@ -87,20 +73,20 @@ export class CrmDelivery {
     const states = (ids: readonly string[]) => ids.map((id) => contactStates.get(id)).filter((c): c is GoldenContactState => c !== undefined);
 
     const out: DeliveryOutcome[] = [];
-    const work: Array<{ company: GoldenCompanyState; contacts: GoldenContactState[]; memo: Memo | undefined }> = [];
+    const work: Array<{ company: GoldenCompanyState; contacts: GoldenContactState[]; memo: DeliveryMemo | undefined }> = [];
     for (let i = 0; i < unique.length; i++) {
       const company = companies[i];
       const inn = unique[i]!;
       if (!company) { out.push({ inn, status: 'skipped', detail: 'no golden company', writes: 0 }); continue; }
-      const memo = memos[i] as Memo | undefined;
+      const memo = memos[i];
       const { listedIds, strayIds } = wanted[i]!;
       const contacts = [...states(listedIds), ...states(strayIds).filter((c) => c.status === 'deleted')];
       const pending = company.delivery === 'pending' || contacts.some((c) => c.delivery === 'pending') ||
         (company.status === 'deleted' && strayIds.length > 0);
       if (!pending) { out.push({ inn, status: 'unchanged', writes: 0 }); continue; }
       if (company.status === 'deleted' || !company.record) {
-        const writes = await this.removeFromCrm(memo?.delivery?.ids ?? null);
-        await this.markAll(company, contacts, memo, { hash: null, ids: null, createAttempted: false });
+        const writes = await this.removeFromCrm(memo?.ids ?? null);
+        await this.ledger.synced(company, contacts, { hash: null, ids: null, createAttempted: false });
         out.push({ inn, status: 'skipped', detail: 'deleted at every source', writes });
         continue;
       }
@@ -110,17 +96,17 @@ export class CrmDelivery {
 
     let todo = work;
     for (let attempt = 0; todo.length; attempt++) {
-      const results = await this.loader.load(todo.map((w) => toLoaderInput(w.company, w.contacts, w.memo?.delivery)));
+      const results = await this.loader.load(todo.map((w) => toLoaderInput(w.company, w.contacts, w.memo)));
       const retry: typeof todo = [];
       for (let i = 0; i < results.length; i++) {
         const r = results[i]!;
         const w = todo[i]!;
         if (r.status === 'retry') {
           // Keep what the failed load learned, and look up before creating: some creates may have landed.
-          retry.push({ ...w, memo: { ...w.memo, delivery: { hash: w.memo?.delivery?.hash ?? null, ids: r.ids, createAttempted: r.createAttempted || (w.memo?.delivery?.createAttempted ?? false) } } });
+          retry.push({ ...w, memo: { hash: w.memo?.hash ?? null, ids: r.ids, createAttempted: r.createAttempted || (w.memo?.createAttempted ?? false) } });
           continue;
         }
-        out.push(await this.settle(w.company, w.contacts, w.memo, r));
+        out.push(await this.settle(w.company, w.contacts, r));
       }
       if (retry.length) {
         const wait = backoffDelay(attempt, { baseMs: 1000, maxMs: 60_000 });
@@ -132,57 +118,27 @@ export class CrmDelivery {
     return out;
   }
 
-  private async settle(company: GoldenCompanyState, contacts: GoldenContactState[], memo: Memo | undefined, r: Exclude<LoadResult, { status: 'retry' }>): Promise<DeliveryOutcome> {
+  private async settle(company: GoldenCompanyState, contacts: GoldenContactState[], r: Exclude<LoadResult, { status: 'retry' }>): Promise<DeliveryOutcome> {
     if (r.status === 'rejected') {
       // Keep what was created (ids) so a later attempt updates instead of creating twins.
-      await this.store.batch([{ type: 'put', ns: 'crmIds', key: company.inn, value: { ...memo, delivery: { hash: null, ids: r.ids, createAttempted: r.createAttempted } } as CrmIds }]);
+      await this.ledger.refused(company.inn, { hash: null, ids: r.ids, createAttempted: r.createAttempted });
       return { inn: company.inn, status: 'rejected', detail: r.detail, writes: 0 };
     }
     // Contacts no source lists any more (and not merged into another) leave the CRM too.
     const ids = structuredClone(r.ids);
     const gone = contacts.filter((c) => c.status === 'deleted' && ids.contacts[c.id]);
-    const removed = await this.crmDelete(gone.map((c) => ['crm.contact.delete', ids.contacts[c.id]!.id] as const));
-    for (const c of gone) delete ids.contacts[c.id];
-    const delivery: DeliveryMemo = { hash: r.hash, ids, createAttempted: false };
-    await this.markAll(company, contacts, memo, delivery);
+    const removed = await this.loader.remove(gone.map((c) => ({ entity: 'contact' as const, id: ids.contacts[c.id]!.id })));
+    for (const c of gone) { delete ids.contacts[c.id]; delete ids.sent?.[`ct:${c.id}`]; }
+    await this.ledger.synced(company, contacts, { hash: r.hash, ids, createAttempted: false });
     return { inn: company.inn, status: 'synced', writes: r.writes + removed };
   }
 
-  /**
-   * A company no store has any more leaves the CRM with its contacts (requisites and bank details
-   * go with the company). Deleting what is already gone is not an error: a replay may repeat it.
-   */
-  private removeFromCrm(ids: LoaderIds | null): Promise<number> {
+  /** A company no store has any more leaves the CRM with its contacts (requisites and bank details go with the company). */
+  private removeFromCrm(ids: CrmIds | null): Promise<number> {
     if (!ids) return Promise.resolve(0);
-    return this.crmDelete([
-      ...(ids.companyId ? [['crm.company.delete', ids.companyId] as const] : []),
-      ...Object.values(ids.contacts).map((c) => ['crm.contact.delete', c.id] as const),
+    return this.loader.remove([
+      ...(ids.companyId ? [{ entity: 'company' as const, id: ids.companyId }] : []),
+      ...Object.values(ids.contacts).map((c) => ({ entity: 'contact' as const, id: c.id })),
     ]);
-  }
-
-  private async crmDelete(entities: ReadonlyArray<readonly [string, number]>): Promise<number> {
-    for (let i = 0; i < entities.length; i += 50) {
-      const part: Record<string, BatchCommand> = {};
-      entities.slice(i, i + 50).forEach(([method, id], k) => { part[`d${k}`] = { method, params: { id } }; });
-      await withRetry(() => this.client.batch(part), { retries: Number.POSITIVE_INFINITY, baseMs: 1000, maxMs: 60_000 });
-    }
-    return entities.length;
-  }
-
-  /** All marks go out together so the resolver commits them in one group batch. */
-  private async markAll(company: GoldenCompanyState, contacts: GoldenContactState[], memo: Memo | undefined, delivery: DeliveryMemo | undefined): Promise<void> {
-    const ids = delivery?.ids;
-    const companyIds: Memo = { ...memo, ...(ids?.companyId ? { company: String(ids.companyId) } : {}), ...(delivery ? { delivery } : {}) };
-    const marks: Promise<unknown>[] = [this.resolver.markSynced(company.inn, companyIds, company.hash)];
-    const mergedIds: string[] = [];
-    for (const c of contacts) {
-      if (c.delivery !== 'pending') continue;
-      const crm = ids?.contacts[c.id]?.id;
-      marks.push(this.resolver.markSynced(c.id, crm ? { contact: String(crm) } : {}, c.hash));
-      mergedIds.push(...c.mergedFrom.map((m) => m.goldenId));
-    }
-    const merged = await this.store.getMany('contacts', mergedIds);
-    for (const m of merged) if (m?.delivery === 'pending') marks.push(this.resolver.markSynced(m.id, {}, m.hash));
-    await Promise.all(marks);
   }
 }

@@ -1,17 +1,7 @@
-import type { CrmIds as LoaderIds, GoldenCompany, GoldenContact } from '../connectors/bitrix24/types.js';
+import type { GoldenCompany, GoldenContact } from '../connectors/bitrix24/types.js';
+import type { DeliveryMemo } from '../model/crm-ids.js';
 import { contentHash } from '../resolve/content-hash.js';
 import type { GoldenCompanyState, GoldenContactState } from '../state/records.js';
-
-/**
- * What the load stage remembers per golden company between loads: the CRM ids the loader
- * confirmed (company, requisites, bank details, contacts and their multifield rows), the hash of
- * the content it confirmed, and whether creates were sent whose outcome nobody saw.
- */
-export interface DeliveryMemo {
-  hash: string | null;
-  ids: LoaderIds | null;
-  createAttempted: boolean;
-}
 
 const optional = <K extends string, V>(key: K, v: V | undefined | null) => (v === undefined || v === null || v === '' ? {} : { [key]: v }) as Partial<Record<K, V>>;
 
@@ -23,6 +13,7 @@ function contactInput(c: GoldenContactState): GoldenContact {
     ...optional('position', r.position),
     phones: r.phones, emails: r.emails,
     ...(c.mergedFrom.length ? { mergedFrom: c.mergedFrom.map((m) => ({ goldenId: m.goldenId, ...(m.crmId ? { crmId: Number(m.crmId) } : {}) })) } : {}),
+    ...(c.delivery === 'synced' ? { current: true } : {}),
   };
 }
 
@@ -53,6 +44,7 @@ export function toLoaderInput(company: GoldenCompanyState, contacts: readonly Go
       bik: b.bik, account: b.account, ...optional('corrAccount', b.corrAccount), ...optional('bankName', b.bankName), ...optional('kpp', b.kpp),
     })),
     contacts: live.map(contactInput),
+    ...(company.delivery === 'synced' ? { current: true } : {}),
     // Ids without a confirmed hash (a refused or unsettled load) still go back: updates, not twins.
     ...(memo?.ids ? { synced: { hash: memo.hash ?? '', ids: memo.ids } } : {}),
     ...(memo?.createAttempted ? { createAttempted: true } : {}),

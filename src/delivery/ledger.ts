@@ -1,0 +1,55 @@
+import type { CrmLedgerEntry, DeliveryMemo } from '../model/crm-ids.js';
+import type { Resolver } from '../resolve/resolver.js';
+import type { GoldenCompanyState, GoldenContactState } from '../state/records.js';
+import type { StateStore } from '../state/store.js';
+
+/**
+ * The one owner of the CRM-id records (`crmIds` namespace): what the CRM holds per golden company
+ * (ids, what was last written to each entity, unsettled creates) and the CRM id of each golden
+ * contact. Synced marks go through the resolver so they commit in its group batch with the
+ * golden records' delivery status.
+ */
+export class DeliveryLedger {
+  constructor(private readonly store: StateStore, private readonly resolver: Resolver) {}
+
+  async memos(inns: readonly string[]): Promise<Array<DeliveryMemo | undefined>> {
+    return (await this.store.getMany('crmIds', inns)).map((e) => e?.delivery);
+  }
+
+  /** Persists "creates sent, outcome unknown" before they are sent (the loader awaits this). */
+  readonly attempted = async (inns: string[]): Promise<void> => {
+    const entries = await this.store.getMany('crmIds', inns);
+    await this.store.batch(inns.map((inn, i) => {
+      const e = entries[i] ?? {};
+      const delivery: DeliveryMemo = { hash: e.delivery?.hash ?? null, ids: e.delivery?.ids ?? null, createAttempted: true };
+      return { type: 'put' as const, ns: 'crmIds' as const, key: inn, value: { ...e, delivery } };
+    }));
+  };
+
+  /** The CRM refused the company: keep what was created so a later attempt updates instead of twinning. */
+  async refused(inn: string, delivery: DeliveryMemo): Promise<void> {
+    const e = (await this.store.get('crmIds', inn)) ?? {};
+    await this.store.batch([{ type: 'put', ns: 'crmIds', key: inn, value: { ...e, delivery } }]);
+  }
+
+  /**
+   * The CRM confirmed the company and its pending contacts (or, with `delivery` null ids, their
+   * removal): all marks go out together so the resolver commits them in one group batch.
+   */
+  async synced(company: GoldenCompanyState, contacts: readonly GoldenContactState[], delivery: DeliveryMemo): Promise<void> {
+    const before = (await this.store.get('crmIds', company.inn)) ?? {};
+    const ids = delivery.ids;
+    const entry: CrmLedgerEntry = { ...before, ...(ids?.companyId ? { company: String(ids.companyId) } : {}), delivery };
+    const marks: Promise<unknown>[] = [this.resolver.markSynced(company.inn, entry, company.hash)];
+    const mergedIds: string[] = [];
+    for (const c of contacts) {
+      if (c.delivery !== 'pending') continue;
+      const crm = ids?.contacts[c.id]?.id;
+      marks.push(this.resolver.markSynced(c.id, crm ? { contact: String(crm) } : {}, c.hash));
+      mergedIds.push(...c.mergedFrom.map((m) => m.goldenId));
+    }
+    const merged = await this.store.getMany('contacts', mergedIds);
+    for (const m of merged) if (m?.delivery === 'pending') marks.push(this.resolver.markSynced(m.id, {}, m.hash));
+    await Promise.all(marks);
+  }
+}
