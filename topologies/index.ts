@@ -1,5 +1,6 @@
 import type { AppConfig } from '../src/config/schema.js';
 import type { Logger } from '../src/core/logger.js';
+import { defaultConnectPolicy, type ConnectPolicy } from '../src/core/reachability.js';
 import type { PositionStore } from '../src/core/positions.js';
 import type { Topology } from '../src/pipeline/topology.js';
 import { shopATopology } from './shop-a.js';
@@ -10,15 +11,17 @@ export interface TopologyContext {
   positions: PositionStore;
   once: boolean;
   logger: Logger;
+  /** How sources and sinks wait for servers that cannot be reached (the service's policy). */
+  connect?: ConnectPolicy;
 }
 
 /** The topologies `crm-unify run` knows, by name; each needs its store's part of the config. */
 export const topologies = {
   'shop-a': (c: TopologyContext): Topology | string =>
-    c.config.sources.shopA ? shopATopology(c.config.sources.shopA, c.positions, { once: c.once }) : 'needs sources.shopA (a mysql URL, or SHOP_A_MYSQL_URL)',
+    c.config.sources.shopA ? shopATopology(c.config.sources.shopA, c.positions, { once: c.once, connect: c.connect ?? defaultConnectPolicy(c.logger) }) : 'needs sources.shopA (a mysql URL, or SHOP_A_MYSQL_URL)',
   'shop-b': (c: TopologyContext): Topology | string =>
     c.config.sources.shopB?.dump || c.config.sources.shopB?.kafka
-      ? shopBTopology(c.config.sources.shopB, c.positions, { once: c.once, logger: c.logger })
+      ? shopBTopology(c.config.sources.shopB, c.positions, { once: c.once, logger: c.logger, connect: c.connect ?? defaultConnectPolicy(c.logger) })
       : 'needs sources.shopB.dump and/or sources.shopB.kafka',
 } as const;
 

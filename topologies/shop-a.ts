@@ -4,6 +4,8 @@ import { MysqlDeltaSource } from '../src/connectors/mysql/mysql-delta.source.js'
 import { MysqlFullSource } from '../src/connectors/mysql/mysql-full.source.js';
 import { parseConfig } from '../src/core/config.js';
 import type { PositionStore } from '../src/core/positions.js';
+import { Reachability, type ConnectPolicy } from '../src/core/reachability.js';
+import { redactUrl } from '../src/core/secrets.js';
 import { phase, type Topology } from '../src/pipeline/topology.js';
 import { mapShopARow } from './mappers.js';
 
@@ -14,9 +16,10 @@ type ShopAConfig = NonNullable<AppConfig['sources']['shopA']>;
  * delta's starting watermark is captured before it, so nothing in between is missed), then the
  * delta forever — or, with `once`, one delta pass up to now.
  */
-export function shopATopology(cfg: ShopAConfig, positions: PositionStore, opts: { once: boolean }): Topology {
+export function shopATopology(cfg: ShopAConfig, positions: PositionStore, opts: { once: boolean; connect: ConnectPolicy }): Topology {
   const { mysql, ...rest } = cfg;
   const config = parseConfig(MysqlSourceConfigSchema, { ...rest, url: mysql, name: 'shop-a', once: opts.once }, 'sources.shopA');
+  const reach = (component: string) => new Reachability({ component, endpoint: redactUrl(mysql), setBy: 'sources.shopA.mysql (or SHOP_A_MYSQL_URL)' }, opts.connect);
   return {
     name: 'shop-a',
     groups: [
@@ -24,7 +27,7 @@ export function shopATopology(cfg: ShopAConfig, positions: PositionStore, opts: 
         name: 'shop-a.full',
         mapper: mapShopARow,
         open: async () => {
-          const source = new MysqlFullSource({ config, positions });
+          const source = new MysqlFullSource({ config, positions, reach: reach('source:shop-a.full') });
           return { source, report: (m) => { const p = source.progress(); if (p.total) m.sourceProgress.set({ source: 'shop-a.full' }, p.read / p.total); } };
         },
       })],
@@ -32,7 +35,7 @@ export function shopATopology(cfg: ShopAConfig, positions: PositionStore, opts: 
         name: 'shop-a.delta',
         mapper: mapShopARow,
         open: async () => {
-          const source = new MysqlDeltaSource({ config, positions });
+          const source = new MysqlDeltaSource({ config, positions, reach: reach('source:shop-a.delta') });
           return { source, report: (m) => m.lagSeconds.set({ source: 'shop-a.delta' }, source.lagSeconds) };
         },
       })],

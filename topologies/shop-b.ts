@@ -6,6 +6,9 @@ import { KafkaDlqRejectSink } from '../src/connectors/kafka/dlq.sink.js';
 import { KafkaSource } from '../src/connectors/kafka/kafka.source.js';
 import type { PositionStore } from '../src/core/positions.js';
 import type { Logger } from '../src/core/logger.js';
+import { Reachability, type ConnectPolicy } from '../src/core/reachability.js';
+import { isTransientKafkaError } from '../src/connectors/kafka/kafka.source.js';
+import { probeBrokers } from '../src/connectors/kafka/probe.js';
 import { phase, type Topology } from '../src/pipeline/topology.js';
 import { mapShopBDumpElement, mapShopBMessage } from './mappers.js';
 
@@ -16,7 +19,7 @@ type ShopBConfig = NonNullable<AppConfig['sources']['shopB']>;
  * change events of `shop-b.crm.partners` forever — or, with `once`, up to the end offsets seen
  * at start. Poison messages are copied to `<topic>.dlq` before they are rejected.
  */
-export function shopBTopology(cfg: ShopBConfig, positions: PositionStore, opts: { once: boolean; logger: Logger }): Topology {
+export function shopBTopology(cfg: ShopBConfig, positions: PositionStore, opts: { once: boolean; logger: Logger; connect: ConnectPolicy }): Topology {
   const groups: Topology['groups'] = [];
   if (cfg.dump) {
     const config = { ...cfg.dump, name: 'shop-b.dump' };
@@ -35,11 +38,18 @@ export function shopBTopology(cfg: ShopBConfig, positions: PositionStore, opts: 
       name: 'shop-b.kafka',
       mapper: mapShopBMessage,
       open: async () => {
-        const kafka = createKafkaClient(config.brokers, config.clientId);
-        const source = new KafkaSource({ config, kafka, log: opts.logger });
+        const reach = (component: string) => new Reachability({ component, endpoint: `kafka ${config.brokers.join(',')}`, setBy: 'sources.shopB.kafka.brokers (or KAFKA_BROKERS)' }, opts.connect);
+        const sourceReach = reach('source:shop-b.kafka');
+        // kafkajs retries connections itself and only logs each failure: those make the source's state.
+        const kafka = createKafkaClient(config.brokers, config.clientId, opts.logger, { onConnectionError: (err) => sourceReach.observe(err) });
+        const source = new KafkaSource({ config, kafka, log: opts.logger, reach: sourceReach });
         const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
         const admin = kafka.admin();
-        await Promise.all([producer.connect(), admin.connect()]);
+        // The DLQ producer is a sink of its own: it waits for the brokers under the same policy.
+        await reach('sink:shop-b.dlq').attempt(async () => {
+          await probeBrokers(config.brokers);
+          await Promise.all([producer.connect(), admin.connect()]);
+        }, isTransientKafkaError);
         return {
           source,
           rejects: (inner) => new KafkaDlqRejectSink({ producer, admin, inner, lookup: (p) => source.rawRecord(p) }),

@@ -20,6 +20,14 @@ export function buildProgram(modules: CommandModule[]): Command {
   return program;
 }
 
+const reported = new WeakSet<object>();
+
+/** Marks an error the command already wrote out (as a log line): only its exit code is left to map. */
+export function markReported(err: unknown): unknown {
+  if (err !== null && typeof err === 'object') reported.add(err);
+  return err;
+}
+
 /** Runs the program and maps every outcome to an exit code, printing errors without secrets. */
 export async function runProgram(program: Command, argv: string[]): Promise<number> {
   try {
@@ -34,6 +42,7 @@ export async function runProgram(program: Command, argv: string[]): Promise<numb
       process.stderr.write(`crm-unify: ${scrub(err.message)}\n`);
       return ExitCode.usage;
     }
+    if (err !== null && typeof err === 'object' && reported.has(err)) return ExitCode.failed;
     const code = err instanceof CrmUnifyError ? ` [${err.code}]` : '';
     process.stderr.write(`crm-unify: error${code}: ${scrub(errorMessage(err))}\n`);
     return ExitCode.failed;

@@ -83,6 +83,18 @@ describe('fromPullSource', () => {
     expect(settled.length).toBe(seen.length);
   });
 
+  it('completes on stop with nothing in flight while a read still waits (a server that is down)', async () => {
+    const stop = new AbortController();
+    let release: (r: ReadResult<number>) => void = () => {};
+    const waiting: PullSource<number> = { name: 'waiting', read: () => new Promise((r) => { release = r; }), close: async () => {} };
+    const done = lastValueFrom(fromPullSource(waiting, { maxInFlight: 5, stop: stop.signal }).pipe(toArray()));
+    await new Promise((r) => setTimeout(r, 10));
+    stop.abort();
+    expect(await done).toEqual([]);
+    // What the read brings afterwards is dropped, never emitted (so never acked or committed).
+    release(await countingSource(3).read(3));
+  });
+
   it('counts an ack or nack once, even when called twice', async () => {
     let inFlight = -1;
     const source = countingSource(3);

@@ -93,14 +93,22 @@ export function fromPullSource<T>(source: PullSource<T>, opts: CreditOptions): O
         },
         (err: unknown) => {
           reading = false;
+          // Once stopping, a failed read (a source closed while it waited for its server) only ends reading.
+          if (done) {
+            if (inFlight === 0) subscriber.complete();
+            return;
+          }
           subscriber.error(err);
         },
       );
     };
 
+    // With nothing in flight a stop completes at once, even while a read waits (a poll interval, a
+    // server that is down): what that read returns is never emitted, so never acked, and its
+    // position is not committed — the next start reads it again.
     const onStop = () => {
       done = true;
-      if (!reading && inFlight === 0) subscriber.complete();
+      if (inFlight === 0) subscriber.complete();
     };
     if (opts.stop?.aborted) onStop();
     else opts.stop?.addEventListener('abort', onStop, { once: true });

@@ -3,7 +3,7 @@ import type { AppConfig } from '../config/schema.js';
 import { ConfigError, CrmUnifyError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { redactUrl } from '../core/secrets.js';
-import { Health } from '../metrics/health.js';
+import { Health, isUp } from '../metrics/health.js';
 import { createMetrics, type Metrics } from '../metrics/metrics.js';
 import { startMetricsServer } from '../metrics/server.js';
 import { StatePositionStore } from '../pipeline/state-positions.js';
@@ -15,6 +15,8 @@ import { MemoryPositionStore } from '../core/positions.js';
 import { rejectParkedContacts } from './parked.js';
 import { reportProgress } from './progress.js';
 import { deliverPending } from './recovery.js';
+import { serviceConnectPolicy } from './connect-policy.js';
+import { watchShutdown } from './shutdown.js';
 
 export interface ServiceOptions {
   names: string[];
@@ -23,6 +25,8 @@ export interface ServiceOptions {
   logger: Logger;
   /** Aborting it is a graceful shutdown: stop reading, drain, commit. */
   stop: AbortSignal;
+  /** Called when a shutdown outlasts `runtime.shutdownTimeoutMs` (the command exits 1). */
+  onShutdownTimeout?: () => void;
 }
 
 /** Zero-valued series so every dashboard query has data from the first scrape. */
@@ -42,6 +46,23 @@ async function updateStateGauges(store: StateStore, m: Metrics): Promise<void> {
   m.entities.set({ entity: 'company', status: 'pending' }, pendingCompanies);
   m.entities.set({ entity: 'contact', status: 'total' }, contacts);
   m.entities.set({ entity: 'contact', status: 'pending' }, pendingContacts);
+}
+
+/** Records read and not yet settled, over every source (the in-flight gauge). */
+async function inFlightRecords(m: Metrics): Promise<number> {
+  return (await m.inFlight.get()).values.reduce((n, v) => n + v.value, 0);
+}
+
+/**
+ * Waits for every topology (one failing must not cut the others' drain short), then throws the
+ * first real failure. A wait for a server that a stop ended (SHUTDOWN) is no failure.
+ */
+async function settleAll(runs: Promise<void>[], stop: AbortSignal): Promise<void> {
+  const results = await Promise.allSettled(runs);
+  const errors = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+  const real = errors.filter((e) => (e as { code?: unknown } | null)?.code !== 'SHUTDOWN');
+  if (real.length) throw real[0];
+  if (errors.length && !stop.aborted) throw errors[0];
 }
 
 function checkNames(names: string[]): void {
@@ -75,11 +96,18 @@ export async function runService(o: ServiceOptions): Promise<ReturnType<ReturnTy
   checkNames(o.names);
   const store = await openLevelStore(o.config.state.dir);
   const metrics = createMetrics();
-  const health = new Health();
+  const health = new Health({
+    graceMs: o.config.runtime.readyGraceMs,
+    onChange: (component, state) => metrics.componentUp.set({ component }, isUp(state) ? 1 : 0),
+  });
+  // A topology that fails stops the others (they drain), so the process ends with its error.
+  const failing = new AbortController();
+  const stop = AbortSignal.any([o.stop, failing.signal]);
+  const connect = serviceConnectPolicy(o.config.runtime, { once: o.once, logger: o.logger, health, stop });
   let server: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
   try {
     const positions = new StatePositionStore(store);
-    const built = buildTopologies(o.names, { config: o.config, positions, once: o.once, logger: o.logger });
+    const built = buildTopologies(o.names, { config: o.config, positions, once: o.once, logger: o.logger, connect });
     server = await startMetricsServer({ registry: metrics.registry, health, port: o.config.metrics.port, host: o.config.metrics.host });
     const deps = buildPipelineDeps({
       store, crm: o.config.crm, registry: o.config.registry, metrics, logger: o.logger, health,
@@ -93,11 +121,15 @@ export async function runService(o: ServiceOptions): Promise<ReturnType<ReturnTy
     const gauges = setInterval(() => void updateStateGauges(store, metrics).catch(() => {}), 15_000);
     gauges.unref();
     const stopProgress = reportProgress(deps.summary, o.logger);
+    const stopWatch = watchShutdown({
+      stop: o.stop, timeoutMs: o.config.runtime.shutdownTimeoutMs, logger: o.logger,
+      inFlight: () => inFlightRecords(metrics), onTimeout: o.onShutdownTimeout,
+    });
     try {
       const recovered = await deliverPending(store, deps.delivery);
       if (recovered) o.logger.info({ companies: recovered }, 'delivered golden records a previous run left pending');
       await updateStateGauges(store, metrics);
-      await Promise.all(built.map((t) => runTopology(t, deps, o.stop)));
+      await settleAll(built.map((t) => runTopology(t, deps, stop).catch((err: unknown) => { failing.abort(); throw err; })), o.stop);
       await deps.resolver.flush();
       if (o.once && !o.stop.aborted) {
         const parked = await rejectParkedContacts(store, deps.summary);
@@ -106,6 +138,7 @@ export async function runService(o: ServiceOptions): Promise<ReturnType<ReturnTy
       await updateStateGauges(store, metrics);
     } finally {
       stopProgress();
+      stopWatch();
       clearInterval(gauges);
       deps.verifier.close();
     }

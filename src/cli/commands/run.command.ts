@@ -1,13 +1,21 @@
 import type { Command } from 'commander';
+import pino from 'pino';
 import { loadConfigFile } from '../../config/load.js';
-import { createLogger } from '../../core/logger.js';
+import { CrmUnifyError, errorMessage } from '../../core/errors.js';
+import { routeLibraryOutput } from '../../core/log-routing.js';
+import { createLogger, type Logger } from '../../core/logger.js';
 import { describeTopologies, runService } from '../../runtime/service.js';
 import { DEFAULT_CONFIG } from './config.command.js';
+import { markReported } from '../program.js';
 
 /**
  * `crm-unify run <topology…> [--config F] [--once]`. SIGTERM/SIGINT stop it gracefully: no more
- * reads, in-flight records settle, positions are committed, exit 0; past the shutdown timeout it
- * exits 1 (nothing is lost: uncommitted records are read again on the next start).
+ * reads, in-flight records settle, positions are committed, exit 0 (at once when nothing is in
+ * flight); past the shutdown timeout it exits 1 naming how many records were left unsettled
+ * (nothing is lost: they are read again on the next start).
+ *
+ * Output is one stream of pino JSON lines: logs (kafkajs and console output routed in) and a
+ * failure on stderr, the run's summary as one line on stdout.
  */
 export function runCommand(program: Command): void {
   program
@@ -24,19 +32,44 @@ export function runCommand(program: Command): void {
         return;
       }
       const logger = createLogger();
+      const restoreOutput = routeLibraryOutput(logger);
       const stop = new AbortController();
       const onSignal = (signal: string) => {
         if (stop.signal.aborted) return;
-        logger.info({ signal }, 'stopping: draining in-flight records');
+        logger.info({ signal }, 'stop requested');
         stop.abort();
-        setTimeout(() => {
-          logger.error({ timeoutMs: config.runtime.shutdownTimeoutMs }, 'shutdown timed out; exiting without a full drain');
-          process.exit(1);
-        }, config.runtime.shutdownTimeoutMs).unref();
       };
-      process.once('SIGTERM', () => onSignal('SIGTERM'));
-      process.once('SIGINT', () => onSignal('SIGINT'));
-      const summary = await runService({ names, config, once: opts.once === true, logger, stop: stop.signal });
-      if (!process.stdout.isTTY || opts.once) process.stdout.write(`${JSON.stringify(summary)}\n`);
+      const onTerm = () => onSignal('SIGTERM');
+      const onInt = () => onSignal('SIGINT');
+      process.once('SIGTERM', onTerm);
+      process.once('SIGINT', onInt);
+      try {
+        const summary = await runService({
+          names, config, once: opts.once === true, logger, stop: stop.signal,
+          onShutdownTimeout: () => { logger.flush(); process.exit(1); },
+        });
+        resultLogger().info({ summary }, stop.signal.aborted ? 'stopped' : 'done');
+      } catch (err) {
+        throw logFailure(logger, err);
+      } finally {
+        process.off('SIGTERM', onTerm);
+        process.off('SIGINT', onInt);
+        restoreOutput();
+      }
     });
+}
+
+/** The run's result on stdout, in the same shape as the log lines. */
+function resultLogger(): Logger {
+  return pino({ name: 'crm-unify' }, process.stdout);
+}
+
+/** The failure as one log line (code, component, endpoint, key…), so stderr stays one JSON stream. */
+function logFailure(logger: Logger, err: unknown): unknown {
+  // Config and usage problems are printed as such (exit 2) by the program.
+  if (err instanceof CrmUnifyError && (err.code === 'CONFIG_INVALID' || err.code === 'USAGE')) return err;
+  const fields = err instanceof CrmUnifyError ? { ...err.details, code: err.code } : { code: (err as { code?: unknown } | null)?.code };
+  logger.error(fields, `run failed: ${errorMessage(err)}`);
+  logger.flush();
+  return markReported(err);
 }

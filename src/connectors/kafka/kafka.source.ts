@@ -1,11 +1,13 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Envelope, Position } from '../../core/envelope.js';
-import { CrmUnifyError, errorMessage } from '../../core/errors.js';
+import { CrmUnifyError, errorMessage, isRetriable } from '../../core/errors.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import { OrderedAcks } from '../../core/ordered-acks.js';
 import { withRetry } from '../../core/retry.js';
 import type { PullSource, ReadResult } from '../../core/pull-source.js';
+import type { Reachability } from '../../core/reachability.js';
 import { createKafkaClient } from './client.js';
+import { probeBrokers } from './probe.js';
 import type { KafkaSourceConfig } from './config.js';
 import { partitionName, type KafkaRawRecord } from './record.js';
 
@@ -14,6 +16,11 @@ export interface KafkaSourceOptions {
   /** A shared client; one is made from `config.brokers` otherwise. */
   kafka?: Kafka;
   log?: Logger;
+  /**
+   * The service's outage policy for the brokers: the first connect and every consumer restart
+   * wait for them as long as it says. Without one, restarts are bounded (MAX_RESTARTS).
+   */
+  reach?: Reachability;
 }
 
 interface Queued {
@@ -44,11 +51,12 @@ const transientKafkaErrors = new Set([
 ]);
 const MAX_RESTARTS = 30;
 
-function isTransientKafkaError(err: unknown): boolean {
+export function isTransientKafkaError(err: unknown): boolean {
   for (let e = err as { name?: string; retriable?: boolean; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
     if (e.retriable === true || (e.name !== undefined && transientKafkaErrors.has(e.name))) return true;
   }
-  return false;
+  // A refused or timed-out TCP connection (the broker probe) is an outage too.
+  return isRetriable(err);
 }
 
 export class KafkaSource implements PullSource<KafkaRawRecord> {
@@ -56,6 +64,7 @@ export class KafkaSource implements PullSource<KafkaRawRecord> {
   private readonly config: KafkaSourceConfig;
   private readonly kafka: Kafka;
   private readonly log: Logger;
+  private readonly reach: Reachability | undefined;
   private consumer: Consumer | undefined;
   private starting: Promise<void> | undefined;
   private queue: Queued[] = [];
@@ -82,8 +91,9 @@ export class KafkaSource implements PullSource<KafkaRawRecord> {
   constructor(opts: KafkaSourceOptions) {
     this.config = opts.config;
     this.name = `kafka:${opts.config.topic}`;
-    this.kafka = opts.kafka ?? createKafkaClient(opts.config.brokers, opts.config.clientId);
+    this.kafka = opts.kafka ?? createKafkaClient(opts.config.brokers, opts.config.clientId, opts.log);
     this.log = opts.log ?? silentLogger;
+    this.reach = opts.reach;
   }
 
   /** Messages not yet committed, summed over partitions (from the fetches' high watermarks). */
@@ -114,7 +124,7 @@ export class KafkaSource implements PullSource<KafkaRawRecord> {
   }
 
   async read(max: number): Promise<ReadResult<KafkaRawRecord>> {
-    await (this.starting ??= this.start());
+    await (this.starting ??= this.startWhenReachable());
     this.throwIfCrashed();
     if (this.queued === 0 && !this.drained() && !this.closed) await this.waitForRecords(this.config.maxWaitMs);
     this.throwIfCrashed();
@@ -144,13 +154,36 @@ export class KafkaSource implements PullSource<KafkaRawRecord> {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);
+    this.reach?.cancel();
     this.wake?.();
     await this.starting?.catch(() => {});
     await this.commit();
     await this.consumer?.disconnect();
   }
 
+  /** Starts the consumer, waiting for the brokers under the outage policy when there is one. */
+  private startWhenReachable(): Promise<void> {
+    if (!this.reach) return this.start();
+    return this.reach.attempt(async () => {
+      await probeBrokers(this.config.brokers);
+      await this.start();
+    }, (err) => !this.closed && isTransientKafkaError(err));
+  }
+
+  /** One attempt; a failed one leaves no consumer behind. */
   private async start(): Promise<void> {
+    try {
+      await this.startOnce();
+    } catch (err) {
+      clearInterval(this.timer);
+      const consumer = this.consumer;
+      this.consumer = undefined;
+      await consumer?.disconnect().catch(() => {});
+      throw err;
+    }
+  }
+
+  private async startOnce(): Promise<void> {
     const { topic, groupId } = this.config;
     await this.loadOffsets();
     const consumer = this.kafka.consumer({
@@ -164,14 +197,29 @@ export class KafkaSource implements PullSource<KafkaRawRecord> {
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       this.restarts = 0;
+      this.reach?.up();
       this.onJoin(e.payload.memberAssignment[topic] ?? []);
+    });
+    // A fetch that returns means the brokers answer again (kafkajs reconnects on its own).
+    consumer.on(consumer.events.FETCH, () => {
+      if (this.reach?.isDown) this.reach.up();
     });
     consumer.on(consumer.events.CRASH, (e) => {
       // kafkajs restarts itself after retriable failures (and rejoins). A broker that is down
       // for a while ends in errors kafkajs calls final (coordinator not found, connection
-      // refused): the source restarts the consumer itself a bounded number of times.
+      // refused): the source restarts the consumer itself, as long as the outage policy allows
+      // (without one, a bounded number of times).
+      const transient = !this.closed && isTransientKafkaError(e.payload.error);
+      let waitMs: number | undefined;
+      try {
+        if (transient && this.reach) waitMs = this.reach.down(e.payload.error);
+      } catch (giveUp) {
+        this.crash = giveUp;
+        this.wake?.();
+        return;
+      }
       if (!e.payload.restart) {
-        if (!this.closed && isTransientKafkaError(e.payload.error) && this.restarts < MAX_RESTARTS) this.scheduleRestart(e.payload.error);
+        if (transient && (this.reach || this.restarts < MAX_RESTARTS)) this.scheduleRestart(e.payload.error, waitMs);
         else this.crash = e.payload.error;
       }
       this.wake?.();
@@ -207,17 +255,19 @@ export class KafkaSource implements PullSource<KafkaRawRecord> {
     }
   }
 
-  private scheduleRestart(err: unknown): void {
+  private scheduleRestart(err: unknown, policyWaitMs?: number): void {
     this.restarts++;
-    const waitMs = Math.min(10_000, 500 * 2 ** this.restarts);
-    this.log.warn({ topic: this.config.topic, attempt: this.restarts, waitMs, err: errorMessage(err) }, 'kafka source: consumer stopped, restarting');
+    const waitMs = policyWaitMs ?? Math.min(10_000, 500 * 2 ** this.restarts);
+    // With a policy, the outage is logged (rate-limited) by it; a line per restart would repeat it.
+    if (!this.reach) this.log.warn({ topic: this.config.topic, attempt: this.restarts, waitMs, err: errorMessage(err) }, 'kafka source: consumer stopped, restarting');
     clearInterval(this.timer);
     const old = this.consumer;
     this.consumer = undefined;
     this.starting = (async () => {
       await old?.disconnect().catch(() => {});
-      await new Promise((r) => setTimeout(r, waitMs));
-      if (!this.closed) await this.start();
+      if (this.reach) await this.reach.wait(waitMs);
+      else await new Promise((r) => setTimeout(r, waitMs));
+      if (!this.closed) await this.startWhenReachable();
     })();
     this.starting.catch((e: unknown) => {
       this.crash ??= e;
@@ -340,6 +390,7 @@ export class KafkaSource implements PullSource<KafkaRawRecord> {
 
   private throwIfCrashed(): void {
     if (this.crash !== undefined) {
+      if (this.crash instanceof CrmUnifyError && this.crash.code === 'SERVICE_UNAVAILABLE') throw this.crash;
       throw new CrmUnifyError('SOURCE_READ_FAILED', `kafka consumer of ${this.config.topic} stopped: ${errorMessage(this.crash)}`, { cause: this.crash });
     }
   }

@@ -21,7 +21,7 @@ export const MysqlSourceConfigSchema = z.object({
   ),
   once: z.boolean().default(false).describe('delta: report done after one pass reaches the present (`--once`)'),
   sourceTimeZone: z.string().regex(/^[+-]\d{2}:\d{2}$/).default('+00:00').describe('offset the DATETIME columns are written in; used only to turn a replay time into a watermark'),
-  reconnectRetries: z.number().int().nonnegative().default(20).describe('reconnect attempts after a lost connection before the source fails'),
+  reconnectRetries: z.number().int().nonnegative().default(20).describe('reconnect attempts after a lost connection before the source fails, when used without the service\'s outage policy (`crm-unify run` waits for the server forever, or up to runtime.connectTimeoutMs with --once)'),
   reconnectBaseMs: z.number().int().positive().default(200),
   reconnectMaxMs: z.number().int().positive().default(10_000),
 });

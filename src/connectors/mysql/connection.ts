@@ -1,5 +1,6 @@
 import mysql from 'mysql2/promise';
 import { CrmUnifyError, errorMessage } from '../../core/errors.js';
+import type { Reachability } from '../../core/reachability.js';
 import { withRetry } from '../../core/retry.js';
 import type { MysqlSourceConfig } from './config.js';
 
@@ -41,6 +42,15 @@ export function isConnectionLost(err: unknown): boolean {
   return (typeof e.code === 'string' && lostCodes.has(e.code)) || e.errno === 1927 || e.errno === 1053;
 }
 
+// Answers from a server that is up but refuses us: waiting will not help, the config must change.
+const refusalCodes = new Set(['ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_BAD_DB_ERROR', 'ER_NOT_SUPPORTED_AUTH_MODE']);
+
+/** The server cannot be reached (or the connection to it was lost): an outage to wait out. */
+export function isUnreachable(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return isConnectionLost(err) && !(typeof code === 'string' && refusalCodes.has(code));
+}
+
 /**
  * Runs `work` on a live connection; after a lost connection it reconnects with backoff, lets
  * `prepare` restore session state (a snapshot transaction), and runs `work` again. `work` must be
@@ -57,6 +67,8 @@ export class ReconnectingConnection {
     private readonly config: Pick<MysqlSourceConfig, 'reconnectRetries' | 'reconnectBaseMs' | 'reconnectMaxMs'>,
     private readonly prepare: (conn: MysqlConnection, first: boolean) => Promise<void> = async () => {},
     private readonly signal?: AbortSignal,
+    /** The service's outage policy: waits for the server for as long as it says (else `reconnectRetries`). */
+    private readonly reach?: Reachability,
   ) {}
 
   /** The server's id of the current connection (for KILL in tests and logs). */
@@ -65,18 +77,20 @@ export class ReconnectingConnection {
   }
 
   async run<T>(work: (conn: MysqlConnection) => Promise<T>): Promise<T> {
+    const once = async () => {
+      if (this.closed) throw new CrmUnifyError('SHUTDOWN', 'mysql source closed');
+      const conn = await this.live();
+      try {
+        return await work(conn);
+      } catch (err) {
+        if (isConnectionLost(err)) this.discard();
+        throw err;
+      }
+    };
     try {
+      if (this.reach) return await this.reach.attempt(once, (err) => !this.closed && isUnreachable(err));
       return await withRetry(
-        async () => {
-          if (this.closed) throw new CrmUnifyError('SHUTDOWN', 'mysql source closed');
-          const conn = await this.live();
-          try {
-            return await work(conn);
-          } catch (err) {
-            if (isConnectionLost(err)) this.discard();
-            throw err;
-          }
-        },
+        once,
         {
           retries: this.config.reconnectRetries,
           baseMs: this.config.reconnectBaseMs,
@@ -94,6 +108,7 @@ export class ReconnectingConnection {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.reach?.cancel();
     const conn = this.conn;
     this.conn = undefined;
     await conn?.end().catch(() => conn.destroy());

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Envelope } from '../../core/envelope.js';
 import { OrderedAcks } from '../../core/ordered-acks.js';
 import type { PullSource, ReadResult } from '../../core/pull-source.js';
+import type { Reachability } from '../../core/reachability.js';
 import type { MysqlSourceConfig } from './config.js';
 import { connector, ReconnectingConnection, type Connect, type MysqlConnection } from './connection.js';
 import { deltaKey, PositionWriter, type PositionStore } from './positions.js';
@@ -15,6 +16,8 @@ export interface MysqlDeltaSourceOptions {
   config: MysqlSourceConfig;
   positions: PositionStore;
   connect?: Connect;
+  /** The service's outage policy for the server (see core/reachability.ts). */
+  reach?: Reachability;
 }
 
 interface TableDelta {
@@ -66,7 +69,7 @@ export class MysqlDeltaSource implements PullSource<MysqlRow> {
     this.name = `${opts.config.name}.delta`;
     this.positions = opts.positions;
     this.writer = new PositionWriter(opts.positions);
-    this.db = new ReconnectingConnection(opts.connect ?? connector(opts.config.url), opts.config, undefined, this.stop.signal);
+    this.db = new ReconnectingConnection(opts.connect ?? connector(opts.config.url), opts.config, undefined, this.stop.signal, opts.reach);
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { Envelope } from '../../core/envelope.js';
 import { OrderedAcks } from '../../core/ordered-acks.js';
 import type { PullSource, ReadResult } from '../../core/pull-source.js';
+import type { Reachability } from '../../core/reachability.js';
 import type { MysqlSourceConfig } from './config.js';
 import { connector, ReconnectingConnection, type Connect, type MysqlConnection } from './connection.js';
 import { captureDeltaWatermarks } from './delta-watermark.js';
@@ -12,6 +13,8 @@ export interface MysqlFullSourceOptions {
   positions: PositionStore;
   /** Overrides how connections are made (tests); defaults to `config.url` with utf8mb4. */
   connect?: Connect;
+  /** The service's outage policy for the server (see core/reachability.ts). */
+  reach?: Reachability;
 }
 
 interface TableScan {
@@ -54,7 +57,7 @@ export class MysqlFullSource implements PullSource<MysqlRow> {
     this.name = `${opts.config.name}.full`;
     this.positions = opts.positions;
     this.writer = new PositionWriter(opts.positions);
-    this.db = new ReconnectingConnection(opts.connect ?? connector(opts.config.url), opts.config, (conn, first) => this.beginSnapshot(conn, first));
+    this.db = new ReconnectingConnection(opts.connect ?? connector(opts.config.url), opts.config, (conn, first) => this.beginSnapshot(conn, first), undefined, opts.reach);
   }
 
   /** Rows emitted so far in this run, of `total` (COUNT(*) past the resume point at start). */
