@@ -121,7 +121,7 @@ ${JSON.stringify(s)}
 | 5. end to end vs max(register, CRM) bound | ${fmt(e2e.run.vsBound, 3)} × (${fmt(e2e.run.seconds, 1)} s vs ${fmt(e2e.run.boundSeconds, 1)} s), ${e2e.run.crm503} × 503 | ≤ 1.1 × | ${met(e2e.run.vsBound <= 1.1)} |
 | 6. speed-up over the seed system's approach | ${fmt(s.speedupVsSeedApproach!, 1)} × | — | |
 | 7. replay of loaded data: CRM writes | ${e2e.replay.crmWrites} (${fmt(e2e.replay.recordsPerSec)} records/s) | 0 | ${met(e2e.replay.crmWrites === 0)} |
-| 8. dedup precision / recall (contacts, pairwise) | ${fmt(dd.contacts.precision, 4)} / ${fmt(dd.contacts.recall, 4)} | ≥ 0.99 each | ${met(dd.contacts.precision >= 0.99 && dd.contacts.recall >= 0.99)} |
+| 8. dedup precision / recall (contacts, pairwise, independent truth) | ${fmt(dd.contacts.precision, 4)} / ${fmt(dd.contacts.recall, 4)} | ≥ 0.999 each | ${met(dd.contacts.precision >= 0.999 && dd.contacts.recall >= 0.999)} |
 
 ## What was scaled, and why
 
@@ -253,14 +253,40 @@ every source read again.
 
 ## 8. Dedup against the ground truth
 
-\`evaluateDedup\` over the core run's state (full seed scale, no register filter): contacts scored
-pairwise over the source contact records that reached a golden contact.
+The truth comes from the generator's person ids only (src/gen/universe.ts, stores.ts): no key is
+guaranteed to be shared by a person's records, and the data hold hard positives (a name in one
+field, another word order, upper case, ё/е, Latin transliteration, no patronymic, initials, the
+first name alone; a changed e-mail; a typo in an e-mail's local part; a mobile in another format)
+and hard negatives (namesakes in one company, a father and son with one first and last name,
+colleagues on a switchboard or \`info@\`). \`evaluateDedup\` over the core run's state (full seed
+scale, no register filter) scores **every** source contact record of a live company record with
+a valid INN; a record that reached no golden contact counts as missed.
 
-| | precision | recall | target |
+| contacts (seed scale, ${fmt(dd.contacts.records)} records, ${fmt(dd.contacts.cluster.persons)} people) | precision | recall | target |
 |---|---|---|---|
-| contacts (seed scale) | ${fmt(dd.contacts.precision, 4)} | ${fmt(dd.contacts.recall, 4)} | ≥ 0.99 each ${met(dd.contacts.precision >= 0.99 && dd.contacts.recall >= 0.99)} |
+| pairwise (pairs of records in one golden contact) | ${fmt(dd.contacts.pairwise.precision, 4)} | ${fmt(dd.contacts.pairwise.recall, 4)} | ≥ 0.999 each ${met(dd.contacts.precision >= 0.999 && dd.contacts.recall >= 0.999)} |
+| cluster (golden contacts that are exactly one person) | ${fmt(dd.contacts.cluster.precision, 4)} | ${fmt(dd.contacts.cluster.recall, 4)} | |
+| records that reached no golden contact | ${dd.contacts.missedRecords} | | |
 | companies (seed scale) | ${fmt(dd.companies.golden)} golden, ${dd.companies.missing} missing | ${fmt(dd.companies.extra)} not expected: register-inactive/unknown INNs, filtered by verify in a real run | |
 | companies (end-to-end subset, with verify) | missing ${e2e.dedup.companies.missing} | extra ${e2e.dedup.companies.extra} | |
+
+**What the resolver gets wrong, and why** (\`causes\` in the score; the rules are in
+src/resolve/README.md). ${fmt(dd.contacts.split)} people are split over more than one golden
+contact; their extra golden contacts hold:
+
+| extra golden contacts of a split person | count | why the rules cannot join them |
+|---|---|---|
+| initials only, or no surname ("Лукина Л. С.", "Лидия") | ${fmt(dd.contacts.causes.split.initialsOrNoSurname)} | an initial is never a first name, and these records share no e-mail or number with the person's others |
+| a full name the other records hold too, made no key | ${fmt(dd.contacts.causes.split.nameAmbiguous)} | a namesake (or a father and son) in the company makes that name ambiguous, so only channels may join |
+| a name without patronymic | ${fmt(dd.contacts.causes.split.noPatronymic)} | two patronymics for that name in the company (father and son), or none to complete it with |
+| a full name, but nothing in common with the others | ${fmt(dd.contacts.causes.split.noCommonKey)} | the person's other records hold only initials or a first name, and no shared channel (an old e-mail, no mobile) |
+
+${fmt(dd.contacts.overMerged)} golden contacts hold more than one person: ${fmt(dd.contacts.causes.overMerged.sameFullName)} of them are
+namesakes joined by their one full name because a record of one of them had no number of its own to
+tell them apart, ${fmt(dd.contacts.causes.overMerged.other)} other. Joining initials to the only full name they fit would win most of the
+recall back, but the issue's rule is that an initial is never a first name for matching; it stays so.
+End-to-end and chaos tests use \`reachable()\` data (no namesakes, every record with a full name), on
+which the resolver is exact, so they assert exactly the expected contacts.
 `;
 }
 

@@ -114,6 +114,11 @@ describe('evaluateDedup', () => {
     expect(s.contacts.cluster).toMatchObject({ exact: 0, golden: 3, persons: 4, precision: 0, recall: 0 });
     expect(s.contacts).toMatchObject({ records: 6, missedRecords: 1, overMerged: 1, split: 1 }); // f alone is missed, not split
     expect(s.companies).toEqual({ expected: 1, golden: 1, missing: 0, extra: 0 });
+    // c holds no name key; d and e are joined by one full name.
+    expect(s.contacts.causes).toEqual({
+      split: { initialsOrNoSurname: 1, noPatronymic: 0, nameAmbiguous: 0, noCommonKey: 0, noGoldenContact: 0 },
+      overMerged: { sameFullName: 1, other: 0 },
+    });
     // A record of a deleted or invalid company record need not reach anything.
     expect((await evaluateDedup(store, truth({ 'shop-a|f': 4 }, false))).contacts.records).toBe(0);
   });

@@ -1,5 +1,7 @@
 import { goldenCompanies, goldenContacts } from '../state/helpers.js';
 import type { StateStore } from '../state/store.js';
+import { nameKey } from '../resolve/match-keys.js';
+import type { Contact } from '../model/canonical.js';
 import type { Truth } from './dataset.js';
 
 export interface DedupScore {
@@ -22,6 +24,12 @@ export interface DedupScore {
     split: number;
     /** A few golden contacts of each kind of error, as record keys grouped by person, to read. */
     examples: { overMerged: string[][][]; split: string[][][] };
+    /**
+     * Why people were split: each golden contact of a person beyond their largest one, by what its
+     * records hold (see `splitCause`); and over-merged golden contacts by whether one full name
+     * joined them (namesakes with nothing to tell them apart) or something else did.
+     */
+    causes: { split: Record<SplitCause, number>; overMerged: { sameFullName: number; other: number } };
   };
 }
 
@@ -34,6 +42,23 @@ export interface EvaluateOptions {
 }
 
 const pairs = (n: number) => (n * (n - 1)) / 2;
+
+export type SplitCause = 'initialsOrNoSurname' | 'noPatronymic' | 'nameAmbiguous' | 'noCommonKey' | 'noGoldenContact';
+
+/**
+ * Why a fragment of a person (a golden contact holding some of their records, not the largest)
+ * stayed apart: its records hold no name key (initials, first name only), only names without
+ * patronymic, a full name that the person's other records share but that was no key (a namesake
+ * or a father and son in the company made it ambiguous), or nothing in common with the rest.
+ */
+function splitCause(fragment: ReadonlyArray<Contact | undefined>, others: ReadonlySet<string>): SplitCause {
+  if (fragment.some((c) => c === undefined)) return 'noGoldenContact';
+  const keys = fragment.map((c) => nameKey(c!));
+  if (keys.every((k) => k === undefined)) return 'initialsOrNoSurname';
+  if (keys.some((k) => k !== undefined && others.has(k))) return 'nameAmbiguous';
+  if (keys.every((k) => k === undefined || k.endsWith('|'))) return 'noPatronymic';
+  return 'noCommonKey';
+}
 
 /**
  * Scores the state's golden records against the ground truth (the generator's person ids).
@@ -76,6 +101,11 @@ export async function evaluateDedup(store: StateStore, truth: Truth, opts: Evalu
   const clustersOf = new Map<number, number>();
   const examples: DedupScore['contacts']['examples'] = { overMerged: [], split: [] };
   const splitSeen = new Map<number, string[][]>();
+  const fragments = new Map<number, Array<Array<Contact | undefined>>>();
+  const causes: DedupScore['contacts']['causes'] = {
+    split: { initialsOrNoSurname: 0, noPatronymic: 0, nameAmbiguous: 0, noCommonKey: 0, noGoldenContact: 0 },
+    overMerged: { sameFullName: 0, other: 0 },
+  };
   for await (const c of goldenContacts(store)) {
     if (c.status !== 'active') continue;
     const byPerson = new Map<number, string[]>();
@@ -91,6 +121,9 @@ export async function evaluateDedup(store: StateStore, truth: Truth, opts: Evalu
     goldenCount++;
     let n = 0;
     for (const [person, keys] of byPerson) {
+      const fr = fragments.get(person) ?? [];
+      fr.push(keys.map((k) => c.contributions[k]?.contact));
+      fragments.set(person, fr);
       n += keys.length;
       truePositive += pairs(keys.length);
       clustersOf.set(person, (clustersOf.get(person) ?? 0) + 1);
@@ -103,6 +136,14 @@ export async function evaluateDedup(store: StateStore, truth: Truth, opts: Evalu
     if (byPerson.size === 1 && only![1].length === recordsOf.get(only![0])) exact++;
     if (byPerson.size > 1) {
       overMerged++;
+      // One full name on every person's records here: namesakes nothing told apart.
+      const names = [...byPerson.values()].map((keys) => new Set(keys.map((k) => {
+        const ct = c.contributions[k]?.contact;
+        return ct ? nameKey(ct) : undefined;
+      })));
+      const common = [...names[0]!].filter((k) => k !== undefined && names.every((set) => set.has(k)));
+      if (common.length > 0) causes.overMerged.sameFullName++;
+      else causes.overMerged.other++;
       if (examples.overMerged.length < 5) examples.overMerged.push([...byPerson.values()]);
     }
   }
@@ -115,6 +156,18 @@ export async function evaluateDedup(store: StateStore, truth: Truth, opts: Evalu
     const parts = splitSeen.get(person) ?? [];
     parts.push([`${key} (no golden contact)`]);
     splitSeen.set(person, parts);
+    const fr = fragments.get(person) ?? [];
+    fr.push([undefined]);
+    fragments.set(person, fr);
+  }
+  for (const fr of fragments.values()) {
+    if (fr.length < 2) continue;
+    const sorted = [...fr].sort((a, b) => b.length - a.length);
+    sorted.slice(1).forEach((f) => {
+      const others = new Set<string>();
+      for (const o of sorted) if (o !== f) for (const ct of o) { const k = ct ? nameKey(ct) : undefined; if (k) others.add(k); }
+      causes.split[splitCause(f, others)]++;
+    });
   }
   for (const [person, n] of clustersOf) {
     if (n < 2) continue;
@@ -140,6 +193,7 @@ export async function evaluateDedup(store: StateStore, truth: Truth, opts: Evalu
       overMerged,
       split,
       examples,
+      causes,
     },
   };
 }
