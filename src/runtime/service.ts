@@ -17,6 +17,7 @@ import { reportProgress } from './progress.js';
 import { deliverPending } from './recovery.js';
 import { serviceConnectPolicy } from './connect-policy.js';
 import { watchShutdown } from './shutdown.js';
+import { watchApis } from './api-health.js';
 
 export interface ServiceOptions {
   names: string[];
@@ -116,7 +117,10 @@ export async function runService(o: ServiceOptions): Promise<ReturnType<ReturnTy
     });
     primeMetrics(metrics, o.names);
     o.logger.info({ topologies: o.names, crm: redactUrl(o.config.crm.webhookUrl), metrics: server.url, once: o.once }, 'starting');
-    health.set('sink:bitrix24', 'running');
+    const stopApis = watchApis(metrics, [
+      { api: 'bitrix24', component: 'sink:bitrix24', endpoint: redactUrl(o.config.crm.webhookUrl), setBy: 'crm.webhookUrl (or BITRIX24_WEBHOOK_URL)', answers: new Set(['503']) },
+      { api: 'egrul', component: 'registry:egrul', endpoint: o.config.registry.url, setBy: 'registry.url' },
+    ], connect);
     // Counting walks keys: often enough for a dashboard, rarely enough to cost little.
     const gauges = setInterval(() => void updateStateGauges(store, metrics).catch(() => {}), 15_000);
     gauges.unref();
@@ -139,6 +143,7 @@ export async function runService(o: ServiceOptions): Promise<ReturnType<ReturnTy
     } finally {
       stopProgress();
       stopWatch();
+      stopApis();
       clearInterval(gauges);
       deps.verifier.close();
     }

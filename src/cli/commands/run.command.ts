@@ -69,7 +69,7 @@ function logFailure(logger: Logger, err: unknown): unknown {
   // Config and usage problems are printed as such (exit 2) by the program.
   if (err instanceof CrmUnifyError && (err.code === 'CONFIG_INVALID' || err.code === 'USAGE')) return err;
   const fields = err instanceof CrmUnifyError ? { ...err.details, code: err.code } : { code: (err as { code?: unknown } | null)?.code };
-  logger.error(fields, `run failed: ${errorMessage(err)}`);
+  logger.error({ ...fields, err }, `run failed: ${errorMessage(err)}`);
   logger.flush();
   return markReported(err);
 }

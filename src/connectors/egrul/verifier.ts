@@ -82,8 +82,9 @@ export class EgrulVerifier {
         signal,
         onRetry: (err, attempt, waitMs) => {
           if ((err as { code?: string }).code === 'REGISTRY_RATE_LIMITED') this.deps.metrics?.throttled.inc({ api: 'egrul', kind: 'remote' });
-          // The INN is not logged at warn level: labels and routine logs carry no identifiers.
-          this.log.warn({ attempt, waitMs, err: errorMessage(err) }, 'EGRUL look-up failed, retrying');
+          // Debug: an outage makes one line per look-up and attempt; the service reports it once,
+          // rate-limited, as `registry:egrul` backing off (runtime/api-health.ts). No INN either way.
+          this.log.debug({ attempt, waitMs, err: errorMessage(err) }, 'EGRUL look-up failed, retrying');
         },
       }),
     );
