@@ -20,7 +20,7 @@ describe(`chaos (${full ? 'full' : 'reduced'}): ${options.kills} SIGKILLs, porta
   beforeAll(async () => {
     if (full) expect(options.kills).toBeGreaterThanOrEqual(10);
     r = await runChaos(options);
-  }, full ? 45 * 60_000 : 170_000);
+  }, full ? 45 * 60_000 : 240_000);
 
   it('survived every kill and drained with a final --once run', () => {
     expect(r.figures.kills).toBeGreaterThanOrEqual(options.kills);
@@ -34,6 +34,15 @@ describe(`chaos (${full ? 'full' : 'reduced'}): ${options.kills} SIGKILLs, porta
     expect(v.extra).toEqual({ companies: 0, contacts: 0 });
     expect(v.crm.companies).toBe(v.expected.companies);
     expect(v.crm.contacts).toBe(v.expected.contacts);
+  });
+
+  it('says on /healthz that the Kafka source is backing off while the broker is down, and running once it is back', () => {
+    expect(r.figures.broker.health.length).toBe(r.figures.broker.restarts + r.figures.broker.crashes);
+    expect(r.figures.broker.health.length).toBeGreaterThan(0);
+    for (const h of r.figures.broker.health) {
+      expect(h.whileDown).toContain('backing-off');
+      expect(h.afterBack).toBe('running');
+    }
   });
 
   it('accounts for every source record (loaded, merged, deleted or rejected with a reason)', () => {

@@ -59,7 +59,11 @@ export interface ChaosFigures {
   killMoments: { run: number; afterMs: number; portalWrites: number }[];
   portal: { requests: number; writes: number; faults: Record<string, number>; queryLimitExceeded: number; byStatus: Record<string, number> };
   register: { outageMs: number; down503Ms: number; refusedMs: number; requests: number; byStatus: Record<string, number> };
-  broker: { restarts: number; crashes: number; downMs: number[] };
+  broker: {
+    restarts: number; crashes: number; downMs: number[];
+    /** Per outage: the states /healthz gave `source:shop-b.kafka` while the broker was down, and once it was back. */
+    health: Array<{ whileDown: string[]; afterBack: string | undefined }>;
+  };
   mysql: { connectionsKilled: number; duringFull: number; duringDelta: number; rowsUpdated: { companies: number; contacts: number } };
   targetedCrash: { createsAppliedWithLostResponse: number; lostResponses: number };
   finalRun: { code: number | null; ms: number };
@@ -332,7 +336,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     const figures = {
       killMoments: [] as ChaosFigures['killMoments'],
       register: { outageMs: 0, down503Ms: 0, refusedMs: 0 },
-      broker: { restarts: 0, crashes: 0, downMs: [] as number[] },
+      broker: { restarts: 0, crashes: 0, downMs: [] as number[], health: [] as ChaosFigures['broker']['health'] },
       mysql: { connectionsKilled: 0, duringFull: 0, duringDelta: 0 },
       targetedCrash: { createsAppliedWithLostResponse: 0, lostResponses: 0 },
     };
@@ -397,9 +401,19 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
             const from = Date.now();
             await load.brokerDown(action === 'broker-crash');
             o.log(`broker ${action === 'broker-crash' ? 'crashed (SIGKILL)' : 'stopped'} (shop-b.kafka ${(await component('shop-b.kafka')) ?? 'unknown'})`);
-            await sleep(o.brokerDownMs);
+            // /healthz must tell: the broker stays down at least brokerDownMs, and until the
+            // source reports it is backing off (kafkajs notices at its next request), at most 8 s more.
+            const whileDown = new Set<string>();
+            await waitFor(async () => {
+              const state = await component('shop-b.kafka');
+              if (state) whileDown.add(state);
+              return Date.now() - from >= o.brokerDownMs && whileDown.has('backing-off');
+            }, o.brokerDownMs + 8_000);
             await load.brokerBack();
             figures.broker.downMs.push(Date.now() - from);
+            const back = await waitFor(async () => (await component('shop-b.kafka')) === 'running', 20_000);
+            figures.broker.health.push({ whileDown: [...whileDown], afterBack: back ? 'running' : await component('shop-b.kafka') });
+            o.log(`broker back; /healthz gave shop-b.kafka ${[...whileDown].join(', ')} while it was down, ${back ? 'running' : 'not running'} after`);
             if (action === 'broker-crash') figures.broker.crashes++;
             else figures.broker.restarts++;
             delay = Math.min(delay, 1_500);
