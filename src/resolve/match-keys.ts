@@ -150,7 +150,8 @@ export function contactMatchKeys(c: Contact, shared: SharedChannels): string[] {
  *   with that last and first name when they all agree on one; when they name two (a father and
  *   son), it is ambiguous and gives no key;
  * - a full name held by two people told apart by their own numbers (records that share no
- *   e-mail or phone, each with a number of its own: namesakes) is no key.
+ *   e-mail or phone, each with a mobile, or each with another extension of one switchboard:
+ *   namesakes) is no key.
  * The result depends on the set of records only, not on their order. Arrays are new when changed.
  */
 export function refineNameKeys<T extends { id: string; keys: readonly string[] }>(items: readonly T[]): T[] {
@@ -178,25 +179,36 @@ export function refineNameKeys<T extends { id: string; keys: readonly string[] }
     });
     return { ...item, keys };
   });
-  // Namesakes: components over e-mails and phones only; a name seen in two components that
-  // each hold a number without extension belongs to two people.
+  // Namesakes: components over e-mails and phones only; a name seen in two components that each
+  // hold a number without extension, or each a different extension of one switchboard, belongs
+  // to two people (a person has one mobile and one direct line).
   const channelOnly = completed.map(({ id, keys }) => ({ id, keys: keys.filter((k) => !isName(k)) }));
   const component = new Map<string, number>();
   connectedComponentsIndex(channelOnly, component);
-  const withNumber = new Set<number>();
-  for (const { id, keys } of channelOnly) if (keys.some((k) => k.startsWith('phone:') && !k.includes(';ext='))) withNumber.add(component.get(id)!);
+  const lines = new Map<number, Set<string>>(); // component → 'mobile' and the switchboards it has a line on
+  for (const { id, keys } of channelOnly) {
+    for (const k of keys) {
+      if (!k.startsWith('phone:')) continue;
+      const cut = k.indexOf(';ext=');
+      const comp = component.get(id)!;
+      let set = lines.get(comp);
+      if (!set) lines.set(comp, (set = new Set()));
+      set.add(cut < 0 ? 'mobile' : k.slice(0, cut));
+    }
+  }
   const componentsByName = new Map<string, Set<number>>();
   for (const { id, keys } of completed) {
     const comp = component.get(id)!;
-    if (!withNumber.has(comp)) continue;
-    for (const k of keys) {
-      if (!isName(k)) continue;
-      let s = componentsByName.get(k);
-      if (!s) componentsByName.set(k, (s = new Set()));
-      s.add(comp);
+    for (const line of lines.get(comp) ?? []) {
+      for (const k of keys) {
+        if (!isName(k)) continue;
+        let set = componentsByName.get(`${k}\u0000${line}`);
+        if (!set) componentsByName.set(`${k}\u0000${line}`, (set = new Set()));
+        set.add(comp);
+      }
     }
   }
-  const ambiguous = new Set([...componentsByName].filter(([, comps]) => comps.size > 1).map(([k]) => k));
+  const ambiguous = new Set([...componentsByName].filter(([, comps]) => comps.size > 1).map(([k]) => k.slice(0, k.indexOf('\u0000'))));
   if (ambiguous.size === 0) return changed ? completed : [...items];
   return completed.map((item) => (item.keys.some((k) => ambiguous.has(k)) ? { ...item, keys: item.keys.filter((k) => !ambiguous.has(k)) } : item));
 }

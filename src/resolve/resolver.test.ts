@@ -160,6 +160,13 @@ describe('contact resolution within the company', () => {
     expect((await activeContacts()).map(members)).toEqual([['shop-a|c1'], ['shop-a|c2', 'shop-a|c3'], ['shop-a|c4']]);
   });
 
+  it('tells namesakes apart by their extensions of one switchboard too', async () => {
+    await feed(co,
+      person(contact({ sourceId: 'c1', lastName: 'Орлов', firstName: 'Иван', middleName: 'Петрович', phones: [line('+74955005559', '101')] })),
+      person(contact({ sourceId: 'c2', lastName: 'Orlov', firstName: 'Ivan', middleName: 'Petrovich', phones: [line('+74955005559', '102')] })));
+    expect(await activeContacts()).toHaveLength(2);
+  });
+
   it('gives a name without patronymic the only patronymic the company knows for it, none when there are two (father and son)', async () => {
     await feed(co,
       person(contact({ sourceId: 'c1', lastName: 'Орлов', firstName: 'Иван', middleName: 'Петрович', emails: ['a@x.ru'] })),
