@@ -37,6 +37,7 @@ const RuntimeConfig = z.object({
   connectRetryBaseMs: z.number().int().positive().default(500).describe('first wait before reconnecting to an unreachable server; doubles up to connectRetryMaxMs, with jitter'),
   connectRetryMaxMs: z.number().int().positive().default(15_000),
   readyGraceMs: z.number().int().nonnegative().default(10_000).describe('how long a component that was up may be unreachable before /healthz/ready turns false'),
+  wedgedAfterMs: z.number().int().positive().default(1_800_000).describe('records in flight and none settled this long, every server reachable: /healthz/live turns false (restart me)'),
 });
 
 export const AppConfig = z.object({

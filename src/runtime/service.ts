@@ -18,6 +18,7 @@ import { deliverPending } from './recovery.js';
 import { serviceConnectPolicy } from './connect-policy.js';
 import { watchShutdown } from './shutdown.js';
 import { watchApis } from './api-health.js';
+import { watchWedge } from './wedge.js';
 
 export interface ServiceOptions {
   names: string[];
@@ -121,6 +122,7 @@ export async function runService(o: ServiceOptions): Promise<ReturnType<ReturnTy
       { api: 'bitrix24', component: 'sink:bitrix24', endpoint: redactUrl(o.config.crm.webhookUrl), setBy: 'crm.webhookUrl (or BITRIX24_WEBHOOK_URL)', answers: new Set(['503']) },
       { api: 'egrul', component: 'registry:egrul', endpoint: o.config.registry.url, setBy: 'registry.url' },
     ], connect);
+    const stopWedge = watchWedge({ metrics, health, afterMs: o.config.runtime.wedgedAfterMs });
     // Counting walks keys: often enough for a dashboard, rarely enough to cost little.
     const gauges = setInterval(() => void updateStateGauges(store, metrics).catch(() => {}), 15_000);
     gauges.unref();
@@ -144,6 +146,7 @@ export async function runService(o: ServiceOptions): Promise<ReturnType<ReturnTy
       stopProgress();
       stopWatch();
       stopApis();
+      stopWedge();
       clearInterval(gauges);
       deps.verifier.close();
     }
