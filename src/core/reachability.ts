@@ -49,9 +49,15 @@ export class Reachability {
   private lastLoggedCode = '';
   private suppressed = 0;
   private readonly cancelled = new AbortController();
+  private reported: ReachState | undefined;
 
   constructor(readonly target: Target, private readonly policy: ConnectPolicy) {
-    policy.status?.set(target.component, 'connecting');
+    this.setStatus('connecting');
+  }
+
+  private setStatus(state: ReachState, detail?: string): void {
+    this.reported = state;
+    this.policy.status?.set(this.target.component, state, detail);
   }
 
   get isDown(): boolean {
@@ -84,7 +90,8 @@ export class Reachability {
     this.attempts = 0;
     this.suppressed = 0;
     this.lastLoggedCode = '';
-    this.policy.status?.set(this.target.component, 'running');
+    // Every successful query passes here: report the change, not each success.
+    if (this.reported !== 'running') this.setStatus('running');
   }
 
   /**
@@ -97,7 +104,7 @@ export class Reachability {
     this.attempts++;
     const code = errorCode(err);
     if (this.policy.giveUpAfterMs !== undefined && now - this.downSince >= this.policy.giveUpAfterMs) {
-      this.policy.status?.set(this.target.component, 'failed', `${code}: ${errorMessage(err)}`);
+      this.setStatus('failed', `${code}: ${errorMessage(err)}`);
       throw this.giveUpError(err, code);
     }
     // The last wait ends at the deadline, so `--once` gives up on time, after one more attempt.
@@ -120,7 +127,7 @@ export class Reachability {
 
   private report(err: unknown, code: string, now: number, waitMs: number | undefined): void {
     const detail = `${code}: ${errorMessage(err)}`;
-    this.policy.status?.set(this.target.component, 'backing-off', detail);
+    this.setStatus('backing-off', detail);
     if (this.attempts === 1 || code !== this.lastLoggedCode || now - this.lastLogAt >= this.policy.logEveryMs) {
       this.policy.logger.warn({
         ...this.fields(), code, err: errorMessage(err), attempt: this.attempts,

@@ -102,7 +102,9 @@ export class ReconnectingConnection {
       );
     } catch (err) {
       if (err instanceof CrmUnifyError) throw err;
-      throw new CrmUnifyError('SOURCE_READ_FAILED', `mysql: ${errorMessage(err)}`, { cause: err, retriable: isConnectionLost(err) });
+      // With a reach, say which source and which setting: `mysql: Access denied` alone sends an operator searching.
+      const where = this.reach ? `${this.reach.target.component} (${this.reach.target.endpoint}, set by ${this.reach.target.setBy})` : 'mysql';
+      throw new CrmUnifyError('SOURCE_READ_FAILED', `${where}: ${errorMessage(err)}`, { cause: err, retriable: isConnectionLost(err) });
     }
   }
 

@@ -1,6 +1,8 @@
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PullSource } from '../../core/pull-source.js';
+import { Reachability, type ReachState } from '../../core/reachability.js';
+import { silentLogger } from '../../core/logger.js';
 import { freshDatabase } from '../../../test/support/inject.js';
 import type { TestDatabase } from '../../../test/support/mysql-database.js';
 import { drain, expectCreditHeld, take } from '../../../test/sources/contract.js';
@@ -115,6 +117,35 @@ describe('MysqlFullSource', () => {
     const source = new MysqlFullSource({ config: config(), positions: new MemoryPositionStore() });
     expect(await expectCreditHeld(source, 25)).toBe(25);
     await source.close();
+  });
+});
+
+describe('MysqlFullSource under the outage policy', () => {
+  const reach = (states: ReachState[]) => new Reachability(
+    { component: 'source:shop-a.full', endpoint: 'the test server', setBy: 'sources.shopA.mysql (or SHOP_A_MYSQL_URL)' },
+    { baseMs: 20, maxMs: 50, logEveryMs: 60_000, logger: silentLogger, giveUpAfterMs: 60_000, status: { set: (_c, s) => states.push(s) } },
+  );
+
+  it('fails at once, naming the source and its setting, when the server refuses the credentials (waiting cannot fix that)', async () => {
+    const states: ReachState[] = [];
+    const url = new URL(db.url);
+    url.username = 'crm_unify_nobody';
+    url.password = 'wrong';
+    const source = new MysqlFullSource({ config: config({ url: url.toString() }), positions: new MemoryPositionStore(), reach: reach(states) });
+    const err = await source.read(10).catch((e: unknown) => e as Error);
+    await source.close();
+    expect((err as { code?: string }).code).toBe('SOURCE_READ_FAILED');
+    expect((err as Error).message).toMatch(/^source:shop-a\.full \(the test server, set by sources\.shopA\.mysql \(or SHOP_A_MYSQL_URL\)\): Access denied/);
+    expect(states).toEqual(['connecting']);
+  });
+
+  it('reports running once the server answers', async () => {
+    await seed(3);
+    const states: ReachState[] = [];
+    const source = new MysqlFullSource({ config: config(), positions: new MemoryPositionStore(), reach: reach(states) });
+    expect((await source.read(10)).records).toHaveLength(3);
+    await source.close();
+    expect(states).toEqual(['connecting', 'running']);
   });
 });
 
