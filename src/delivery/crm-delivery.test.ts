@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Bitrix24ConfigSchema } from '../connectors/bitrix24/config.js';
+import { formatFindings } from '../cli/commands/crm.command.js';
 import { DeliveryLedger } from './ledger.js';
 import { Bitrix24Loader } from '../connectors/bitrix24/loader.js';
 import { Bitrix24Client } from '../connectors/bitrix24/rest-client.js';
@@ -24,7 +25,7 @@ function setup() {
   const ledger = new DeliveryLedger(store, resolver);
   const loader = new Bitrix24Loader(client, config, { onCreateAttempt: ledger.attempted });
   const delivery = new CrmDelivery(store, ledger, loader);
-  return { store, resolver, delivery };
+  return { store, resolver, delivery, client };
 }
 
 /** Valid Shop B partners (with contacts) from the generator, as canonical changes. */
@@ -86,5 +87,48 @@ describe('CrmDelivery', () => {
     expect(originCount('company', inn)).toBe(1);
     expect(contactIds.map((id) => originCount('contact', id))).toEqual(contactIds.map(() => 0));
     expect((await store.stats()).pending).toBe(0);
+  });
+
+  it('adopts a company people entered and lists its twin and their edits for `crm-unify crm`', async () => {
+    const { store, resolver, delivery, client } = setup();
+    const change = partners(4)[3]!;
+    const inn = change.company.requisite.inn;
+    const made: number[] = [];
+    for (const title of ['Как ввёл менеджер', 'Дубль от другого менеджера']) {
+      const id = Number(await client.call('crm.company.add', { fields: { TITLE: title, COMMENTS: 'VIP', ASSIGNED_BY_ID: 7 } }));
+      await client.call('crm.requisite.add', { fields: { ENTITY_TYPE_ID: 4, ENTITY_ID: id, PRESET_ID: 1, NAME: title, RQ_INN: inn } });
+      made.push(id);
+    }
+    await resolver.resolve(change, { ref: 'p@1' });
+    const [out] = await delivery.deliver([inn]);
+    expect(out).toMatchObject({ status: 'synced', twins: [made[1]], adopted: expect.arrayContaining(['c']) });
+    expect(sb.portal.store.all('company').filter((x) => x.fields.ORIGIN_ID === inn).map((x) => x.id)).toEqual([made[0]]);
+    expect(sb.portal.store.get('company', made[0]!)!.fields).toMatchObject({ TITLE: 'Как ввёл менеджер', COMMENTS: 'VIP' });
+    const findings = [];
+    for await (const [key, v] of store.iterate('crmFindings')) findings.push([key, v.kind]);
+    expect(findings).toEqual(expect.arrayContaining([[`twins|${inn}`, 'twins'], [`conflict|${inn}|c|TITLE`, 'conflict']]));
+    const csv = formatFindings((await (async () => { const o = []; for await (const [, v] of store.iterate('crmFindings', { prefix: 'twins|' })) o.push(v); return o; })()), ['inn', 'adoptedId', 'twinIds'], 'csv');
+    expect(csv).toBe(`inn,adoptedId,twinIds\n${inn},${made[0]},${made[1]}\n`);
+  });
+
+  it('starts from a state written before per-entity tracking without re-sending what it marks as synced', async () => {
+    const { store, resolver, delivery } = setup();
+    const change = partners(5)[4]!;
+    const inn = change.company.requisite.inn;
+    await resolver.resolve(change, { ref: 'p@1' });
+    await delivery.deliver([inn]);
+    // The earlier release's record: ids and the aggregate hash, no record of what each entity was sent.
+    const entry = (await store.get('crmIds', inn))!;
+    const { sent: _sent, ...legacyIds } = entry.delivery!.ids!;
+    await store.batch([{ type: 'put', ns: 'crmIds', key: inn, value: { ...entry, delivery: { ...entry.delivery!, ids: legacyIds } } }]);
+    sb.portal.resetCounters();
+    // A later record adds a contact: only that contact is created; nothing already synced is re-sent.
+    const more: CanonicalChange = { ...change, contacts: [...change.contacts, { ...change.contacts[0]!, sourceId: 'C-new', lastName: 'Новикова', firstName: 'Нина', middleName: undefined, emails: ['nina.new@example.ru'], phones: [] }] };
+    await resolver.resolve(more, { ref: 'p@2' });
+    const [out] = await delivery.deliver([inn]);
+    expect(out!.status).toBe('synced');
+    const used = sb.portal.counters.commandsByMethod;
+    expect(Object.keys(used).filter((m) => m.endsWith('.update'))).toEqual([]);
+    expect(sb.portal.counters.writes).toBe(1);
   });
 });

@@ -3,7 +3,7 @@ import type { Bitrix24Loader } from '../connectors/bitrix24/loader.js';
 import type { LoadResult } from '../connectors/bitrix24/types.js';
 import { backoffDelay } from '../core/retry.js';
 import { silentLogger, type Logger } from '../core/logger.js';
-import type { CrmIds, DeliveryMemo } from '../model/crm-ids.js';
+import type { CrmConflict, CrmIds, DeliveryMemo } from '../model/crm-ids.js';
 import type { GoldenCompanyState, GoldenContactState } from '../state/records.js';
 import type { StateStore } from '../state/store.js';
 import { toLoaderInput } from './golden-to-crm.js';
@@ -14,6 +14,11 @@ export interface DeliveryOutcome {
   status: 'synced' | 'unchanged' | 'rejected' | 'skipped';
   detail?: string;
   writes: number;
+  /** Entity refs adopted from what people entered (`c`, `rq:…`, `bd:…`, `ct:…`). */
+  adopted?: string[];
+  conflicts?: CrmConflict[];
+  /** Other CRM companies with this INN, listed by `crm-unify crm duplicates`. */
+  twins?: number[];
 }
 
 /**
@@ -130,7 +135,13 @@ export class CrmDelivery {
     const removed = await this.loader.remove(gone.map((c) => ({ entity: 'contact' as const, id: ids.contacts[c.id]!.id })));
     for (const c of gone) { delete ids.contacts[c.id]; delete ids.sent?.[`ct:${c.id}`]; }
     await this.ledger.synced(company, contacts, { hash: r.hash, ids, createAttempted: false });
-    return { inn: company.inn, status: 'synced', writes: r.writes + removed };
+    await this.ledger.findings(company.inn, r.conflicts, r.twins);
+    if (r.adopted.length) this.log.info({ inn: company.inn, crmCompany: ids.companyId, adopted: r.adopted.length }, 'adopted CRM entities people entered');
+    if (r.conflicts.length) this.log.info({ inn: company.inn, fields: r.conflicts.map((c) => `${c.entity}.${c.field}`) }, 'CRM fields changed by people');
+    return {
+      inn: company.inn, status: 'synced', writes: r.writes + removed,
+      ...(r.adopted.length ? { adopted: r.adopted } : {}), ...(r.conflicts.length ? { conflicts: r.conflicts } : {}), ...(r.twins ? { twins: r.twins } : {}),
+    };
   }
 
   /** A company no store has any more leaves the CRM with its contacts (requisites and bank details go with the company). */

@@ -1,7 +1,7 @@
-import type { CrmLedgerEntry, DeliveryMemo } from '../model/crm-ids.js';
+import type { CrmConflict, CrmLedgerEntry, DeliveryMemo } from '../model/crm-ids.js';
 import type { Resolver } from '../resolve/resolver.js';
 import type { GoldenCompanyState, GoldenContactState } from '../state/records.js';
-import type { StateStore } from '../state/store.js';
+import type { StateOp, StateStore } from '../state/store.js';
 
 /**
  * The one owner of the CRM-id records (`crmIds` namespace): what the CRM holds per golden company
@@ -51,5 +51,16 @@ export class DeliveryLedger {
     const merged = await this.store.getMany('contacts', mergedIds);
     for (const m of merged) if (m?.delivery === 'pending') marks.push(this.resolver.markSynced(m.id, {}, m.hash));
     await Promise.all(marks);
+  }
+
+  /** Conflicts and twins found by a load, for `crm-unify crm conflicts|duplicates`; a repeat replaces the earlier entry. */
+  async findings(inn: string, conflicts: readonly CrmConflict[], twins: readonly number[] | undefined): Promise<void> {
+    const at = new Date().toISOString();
+    const ops: StateOp[] = conflicts.map((c) => ({ type: 'put', ns: 'crmFindings', key: `conflict|${inn}|${c.entity}|${c.field}`, value: { ...c, at } }));
+    if (twins?.length) {
+      const adoptedId = Number((await this.store.get('crmIds', inn))?.company ?? 0);
+      ops.push({ type: 'put', ns: 'crmFindings', key: `twins|${inn}`, value: { kind: 'twins', inn, adoptedId, twinIds: [...twins], at } });
+    }
+    if (ops.length) await this.store.batch(ops);
   }
 }

@@ -43,6 +43,11 @@ export function createMetrics(registry = new Registry(), opts: { defaultMetrics?
     cache: new Counter({ name: `${p}cache_requests_total`, help: 'Register cache look-ups by result', labelNames: ['cache', 'result'] as const, registers }),
     entities: new Gauge({ name: `${p}state_entities`, help: 'Golden records in the state store by entity and delivery status', labelNames: ['entity', 'status'] as const, registers }),
     componentUp: new Gauge({ name: `${p}component_up`, help: 'Whether a source or sink reaches its server (1) or not (0: connecting, backing off, failed)', labelNames: ['component'] as const, registers }),
+    crmConflicts: new Counter({
+      name: `${p}crm_conflicts_total`, help: 'Managed CRM fields people changed since the last write (kept or overwritten per crm.conflicts)',
+      labelNames: ['entity', 'field', 'kept'] as const, registers,
+    }),
+    crmAdoptions: new Counter({ name: `${p}crm_adoptions_total`, help: 'CRM entities people entered, adopted instead of created', labelNames: ['entity'] as const, registers }),
     lastProgress: new Gauge({ name: `${p}last_progress_timestamp_seconds`, help: 'When a record last settled, per topology', labelNames: ['topology'] as const, registers }),
   };
 }

@@ -56,3 +56,32 @@ export interface CrmLedgerEntry {
   contact?: string;
   delivery?: DeliveryMemo;
 }
+
+/**
+ * A managed field a person changed in the CRM since this pipeline last wrote it (or, for an
+ * adopted entity, a value a person entered that differs from the sources). `kept` says which
+ * value the CRM holds now: the person's (`crm.conflicts: keep-crm`) or the source's (`overwrite`).
+ */
+export interface CrmConflict {
+  kind: 'conflict';
+  inn: string;
+  /** Entity ref: `c`, `rq:<KPP>`, `bd:<BIK/account>`, `ct:<golden id>`. */
+  entity: string;
+  crmId: number;
+  field: string;
+  crmValue: string;
+  sourceValue: string;
+  kept: 'crm' | 'source';
+  at: string;
+}
+
+/** Several CRM companies carry one INN (twins people made): the oldest was adopted, the rest left for a person to merge. */
+export interface CrmTwins {
+  kind: 'twins';
+  inn: string;
+  adoptedId: number;
+  twinIds: number[];
+  at: string;
+}
+
+export type CrmFinding = CrmConflict | CrmTwins;

@@ -53,6 +53,9 @@ export interface OpenedSource<Raw> {
   close?: () => Promise<void>;
 }
 
+/** A bounded metric label for an entity ref (`c`, `rq:…`, `bd:…`, `ct:…`). */
+const entityOfRef = (ref: string): string => ({ c: 'company', rq: 'requisite', bd: 'bankdetail', ct: 'contact' })[ref.split(':')[0]!] ?? 'other';
+
 export const stageNames = ['map', 'verify', 'resolve', 'load'] as const;
 
 /**
@@ -102,6 +105,11 @@ export async function runPhase<Raw>(topology: string, phase: SourcePhase<Raw>, d
             for (const o of outcomes) {
               summary.delivered[o.status]++;
               summary.delivered.writes += o.writes;
+              summary.delivered.adopted += o.adopted?.length ?? 0;
+              summary.delivered.conflicts += o.conflicts?.length ?? 0;
+              summary.delivered.twins += o.twins?.length ?? 0;
+              for (const ref of o.adopted ?? []) metrics.crmAdoptions.inc({ entity: entityOfRef(ref) });
+              for (const c of o.conflicts ?? []) metrics.crmConflicts.inc({ entity: entityOfRef(c.entity), field: c.field, kept: c.kept });
             }
             metrics.stageSeconds.observe({ topology, stage: 'load' }, seconds);
             metrics.lastProgress.set({ topology }, Date.now() / 1000);

@@ -1,3 +1,4 @@
+import type { CrmFinding } from '../model/crm-ids.js';
 import type {
   CompanyLink, ContactLink, CrmLedgerEntry, GoldenCompanyState, GoldenContactState, PendingMarker, Reject,
   RegistryEntry,
@@ -29,13 +30,15 @@ export interface NamespaceValues {
   rejectsByReason: Reject;
   /** `company|<inn>` / `contact|<id>` → marker: golden records waiting for the CRM. */
   pending: PendingMarker;
+  /** `conflict|<inn>|<entity>|<field>` / `twins|<inn>` → what a person should look at in the CRM. */
+  crmFindings: CrmFinding;
 }
 
 export type Namespace = keyof NamespaceValues;
 
 export const namespaces = [
   'companies', 'contacts', 'matchKeys', 'links', 'positions', 'registry', 'crmIds', 'rejects',
-  'rejectsByReason', 'pending',
+  'rejectsByReason', 'pending', 'crmFindings',
 ] as const satisfies readonly Namespace[];
 
 export type PutOp<N extends Namespace = Namespace> = { type: 'put'; ns: N; key: string; value: NamespaceValues[N] };

@@ -1,6 +1,7 @@
 import type { CommandModule } from '../program.js';
 import { checkCommand } from './check.command.js';
 import { configCommand } from './config.command.js';
+import { crmCommand } from './crm.command.js';
 import { demoCommand } from './demo.command.js';
 import { genCommand } from './gen.command.js';
 import { rejectsCommand } from './rejects.command.js';
@@ -10,4 +11,4 @@ import { stateCommand } from './state.command.js';
 import { sandboxCommand } from './sandbox.command.js';
 
 /** Every command of the crm-unify CLI, in help order. */
-export const commands: CommandModule[] = [demoCommand, runCommand, replayCommand, rejectsCommand, stateCommand, checkCommand, sandboxCommand, genCommand, configCommand];
+export const commands: CommandModule[] = [demoCommand, runCommand, replayCommand, rejectsCommand, crmCommand, stateCommand, checkCommand, sandboxCommand, genCommand, configCommand];

@@ -61,6 +61,13 @@ export const Bitrix24ConfigSchema = z.object({
    * source positions wait for it, so it is also the least delay before an ack.
    */
   settleMs: z.number().int().nonnegative().default(2000),
+  /**
+   * Before creating a company, look for CRM companies whose requisite holds its INN and adopt the
+   * oldest (with the contacts people entered that match), instead of making a twin.
+   */
+  adopt: z.boolean().default(true),
+  /** A managed field a person changed in the CRM since the last write: keep their value, or overwrite it. */
+  conflicts: z.enum(['keep-crm', 'overwrite']).default('keep-crm'),
 });
 
 export type Bitrix24Config = Readonly<z.infer<typeof Bitrix24ConfigSchema>>;

@@ -15,7 +15,7 @@ afterAll(() => sb.stop());
 beforeEach(() => sb.portal.setFaults(''));
 
 function setup(extra: Record<string, unknown> = {}, deps: LoaderDeps = {}) {
-  const config = loadBitrix24Config({ webhookUrl: sb.webhookUrl, rate: 1000, burst: 1000, retryBaseMs: 5, retryMaxMs: 20, timeoutMs: 3000, maxRounds: 40, ...extra }, {});
+  const config = loadBitrix24Config({ webhookUrl: sb.webhookUrl, rate: 1000, burst: 1000, retryBaseMs: 5, retryMaxMs: 20, timeoutMs: 3000, maxRounds: 40, adopt: false, ...extra }, {});
   const client = new Bitrix24Client(config);
   return { client, loader: new Bitrix24Loader(client, config, deps) };
 }
@@ -166,7 +166,9 @@ describe('Bitrix24Loader', () => {
   });
 
   it('delivers every entity exactly once under 503s, 500s, lost answers and latency', async () => {
-    const { loader, client } = setup();
+    // Small batches: enough requests for the faults to land (bulk import packs 40 companies into a few).
+    const { loader, client } = setup({ batchSize: 11 });
+    sb.portal.resetCounters();
     sb.portal.setFaults('503=0.15,500=0.1,lost=0.15,latency=0-15', Number(process.env.FAULT_SEED ?? 42));
     const input = Array.from({ length: 40 }, (_, i) => company(i, i % 5 === 0 ? 'IE' : 'ORG'));
     const results = await loader.load(input);
@@ -316,11 +318,12 @@ describe('Bitrix24Loader', () => {
     const co = sb.portal.store.get('company', r1!.status === 'synced' ? r1!.ids.companyId! : 0)!;
     expect(rowValues(co.multi.PHONE)).toEqual(sorted(['+74951112233', phoneValue(c.phones[0]!), phoneValue(c.phones[1]!)]));
 
-    // A contact's position changes: one contact update carrying that one field.
+    // A contact's position changes: its current value is read (a person may have changed it; one
+    // read serves up to 50 entities), then one contact update carries that one field.
     sb.portal.resetCounters();
     const moved: GoldenCompany = { ...asSynced(withPhone, r2!), hash: 'h3', contacts: [{ ...c.contacts[0]!, position: 'Директор' }, c.contacts[1]!] };
     const [r3] = await loader.load([moved]);
-    expect(sb.portal.counters.commandsByMethod).toEqual({ 'crm.contact.update': 1 });
+    expect(sb.portal.counters.commandsByMethod).toEqual({ 'crm.contact.list': 1, 'crm.contact.update': 1 });
     const p1 = sb.portal.store.all('contact').find((x) => x.fields.ORIGIN_ID === c.contacts[0]!.goldenId)!;
     expect(p1.fields.POST).toBe('Директор');
 
@@ -405,5 +408,71 @@ describe('Bitrix24Loader', () => {
     // Only the changed contact is written (in full, once); nothing else is re-sent.
     expect(sb.portal.counters.commandsByMethod).toEqual({ 'crm.contact.update': 1 });
     await client.close();
+  });
+
+  describe('a CRM people already use', () => {
+    /** A company as a sales manager entered it: no origin fields, a comment, an owner, the INN in a requisite. */
+    async function personMade(client: Bitrix24Client, inn: string, title: string, contacts: Array<Record<string, unknown>>): Promise<{ id: number; contactIds: number[] }> {
+      const id = Number(await client.call('crm.company.add', { fields: { TITLE: title, COMMENTS: 'звонить после 12', ASSIGNED_BY_ID: 7, PHONE: [{ VALUE: '+74950001122', VALUE_TYPE: 'WORK' }] } }));
+      await client.call('crm.requisite.add', { fields: { ENTITY_TYPE_ID: 4, ENTITY_ID: id, PRESET_ID: 1, NAME: title, RQ_INN: inn, RQ_KPP: '773601001' } });
+      const contactIds: number[] = [];
+      for (const f of contacts) contactIds.push(Number(await client.call('crm.contact.add', { fields: { ...f, COMPANY_ID: id } })));
+      return { id, contactIds };
+    }
+    const withInn = (c: GoldenCompany, inn: string): GoldenCompany => ({ ...c, goldenId: inn, requisites: c.requisites.map((r) => ({ ...r, inn })) });
+
+    it('adopts the company with its INN, its requisite and the contact people entered, keeping their title and comment', async () => {
+      const { loader, client } = setup({ adopt: true });
+      const c = withInn(company(31), '9900000031');
+      const seeded = await personMade(client, '9900000031', 'Тест-31 (от менеджера)', [{ NAME: 'Ваня', LAST_NAME: 'Иванов', EMAIL: [{ VALUE: 'ivan31@t.ru', VALUE_TYPE: 'WORK' }] }]);
+      const [r] = await loader.load([c]);
+      expect(r).toMatchObject({ status: 'synced', adopted: expect.arrayContaining(['c', 'rq:773601001', `ct:${c.contacts[0]!.goldenId}`]) });
+      const ids = r!.status === 'synced' ? r!.ids : undefined;
+      expect(ids?.companyId).toBe(seeded.id);
+      expect(ids?.contacts[c.contacts[0]!.goldenId]?.id).toBe(seeded.contactIds[0]);
+      const store = sb.portal.store;
+      expect(store.all('company').filter((x) => x.id === seeded.id || x.fields.ORIGIN_ID === c.goldenId)).toHaveLength(1);
+      const co = store.get('company', seeded.id)!;
+      // People's values stay; what was empty is filled, origin fields included (later look-ups find it).
+      expect(co.fields).toMatchObject({ TITLE: 'Тест-31 (от менеджера)', COMMENTS: 'звонить после 12', ASSIGNED_BY_ID: '7', ORIGINATOR_ID: 'crm-unify', ORIGIN_ID: c.goldenId });
+      expect(rowValues(co.multi.PHONE)).toEqual(sorted(['+74950001122', ...c.phones.map(phoneValue)]));
+      expect(r!.status === 'synced' && r!.conflicts.map((x) => `${x.entity}.${x.field}`)).toEqual(expect.arrayContaining(['c.TITLE']));
+      const kept = store.get('contact', seeded.contactIds[0]!)!;
+      expect(kept.fields).toMatchObject({ NAME: 'Ваня', LAST_NAME: 'Иванов', ORIGIN_ID: c.contacts[0]!.goldenId });
+      expect(store.all('contact').filter((x) => x.fields.COMPANY_ID === String(seeded.id))).toHaveLength(2); // + the second golden contact
+      expect(store.all('requisite').filter((x) => x.fields.ENTITY_ID === String(seeded.id)).map((x) => x.fields.RQ_KPP).sort()).toEqual(['540602001', '773601001']);
+      // Loaded again with nothing new: nothing written.
+      sb.portal.resetCounters();
+      await loader.load([{ ...c, synced: { hash: r!.status === 'synced' ? r!.hash : '', ids: ids! } }]);
+      expect(sb.portal.counters.writes).toBe(0);
+      await client.close();
+    });
+
+    it('adopts the oldest of twins and reports the others; creates what no CRM company holds', async () => {
+      const { loader, client } = setup({ adopt: true });
+      const a = await personMade(client, '9900000032', 'Тест-32', []);
+      const b = await personMade(client, '9900000032', 'Тест-32 дубль', []);
+      const [r1, r2] = await loader.load([withInn(company(32), '9900000032'), withInn(company(33), '9900000033')]);
+      expect(r1).toMatchObject({ status: 'synced', twins: [b.id] });
+      expect(r1!.status === 'synced' && r1!.ids.companyId).toBe(a.id);
+      expect(r2).toMatchObject({ status: 'synced', adopted: [] });
+      expect(sb.portal.store.all('company').filter((x) => x.fields.ORIGIN_ID === '9900000033')).toHaveLength(1);
+      await client.close();
+    });
+
+    it('keeps a title a person changed since the last write, or overwrites it when told to', async () => {
+      for (const policy of ['keep-crm', 'overwrite'] as const) {
+        const { loader, client } = setup({ adopt: true, conflicts: policy });
+        const inn = policy === 'keep-crm' ? '9900000034' : '9900000035';
+        const c = withInn(company(34), inn);
+        const [r1] = await loader.load([c]);
+        const id = r1!.status === 'synced' ? r1!.ids.companyId! : 0;
+        await client.call('crm.company.update', { id, fields: { TITLE: 'Исправлено менеджером' } });
+        const [r2] = await loader.load([{ ...asSynced(c, r1!), hash: 'h2', name: 'Новое имя из магазина' }]);
+        expect(r2).toMatchObject({ status: 'synced', conflicts: [expect.objectContaining({ entity: 'c', field: 'TITLE', crmValue: 'Исправлено менеджером', sourceValue: 'Новое имя из магазина' })] });
+        expect(sb.portal.store.get('company', id)!.fields.TITLE).toBe(policy === 'keep-crm' ? 'Исправлено менеджером' : 'Новое имя из магазина');
+        await client.close();
+      }
+    });
   });
 });

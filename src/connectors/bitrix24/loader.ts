@@ -3,9 +3,9 @@ import { withRetry } from '../../core/retry.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import { applyFailure, applySuccess } from './apply.js';
 import type { Bitrix24Config } from './config.js';
-import { readRows } from './multifields.js';
 import { batchCommands, pack, type Packed } from './pack.js';
-import { markUnknown, planOps, type Op, type PlanContext, type RowsNeed, type Work } from './plan.js';
+import { adoptByInn, readCurrent } from './crm-reads.js';
+import { markUnknown, planOps, type Op, type PlanContext, type Work } from './plan.js';
 import type { PortalError } from './classify.js';
 import { resolvePresets } from './presets.js';
 import type { Bitrix24Client, BatchCommand } from './rest-client.js';
@@ -55,7 +55,7 @@ export class Bitrix24Loader {
     const works: Work[] = companies.map((input, i) => ({
       tag: `w${i.toString(36)}_`, input, ids: cloneIds(input.synced?.ids), applied: new Set<string>(),
       reconcile: input.createAttempted === true || this.unknownOutcome.has(input.goldenId), verified: new Set<string>(),
-      writes: 0, mergedAway: [],
+      writes: 0, mergedAway: [], crm: new Map(), conflicts: [], adopted: [],
     }));
     const settled = new Set<Work>();
     try {
@@ -65,15 +65,17 @@ export class Bitrix24Loader {
         // A write that got no answer may still be running: its company's look-ups wait it out.
         const now = Date.now();
         const waiting = open.filter((w) => w.reconcile && (w.lookupNotBefore ?? 0) > now);
-        const ctx: PlanContext = { originator: this.config.originatorId, presets, mergedContacts: this.config.mergedContacts, bulkImport: this.bulkImport };
+        const ctx: PlanContext = {
+          originator: this.config.originatorId, presets, mergedContacts: this.config.mergedContacts, bulkImport: this.bulkImport,
+          adopt: this.config.adopt, conflicts: this.config.conflicts,
+        };
         const plans = open.filter((w) => !waiting.includes(w)).map((work) => ({ work, ops: planOps(work, ctx) }));
-        for (const p of plans) if (p.ops.length === 0 && !p.work.needs?.length) settled.add(p.work);
+        for (const p of plans) if (p.ops.length === 0 && !p.work.needs?.length && !p.work.needsInnCheck) settled.add(p.work);
         const batches = pack(plans, this.config.batchSize, this.bulkImport);
         if (round >= this.config.maxRounds) break;
-        const reads = plans.filter((p) => p.work.needs?.length);
-        if (reads.length) await this.readRows(reads.map((p) => p.work));
+        const reads = await this.readAhead(plans.map((p) => p.work));
         if (batches.length === 0) {
-          if (reads.length) continue;
+          if (reads) continue;
           if (waiting.length === 0) break;
           await sleep(Math.min(...waiting.map((w) => w.lookupNotBefore ?? now)) - now);
           continue;
@@ -207,42 +209,21 @@ export class Bitrix24Loader {
   }
 
   /**
-   * Reads the multifield rows that planned updates need, 50 entities per command across every
-   * company of the round (`crm.*.list` filtered by a list of IDs), instead of one read per entity.
+   * The round's reads, in bulk across its companies: CRM companies holding the INNs of companies
+   * about to be created (adoption), then the current values of entities about to be updated.
+   * Returns whether anything was read; a retriable failure hands those companies back for retry.
    */
-  private async readRows(works: Work[]): Promise<void> {
-    const wanted = { company: new Map<number, Work[]>(), contact: new Map<number, Work[]>() };
-    for (const w of works) for (const n of w.needs ?? []) wanted[n.entity].set(n.id, [...(wanted[n.entity].get(n.id) ?? []), w]);
-    const cmds: Array<{ entity: RowsNeed['entity']; ids: number[] }> = [];
-    for (const entity of ['company', 'contact'] as const) {
-      const all = [...wanted[entity].keys()];
-      for (let i = 0; i < all.length; i += 50) cmds.push({ entity, ids: all.slice(i, i + 50) });
+  private async readAhead(works: readonly Work[]): Promise<boolean> {
+    const adopt = works.filter((w) => w.needsInnCheck);
+    const read = works.filter((w) => w.needs?.length);
+    try {
+      if (adopt.length) await adoptByInn(this.client, this.config.batchSize, adopt, this.config.originatorId);
+      if (read.length) await readCurrent(this.client, this.config.batchSize, read);
+    } catch (err) {
+      if (!(err instanceof CrmUnifyError && (err.retriable || err.code === 'RETRIES_EXHAUSTED'))) throw err;
+      for (const w of [...adopt, ...read]) w.retry = err;
     }
-    for (let i = 0; i < cmds.length; i += this.config.batchSize) {
-      const part = cmds.slice(i, i + this.config.batchSize);
-      let answer;
-      try {
-        answer = await this.client.batch(Object.fromEntries(part.map((c, k) => [`rows${k}`, {
-          method: `crm.${c.entity}.list`, params: { filter: { '@ID': c.ids }, select: ['ID', 'PHONE', 'EMAIL'], order: { ID: 'ASC' }, start: -1 },
-        }])));
-      } catch (err) {
-        if (err instanceof CrmUnifyError && err.retriable) { for (const w of works) w.retry = err; return; }
-        throw err;
-      }
-      part.forEach((c, k) => {
-        const rows = answer.result[`rows${k}`];
-        if (!Array.isArray(rows)) return; // failed: asked again next round
-        const found = new Map((rows as Array<Record<string, unknown>>).map((r) => [Number(r.ID), readRows(r)]));
-        for (const id of c.ids) {
-          // An entity missing from the answer was deleted in the CRM: its update fails "not found" and is looked up.
-          const got = found.get(id) ?? [];
-          for (const w of wanted[c.entity].get(id) ?? []) {
-            if (c.entity === 'company') w.ids.companyRows = got;
-            else for (const ct of Object.values(w.ids.contacts)) if (ct.id === id) ct.rows = got;
-          }
-        }
-      });
-    }
+    return adopt.length + read.length > 0;
   }
 
   private result(w: Work, settled: boolean): LoadResult {
@@ -250,7 +231,12 @@ export class Bitrix24Loader {
     // Broad on purpose: true whenever the portal may hold entities the caller's input did not list.
     const createAttempted = w.reconcile || w.createsSent === true || w.input.createAttempted === true;
     if (w.rejected) return { goldenId, status: 'rejected', reason: 'CRM_REJECTED', detail: w.rejected, ids: w.ids, createAttempted };
-    if (settled) return { goldenId, status: 'synced', hash: w.input.hash, ids: w.ids, writes: w.writes, mergedAway: w.mergedAway };
+    if (settled) {
+      return {
+        goldenId, status: 'synced', hash: w.input.hash, ids: w.ids, writes: w.writes, mergedAway: w.mergedAway,
+        conflicts: w.conflicts, adopted: w.adopted, ...(w.twins ? { twins: w.twins } : {}),
+      };
+    }
     const error = w.retry ?? new CrmUnifyError('CRM_UNAVAILABLE', `not settled after ${this.config.maxRounds} rounds`, { retriable: true });
     this.log.warn({ err: errorMessage(error) }, 'company not settled; hand back for retry');
     return { goldenId, status: 'retry', error, ids: w.ids, createAttempted };

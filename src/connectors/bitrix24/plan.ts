@@ -2,6 +2,7 @@ import type { CrmUnifyError } from '../../core/errors.js';
 import { bankFields, bankKey, bankXmlId, changedScalars, companyFields, contactFields, requisiteFields, requisiteFor, requisiteKey, requisiteXmlId, rowsChanged, sentFields } from './fields.js';
 import { companyItem, contactItem, type ImportItem } from './import-items.js';
 import { addItems, rowChanges, wantedRows, type WantedRow } from './multifields.js';
+import type { CrmConflict } from '../../model/crm-ids.js';
 import type { CrmIds, GoldenCompany, MultifieldRow, SentFields } from './types.js';
 
 /** One batch command with what the loader needs to interpret its answer. */
@@ -25,10 +26,11 @@ export interface Op {
   item?: ImportItem;
 }
 
-/** Multifield rows the plan must know before it can change or remove a value of ours. */
-export interface RowsNeed {
-  entity: 'company' | 'contact';
+/** What the CRM holds now, read in bulk before an update: to see people's edits, and the row ids. */
+export interface ReadNeed {
+  entity: 'company' | 'contact' | 'requisite' | 'bankdetail';
   id: number;
+  ref: string;
 }
 
 /** A golden company in flight through one load() call. */
@@ -56,8 +58,20 @@ export interface Work {
   lookupNotBefore?: number;
   writes: number;
   mergedAway: string[];
-  /** Set by the last plan: rows to read (in bulk, across companies) before those updates. */
-  needs?: RowsNeed[];
+  /** Set by the last plan: entities to read (in bulk, across companies) before their updates. */
+  needs?: ReadNeed[];
+  /** The company is to be created: CRM companies holding its INN must be looked for first (adoption). */
+  needsInnCheck?: boolean;
+  /** The INN look-up ran in this load. */
+  innChecked?: boolean;
+  /** What the CRM held at the last read, by entity ref (scalars as strings). */
+  crm: Map<string, SentFields>;
+  /** Managed fields people changed, found in this load. */
+  conflicts: CrmConflict[];
+  /** Other CRM companies with the same INN, left untouched when the oldest was adopted. */
+  twins?: number[];
+  /** Entity refs adopted from what people entered. */
+  adopted: string[];
   rejected?: string;
   retry?: CrmUnifyError;
 }
@@ -68,6 +82,10 @@ export interface PlanContext {
   mergedContacts: 'delete' | 'mark';
   /** Creates of companies and contacts may go through `crm.item.batchImport`. */
   bulkImport: boolean;
+  /** Look for CRM companies with the INN before creating one, and adopt what people entered. */
+  adopt: boolean;
+  /** A managed field a person changed: keep their value, or write the source's. */
+  conflicts: 'keep-crm' | 'overwrite';
 }
 
 /** An outcome is unknown: every entity is looked up again before anything more is written. */
@@ -99,20 +117,49 @@ export function lookupOps(w: Work, ctx: PlanContext): Op[] {
 }
 
 /** An update of one entity, or why there is none. */
-type Update = { fields: Record<string, unknown>; rows: boolean } | 'current' | 'rows' | null;
+type Update = { fields: Record<string, unknown>; rows: boolean } | 'current' | 'read' | null;
+
+interface EntityState {
+  /** What this pipeline last wrote; `{}` for an adopted entity it never wrote; undefined when unknown (older state). */
+  sent: SentFields | undefined;
+  want: SentFields;
+  /** The state said the entity is current (used only when `sent` is unknown). */
+  current: boolean | undefined;
+  /** What the CRM holds now, when read in this load. */
+  crm: SentFields | undefined;
+  rows?: readonly MultifieldRow[] | undefined;
+  wanted?: readonly WantedRow[];
+}
 
 /**
- * The update that takes an entity from what was last written (`sent`) to `want`: only changed
- * fields, multifield values of ours added, changed or removed (see `rowChanges`). `current` means
- * nothing to send but `want` is now what the CRM holds; `rows` means row ids must be read first.
+ * The update that takes an entity from what was last written to `want`: only changed fields,
+ * multifield values of ours added, changed or removed (see `rowChanges`). Before an update the
+ * CRM's current values are read (in bulk): a field a person changed since the last write (or, for
+ * an adopted entity, filled with another value) is a conflict — kept as the person left it unless
+ * the policy is `overwrite`. `current` means nothing to send; `read` means read the CRM first.
  */
-function entityUpdate(sent: SentFields | undefined, want: SentFields, current: boolean | undefined, rows: readonly MultifieldRow[] | undefined, wanted?: readonly WantedRow[]): Update {
-  if (!sent && current) return 'current';
-  const scalars = sent ? changedScalars(sent, want) : changedScalars({}, want);
-  const rowsDue = wanted !== undefined && (!sent || rowsChanged(sent, want));
+function entityUpdate(e: EntityState, ctx: PlanContext, conflict: (field: string, crmValue: string, sourceValue: string, kept: 'crm' | 'source') => void): Update {
+  const { sent, want, crm } = e;
+  if (!sent && e.current) return 'current';
+  const scalars = changedScalars(sent ?? {}, want);
+  const rowsDue = e.wanted !== undefined && (!sent || rowsChanged(sent, want));
   if (sent && Object.keys(scalars).length === 0 && !rowsDue) return null;
-  const rc = rowsDue ? rowChanges(sent, wanted, rows) : { items: {}, needRows: false };
-  if (rc.needRows) return 'rows';
+  // People's edits are looked for before writing over them; a state from an older release
+  // (nothing recorded as sent) is this pipeline's own writing, replaced as before.
+  // Adding a multifield value cannot overwrite anything a person did: that alone needs no read.
+  const scalarsDue = Object.keys(scalars).length > 0;
+  if (crm === undefined && ((sent && scalarsDue) || (rowsDue && e.rows === undefined && rowChanges(sent, e.wanted!, e.rows).needRows))) return 'read';
+  if (sent && crm) {
+    for (const [k, v] of Object.entries(scalars)) {
+      const now = crm[k] ?? '';
+      if (now === v) { delete scalars[k]; continue; }
+      if (now === (sent[k] ?? '')) continue;
+      conflict(k, now, v, ctx.conflicts === 'overwrite' ? 'source' : 'crm');
+      if (ctx.conflicts === 'keep-crm') delete scalars[k];
+    }
+  }
+  const rc = rowsDue ? rowChanges(sent, e.wanted!, e.rows) : { items: {}, needRows: false };
+  if (rc.needRows) return 'read';
   const hasRows = Object.keys(rc.items).length > 0;
   if (Object.keys(scalars).length === 0 && !hasRows) return 'current';
   return { fields: { ...scalars, ...rc.items }, rows: hasRows };
@@ -138,7 +185,13 @@ export function planOps(w: Work, ctx: PlanContext): Op[] {
   const c = w.input;
   const ids = w.ids;
   const sent = (ids.sent ??= {});
-  const needs: RowsNeed[] = (w.needs = []);
+  const needs: ReadNeed[] = (w.needs = []);
+  w.needsInnCheck = false;
+  if (ids.companyId === undefined && ctx.adopt && !w.innChecked) {
+    // Before the company is created, CRM companies that already hold its INN are looked for.
+    w.needsInnCheck = true;
+    return [];
+  }
   const ops: Op[] = [];
   const push = (key: string, o: Omit<Op, 'key' | 'deps'>, deps: string[] = []): string => {
     ops.push({ ...o, key: w.tag + key, deps });
@@ -146,13 +199,19 @@ export function planOps(w: Work, ctx: PlanContext): Op[] {
   };
   const ref = (id: number | undefined, key: string | undefined): [unknown, string[]] =>
     id !== undefined ? [id, []] : key ? [`$result[${key}]`, [key]] : [undefined, []];
-  /** Plans the update of an existing entity; false when it is current or waits for its rows. */
-  const update = (r: string, u: Update, want: SentFields, o: (fields: Record<string, unknown>, rows: boolean) => Omit<Op, 'key' | 'deps' | 'sends'> & { key: string }, need?: RowsNeed): void => {
-    if (w.applied.has(r) || u === null) return;
-    if (u === 'current') { sent[r] = want; return; }
-    if (u === 'rows') { if (need) needs.push(need); return; }
+  /** Plans the update of an existing entity: nothing when current, a read first when needed. */
+  const update = (r: string, id: number, entity: ReadNeed['entity'], e: Omit<EntityState, 'sent' | 'crm'>, o: (fields: Record<string, unknown>, rows: boolean) => Omit<Op, 'key' | 'deps' | 'sends'> & { key: string }): void => {
+    if (w.applied.has(r)) return;
+    const found: CrmConflict[] = [];
+    const u = entityUpdate({ ...e, sent: sent[r], crm: w.crm.get(r) }, ctx, (field, crmValue, sourceValue, kept) =>
+      found.push({ kind: 'conflict', inn: c.goldenId, entity: r, crmId: id, field, crmValue, sourceValue, kept, at: '' }));
+    if (u === null) return;
+    if (u === 'read') { needs.push({ entity, id, ref: r }); return; }
+    // Conflicts count once the decision stands (not when planning is repeated after a failure).
+    for (const f of found) if (!w.conflicts.some((x) => x.entity === f.entity && x.field === f.field)) w.conflicts.push(f);
+    if (u === 'current') { sent[r] = e.want; return; }
     const { key, ...rest } = o(u.fields, u.rows);
-    push(key, { ...rest, sends: want });
+    push(key, { ...rest, sends: e.want });
   };
 
   const wanted = wantedRows(c.phones, c.emails);
@@ -166,9 +225,8 @@ export function planOps(w: Work, ctx: PlanContext): Op[] {
     });
   } else {
     const companyId = ids.companyId;
-    update('c', entityUpdate(sent.c, cWant, c.current, ids.companyRows, wanted), cWant,
-      (fields, rows) => ({ key: 'c', method: 'crm.company.update', params: { id: companyId, fields }, kind: 'company', ref: 'c', write: true, create: false, touchesRows: rows }),
-      { entity: 'company', id: companyId });
+    update('c', companyId, 'company', { want: cWant, current: c.current, rows: ids.companyRows, wanted },
+      (fields, rows) => ({ key: 'c', method: 'crm.company.update', params: { id: companyId, fields }, kind: 'company', ref: 'c', write: true, create: false, touchesRows: rows }));
   }
   const [companyRef, companyDeps] = ref(ids.companyId, companyKey);
 
@@ -181,7 +239,7 @@ export function planOps(w: Work, ctx: PlanContext): Op[] {
     if (id === undefined && companyRef !== undefined && !rqKeys.has(k)) {
       rqKeys.set(k, push(`r${i}`, { method: 'crm.requisite.add', params: { fields: { ENTITY_TYPE_ID: 4, ENTITY_ID: companyRef, PRESET_ID: ctx.presets[c.kind], ...fields } }, kind: 'requisite', ref: `rq:${k}`, write: true, create: true, sends: want }, companyDeps));
     } else if (id !== undefined) {
-      update(`rq:${k}`, entityUpdate(sent[`rq:${k}`], want, c.current, undefined), want,
+      update(`rq:${k}`, id, 'requisite', { want, current: c.current },
         (f) => ({ key: `r${i}`, method: 'crm.requisite.update', params: { id, fields: f }, kind: 'requisite', ref: `rq:${k}`, write: true, create: false }));
     }
   });
@@ -200,7 +258,7 @@ export function planOps(w: Work, ctx: PlanContext): Op[] {
     } else if (id !== undefined && before?._rq !== undefined && want._rq !== undefined && before._rq !== want._rq) {
       moved.add(bk); // a bank detail cannot change its requisite: remove it, and it is re-created under the new one
     } else if (id !== undefined) {
-      update(`bd:${bk}`, entityUpdate(before, want, c.current, undefined), want,
+      update(`bd:${bk}`, id, 'bankdetail', { want, current: c.current },
         (f) => ({ key: `b${i}`, method: 'crm.requisite.bankdetail.update', params: { id, fields: f }, kind: 'bank', ref: `bd:${bk}`, write: true, create: false }));
     }
   });
@@ -218,13 +276,12 @@ export function planOps(w: Work, ctx: PlanContext): Op[] {
         touchesRows: want.length > 0, sends: pWant, ...(ctx.bulkImport ? { item: contactItem(fields, companyRef, want) } : {}),
       }, companyDeps);
     } else if (known) {
-      update(r, entityUpdate(sent[r], pWant, p.current, known.rows, want), pWant,
-        (f, rows) => ({ key: `p${i}`, method: 'crm.contact.update', params: { id: known.id, fields: f }, kind: 'contact', ref: r, write: true, create: false, touchesRows: rows }),
-        { entity: 'contact', id: known.id });
+      update(r, known.id, 'contact', { want: pWant, current: p.current, rows: known.rows, wanted: want },
+        (f, rows) => ({ key: `p${i}`, method: 'crm.contact.update', params: { id: known.id, fields: f }, kind: 'contact', ref: r, write: true, create: false, touchesRows: rows }));
     }
     // The merged-away contact goes only once the kept one is written: never lose the person.
     // With the hash unchanged the merge was confirmed in an earlier sync: nothing left to remove.
-    const pendingWrite = ops.some((o) => o.ref === r) || needs.some((n) => n.entity === 'contact' && n.id === known?.id);
+    const pendingWrite = ops.some((o) => o.ref === r) || needs.some((n) => n.ref === r);
     if (!changed || !known || pendingWrite) return;
     (p.mergedFrom ?? []).forEach((m, j) => {
       const id = m.crmId ?? ids.contacts[m.goldenId]?.id;

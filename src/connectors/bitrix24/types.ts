@@ -1,4 +1,4 @@
-import type { CrmIds } from '../../model/crm-ids.js';
+import type { CrmConflict, CrmIds } from '../../model/crm-ids.js';
 import type { CrmUnifyError } from '../../core/errors.js';
 
 /** The loader's input: one golden company with everything delivered alongside it. */
@@ -76,7 +76,15 @@ export interface GoldenCompany {
  */
 export type LoadResult =
   /** Confirmed by the portal: mark the golden record synced(ids, hash). */
-  | { goldenId: string; status: 'synced'; hash: string; ids: CrmIds; writes: number; mergedAway: string[] }
+  | {
+    goldenId: string; status: 'synced'; hash: string; ids: CrmIds; writes: number; mergedAway: string[];
+    /** Managed fields people changed in the CRM, found in this load. */
+    conflicts: CrmConflict[];
+    /** Entity refs adopted from what people entered. */
+    adopted: string[];
+    /** Other CRM companies with the company's INN, left for a person to merge. */
+    twins?: number[];
+  }
   /** The portal refused a command (400-type): reject the record with reason CRM_REJECTED. */
   | { goldenId: string; status: 'rejected'; reason: 'CRM_REJECTED'; detail: string; ids: CrmIds; createAttempted: boolean }
   /** Not settled (outage, retries exhausted): keep the ids, nack, and try again later. */
