@@ -58,6 +58,17 @@ describe('Reachability', () => {
     expect(((await pending) as CrmUnifyError).code).toBe('SHUTDOWN');
   });
 
+  it('reports a failure a self-retrying client saw (kafkajs) without waiting, and nothing once closed', async () => {
+    const { reach, states, lines } = harness();
+    reach.observe(refused());
+    reach.up();
+    reach.cancel();
+    reach.observe(refused());
+    await flush();
+    expect(states.map(([s]) => s)).toEqual(['connecting', 'backing-off', 'running']);
+    expect(lines.find((l) => l.level === 40)).not.toHaveProperty('nextRetryAt');
+  });
+
   it('finds an error code in the cause chain (kafkajs wraps the socket error)', () => {
     const inner = refused();
     expect(errorCode(Object.assign(new Error('retries exceeded'), { name: 'KafkaJSNumberOfRetriesExceeded', originalError: inner }))).toBe('ECONNREFUSED');

@@ -83,6 +83,7 @@ export class Reachability {
 
   /** The server answered: logs the recovery once, reports running. */
   up(): void {
+    if (this.cancelled.signal.aborted) return;
     if (this.downSince !== undefined) {
       this.policy.logger.info({ ...this.fields(), downForSec: Math.round((Date.now() - this.downSince) / 1000), attempts: this.attempts }, `${this.target.component}: reached ${this.target.endpoint} again`);
     }
@@ -119,6 +120,8 @@ export class Reachability {
    * any other — state, rate-limited warn line — but the client decides when to try again.
    */
   observe(err: unknown): void {
+    // A closed component (its phase is done) keeps the state its owner gave it.
+    if (this.cancelled.signal.aborted) return;
     const now = Date.now();
     this.downSince ??= now;
     this.attempts++;
