@@ -46,6 +46,13 @@ describe('both topologies end to end on real Kafka and MySQL and the sandbox', (
     expect(store.all('bankdetail').length).toBeGreaterThanOrEqual(companies.length);
     const companyIds = new Set(companies.map((c) => String(c.id)));
     for (const c of contacts) expect(companyIds.has(String(c.fields.COMPANY_ID))).toBe(true);
+    // Names given in one field (Shop A's full_name, Shop B's whole name in lastName) arrive split:
+    // every person of this data has a record naming them in full, so every contact has all three parts.
+    expect(d.ds.shopB.dump.some((p) => p.contacts.some((c) => c.firstName === null && (c.lastName ?? '').includes(' ')))).toBe(true);
+    for (const c of contacts) {
+      const [last, first, middle] = [c.fields.LAST_NAME, c.fields.NAME, c.fields.SECOND_NAME].map((v) => String(v ?? ''));
+      expect(last && first && middle && !last.includes(' ') && !first.includes(' ') && !first.endsWith('.'), JSON.stringify(c.fields)).toBeTruthy();
+    }
 
     // Every source record is accounted for, and poison messages went to the DLQ.
     const c = d.ds.truth.counts;
