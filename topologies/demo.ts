@@ -8,6 +8,8 @@ import type { MysqlRow } from '../src/connectors/mysql/rows.js';
 import { MemorySource } from '../src/connectors/memory/memory.source.js';
 import { parseConfig } from '../src/core/config.js';
 import type { Logger } from '../src/core/logger.js';
+import { adoptionReport, snapshotSeed, type AdoptionReport } from '../src/gen/adoption-report.js';
+import { crmSeedFrom } from '../src/gen/crm-seed.js';
 import { generate, scales, type Dataset } from '../src/gen/dataset.js';
 import { evaluateDedup, type DedupScore } from '../src/gen/evaluate.js';
 import { writeDataset } from '../src/gen/write.js';
@@ -16,7 +18,7 @@ import { buildPipelineDeps } from '../src/pipeline/build-deps.js';
 import { StatePositionStore } from '../src/pipeline/state-positions.js';
 import { phase, runTopology, type Topology } from '../src/pipeline/topology.js';
 import { rejectParkedContacts } from '../src/runtime/parked.js';
-import { startSandbox } from '../src/sandbox/sandbox.js';
+import { startSandbox, type CrmSeedResult } from '../src/sandbox/sandbox.js';
 import { openLevelStore } from '../src/state/level-store.js';
 import { mapShopARow, mapShopBDumpElement, mapShopBMessage } from './mappers.js';
 
@@ -53,16 +55,24 @@ export interface DemoReport {
   crmRequests: number;
   crm503: number;
   dedup: DedupScore;
+  /** The companies and contacts people had entered before the run, as the portal holds them after it. */
+  adoption: AdoptionReport;
   durationMs: number;
 }
 
-export async function runDemo(opts: { seed?: number; logger: Logger; keepDir?: boolean }): Promise<DemoReport> {
+/** Share of the demo's companies the portal already holds when the demo starts (issue 13). */
+export const DEMO_CRM_SEED_SHARE = 0.15;
+
+export async function runDemo(opts: { seed?: number; logger: Logger; keepDir?: boolean; crmSeedShare?: number }): Promise<DemoReport> {
   const started = Date.now();
   const ds = generate(scales.small, opts.seed ?? 1);
   const dir = await mkdtemp(join(tmpdir(), 'crm-unify-demo-'));
   const paths = await writeDataset(ds, dir);
+  // A live portal is not empty: part of the companies and their people are already there, typed by managers.
+  const crmSeed = crmSeedFrom(ds, { share: opts.crmSeedShare ?? DEMO_CRM_SEED_SHARE, seed: opts.seed ?? 1 });
   // Rates above the real defaults keep the demo short; the bucket and the register latency still apply.
-  const sandbox = await startSandbox({ registry: ds.registry, rate: 20, burst: 50, egrulLatencyMs: 100, egrulRateLimit: 200 });
+  const sandbox = await startSandbox({ registry: ds.registry, rate: 20, burst: 50, egrulLatencyMs: 100, egrulRateLimit: 200, crmSeed: crmSeed.seed });
+  const seedSnapshot = snapshotSeed(sandbox.portal.store, sandbox.crmSeed as CrmSeedResult, crmSeed.roles);
   const store = await openLevelStore(join(dir, 'state'));
   try {
     const deps = buildPipelineDeps({
@@ -88,6 +98,7 @@ export async function runDemo(opts: { seed?: number; logger: Logger; keepDir?: b
       crmRequests: sandbox.portal.counters.requests,
       crm503: sandbox.portal.counters.queryLimitExceeded,
       dedup: await evaluateDedup(store, ds.truth),
+      adoption: adoptionReport(seedSnapshot, sandbox.portal.store),
       durationMs: Date.now() - started,
     };
   } finally {

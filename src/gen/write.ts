@@ -3,6 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import iconv from 'iconv-lite';
+import type { GeneratedCrmSeed } from './crm-seed.js';
 import type { Dataset } from './dataset.js';
 import { companyColumns, contactColumns, shopASchema } from './shop-a-schema.js';
 
@@ -13,6 +14,9 @@ export const datasetFiles = {
   registry: 'registry.json',
   truth: 'truth.json',
 } as const;
+
+/** People's records for `crm-unify sandbox --crm-seed`, and which seeded company is what (twin, mistyped INN). */
+export const crmSeedFiles = { crmSeed: 'crm-seed.json', crmSeedRoles: 'crm-seed.roles.json' } as const;
 
 async function writeLines(path: string, lines: Iterable<string>, encode: (s: string) => Buffer | string = (s) => s): Promise<void> {
   const out = createWriteStream(path);
@@ -54,5 +58,14 @@ export async function writeDataset(ds: Dataset, dir: string): Promise<Record<key
   await writeLines(paths.shopBEvents, ds.shopB.events.map((e) => `${JSON.stringify(e)}\n`));
   await writeFile(paths.registry, JSON.stringify(ds.registry));
   await writeFile(paths.truth, JSON.stringify(ds.truth));
+  return paths;
+}
+
+/** Writes a CRM seed next to the dataset: the seed file the sandbox reads, and its roles for checking a run. */
+export async function writeCrmSeed(seed: GeneratedCrmSeed, dir: string): Promise<Record<keyof typeof crmSeedFiles, string>> {
+  await mkdir(dir, { recursive: true });
+  const paths = { crmSeed: join(dir, crmSeedFiles.crmSeed), crmSeedRoles: join(dir, crmSeedFiles.crmSeedRoles) };
+  await writeFile(paths.crmSeed, `${JSON.stringify(seed.seed, null, 1)}\n`);
+  await writeFile(paths.crmSeedRoles, JSON.stringify({ counts: seed.counts, roles: seed.roles }));
   return paths;
 }

@@ -3,7 +3,7 @@
  * bound to 127.0.0.1 by default, on random free ports when asked for port 0. The `crm-unify
  * sandbox` command and the tests start it through here.
  */
-import { startPortal, type Portal, type PortalServer } from './bitrix24/index.js';
+import { startPortal, type CrmSeed, type CrmSeedResult, type Portal, type PortalServer } from './bitrix24/index.js';
 import type { OperatingOptions } from './bitrix24/operating.js';
 import { startEgrul, type EgrulServer } from './egrul/server.js';
 import type { Registry } from './egrul/registry.js';
@@ -12,6 +12,7 @@ import { tlsMaterial, type TlsMaterial } from './tls.js';
 export { parseFaultSpec, FaultSpecError, type FaultSpec } from './bitrix24/faults.js';
 export { parseOperatingCosts } from './bitrix24/operating.js';
 export type { Registry, RegistryEntry } from './egrul/registry.js';
+export { parseCrmSeed, readCrmSeed, type CrmSeed, type CrmSeedResult, type ParsedCrmSeed, type SeededCompany } from './bitrix24/index.js';
 
 export interface SandboxOptions {
   port?: number;
@@ -25,6 +26,8 @@ export interface SandboxOptions {
   operating?: OperatingOptions;
   /** Keep the portal's state in this JSON file. */
   data?: string;
+  /** Companies, requisites and contacts people entered, as a file or an object (crm-seed.schema.ts). */
+  crmSeed?: string | CrmSeed;
   /** true: self-signed certificate made now; or the caller's PEM cert and key. Both servers use it. */
   tls?: boolean | { cert: string; key: string };
   webhookUser?: string;
@@ -40,8 +43,10 @@ export interface Sandbox {
   /** Base URL of the EGRUL emulator; the method lives at `${egrulUrl}/suggestions/api/4_1/rs/findById/party`. */
   egrulUrl: string;
   egrulToken: string;
-  /** The portal: `store`, `counters`, `setFaults()`, `bucket`, `resetCounters()`. */
+  /** The portal: `store`, `counters`, `setFaults()`, `bucket`, `resetCounters()`, `editAsPerson()`. */
   portal: Portal;
+  /** What `crmSeed` created (ids in file order), or why nothing was seeded. */
+  crmSeed?: CrmSeedResult | { skipped: string };
   /** The EGRUL emulator: `setDown()`, `counters`, `latencyMs`, `setRegistry()`. */
   egrul: EgrulServer;
   /** PEM to trust when TLS is on (pass as `ca`, or write to a file for NODE_EXTRA_CA_CERTS). */
@@ -58,7 +63,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const egrulToken = opts.egrulToken ?? 'sandbox-token';
   const portal: PortalServer = await startPortal({
     host, port: opts.port ?? 0, tls: serverTls, data: opts.data, rate: opts.rate, burst: opts.burst,
-    faults: opts.faults, faultSeed: opts.faultSeed, operating: opts.operating,
+    faults: opts.faults, faultSeed: opts.faultSeed, operating: opts.operating, crmSeed: opts.crmSeed,
     webhookUser: opts.webhookUser, webhookSecret: opts.webhookSecret,
   });
   let egrul: EgrulServer;
@@ -76,6 +81,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     egrulUrl: egrul.url,
     egrulToken,
     portal: portal.portal,
+    crmSeed: portal.crmSeed,
     egrul,
     ca: tls?.ca,
     stop: async () => {

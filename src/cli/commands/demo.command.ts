@@ -8,6 +8,21 @@ function table(rows: Array<[string, string | number]>): string {
   return rows.map(([k, v]) => `  ${k.padEnd(w)}  ${v}`).join('\n');
 }
 
+function adoptionLines(r: DemoReport): string[] {
+  const a = r.adoption;
+  const expect0 = (n: number) => `${n}   (expected 0)`;
+  return [
+    `CRM filled by people before the run: ${a.seeded.companies} companies (${a.seeded.twins} entered twice, ${a.seeded.invalidInn} with a mistyped INN), ${a.seeded.contacts} contacts`,
+    table([
+      ['kept under their CRM ids (companies / contacts)', `${a.kept.companies} / ${a.kept.contacts}`],
+      ['linked by crm-unify (companies / contacts)', `${a.linked.companies} / ${a.linked.contacts}`],
+      ['INNs with 2+ CRM companies, beyond seeded twins', expect0(a.innsWithTwins)],
+      ['people with a second CRM contact', expect0(a.personTwins)],
+      ['seeded comments / owners changed', `${a.changed.comments} / ${a.changed.owners}   (expected 0 / 0)`],
+    ]),
+  ];
+}
+
 export function formatDemoReport(r: DemoReport): string {
   const s = r.summary;
   const rejected = Object.entries(s.rejected).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]): [string, number] => [`  ${k}`, v ?? 0]);
@@ -34,13 +49,15 @@ export function formatDemoReport(r: DemoReport): string {
     '',
     'CRM (sandbox portal)',
     table([
-      ['companies', `${r.crm.companies}   (ground truth: ${r.expected.companies})`],
+      ['companies', `${r.crm.companies}   (ground truth: ${r.expected.companies}, + ${r.adoption.seeded.twins + r.adoption.seeded.invalidInn} seeded twins and mistyped INNs)`],
       ['contacts', `${r.crm.contacts}   (ground truth: ${r.expected.contacts})`],
       ['requisites', r.crm.requisites ?? 0],
       ['bank details', r.crm.bankDetails ?? 0],
       ['CRM requests / 503s', `${r.crmRequests} / ${r.crm503}`],
       ['register requests', r.registerRequests],
     ]),
+    '',
+    ...adoptionLines(r),
     '',
     'De-duplication against the ground truth',
     table([

@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError, type Command } from 'commander';
 import { CrmUnifyError, errorMessage } from '../../core/errors.js';
-import { parseFaultSpec, parseOperatingCosts, startSandbox } from '../../sandbox/sandbox.js';
+import { parseFaultSpec, parseOperatingCosts, readCrmSeed, startSandbox, type CrmSeedResult, type ParsedCrmSeed } from '../../sandbox/sandbox.js';
 import { intOption, positiveNumber } from './options.js';
 
 interface SandboxCliOptions {
   port: number; egrulPort: number; host: string; registry?: string; rate: number; burst: number; faults?: string;
-  data?: string; tls?: boolean; cert?: string; key?: string; egrulLatency: number; secret: string; token: string;
+  data?: string; crmSeed?: string; tls?: boolean; cert?: string; key?: string; egrulLatency: number; secret: string; token: string;
   operatingLimit?: number; operatingCost?: string; operatingCostDefault?: number; operatingBatch: 'nested' | 'batch';
 }
 
@@ -19,6 +19,16 @@ function nonNegativeNumber(v: string): number {
 function batchAccounting(v: string): 'nested' | 'batch' {
   if (v !== 'nested' && v !== 'batch') throw new InvalidArgumentError('expected nested or batch');
   return v;
+}
+
+/** A bad seed file is a usage error naming the bad path (exit 2), before anything starts. */
+function readSeed(file: string): ParsedCrmSeed {
+  try { return readCrmSeed(file); } catch (err) { throw new CrmUnifyError('USAGE', `--crm-seed: ${errorMessage(err)}`); }
+}
+
+function seedSummary(seeded: CrmSeedResult | { skipped: string } | undefined): Record<string, unknown> {
+  if (!seeded) return {};
+  return { crmSeed: 'skipped' in seeded ? { skipped: seeded.skipped } : seeded.counts };
 }
 
 /** `crm-unify sandbox`: the local Bitrix24 portal and EGRUL emulators, until stopped. */
@@ -34,6 +44,7 @@ export function sandboxCommand(program: Command): void {
     .option('--burst <b>', 'portal leaky bucket: burst', intOption(1), 50)
     .option('--faults <spec>', 'fault injection, e.g. 503=0.05,500=0.01,lost=0.01,latency=20-200')
     .option('--data <file>', 'keep the portal state in this JSON file (default: in memory)')
+    .option('--crm-seed <file>', 'start with companies, requisites and contacts people entered (JSON, see README); with --data only into an empty portal')
     .option('--tls', 'serve HTTPS with a self-signed certificate for the host (the official SDK needs https)')
     .option('--cert <file>', 'PEM certificate (with --key) instead of a self-signed one')
     .option('--key <file>', 'PEM private key')
@@ -57,11 +68,12 @@ export function sandboxCommand(program: Command): void {
       const tls = opts.cert && opts.key
         ? { cert: await readFile(opts.cert, 'utf8'), key: await readFile(opts.key, 'utf8') }
         : opts.tls === true;
+      const crmSeed = opts.crmSeed ? readSeed(opts.crmSeed) : undefined;
       const sandbox = await startSandbox({
         port: opts.port, egrulPort: opts.egrulPort, host: opts.host, registry: opts.registry, rate: opts.rate, burst: opts.burst,
-        faults: opts.faults, operating, data: opts.data, tls, egrulLatencyMs: opts.egrulLatency, webhookSecret: opts.secret, egrulToken: opts.token,
+        faults: opts.faults, operating, data: opts.data, crmSeed, tls, egrulLatencyMs: opts.egrulLatency, webhookSecret: opts.secret, egrulToken: opts.token,
       });
-      process.stdout.write(`${JSON.stringify({ webhookUrl: sandbox.webhookUrl, egrulUrl: sandbox.egrulUrl, egrulToken: sandbox.egrulToken, ...(sandbox.ca ? { ca: sandbox.ca } : {}) }, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify({ webhookUrl: sandbox.webhookUrl, egrulUrl: sandbox.egrulUrl, egrulToken: sandbox.egrulToken, ...(sandbox.ca ? { ca: sandbox.ca } : {}), ...seedSummary(sandbox.crmSeed) }, null, 2)}\n`);
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once('SIGINT', stop);

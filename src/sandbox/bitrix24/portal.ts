@@ -11,6 +11,8 @@ import { FaultInjector, parseFaultSpec, type FaultSpec } from './faults.js';
 import { LeakyBucket } from './leaky-bucket.js';
 import { isWriteMethod, methods, type Params } from './methods/index.js';
 import { OperatingMeter, type OperatingOptions, type OperatingReading } from './operating.js';
+import { editAsPerson, personUserFor } from './person.js';
+import type { EntityName } from './schema.js';
 import { PortalStore } from './store.js';
 
 export interface PortalOptions {
@@ -49,6 +51,8 @@ export class Portal {
   counters: PortalCounters = newCounters();
   readonly webhookUser: string;
   readonly webhookSecret: string;
+  /** The user people's records (a CRM seed, editAsPerson) belong to: never the webhook's. */
+  readonly personUserId: string;
 
   constructor(opts: PortalOptions = {}) {
     this.store = opts.store ?? new PortalStore();
@@ -58,6 +62,12 @@ export class Portal {
     this.operating = new OperatingMeter(opts.operating);
     this.webhookUser = opts.webhookUser ?? '1';
     this.webhookSecret = opts.webhookSecret ?? 'sandbox';
+    this.personUserId = personUserFor(this.webhookUser);
+  }
+
+  /** A person's edit in the UI (tests): see person.ts. Counts as no API request. */
+  editAsPerson(entity: EntityName, id: number, fields: Record<string, unknown>, userId = this.personUserId): void {
+    editAsPerson(this.store, entity, id, fields, userId);
   }
 
   /** Changes faults at runtime (tests switch them on and off); a seed restarts the RNG. */
