@@ -156,6 +156,18 @@ export function contactMatchKeys(c: Contact, shared: SharedChannels): string[] {
  */
 export function refineNameKeys<T extends { id: string; keys: readonly string[] }>(items: readonly T[]): T[] {
   const isName = (k: string) => k.startsWith('name:');
+  // Fast path (most companies): no name without patronymic, no name on two records.
+  const seen = new Set<string>();
+  let work = false;
+  for (const { keys } of items) {
+    for (const k of keys) {
+      if (!isName(k)) continue;
+      if (k.endsWith('|') || seen.has(k)) work = true;
+      seen.add(k);
+    }
+    if (work) break;
+  }
+  if (!work) return [...items];
   const middles = new Map<string, Set<string>>();
   for (const { keys } of items) {
     for (const k of keys) {
