@@ -30,8 +30,7 @@ describe('demo with a CRM people filled', () => {
     expect(text).toContain(`people with a second CRM contact                 ${report.adoption.personTwins}   (expected 0)`);
   });
 
-  // Needs the adoption code (src/connectors/bitrix24, src/delivery): flip to `it` when it lands.
-  it.fails('adopts them: one CRM company per INN and one CRM contact per seeded person, all linked', () => {
+  it('adopts them: one CRM company per INN and one CRM contact per seeded person, all linked', () => {
     expect(report.adoption.innsWithTwins).toBe(0);
     expect(report.adoption.personTwins).toBe(0);
     expect(report.adoption.linked).toEqual({ companies: planned.adoptable, contacts: planned.contacts });

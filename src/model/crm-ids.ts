@@ -33,6 +33,11 @@ export interface CrmIds {
    * entity found by a look-up) is written in full once.
    */
   sent?: Record<string, SentFields>;
+  /**
+   * The company was adopted (people entered it): they may enter contacts in it too, so a new
+   * golden contact is matched against the CRM's contacts of the company before it is created.
+   */
+  preexisting?: boolean;
 }
 
 export const emptyIds = (): CrmIds => ({ requisites: {}, bankDetails: {}, contacts: {} });

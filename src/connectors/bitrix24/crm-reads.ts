@@ -140,6 +140,8 @@ export async function adoptByInn(client: Bitrix24Client, batchSize: number, work
     const id = found[0]!;
     w.ids.companyId = id;
     w.ids.companyRows = undefined;
+    w.ids.preexisting = true;
+    w.contactsChecked = true;
     (w.ids.sent ??= {}).c = {};
     w.adopted.push('c');
     if (found.length > 1) w.twins = found.slice(1);
@@ -170,6 +172,16 @@ export async function adoptByInn(client: Bitrix24Client, batchSize: number, work
     }
   }
   adoptContacts(adopted, contacts.flat(), originator);
+}
+
+/** Golden contacts about to be created in adopted companies: matched against the CRM's contacts of those companies first. */
+export async function adoptContactsIn(client: Bitrix24Client, batchSize: number, works: readonly Work[], originator: string): Promise<void> {
+  const byCompany = new Map(works.filter((w) => w.ids.companyId !== undefined).map((w) => [w.ids.companyId!, w]));
+  const rows = await listAll(client, batchSize, chunks([...byCompany.keys()], PAGE).map((ids) => ({ entity: 'contact' as const, filter: { '@COMPANY_ID': ids } })));
+  // A contact already linked to one of ours is not offered again.
+  const linked = new Set([...byCompany.values()].flatMap((w) => Object.values(w.ids.contacts).map((c) => c.id)));
+  adoptContacts(byCompany, rows.flat().filter((r) => !linked.has(Number(r.ID))), originator);
+  for (const w of works) w.contactsChecked = true;
 }
 
 function adoptContacts(adopted: ReadonlyMap<number, Work>, rows: readonly Row[], originator: string): void {

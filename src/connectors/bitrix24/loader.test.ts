@@ -448,6 +448,22 @@ describe('Bitrix24Loader', () => {
       await client.close();
     });
 
+    it('adopts a contact people entered in an adopted company when its golden contact arrives later', async () => {
+      const { loader, client } = setup({ adopt: true });
+      const full = withInn(company(36), '9900000036');
+      const seeded = await personMade(client, '9900000036', 'Тест-36', [{ NAME: 'Пётр', LAST_NAME: 'Петров', PHONE: [{ VALUE: '8 (916) 765-43-21', VALUE_TYPE: 'MOBILE' }] }]);
+      const [r1] = await loader.load([{ ...full, contacts: [full.contacts[0]!] }]);
+      // The other store's record brings a person with the mobile a manager typed in another format.
+      const later: GoldenCompany = { ...asSynced(full, r1!), hash: 'h2', contacts: [full.contacts[0]!, { ...full.contacts[1]!, phones: [{ e164: '+79167654321', type: 'MOBILE' }] }] };
+      sb.portal.resetCounters();
+      const [r2] = await loader.load([later]);
+      expect(r2).toMatchObject({ status: 'synced', adopted: [`ct:${full.contacts[1]!.goldenId}`] });
+      expect(r2!.status === 'synced' && r2!.ids.contacts[full.contacts[1]!.goldenId]?.id).toBe(seeded.contactIds[0]);
+      expect(sb.portal.counters.commandsByMethod['crm.contact.add'] ?? 0).toBe(0);
+      expect(sb.portal.store.all('contact').filter((x) => x.fields.COMPANY_ID === String(seeded.id))).toHaveLength(2);
+      await client.close();
+    });
+
     it('adopts the oldest of twins and reports the others; creates what no CRM company holds', async () => {
       const { loader, client } = setup({ adopt: true });
       const a = await personMade(client, '9900000032', 'Тест-32', []);

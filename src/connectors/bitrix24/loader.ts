@@ -4,7 +4,7 @@ import { silentLogger, type Logger } from '../../core/logger.js';
 import { applyFailure, applySuccess } from './apply.js';
 import type { Bitrix24Config } from './config.js';
 import { batchCommands, pack, type Packed } from './pack.js';
-import { adoptByInn, readCurrent } from './crm-reads.js';
+import { adoptByInn, adoptContactsIn, readCurrent } from './crm-reads.js';
 import { markUnknown, planOps, type Op, type PlanContext, type Work } from './plan.js';
 import type { PortalError } from './classify.js';
 import { resolvePresets } from './presets.js';
@@ -70,7 +70,7 @@ export class Bitrix24Loader {
           adopt: this.config.adopt, conflicts: this.config.conflicts,
         };
         const plans = open.filter((w) => !waiting.includes(w)).map((work) => ({ work, ops: planOps(work, ctx) }));
-        for (const p of plans) if (p.ops.length === 0 && !p.work.needs?.length && !p.work.needsInnCheck) settled.add(p.work);
+        for (const p of plans) if (p.ops.length === 0 && !p.work.needs?.length && !p.work.needsInnCheck && !p.work.needsContactCheck) settled.add(p.work);
         const batches = pack(plans, this.config.batchSize, this.bulkImport);
         if (round >= this.config.maxRounds) break;
         const reads = await this.readAhead(plans.map((p) => p.work));
@@ -215,15 +215,17 @@ export class Bitrix24Loader {
    */
   private async readAhead(works: readonly Work[]): Promise<boolean> {
     const adopt = works.filter((w) => w.needsInnCheck);
+    const people = works.filter((w) => w.needsContactCheck);
     const read = works.filter((w) => w.needs?.length);
     try {
       if (adopt.length) await adoptByInn(this.client, this.config.batchSize, adopt, this.config.originatorId);
+      if (people.length) await adoptContactsIn(this.client, this.config.batchSize, people, this.config.originatorId);
       if (read.length) await readCurrent(this.client, this.config.batchSize, read);
     } catch (err) {
       if (!(err instanceof CrmUnifyError && (err.retriable || err.code === 'RETRIES_EXHAUSTED'))) throw err;
-      for (const w of [...adopt, ...read]) w.retry = err;
+      for (const w of [...adopt, ...people, ...read]) w.retry = err;
     }
-    return adopt.length + read.length > 0;
+    return adopt.length + people.length + read.length > 0;
   }
 
   private result(w: Work, settled: boolean): LoadResult {

@@ -64,6 +64,10 @@ export interface Work {
   needsInnCheck?: boolean;
   /** The INN look-up ran in this load. */
   innChecked?: boolean;
+  /** A contact is to be created in an adopted company: match it against the CRM's contacts first. */
+  needsContactCheck?: boolean;
+  /** The CRM's contacts of the company were matched in this load. */
+  contactsChecked?: boolean;
   /** What the CRM held at the last read, by entity ref (scalars as strings). */
   crm: Map<string, SentFields>;
   /** Managed fields people changed, found in this load. */
@@ -187,6 +191,7 @@ export function planOps(w: Work, ctx: PlanContext): Op[] {
   const sent = (ids.sent ??= {});
   const needs: ReadNeed[] = (w.needs = []);
   w.needsInnCheck = false;
+  w.needsContactCheck = false;
   if (ids.companyId === undefined && ctx.adopt && !w.innChecked) {
     // Before the company is created, CRM companies that already hold its INN are looked for.
     w.needsInnCheck = true;
@@ -270,7 +275,9 @@ export function planOps(w: Work, ctx: PlanContext): Op[] {
     const want = wantedRows(p.phones, p.emails);
     const fields = contactFields(p, ctx.originator);
     const pWant = sentFields(fields, want);
-    if (!known && companyRef !== undefined) {
+    if (!known && companyRef !== undefined && ids.preexisting && ctx.adopt && !w.contactsChecked) {
+      w.needsContactCheck = true; // people may have entered this person already
+    } else if (!known && companyRef !== undefined) {
       push(`p${i}`, {
         method: 'crm.contact.add', params: { fields: { ...fields, COMPANY_ID: companyRef, ...addItems(want) } }, kind: 'contact', ref: r, write: true, create: true,
         touchesRows: want.length > 0, sends: pWant, ...(ctx.bulkImport ? { item: contactItem(fields, companyRef, want) } : {}),
