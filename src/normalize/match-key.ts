@@ -42,10 +42,11 @@ const CYRILLIC_TO_LATIN: Record<string, string> = {
   ъ: '', ы: 'i', ь: '', э: 'e', ю: 'iu', я: 'ia', і: 'i', ї: 'i', є: 'e', ґ: 'g',
 };
 
-// Latin spellings folded onto the skeleton of the Cyrillic letters, longest first.
+// ь is silent (Наталья = Natalya = Natalia, Соловьев = Solovyev = Solovyov); Latin spellings
+// are folded onto the skeleton of the Cyrillic letters, longest first.
 const LATIN_RULES: ReadonlyArray<[RegExp, string]> = [
   [/shch|sch/g, 'sh'], [/tch/g, 'ch'], [/kh/g, 'h'], [/ts|tz/g, 'c'], [/ph/g, 'f'], [/x/g, 'ks'], [/w/g, 'v'],
-  [/[yj]o/g, 'e'], [/([^aeiouy])ye/g, '$1ie'], [/^ye|([aeiou])ye/g, '$1e'], [/[yj]u/g, 'iu'], [/[yj]a/g, 'ia'],
+  [/[yj][oe]/g, 'e'], [/[yj]u/g, 'iu'], [/[yj]a/g, 'ia'],
   [/[yj]/g, 'i'], [/i{2,}/g, 'i'],
 ];
 
@@ -56,8 +57,6 @@ export function nameSkeleton(word: string): string {
   if (hit !== undefined) return hit;
   // NFKD splits ё into е + diaeresis and й into и + breve: both fold the way we want.
   let s = word.normalize('NFKD').toLowerCase().replace(/\p{M}/gu, '').replace(/[^\p{L}]/gu, '');
-  // ь/ъ before a vowel is heard as й (Наталья → Natalya, Соловьев → Solovyev), elsewhere silent.
-  s = s.replace(/[ьъ](?=[аеиоуыэюя])/gu, 'й');
   s = [...s].map((c) => CYRILLIC_TO_LATIN[c] ?? c).join('');
   for (const [re, to] of LATIN_RULES) s = s.replace(re, to);
   if (cache.size > 50_000) cache.clear();
