@@ -13,6 +13,8 @@ export interface TopologyContext {
   logger: Logger;
   /** How sources and sinks wait for servers that cannot be reached (the service's policy). */
   connect?: ConnectPolicy;
+  /** `crm-unify plan`: read the sources, write nowhere but the (scratch) state — no DLQ topic. */
+  dryRun?: boolean;
 }
 
 /** The topologies `crm-unify run` knows, by name; each needs its store's part of the config. */
@@ -21,7 +23,7 @@ export const topologies = {
     c.config.sources.shopA ? shopATopology(c.config.sources.shopA, c.positions, { once: c.once, connect: c.connect ?? defaultConnectPolicy(c.logger) }) : 'needs sources.shopA (a mysql URL, or SHOP_A_MYSQL_URL)',
   'shop-b': (c: TopologyContext): Topology | string =>
     c.config.sources.shopB?.dump || c.config.sources.shopB?.kafka
-      ? shopBTopology(c.config.sources.shopB, c.positions, { once: c.once, logger: c.logger, connect: c.connect ?? defaultConnectPolicy(c.logger) })
+      ? shopBTopology(c.config.sources.shopB, c.positions, { once: c.once, logger: c.logger, connect: c.connect ?? defaultConnectPolicy(c.logger), dlq: !c.dryRun })
       : 'needs sources.shopB.dump and/or sources.shopB.kafka',
 } as const;
 

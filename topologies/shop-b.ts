@@ -19,7 +19,7 @@ type ShopBConfig = NonNullable<AppConfig['sources']['shopB']>;
  * change events of `shop-b.crm.partners` forever — or, with `once`, up to the end offsets seen
  * at start. Poison messages are copied to `<topic>.dlq` before they are rejected.
  */
-export function shopBTopology(cfg: ShopBConfig, positions: PositionStore, opts: { once: boolean; logger: Logger; connect: ConnectPolicy }): Topology {
+export function shopBTopology(cfg: ShopBConfig, positions: PositionStore, opts: { once: boolean; logger: Logger; connect: ConnectPolicy; dlq?: boolean }): Topology {
   const groups: Topology['groups'] = [];
   if (cfg.dump) {
     const config = { ...cfg.dump, name: 'shop-b.dump' };
@@ -43,6 +43,8 @@ export function shopBTopology(cfg: ShopBConfig, positions: PositionStore, opts: 
         // kafkajs retries connections itself and only logs each failure: those make the source's state.
         const kafka = createKafkaClient(config.brokers, config.clientId, opts.logger, { onConnectionError: (err) => sourceReach.observe(err) });
         const source = new KafkaSource({ config, kafka, log: opts.logger, reach: sourceReach });
+        // A dry run (`crm-unify plan`) rejects into its scratch state only.
+        if (opts.dlq === false) return { source, report: (m) => m.lagMessages.set({ source: 'shop-b.kafka', partition: 'all' }, source.lag) };
         const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
         const admin = kafka.admin();
         // The DLQ producer is a sink of its own: it waits for the brokers under the same policy.

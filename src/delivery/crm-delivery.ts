@@ -30,13 +30,15 @@ export interface DeliveryOutcome {
 export class CrmDelivery {
   private readonly log: Logger;
   private readonly locks = new Map<string, Promise<void>>();
+  private readonly onDelivered?: (outcomes: readonly DeliveryOutcome[]) => void;
   constructor(
     private readonly store: StateStore,
     private readonly ledger: DeliveryLedger,
     private readonly loader: Bitrix24Loader,
-    opts: { logger?: Logger } = {},
+    opts: { logger?: Logger; onDelivered?: (outcomes: readonly DeliveryOutcome[]) => void } = {},
   ) {
     this.log = opts.logger ?? silentLogger;
+    this.onDelivered = opts.onDelivered;
   }
 
   /**
@@ -55,7 +57,9 @@ export class CrmDelivery {
     const held = new Promise<void>((r) => (release = r));
     for (const inn of unique) this.locks.set(inn, held);
     try {
-      return await this.deliverLocked(unique);
+      const outcomes = await this.deliverLocked(unique);
+      this.onDelivered?.(outcomes);
+      return outcomes;
     } finally {
       for (const inn of unique) if (this.locks.get(inn) === held) this.locks.delete(inn);
       release();

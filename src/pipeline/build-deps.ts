@@ -1,4 +1,4 @@
-import { Bitrix24Client } from '../connectors/bitrix24/rest-client.js';
+import { Bitrix24Client, type Bitrix24ClientDeps } from '../connectors/bitrix24/rest-client.js';
 import type { Bitrix24Config } from '../connectors/bitrix24/config.js';
 import { Bitrix24Loader } from '../connectors/bitrix24/loader.js';
 import type { EgrulConfig } from '../connectors/egrul/config.js';
@@ -9,7 +9,7 @@ import { Health } from '../metrics/health.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { Resolver } from '../resolve/resolver.js';
 import type { StateStore } from '../state/store.js';
-import { CrmDelivery } from '../delivery/crm-delivery.js';
+import { CrmDelivery, type DeliveryOutcome } from '../delivery/crm-delivery.js';
 import { DeliveryLedger } from '../delivery/ledger.js';
 import type { PipelineDeps } from './pipeline.js';
 import { StateRegistryCache } from './state-registry-cache.js';
@@ -25,6 +25,10 @@ export interface BuildOptions {
   health?: Health;
   maxInFlight?: number;
   load?: { windowMs: number; maxRecords: number; settleMs?: number };
+  /** Another CRM client (`crm-unify plan`: a dry run's); the real one by default. */
+  crmClient?: (crm: Bitrix24Config, deps: Bitrix24ClientDeps) => Bitrix24Client;
+  /** Sees what every delivery did (`crm-unify plan` collects adoptions, conflicts and twins). */
+  onDelivered?: (outcomes: readonly DeliveryOutcome[]) => void;
 }
 
 /** Wires the shared chain's parts once per process: one resolver, verifier and loader for all topologies. */
@@ -37,10 +41,10 @@ export function buildPipelineDeps(o: BuildOptions): PipelineDeps {
     metrics: o.metrics,
     logger: o.logger,
   });
-  const client = new Bitrix24Client(o.crm, { metrics: o.metrics, logger: o.logger });
+  const client = (o.crmClient ?? ((crm, deps) => new Bitrix24Client(crm, deps)))(o.crm, { metrics: o.metrics, logger: o.logger });
   const ledger = new DeliveryLedger(o.store, resolver);
   const loader = new Bitrix24Loader(client, o.crm, { logger: o.logger, onCreateAttempt: ledger.attempted });
-  const delivery = new CrmDelivery(o.store, ledger, loader, { logger: o.logger });
+  const delivery = new CrmDelivery(o.store, ledger, loader, { logger: o.logger, ...(o.onDelivered ? { onDelivered: o.onDelivered } : {}) });
   return {
     store: o.store, resolver, verifier, loader, delivery,
     rejects: new StateRejectSink(o.store, o.metrics),

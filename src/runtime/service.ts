@@ -1,4 +1,4 @@
-import { buildPipelineDeps } from '../pipeline/build-deps.js';
+import { buildPipelineDeps, type BuildOptions } from '../pipeline/build-deps.js';
 import type { AppConfig } from '../config/schema.js';
 import { ConfigError, CrmUnifyError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
@@ -29,6 +29,8 @@ export interface ServiceOptions {
   stop: AbortSignal;
   /** Called when a shutdown outlasts `runtime.shutdownTimeoutMs` (the command exits 1). */
   onShutdownTimeout?: () => void;
+  /** `crm-unify plan`: the CRM through a dry-run client, every delivery observed, nothing written to a DLQ. */
+  dryRun?: Pick<BuildOptions, 'crmClient' | 'onDelivered'>;
 }
 
 /** Zero-valued series so every dashboard query has data from the first scrape. */
@@ -109,12 +111,13 @@ export async function runService(o: ServiceOptions): Promise<ReturnType<ReturnTy
   let server: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
   try {
     const positions = new StatePositionStore(store);
-    const built = buildTopologies(o.names, { config: o.config, positions, once: o.once, logger: o.logger, connect });
+    const built = buildTopologies(o.names, { config: o.config, positions, once: o.once, logger: o.logger, connect, dryRun: o.dryRun !== undefined });
     server = await startMetricsServer({ registry: metrics.registry, health, port: o.config.metrics.port, host: o.config.metrics.host });
     const deps = buildPipelineDeps({
       store, crm: o.config.crm, registry: o.config.registry, metrics, logger: o.logger, health,
       maxInFlight: o.config.runtime.maxInFlight,
       load: { windowMs: o.config.runtime.loadWindowMs, maxRecords: o.config.runtime.loadMaxRecords },
+      ...o.dryRun,
     });
     primeMetrics(metrics, o.names);
     o.logger.info({ topologies: o.names, crm: redactUrl(o.config.crm.webhookUrl), metrics: server.url, once: o.once }, 'starting');

@@ -4,6 +4,7 @@ import { configCommand } from './config.command.js';
 import { crmCommand } from './crm.command.js';
 import { demoCommand } from './demo.command.js';
 import { genCommand } from './gen.command.js';
+import { planCommand } from './plan.command.js';
 import { rejectsCommand } from './rejects.command.js';
 import { replayCommand } from './replay.command.js';
 import { runCommand } from './run.command.js';
@@ -11,4 +12,4 @@ import { stateCommand } from './state.command.js';
 import { sandboxCommand } from './sandbox.command.js';
 
 /** Every command of the crm-unify CLI, in help order. */
-export const commands: CommandModule[] = [demoCommand, runCommand, replayCommand, rejectsCommand, crmCommand, stateCommand, checkCommand, sandboxCommand, genCommand, configCommand];
+export const commands: CommandModule[] = [demoCommand, runCommand, planCommand, replayCommand, rejectsCommand, crmCommand, stateCommand, checkCommand, sandboxCommand, genCommand, configCommand];
