@@ -37,14 +37,39 @@ function valuesOf(rec: StoredEntity, field: string): Array<string | null> {
   return [rec.fields[field] ?? null];
 }
 
-/** An array value means IN for `=`/no prefix/`@` and NOT IN for `!`/`!=`/`!@` (list-methods docs). */
-function matchOne(actual: string | null, op: Op, wanted: unknown): boolean {
+/** A filter value as a list, with its exact and numeric members indexed (a list filter is matched against every row). */
+interface Wanted {
+  list: string[];
+  exact: Set<string>;
+  numbers: Set<number>;
+}
+
+const wantedCache = new WeakMap<object, Wanted>();
+
+function wantedOf(wanted: unknown): Wanted {
+  const cached = wanted !== null && typeof wanted === 'object' ? wantedCache.get(wanted) : undefined;
+  if (cached) return cached;
   const list = Array.isArray(wanted) ? wanted.map(String) : wanted !== null && typeof wanted === 'object'
     ? Object.values(wanted).map(String) : [String(wanted ?? '')];
+  const w: Wanted = { list, exact: new Set(list), numbers: new Set(list.filter((x) => x !== '' && isNum(x)).map(Number)) };
+  if (wanted !== null && typeof wanted === 'object') wantedCache.set(wanted, w);
+  return w;
+}
+
+/** Equal as the portal compares: '' only to '', numbers by value ('007' = '7'), text exactly. */
+function isIn(a: string, w: Wanted): boolean {
+  if (a === '') return w.exact.has('');
+  return w.exact.has(a) || (w.numbers.size > 0 && isNum(a) && w.numbers.has(Number(a)));
+}
+
+/** An array value means IN for `=`/no prefix/`@` and NOT IN for `!`/`!=`/`!@` (list-methods docs). */
+function matchOne(actual: string | null, op: Op, wanted: unknown): boolean {
+  const w = wantedOf(wanted);
+  const list = w.list;
   const a = actual ?? '';
   switch (op) {
-    case '': case '=': case '@': return list.some((w) => (w === '' ? a === '' : compare(a, w) === 0 && a !== ''));
-    case '!': case '!=': case '!@': return !list.some((w) => (w === '' ? a === '' : compare(a, w) === 0 && a !== ''));
+    case '': case '=': case '@': return isIn(a, w);
+    case '!': case '!=': case '!@': return !isIn(a, w);
     case '>': return actual !== null && compare(a, list[0] ?? '') > 0;
     case '>=': return actual !== null && compare(a, list[0] ?? '') >= 0;
     case '<': return actual !== null && compare(a, list[0] ?? '') < 0;

@@ -60,9 +60,20 @@ function party(inn: string, e: RegistryEntry, branch?: { kpp: string; name?: str
 }
 
 /** All parties for a query, filtered the way DaData filters (kpp, branch_type, type, status, count). */
+/** OGRN → INN per registry, built once: a scan per look-up made the emulator the bench's hot spot. */
+const byOgrn = new WeakMap<Registry, Map<string, string>>();
+
+function lookup(registry: Registry, query: string): [string, Registry[string]] | undefined {
+  const direct = Object.hasOwn(registry, query) ? registry[query] : undefined;
+  if (direct) return [query, direct];
+  let index = byOgrn.get(registry);
+  if (!index) byOgrn.set(registry, (index = new Map(Object.entries(registry).flatMap(([inn, e]) => (e.ogrn ? [[e.ogrn, inn] as const] : [])))));
+  const inn = index.get(query);
+  return inn === undefined ? undefined : [inn, registry[inn]!];
+}
+
 export function findParty(registry: Registry, q: FindQuery): Array<Record<string, unknown>> {
-  const query = q.query.trim();
-  const hit = Object.entries(registry).find(([inn, e]) => inn === query || e.ogrn === query);
+  const hit = lookup(registry, q.query.trim());
   if (!hit) return [];
   const [inn, e] = hit;
   let list = [party(inn, e), ...(e.branches ?? []).map((b) => party(inn, e, b))];
