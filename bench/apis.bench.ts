@@ -13,10 +13,11 @@ export interface CrmBenchOptions { rate?: number; burst?: number; companies?: nu
 export interface RegistryBenchOptions { rate?: number; concurrency?: number; latencyMs?: number; lookups?: number }
 
 function goldenCompany(i: number): GoldenCompany {
+  // Every company its own INN: the loader looks each one up before creating (adoption).
   const g = `bench-${i}`;
   return {
     goldenId: g, hash: 'h', kind: 'ORG', name: `ООО "Бенч ${i}"`, phones: [{ e164: `+7495${String(i).padStart(7, '0')}` }],
-    emails: [`b${i}@bench.ru`], requisites: [{ inn: '7707083893', kpp: '773601001', ogrn: '1027700132195', name: `Бенч ${i}` }],
+    emails: [`b${i}@bench.ru`], requisites: [{ inn: String(7_700_000_001 + i), kpp: '773601001', ogrn: '1027700132195', name: `Бенч ${i}` }],
     bankAccounts: [{ bik: '044525225', account: `407028109380${String(i).padStart(8, '0')}` }],
     contacts: [{ goldenId: `${g}-c`, lastName: 'Иванов', firstName: 'Иван', phones: [{ e164: '+79161234567', type: 'MOBILE' }], emails: [] }],
   };

@@ -9,7 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { benchCrm, benchRegistry } from './apis.bench.js';
 import type { CoreFigures } from './core.bench.js';
 import type { DumpFigures } from './dump.bench.js';
-import type { E2eFigures } from './e2e.bench.js';
+import type { E2eFigures, RunFigures, SeedScaleModel } from './e2e.bench.js';
 import type { SeedApproachFigures } from './seed-approach.js';
 
 export interface BenchRun {
@@ -18,9 +18,10 @@ export interface BenchRun {
   machine: { cpus: number; cpuModel: string; ramGB: number; node: string; platform: string; loadAvgAtStart: number[] };
   core: CoreFigures;
   dump: DumpFigures;
-  registry: Awaited<ReturnType<typeof benchRegistry>>;
+  registry: Awaited<ReturnType<typeof benchRegistry>> & { rates: { rate: number; concurrency: number; latencyMs: number } };
   crm: Awaited<ReturnType<typeof benchCrm>>;
   e2e: E2eFigures;
+  seedModel: SeedScaleModel;
   seed: SeedApproachFigures & { extrapolatedSeconds: number };
   /** Set when the dump figures were re-measured alone after the run. */
   dumpRemeasuredAt?: string;
@@ -38,7 +39,7 @@ export function throughputSvg(run: BenchRun): string {
     { label: 'dump read (1 GB)', value: run.dump.dumpElementsPerSec, note: 'partners/s', color: '#76b7b2' },
     { label: 'verify (EGRUL)', value: run.registry.registryPerSec, note: `look-ups/s, bound ${fmt(run.registry.registryBound)}`, color: '#f28e2b' },
     { label: 'load (Bitrix24)', value: run.crm.crmCommandsPerSec, note: `commands/s, bound ${fmt(run.crm.crmBound)}`, color: '#e15759' },
-    { label: 'end to end', value: run.e2e.run.recordsPerSec, note: 'source records/s (API-bound)', color: '#59a14f' },
+    { label: 'end to end', value: run.e2e.run.recordsPerSec, note: `source records/s (${fmt(run.e2e.run.vsFloor, 2)} × the portal floor)`, color: '#59a14f' },
     { label: 'replay', value: run.e2e.replay.recordsPerSec, note: 'source records/s, 0 CRM writes', color: '#59a14f' },
     { label: "seed system's approach", value: run.seed.recordsPerSec, note: 'source records/s', color: '#9c755f' },
   ];
@@ -76,7 +77,8 @@ export function throughputSvg(run: BenchRun): string {
 }
 
 export function benchmarksMarkdown(run: BenchRun): string {
-  const { core, dump, registry: reg, crm, e2e, seed, machine } = run;
+  const { core, dump, registry: reg, crm, e2e, seed, machine, seedModel: sm } = run;
+  const off = e2e.withoutBulkImport;
   const s = run.summary;
   const dd = core.dedup;
   const r = e2e.rates;
@@ -117,8 +119,9 @@ ${JSON.stringify(s)}
 | 1. core throughput (map, normalize, validate, resolve with LevelDB) | ${fmt(s.coreRecordsPerSec!)} source records/s (${fmt(s.coreEntitiesPerSec!)} canonical entities/s) | ≥ 25 000 records/s | ${met(s.coreRecordsPerSec! >= 25_000)} |
 | 2. peak RSS reading a ${fmt(dump.dumpMB)} MB windows-1251 dump | ${fmt(dump.dumpPeakRssMB)} MB with default flags; ${fmt(dump.heapCapped.peakRssMB)} MB with \`${dump.heapCapped.flags.join(' ')}\` | ≤ 256 MB | ${met(dump.dumpPeakRssMB <= 256)} (default); ${met(dump.heapCapped.peakRssMB <= 256)} (capped) |
 | 3. register stage vs min(rate, concurrency ÷ latency) | ${fmt(reg.registryVsBound, 3)} | ≈ 1 | ${met(reg.registryVsBound >= 0.9)} |
-| 4. CRM stage vs rate × 50 commands | ${fmt(crm.crmVsBound, 3)}, ${crm.crm503} × 503 | ≈ 1, no 503 | ${met(crm.crmVsBound >= 0.9 && crm.crm503 === 0)} |
-| 5. end to end vs max(register, CRM) bound | ${fmt(e2e.run.vsBound, 3)} × (${fmt(e2e.run.seconds, 1)} s vs ${fmt(e2e.run.boundSeconds, 1)} s), ${e2e.run.crm503} × 503 | ≤ 1.1 × | ${met(e2e.run.vsBound <= 1.1)} |
+| 4. portal commands per golden entity in the CRM (every command, reads included) | ${fmt(e2e.run.crmCommandsPerEntity, 3)} with \`crm.item.batchImport\`; ${fmt(off.crmCommandsPerEntity, 3)} without | ≤ 0.6; ≤ 1.1 | ${met(e2e.run.crmCommandsPerEntity <= 0.6)}; ${met(off.crmCommandsPerEntity <= 1.1)} |
+| 5. end to end vs the floor (entities ÷ (portal rate × 50)) | ${fmt(e2e.run.vsFloor, 3)} × (${fmt(e2e.run.seconds, 1)} s vs ${fmt(e2e.run.floorSeconds, 1)} s); ${e2e.run.crm503 + off.crm503} × 503, ${e2e.run.crm429 + off.crm429} × 429 | ≤ 0.7 ×; no 503, no 429 | ${met(e2e.run.vsFloor <= 0.7)}; ${met(e2e.run.crm503 + off.crm503 + e2e.run.crm429 + off.crm429 === 0)} |
+| 5a. a seed-scale migration on a standard portal (2 requests/s), modelled | ${fmt(sm.hours, 2)} h (${fmt(sm.hoursWithoutBulkImport, 2)} h without bulk import) | — | |
 | 6. speed-up over the seed system's approach | ${fmt(s.speedupVsSeedApproach!, 1)} × | — | |
 | 7. replay of loaded data: CRM writes | ${e2e.replay.crmWrites} (${fmt(e2e.replay.recordsPerSec)} records/s) | 0 | ${met(e2e.replay.crmWrites === 0)} |
 | 8. dedup precision / recall (contacts, pairwise, independent truth) | ${fmt(dd.contacts.precision, 4)} / ${fmt(dd.contacts.recall, 4)} | ≥ 0.999 each | ${met(dd.contacts.precision >= 0.999 && dd.contacts.recall >= 0.999)} |
@@ -127,10 +130,15 @@ ${JSON.stringify(s)}
 
 - **API rates.** Production limits (portal 2 requests/s, DaData 30/s with 400 ms latency) would
   make a seed-scale end-to-end run last hours. Every API-bound measure uses the sandbox with
-  scaled-up rates — portal ${r.portal.rate} requests/s (burst ${r.portal.burst}, ${r.portal.concurrency} HTTP requests in flight), register
-  ${r.registry.rate} requests/s with ${r.registry.latencyMs} ms latency and ${r.registry.concurrency} in flight — and reports **ratios to the bound**,
-  which carry over to the real rates: the bound scales with the rates, and our own CPU time per
-  record does not grow with them.
+  scaled-up rates — portal ${r.portal.rate} requests/s (burst ${r.portal.burst}, ${r.portal.concurrency} HTTP requests in flight) and the
+  operating budget scaled with it (480 s per 10 minutes, each import charged 0.04 s and each update
+  0.005 s: the issue's 0.4 s and 0.05 s at 2 requests/s) — and reports **ratios to the floor** of
+  one command per entity at the portal's rate. In the end-to-end run the register is scaled out of
+  the way (${r.registry.rate} requests/s, ${r.registry.concurrency} in flight, ${r.registry.latencyMs} ms), so that the ratio measures
+  delivery; the register stage is measured on its own in §3 (${reg.rates.rate}/s, ${reg.rates.concurrency} in flight, ${reg.rates.latencyMs} ms). At
+  real rates the register is the other bound: see §4.
+- **The emulators run in a worker thread** in the end-to-end run (bench/sandbox-worker.ts): the
+  real portal and register run on other machines and must not take the pipeline's event loop.
 - **End-to-end size.** A seed-scale subset: \`generate\` at ${e2e.fraction} of the seed scale with
   every proportion kept (${fmt(e2e.companiesInUniverse)} companies, ${fmt(e2e.run.sourceRecords)} source records: ${fmt(e2e.input.shopACompanies!)} + ${fmt(e2e.input.shopAContacts!)} Shop A rows,
   ${fmt(e2e.input.shopBDump!)} dump partners with their contacts, ${fmt(e2e.input.kafkaEvents!)} Kafka events).
@@ -183,7 +191,7 @@ ${run.dumpRemeasuredAt ? `\n*These dump figures were re-measured on their own at
 ## 3. Register stage
 
 ${fmt(1200)} distinct INNs (all cache misses) through the \`EgrulVerifier\` (token bucket, semaphore)
-against the EGRUL emulator: rate ${r.registry.rate}/s, ${r.registry.concurrency} in flight, ${r.registry.latencyMs} ms latency.
+against the EGRUL emulator: rate ${reg.rates.rate}/s, ${reg.rates.concurrency} in flight, ${reg.rates.latencyMs} ms latency.
 
 | achieved | bound min(rate, concurrency ÷ latency) | ratio |
 |---|---|---|
@@ -194,14 +202,32 @@ a burst of 2, so every look-up waits for its own token: a timer of 5 ms per toke
 event loop's lag on a loaded 2-core machine, which is where the shortfall goes (src/connectors/egrul
 token-bucket.ts; a burst of about a tenth of a second of rate would absorb the lag).
 
-## 4. CRM stage
+## 4. Delivery against the floor
 
-${fmt(2000)} companies (company, requisite, bank detail, one contact each) through the \`Bitrix24Loader\`
-against the portal emulator at ${r.portal.rate} requests/s; the bucket's burst is spent before the clock starts.
+The floor is one portal command per golden entity in the CRM (companies + requisites + bank
+details + contacts) at the portal's full rate of 50 commands per request. Every command the
+portal ran counts, reads and look-ups included (a \`batch\` counts its inner commands; a
+\`crm.item.batchImport\` of up to 20 items counts one), from the sandbox's own counters — not the
+loader's.
 
-| achieved | bound rate × 50 | ratio | 503 QUERY_LIMIT_EXCEEDED |
-|---|---|---|---|
-| ${fmt(crm.crmCommandsPerSec, 1)} commands/s | ${fmt(crm.crmBound)} /s | ${fmt(crm.crmVsBound, 3)} ${met(crm.crmVsBound >= 0.9)} | ${crm.crm503} |
+| end-to-end first run | with \`crm.item.batchImport\` | without (\`crm.bulkImport: false\`) |
+|---|---|---|
+| golden entities in the CRM | ${fmt(e2e.run.crmEntities)} | ${fmt(off.crmEntities)} |
+| portal commands (requests) | ${fmt(e2e.run.crmCommands)} (${fmt(e2e.run.crmRequests)}) | ${fmt(off.crmCommands)} (${fmt(off.crmRequests)}) |
+| **commands per entity** | **${fmt(e2e.run.crmCommandsPerEntity, 3)}** (target ≤ 0.6: ${met(e2e.run.crmCommandsPerEntity <= 0.6)}) | **${fmt(off.crmCommandsPerEntity, 3)}** (target ≤ 1.1: ${met(off.crmCommandsPerEntity <= 1.1)}) |
+| commands by method | ${byMethod(e2e.run)} | ${byMethod(off)} |
+| time vs floor | ${fmt(e2e.run.seconds, 1)} s vs ${fmt(e2e.run.floorSeconds, 1)} s = ${fmt(e2e.run.vsFloor, 3)} × | ${fmt(off.seconds, 1)} s = ${fmt(off.vsFloor, 3)} × |
+| 503 / 429 | ${e2e.run.crm503} / ${e2e.run.crm429} | ${off.crm503} / ${off.crm429} |
+
+**A seed-scale migration, modelled** (DESIGN §10 volumes: ${fmt(170_000)} companies and ${fmt(264_000)} contacts, with
+requisites and bank details per company as measured here): ${fmt(sm.entities)} entities × ${fmt(sm.commandsPerEntity, 3)} commands
+÷ ${fmt(sm.commandsPerRequest, 1)} commands per request (as measured) = ${fmt(sm.requests)} requests ÷ 2 requests/s =
+**${fmt(sm.hours, 2)} h** (${fmt(sm.hoursWithoutBulkImport, 2)} h without bulk import; one command per entity in full batches would be
+${fmt(sm.entities / 50 / 2 / 3600, 2)} h). The register at DaData's 30 requests/s needs ${fmt(sm.registerHours, 2)} h for about ${fmt(178_000)} look-ups,
+so on real rates the register, not the portal, is the bound of a first migration.
+
+The loader alone (${fmt(2000)} companies, no pipeline) keeps the portal at ${fmt(crm.crmCommandsPerSec, 1)} commands/s of a possible
+${fmt(crm.crmBound)} (${fmt(crm.crmVsBound, 3)}), ${crm.crm503} × 503.
 
 ## 5. End to end
 
@@ -213,10 +239,10 @@ memory, the dump as a real windows-1251 file), fresh state dir, the in-process s
 | time | ${fmt(e2e.run.seconds, 1)} s (${fmt(e2e.run.recordsPerSec)} source records/s) |
 | register requests | ${fmt(e2e.run.registryRequests)} → ${fmt(e2e.run.registrySeconds, 1)} s at the bound rate |
 | CRM requests (commands) | ${fmt(e2e.run.crmRequests)} (${fmt(e2e.run.crmCommands)}, ${fmt(e2e.run.crmCommands / Math.max(1, e2e.run.crmRequests), 1)} per batch; ${fmt(e2e.run.crmWrites)} writes) → ${fmt(e2e.run.crmSeconds, 1)} s = (requests − burst) ÷ rate |
-| bound | ${fmt(e2e.run.boundSeconds, 1)} s |
-| ratio | **${fmt(e2e.run.vsBound, 3)} ×** (target ≤ 1.1: ${met(e2e.run.vsBound <= 1.1)}) |
+| floor | ${fmt(e2e.run.floorSeconds, 1)} s = ${fmt(e2e.run.crmEntities)} entities ÷ (${r.portal.rate} × 50) |
+| ratio | **${fmt(e2e.run.vsFloor, 3)} ×** (target ≤ 0.7: ${met(e2e.run.vsFloor <= 0.7)}) |
 | 503 QUERY_LIMIT_EXCEEDED | ${e2e.run.crm503} |
-| delivery rounds / time inside them | ${fmt(e2e.run.deliveryRounds)} / ${fmt(e2e.run.loadStageSeconds, 1)} s (summed over the phases running side by side) |
+| deliveries asked for / time inside them | ${fmt(e2e.run.deliveryRounds)} / ${fmt(e2e.run.loadStageSeconds, 1)} s (summed over the phases running side by side) |
 | CRM after the run | ${Object.entries(e2e.crm).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')} |
 | expected (ground truth) | companies ${fmt(e2e.input.expectedCompanies!)}, contacts ${fmt(e2e.input.expectedContacts!)} |
 | dedup on this subset (after EGRUL) | companies missing ${e2e.dedup.companies.missing}, extra ${e2e.dedup.companies.extra}; contacts precision ${fmt(e2e.dedup.contacts.precision, 4)}, recall ${fmt(e2e.dedup.contacts.recall, 4)} |
@@ -313,18 +339,24 @@ is a small part of it.
 
 Profiling: \`CORE_FRACTION=0.05 node --import tsx --cpu-prof --cpu-prof-dir=/tmp/prof bench/core.bench.ts\`.`;
 
-const E2E_NOTES = `**Where the end-to-end time goes** (the ratio is missed when it is above 1.1). The portal
-is the bound here, and it idles part of the time:
-- **Delivery rounds** (src/pipeline/stages/load.stage.ts): a round waits for its \`bufferTime\`
-  window, then reads the state, sends every batch of its companies and marks them synced; up to 3
-  rounds per phase overlap (one company is never in two at once), which keeps the bucket busier
-  at the rounds' edges than one round at a time did.
-- **Rounds inside a load** (src/connectors/bitrix24/loader.ts): creates, then the reads that
-  fetch multifield ids, each loader round waiting for all its batches; and each round ends with a
-  partly filled batch, so commands per request stay below 50 (see the row above) and there are
-  more requests than the commands need.
-- **CPU**: on a shared 2-core machine, resolve and delivery bookkeeping (state reads, marks,
-  content hashes) compete with the HTTP work; the gap grows with the subset's size.`;
+const byMethod = (f: RunFigures): string =>
+  Object.entries(f.commandsByMethod).sort((x, y) => y[1] - x[1]).map(([m, n]) => `${m.replace(/^crm\./, '')} ${fmt(n)}`).join(', ');
+
+const E2E_NOTES = `**What is sent when** (README "How it works"): a company is delivered once no record has touched
+it for \`crm.settleMs\` (2 s); deliveries asked for by all topologies share loads of up to 1 000
+companies. A load first looks for CRM companies holding the INNs it is about to create (25 INNs per
+\`crm.requisite.list\`), then sends creates — companies and contacts as \`crm.item.batchImport\` items,
+20 per command, requisites and bank details chained to them by \`$result\` in the same request — and
+updates only for entities whose content changed since the last write, with only the changed fields
+(after one bulk read of their current values, 50 per command, to keep people's edits). Row ids are
+never read back; they are read in bulk only to change or remove a value.
+
+**Where the end-to-end time goes** (the ratio is missed when it is above 0.7): the portal is no
+longer the bound — the run sends about half the commands the floor allows — but the pipeline is not
+yet fast enough to feed it: the source, register, resolve and delivery bookkeeping share one event
+loop on a 2-core machine (state reads and writes, JSON, content hashes), records wait out the settle
+window, and each load spends a round on its INN look-ups and ends with a part-filled batch (commands
+per request stay below 50). Core throughput (issue 16) is the next lever.`;
 
 export function writeReport(run: BenchRun, paths: { markdown: string; svg: string }): void {
   writeFileSync(paths.svg, throughputSvg(run));

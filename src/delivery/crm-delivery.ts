@@ -29,40 +29,64 @@ export interface DeliveryOutcome {
  */
 export class CrmDelivery {
   private readonly log: Logger;
-  private readonly locks = new Map<string, Promise<void>>();
   private readonly onDelivered?: (outcomes: readonly DeliveryOutcome[]) => void;
+  /** Companies asked for and not yet in a load, with the promise their callers await. */
+  private readonly waiting = new Map<string, { promise: Promise<DeliveryOutcome>; resolve: (o: DeliveryOutcome) => void; reject: (e: unknown) => void }>();
+  private readonly inFlight = new Set<string>();
+  private running = 0;
+  private readonly maxLoads: number;
+  private readonly maxCompanies: number;
   constructor(
     private readonly store: StateStore,
     private readonly ledger: DeliveryLedger,
     private readonly loader: Bitrix24Loader,
-    opts: { logger?: Logger; onDelivered?: (outcomes: readonly DeliveryOutcome[]) => void } = {},
+    opts: { logger?: Logger; onDelivered?: (outcomes: readonly DeliveryOutcome[]) => void; maxLoads?: number; maxCompanies?: number } = {},
   ) {
     this.log = opts.logger ?? silentLogger;
     this.onDelivered = opts.onDelivered;
+    this.maxLoads = opts.maxLoads ?? 2;
+    this.maxCompanies = opts.maxCompanies ?? 1000;
   }
 
   /**
-   * Topologies run side by side, each with its own load stage, and may touch one company at the
-   * same time: two deliveries of one INN would both read the same CRM ids and both create. So a
-   * delivery holds every INN it covers until it is done; others wait for those INNs only.
+   * Topologies run side by side, each with its own load stage, and ask for deliveries at the same
+   * time. Their requests are merged: one load covers every company waiting (up to `maxCompanies`),
+   * so the loader's batches fill across topologies instead of each sending part-empty ones. A
+   * company is never in two loads at once (both would read the same CRM ids and both create): one
+   * asked for again while in flight waits for the next load, which sees the newer state.
    */
-  async deliver(inns: readonly string[]): Promise<DeliveryOutcome[]> {
-    const unique = [...new Set(inns)];
-    for (;;) {
-      const busy = unique.map((inn) => this.locks.get(inn)).filter((p): p is Promise<void> => p !== undefined);
-      if (busy.length === 0) break;
-      await Promise.all(busy);
-    }
-    let release!: () => void;
-    const held = new Promise<void>((r) => (release = r));
-    for (const inn of unique) this.locks.set(inn, held);
-    try {
-      const outcomes = await this.deliverLocked(unique);
-      this.onDelivered?.(outcomes);
-      return outcomes;
-    } finally {
-      for (const inn of unique) if (this.locks.get(inn) === held) this.locks.delete(inn);
-      release();
+  deliver(inns: readonly string[]): Promise<DeliveryOutcome[]> {
+    const waits = [...new Set(inns)].map((inn) => {
+      let w = this.waiting.get(inn);
+      if (!w) {
+        let resolve!: (o: DeliveryOutcome) => void;
+        let reject!: (e: unknown) => void;
+        const promise = new Promise<DeliveryOutcome>((res, rej) => { resolve = res; reject = rej; });
+        this.waiting.set(inn, (w = { promise, resolve, reject }));
+      }
+      return w.promise;
+    });
+    this.pump();
+    return Promise.all(waits);
+  }
+
+  private pump(): void {
+    while (this.running < this.maxLoads) {
+      const chunk = [...this.waiting.keys()].filter((inn) => !this.inFlight.has(inn)).slice(0, this.maxCompanies);
+      if (chunk.length === 0) return;
+      const handles = chunk.map((inn) => { const w = this.waiting.get(inn)!; this.waiting.delete(inn); this.inFlight.add(inn); return w; });
+      this.running++;
+      this.deliverLocked(chunk).then((outcomes) => {
+        this.onDelivered?.(outcomes);
+        const byInn = new Map(outcomes.map((o) => [o.inn, o]));
+        chunk.forEach((inn, i) => handles[i]!.resolve(byInn.get(inn) ?? { inn, status: 'skipped', detail: 'no outcome', writes: 0 }));
+      }, (err: unknown) => {
+        for (const h of handles) h.reject(err);
+      }).finally(() => {
+        for (const inn of chunk) this.inFlight.delete(inn);
+        this.running--;
+        this.pump();
+      });
     }
   }
 
@@ -107,6 +131,7 @@ export class CrmDelivery {
     for (let attempt = 0; todo.length; attempt++) {
       const results = await this.loader.load(todo.map((w) => toLoaderInput(w.company, w.contacts, w.memo)));
       const retry: typeof todo = [];
+      const settling: Array<Promise<DeliveryOutcome>> = [];
       for (let i = 0; i < results.length; i++) {
         const r = results[i]!;
         const w = todo[i]!;
@@ -115,8 +140,10 @@ export class CrmDelivery {
           retry.push({ ...w, memo: { hash: w.memo?.hash ?? null, ids: r.ids, createAttempted: r.createAttempted || (w.memo?.createAttempted ?? false) } });
           continue;
         }
-        out.push(await this.settle(w.company, w.contacts, r));
+        settling.push(this.settle(w.company, w.contacts, r));
       }
+      // Together: their synced marks then share the resolver's group commits instead of one commit each.
+      out.push(...await Promise.all(settling));
       if (retry.length) {
         const wait = backoffDelay(attempt, { baseMs: 1000, maxMs: 60_000 });
         this.log.warn({ companies: retry.length, attempt: attempt + 1, waitMs: wait }, 'CRM load not settled, retrying');
