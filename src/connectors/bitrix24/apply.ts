@@ -66,6 +66,10 @@ function adopt(w: Work, op: Op, rows: Array<Record<string, unknown>>): void {
   const key = idOf(op.ref);
   const first = rows[0];
   const id = first ? Number(first.ID) : undefined;
+  // Nothing of ours found: before anything is created, look again at what people entered (an
+  // adoption whose origin fields were lost with an answer is found there, not by origin).
+  if (id === undefined && (op.ref === 'c' || (ids.preexisting && (op.ref.startsWith('rq:') || op.ref.startsWith('bd:'))))) w.innChecked = false;
+  if (id === undefined && ids.preexisting && op.ref.startsWith('ct:')) w.contactsChecked = false;
   if (op.ref === 'c') {
     ids.companyId = id;
     ids.companyRows = first ? readRows(first) : undefined;

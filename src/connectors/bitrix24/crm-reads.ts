@@ -136,22 +136,26 @@ export async function adoptByInn(client: Bitrix24Client, batchSize: number, work
   for (const [inn, w] of byInn) {
     w.innChecked = true;
     const found = (companiesOf.get(inn) ?? []).sort((a, b) => a - b);
-    if (found.length === 0 || w.ids.companyId !== undefined) continue;
-    const id = found[0]!;
-    w.ids.companyId = id;
-    w.ids.companyRows = undefined;
-    w.ids.preexisting = true;
-    w.contactsChecked = true;
-    (w.ids.sent ??= {}).c = {};
-    w.adopted.push('c');
-    if (found.length > 1) w.twins = found.slice(1);
+    const known = w.ids.companyId;
+    if (found.length === 0 || (known !== undefined && !found.includes(known))) continue;
+    const id = known ?? found[0]!;
+    if (known === undefined) {
+      w.ids.companyId = id;
+      w.ids.companyRows = undefined;
+      w.ids.preexisting = true;
+      w.contactsChecked = false;
+      (w.ids.sent ??= {}).c = {};
+      w.adopted.push('c');
+      if (found.length > 1) w.twins = found.slice(1);
+    }
+    w.ids.sent ??= {};
     adopted.set(id, w);
     for (const r of requisites) {
       if (Number(r.ENTITY_ID) !== id || String(r.RQ_INN) !== inn) continue;
       const key = requisiteKey({ inn, kpp: r.RQ_KPP ? String(r.RQ_KPP) : undefined, name: '' });
       if (w.ids.requisites[key] !== undefined || !w.input.requisites.some((q) => requisiteKey(q) === key)) continue;
       w.ids.requisites[key] = Number(r.ID);
-      w.ids.sent[`rq:${key}`] = {};
+      w.ids.sent![`rq:${key}`] = {};
       w.adopted.push(`rq:${key}`);
     }
   }
@@ -171,7 +175,9 @@ export async function adoptByInn(client: Bitrix24Client, batchSize: number, work
       w.adopted.push(`bd:${key}`);
     }
   }
-  adoptContacts(adopted, contacts.flat(), originator);
+  const linked = new Set([...adopted.values()].flatMap((w) => Object.values(w.ids.contacts).map((c) => c.id)));
+  adoptContacts(adopted, contacts.flat().filter((r) => !linked.has(Number(r.ID))), originator);
+  for (const w of adopted.values()) w.contactsChecked = true;
 }
 
 /** Golden contacts about to be created in adopted companies: matched against the CRM's contacts of those companies first. */

@@ -464,6 +464,35 @@ describe('Bitrix24Loader', () => {
       await client.close();
     });
 
+    it('never twins what people entered when answers are lost during adoption', async () => {
+      sb.portal.resetCounters();
+      for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
+        const { loader, client } = setup({ adopt: true, retryBaseMs: 1, retryMaxMs: 4, maxRounds: 200, unansweredSettleMs: 0 });
+        const inn = `98${String(seed).padStart(8, '0')}`;
+        const c = withInn(company(40 + seed), inn);
+        const seeded = await personMade(client, inn, `Тест-${seed}`, [{ LAST_NAME: 'Иванов', EMAIL: [{ VALUE: `ivan${40 + seed}@t.ru`, VALUE_TYPE: 'WORK' }] }]);
+        sb.portal.setFaults('lost=0.35,500=0.1', seed);
+        let input: GoldenCompany = c;
+        let r: LoadResult | undefined;
+        for (let attempt = 0; attempt < 20; attempt++) {
+          [r] = await loader.load([input]);
+          if (r!.status === 'synced') break;
+          input = { ...c, synced: { hash: '', ids: r!.ids }, createAttempted: true };
+        }
+        sb.portal.setFaults('');
+        expect(r!.status, `seed ${seed}`).toBe('synced');
+        const store = sb.portal.store;
+        const companies = store.all('requisite').filter((x) => x.fields.RQ_INN === inn).map((x) => x.fields.ENTITY_ID);
+        expect(new Set(companies), `seed ${seed}`).toEqual(new Set([String(seeded.id)]));
+        expect(store.all('requisite').filter((x) => x.fields.RQ_INN === inn && x.fields.RQ_KPP === '773601001'), `seed ${seed}`).toHaveLength(1);
+        const people = store.all('contact').filter((x) => x.fields.COMPANY_ID === String(seeded.id));
+        expect(people.filter((x) => x.fields.LAST_NAME === 'Иванов'), `seed ${seed}`).toHaveLength(1);
+        expect(people.map((x) => x.id), `seed ${seed}`).toContain(seeded.contactIds[0]);
+        await client.close();
+      }
+      expect(sb.portal.counters.faults.lost).toBeGreaterThan(0);
+    }, 60_000);
+
     it('adopts the oldest of twins and reports the others; creates what no CRM company holds', async () => {
       const { loader, client } = setup({ adopt: true });
       const a = await personMade(client, '9900000032', 'Тест-32', []);

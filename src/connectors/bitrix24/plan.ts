@@ -192,10 +192,14 @@ export function planOps(w: Work, ctx: PlanContext): Op[] {
   const needs: ReadNeed[] = (w.needs = []);
   w.needsInnCheck = false;
   w.needsContactCheck = false;
-  if (ids.companyId === undefined && ctx.adopt && !w.innChecked) {
-    // Before the company is created, CRM companies that already hold its INN are looked for.
+  // Before the company (or, in an adopted one, a requisite or bank detail) is created, what
+  // people entered under its INN is looked for — again after a look-up found nothing of ours (a
+  // lost answer may have hidden an adoption whose origin fields never landed).
+  const partsMissing = ids.preexisting === true && (c.requisites.some((r) => ids.requisites[requisiteKey(r)] === undefined) ||
+    c.bankAccounts.some((b) => ids.bankDetails[bankKey(b)] === undefined));
+  if ((ids.companyId === undefined || partsMissing) && ctx.adopt && !w.innChecked) {
     w.needsInnCheck = true;
-    return [];
+    if (ids.companyId === undefined) return [];
   }
   const ops: Op[] = [];
   const push = (key: string, o: Omit<Op, 'key' | 'deps'>, deps: string[] = []): string => {
