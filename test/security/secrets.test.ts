@@ -18,7 +18,8 @@ let run: PipelineRun;
 
 beforeAll(async () => {
   clearSecretsForTests();
-  run = await runPipeline({ secrets, scale: scaled(1), faults: '500=0.05,lost=0.02', poison: true, batchSize: 5 });
+  // Enough faults that some surely land on the ~50 requests of this run (bulk import sends few), so error logs are written.
+  run = await runPipeline({ secrets, scale: scaled(1), faults: '500=0.08,lost=0.04', poison: true, batchSize: 5 });
 }, 120_000);
 afterAll(async () => {
   await run?.stop();

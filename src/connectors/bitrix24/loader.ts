@@ -100,7 +100,10 @@ export class Bitrix24Loader {
     for (let i = 0; i < targets.length; i += this.config.batchSize) {
       const part: Record<string, BatchCommand> = {};
       targets.slice(i, i + this.config.batchSize).forEach((t, k) => { part[`d${k}`] = { method: `crm.${t.entity}.delete`, params: { id: t.id } }; });
-      await withRetry(() => this.client.batch(part), { retries: Number.POSITIVE_INFINITY, baseMs: this.config.retryBaseMs, maxMs: this.config.retryMaxMs });
+      await withRetry(() => this.client.batch(part), {
+        retries: Number.POSITIVE_INFINITY, baseMs: this.config.retryBaseMs, maxMs: this.config.retryMaxMs,
+        onRetry: (err, attempt, waitMs) => this.log.warn({ entities: Object.keys(part).length, attempt, waitMs, err: errorMessage(err) }, 'CRM deletes not confirmed, sending again'),
+      });
     }
     return targets.length;
   }
