@@ -1,13 +1,14 @@
 /**
- * Measures 5 (end to end against the API bound) and 7 (replay of already-loaded data), DESIGN §10.
+ * Measures 4–5 (portal commands per golden entity, end to end against the floor) and 7 (replay of
+ * already-loaded data), DESIGN §10.
  *
  * A seed-scale subset — `generate` at a fraction of the seed scale, every proportion kept (default
  * 0.06 ≈ 10 000 companies) — runs through the full chain exactly as the demo wires it
  * (topologies/demo.ts `demoTopologies`: Shop A tables and Shop B events from memory, Shop B's
  * dump as a real windows-1251 file through the dump source; map → verify (EGRUL) → resolve
- * (LevelDB) → load (Bitrix24)) against the in-process sandbox with scaled-up rates. The bound is
- * max(register requests ÷ register bound rate, (CRM requests − burst) ÷ portal rate), from the
- * sandbox's own counters (the portal's bucket starts empty, so its first `burst` requests are free).
+ * (LevelDB) → load (Bitrix24)) against the sandbox, in a worker thread, with scaled-up rates. The
+ * floor is one portal command per golden entity the CRM holds at the end, at the portal's rate ×
+ * 50 commands per request — never a figure built from the commands the run chose to send.
  *
  * Then the replay: the same state dir and the same sandbox, the dump position reset as
  * `crm-unify replay shop-b --to earliest` does, every source read again. The portal's write
@@ -74,9 +75,6 @@ export interface RunFigures {
   crmWrites: number;
   crm503: number;
   registrySeconds: number;
-  crmSeconds: number;
-  boundSeconds: number;
-  vsBound: number;
   /** Time spent inside delivery rounds (the load stage), summed over overlapping rounds. */
   loadStageSeconds: number;
   deliveryRounds: number;
@@ -144,10 +142,6 @@ export async function runOnce(ds: Dataset, dumpPath: string, store: LevelStateSt
   const c = stats.portal;
   const registryRequests = stats.egrul.requests;
   const registrySeconds = registryRequests / registryBound(r.registry);
-  // The portal's bucket starts empty, so its first `burst` requests pass at once: the least time
-  // the portal allows is (requests − burst) ÷ rate — a stricter bound than requests ÷ rate.
-  const crmSeconds = Math.max(0, c.requests - r.portal.burst) / r.portal.rate;
-  const boundSeconds = Math.max(registrySeconds, crmSeconds);
   const sourceRecords = sourceRecordCount(ds);
   const counts = stats.counts;
   const crmEntities = counts.company! + counts.requisite! + counts.bankdetail! + counts.contact!;
@@ -157,7 +151,7 @@ export async function runOnce(ds: Dataset, dumpPath: string, store: LevelStateSt
     figures: {
       seconds, sourceRecords, recordsPerSec: sourceRecords / seconds,
       registryRequests, crmRequests: c.requests, crmCommands: c.commands, crmWrites: c.writes, crm503: c.queryLimitExceeded,
-      registrySeconds, crmSeconds, boundSeconds, vsBound: boundSeconds > 0 ? seconds / boundSeconds : Number.NaN,
+      registrySeconds,
       loadStageSeconds, deliveryRounds,
       crmEntities, crmCommandsPerEntity: c.commands / crmEntities, floorSeconds, vsFloor: seconds / floorSeconds,
       crm429: c.operationTimeLimit, commandsByMethod: { ...c.commandsByMethod },

@@ -238,7 +238,7 @@ memory, the dump as a real windows-1251 file), fresh state dir, the in-process s
 |---|---|
 | time | ${fmt(e2e.run.seconds, 1)} s (${fmt(e2e.run.recordsPerSec)} source records/s) |
 | register requests | ${fmt(e2e.run.registryRequests)} → ${fmt(e2e.run.registrySeconds, 1)} s at the bound rate |
-| CRM requests (commands) | ${fmt(e2e.run.crmRequests)} (${fmt(e2e.run.crmCommands)}, ${fmt(e2e.run.crmCommands / Math.max(1, e2e.run.crmRequests), 1)} per batch; ${fmt(e2e.run.crmWrites)} writes) → ${fmt(e2e.run.crmSeconds, 1)} s = (requests − burst) ÷ rate |
+| CRM requests (commands) | ${fmt(e2e.run.crmRequests)} (${fmt(e2e.run.crmCommands)}, ${fmt(e2e.run.crmCommands / Math.max(1, e2e.run.crmRequests), 1)} per batch; ${fmt(e2e.run.crmWrites)} writes) |
 | floor | ${fmt(e2e.run.floorSeconds, 1)} s = ${fmt(e2e.run.crmEntities)} entities ÷ (${r.portal.rate} × 50) |
 | ratio | **${fmt(e2e.run.vsFloor, 3)} ×** (target ≤ 0.7: ${met(e2e.run.vsFloor <= 0.7)}) |
 | 503 QUERY_LIMIT_EXCEEDED | ${e2e.run.crm503} |

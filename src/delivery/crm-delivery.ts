@@ -3,7 +3,7 @@ import type { Bitrix24Loader } from '../connectors/bitrix24/loader.js';
 import type { LoadResult } from '../connectors/bitrix24/types.js';
 import { backoffDelay } from '../core/retry.js';
 import { silentLogger, type Logger } from '../core/logger.js';
-import type { CrmConflict, CrmIds, DeliveryMemo } from '../model/crm-ids.js';
+import type { CrmConflict, CrmIds, CrmLedgerEntry, DeliveryMemo } from '../model/crm-ids.js';
 import type { GoldenCompanyState, GoldenContactState } from '../state/records.js';
 import type { StateStore } from '../state/store.js';
 import { toLoaderInput } from './golden-to-crm.js';
@@ -91,7 +91,8 @@ export class CrmDelivery {
   }
 
   private async deliverLocked(unique: string[]): Promise<DeliveryOutcome[]> {
-    const [companies, memos] = await Promise.all([this.store.getMany('companies', unique), this.ledger.memos(unique)]);
+    const [companies, entries] = await Promise.all([this.store.getMany('companies', unique), this.ledger.entries(unique)]);
+    const memos = entries.map((e) => e?.delivery);
     // Contacts the CRM holds that a company no longer lists (emptied by a source delete) must
     // leave the CRM as well: the id map is where they are still known. All contacts of the round
     // are read in one go rather than company by company.
@@ -106,7 +107,7 @@ export class CrmDelivery {
     const states = (ids: readonly string[]) => ids.map((id) => contactStates.get(id)).filter((c): c is GoldenContactState => c !== undefined);
 
     const out: DeliveryOutcome[] = [];
-    const work: Array<{ company: GoldenCompanyState; contacts: GoldenContactState[]; memo: DeliveryMemo | undefined }> = [];
+    const work: Array<{ company: GoldenCompanyState; contacts: GoldenContactState[]; memo: DeliveryMemo | undefined; entry: CrmLedgerEntry | undefined }> = [];
     for (let i = 0; i < unique.length; i++) {
       const company = companies[i];
       const inn = unique[i]!;
@@ -119,11 +120,11 @@ export class CrmDelivery {
       if (!pending) { out.push({ inn, status: 'unchanged', writes: 0 }); continue; }
       if (company.status === 'deleted' || !company.record) {
         const writes = await this.removeFromCrm(memo?.ids ?? null);
-        await this.ledger.synced(company, contacts, { hash: null, ids: null, createAttempted: false });
+        await this.ledger.synced(company, contacts, { hash: null, ids: null, createAttempted: false }, entries[i]);
         out.push({ inn, status: 'skipped', detail: 'deleted at every source', writes });
         continue;
       }
-      work.push({ company, contacts, memo });
+      work.push({ company, contacts, memo, entry: entries[i] });
     }
     if (work.length === 0) return out;
 
@@ -140,7 +141,7 @@ export class CrmDelivery {
           retry.push({ ...w, memo: { hash: w.memo?.hash ?? null, ids: r.ids, createAttempted: r.createAttempted || (w.memo?.createAttempted ?? false) } });
           continue;
         }
-        settling.push(this.settle(w.company, w.contacts, r));
+        settling.push(this.settle(w.company, w.contacts, r, w.entry));
       }
       // Together: their synced marks then share the resolver's group commits instead of one commit each.
       out.push(...await Promise.all(settling));
@@ -154,7 +155,7 @@ export class CrmDelivery {
     return out;
   }
 
-  private async settle(company: GoldenCompanyState, contacts: GoldenContactState[], r: Exclude<LoadResult, { status: 'retry' }>): Promise<DeliveryOutcome> {
+  private async settle(company: GoldenCompanyState, contacts: GoldenContactState[], r: Exclude<LoadResult, { status: 'retry' }>, entry: CrmLedgerEntry | undefined): Promise<DeliveryOutcome> {
     if (r.status === 'rejected') {
       // Keep what was created (ids) so a later attempt updates instead of creating twins.
       await this.ledger.refused(company.inn, { hash: null, ids: r.ids, createAttempted: r.createAttempted });
@@ -165,8 +166,8 @@ export class CrmDelivery {
     const gone = contacts.filter((c) => c.status === 'deleted' && ids.contacts[c.id]);
     const removed = await this.loader.remove(gone.map((c) => ({ entity: 'contact' as const, id: ids.contacts[c.id]!.id })));
     for (const c of gone) { delete ids.contacts[c.id]; delete ids.sent?.[`ct:${c.id}`]; }
-    await this.ledger.synced(company, contacts, { hash: r.hash, ids, createAttempted: false });
-    await this.ledger.findings(company.inn, r.conflicts, r.twins);
+    await this.ledger.synced(company, contacts, { hash: r.hash, ids, createAttempted: false }, entry);
+    await this.ledger.findings(company.inn, ids.companyId ?? 0, r.conflicts, r.twins);
     if (r.adopted.length) this.log.info({ inn: company.inn, crmCompany: ids.companyId, adopted: r.adopted.length }, 'adopted CRM entities people entered');
     if (r.conflicts.length) this.log.info({ inn: company.inn, fields: r.conflicts.map((c) => `${c.entity}.${c.field}`) }, 'CRM fields changed by people');
     return {

@@ -12,8 +12,9 @@ import type { StateOp, StateStore } from '../state/store.js';
 export class DeliveryLedger {
   constructor(private readonly store: StateStore, private readonly resolver: Resolver) {}
 
-  async memos(inns: readonly string[]): Promise<Array<DeliveryMemo | undefined>> {
-    return (await this.store.getMany('crmIds', inns)).map((e) => e?.delivery);
+  /** The CRM-id records of companies, read once per delivery and handed back to `synced`. */
+  async entries(inns: readonly string[]): Promise<Array<CrmLedgerEntry | undefined>> {
+    return this.store.getMany('crmIds', inns);
   }
 
   /** Persists "creates sent, outcome unknown" before they are sent (the loader awaits this). */
@@ -36,8 +37,7 @@ export class DeliveryLedger {
    * The CRM confirmed the company and its pending contacts (or, with `delivery` null ids, their
    * removal): all marks go out together so the resolver commits them in one group batch.
    */
-  async synced(company: GoldenCompanyState, contacts: readonly GoldenContactState[], delivery: DeliveryMemo): Promise<void> {
-    const before = (await this.store.get('crmIds', company.inn)) ?? {};
+  async synced(company: GoldenCompanyState, contacts: readonly GoldenContactState[], delivery: DeliveryMemo, before: CrmLedgerEntry = {}): Promise<void> {
     const ids = delivery.ids;
     const entry: CrmLedgerEntry = { ...before, ...(ids?.companyId ? { company: String(ids.companyId) } : {}), delivery };
     const marks: Promise<unknown>[] = [this.resolver.markSynced(company.inn, entry, company.hash)];
@@ -54,11 +54,10 @@ export class DeliveryLedger {
   }
 
   /** Conflicts and twins found by a load, for `crm-unify crm conflicts|duplicates`; a repeat replaces the earlier entry. */
-  async findings(inn: string, conflicts: readonly CrmConflict[], twins: readonly number[] | undefined): Promise<void> {
+  async findings(inn: string, adoptedId: number, conflicts: readonly CrmConflict[], twins: readonly number[] | undefined): Promise<void> {
     const at = new Date().toISOString();
     const ops: StateOp[] = conflicts.map((c) => ({ type: 'put', ns: 'crmFindings', key: `conflict|${inn}|${c.entity}|${c.field}`, value: { ...c, at } }));
     if (twins?.length) {
-      const adoptedId = Number((await this.store.get('crmIds', inn))?.company ?? 0);
       ops.push({ type: 'put', ns: 'crmFindings', key: `twins|${inn}`, value: { kind: 'twins', inn, adoptedId, twinIds: [...twins], at } });
     }
     if (ops.length) await this.store.batch(ops);

@@ -175,23 +175,22 @@ export async function adoptByInn(client: Bitrix24Client, batchSize: number, work
       w.adopted.push(`bd:${key}`);
     }
   }
-  const linked = new Set([...adopted.values()].flatMap((w) => Object.values(w.ids.contacts).map((c) => c.id)));
-  adoptContacts(adopted, contacts.flat().filter((r) => !linked.has(Number(r.ID))), originator);
-  for (const w of adopted.values()) w.contactsChecked = true;
+  adoptContacts(adopted, contacts.flat(), originator);
 }
 
 /** Golden contacts about to be created in adopted companies: matched against the CRM's contacts of those companies first. */
 export async function adoptContactsIn(client: Bitrix24Client, batchSize: number, works: readonly Work[], originator: string): Promise<void> {
   const byCompany = new Map(works.filter((w) => w.ids.companyId !== undefined).map((w) => [w.ids.companyId!, w]));
   const rows = await listAll(client, batchSize, chunks([...byCompany.keys()], PAGE).map((ids) => ({ entity: 'contact' as const, filter: { '@COMPANY_ID': ids } })));
-  // A contact already linked to one of ours is not offered again.
-  const linked = new Set([...byCompany.values()].flatMap((w) => Object.values(w.ids.contacts).map((c) => c.id)));
-  adoptContacts(byCompany, rows.flat().filter((r) => !linked.has(Number(r.ID))), originator);
+  adoptContacts(byCompany, rows.flat(), originator);
   for (const w of works) w.contactsChecked = true;
 }
 
+/** Matches the CRM contacts of adopted companies to their golden contacts; the companies count as checked. */
 function adoptContacts(adopted: ReadonlyMap<number, Work>, rows: readonly Row[], originator: string): void {
-  const taken = new Set<number>();
+  // A contact already linked to one of ours is not offered again.
+  const taken = new Set([...adopted.values()].flatMap((w) => Object.values(w.ids.contacts).map((c) => c.id)));
+  for (const w of adopted.values()) w.contactsChecked = true;
   for (const row of [...rows].sort((a, b) => Number(a.ID) - Number(b.ID))) {
     const w = adopted.get(Number(row.COMPANY_ID));
     if (!w || taken.has(Number(row.ID))) continue;

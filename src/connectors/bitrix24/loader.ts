@@ -5,7 +5,7 @@ import { applyFailure, applySuccess } from './apply.js';
 import type { Bitrix24Config } from './config.js';
 import { batchCommands, pack, type Packed } from './pack.js';
 import { adoptByInn, adoptContactsIn, readCurrent } from './crm-reads.js';
-import { markUnknown, planOps, type Op, type PlanContext, type Work } from './plan.js';
+import { markUnknown, planOps, type PlanContext, type Work } from './plan.js';
 import type { PortalError } from './classify.js';
 import { resolvePresets } from './presets.js';
 import type { Bitrix24Client, BatchCommand } from './rest-client.js';
@@ -253,4 +253,3 @@ type OpOutcome = { value: unknown } | { error: PortalError } | { skipped: true }
 
 const unknownMethod = (e: PortalError): boolean => e.error === 'ERROR_METHOD_NOT_FOUND' || /method not found/i.test(e.error_description);
 
-export type { Op };

@@ -34,12 +34,18 @@ async function until(cond: () => boolean): Promise<void> {
   expect(cond()).toBe(true);
 }
 
+/** A load stage over a recording delivery: feed `input`, watch `rounds` and `acked`, await `done`. */
+function stageUnderTest(settleMs: number) {
+  const { rounds, delivery } = recordingDelivery();
+  const input = new Subject<Envelope<Resolved>>();
+  const acked: number[] = [];
+  const done = lastValueFrom(input.pipe(loadStage(new MemoryStateStore(), delivery, noRejects, { windowMs: 5, maxRecords: 100, settleMs }), toArray()));
+  return { rounds, input, acked, done };
+}
+
 describe('loadStage', () => {
   it('delivers a burst of changes to one company once, and acks its records only after the CRM confirmed', async () => {
-    const { rounds, delivery } = recordingDelivery();
-    const input = new Subject<Envelope<Resolved>>();
-    const acked: number[] = [];
-    const done = lastValueFrom(input.pipe(loadStage(new MemoryStateStore(), delivery, noRejects, { windowMs: 5, maxRecords: 100, settleMs: 1000 }), toArray()));
+    const { rounds, input, acked, done } = stageUnderTest(1000);
     input.next(record(1, ['A'], acked));
     await tick(100);
     input.next(record(2, ['A', 'B'], acked));
@@ -61,10 +67,7 @@ describe('loadStage', () => {
   });
 
   it('delivers every held company when the input ends, without waiting for the settle time', async () => {
-    const { rounds, delivery } = recordingDelivery();
-    const input = new Subject<Envelope<Resolved>>();
-    const acked: number[] = [];
-    const done = lastValueFrom(input.pipe(loadStage(new MemoryStateStore(), delivery, noRejects, { windowMs: 5, maxRecords: 100, settleMs: 60_000 }), toArray()));
+    const { rounds, input, acked, done } = stageUnderTest(60_000);
     input.next(record(1, ['A'], acked));
     input.next(record(2, ['B'], acked));
     input.complete();
