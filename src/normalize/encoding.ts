@@ -78,74 +78,106 @@ export interface Win1251StreamOptions {
 }
 
 /**
- * Transform for files: windows-1251 Buffer chunks in, UTF-8 strings out. A single-byte encoding
- * has no sequences split across chunks, so each chunk decodes alone. The first `sniffBytes` are
- * checked for a UTF-8 BOM or valid multi-byte UTF-8, and the stream fails with
- * SOURCE_STRUCTURE_BROKEN rather than feed mojibake to every record.
+ * Decides whether bytes declared windows-1251 are really UTF-8, from the first non-ASCII text:
+ * a UTF-8 byte-order mark or valid multi-byte UTF-8 there is an error (SOURCE_STRUCTURE_BROKEN,
+ * details.why = 'utf8-misdeclared') instead of every Cyrillic name decoding to mojibake.
+ * ASCII-only chunks are released at once (both encodings read them alike), so a file whose first
+ * megabytes are ASCII is still judged on its first Cyrillic text; from the first byte ≥ 0x80,
+ * chunks are held until `sniffBytes` of it are seen (memory: that window plus one chunk).
  */
-export function createWin1251DecodeStream(opts: Win1251StreamOptions = {}): Transform {
-  const onUnmapped = opts.onUnmapped ?? 'error';
-  const sniffBytes = opts.sniffBytes ?? 64 * 1024;
-  let sniffed = Buffer.alloc(0);
-  let sniffDone = false;
-  let offset = 0;
+export class MisdeclaredUtf8Sniffer {
+  private decided = false;
+  private offset = 0; // stream bytes before the held chunks
+  private held: Buffer[] = [];
+  private window: Buffer = Buffer.alloc(0);
+  private windowAt = -1; // stream offset of the window's first byte
 
-  const sniff = (chunk: Buffer, final: boolean): CrmUnifyError | null => {
-    sniffed = Buffer.concat([sniffed, chunk.subarray(0, Math.max(0, sniffBytes - sniffed.length))]);
-    if (!final && sniffed.length < sniffBytes) return null;
-    sniffDone = true;
-    if (sniffed[0] === 0xef && sniffed[1] === 0xbb && sniffed[2] === 0xbf) {
-      return new CrmUnifyError('SOURCE_STRUCTURE_BROKEN', 'file starts with a UTF-8 byte-order mark, not windows-1251');
-    }
-    // A multi-byte sequence may be cut at the end of the window: drop up to 3 trailing bytes.
-    for (let cut = 0; cut <= 3 && cut < sniffed.length; cut++) {
-      if (looksLikeUtf8(sniffed.subarray(0, sniffed.length - cut))) {
-        return new CrmUnifyError('SOURCE_STRUCTURE_BROKEN', 'file is valid UTF-8, not windows-1251 (mis-declared encoding)');
+  constructor(private readonly sniffBytes = 64 * 1024) {}
+
+  /** The chunks that may go on now (in order), or the error that ends the stream. */
+  feed(chunk: Buffer): Buffer[] | CrmUnifyError {
+    if (this.decided) return [chunk];
+    if (this.windowAt < 0) {
+      const high = firstHighByte(chunk);
+      if (high < 0) {
+        this.offset += chunk.length;
+        return [chunk];
       }
-      if (final) break;
+      this.windowAt = this.offset + high;
+      this.window = chunk.subarray(high, high + this.sniffBytes);
+    } else {
+      this.window = Buffer.concat([this.window, chunk.subarray(0, Math.max(0, this.sniffBytes - this.window.length))]);
+    }
+    this.held.push(chunk);
+    return this.window.length < this.sniffBytes ? [] : this.verdict(false);
+  }
+
+  /** At the end of the stream: whatever is still held, or the error. */
+  end(): Buffer[] | CrmUnifyError {
+    return this.decided || this.windowAt < 0 ? [] : this.verdict(true);
+  }
+
+  private verdict(final: boolean): Buffer[] | CrmUnifyError {
+    this.decided = true;
+    const w = this.window;
+    if (this.windowAt === 0 && w[0] === 0xef && w[1] === 0xbb && w[2] === 0xbf) return misdeclared(0, 'starts with a UTF-8 byte-order mark');
+    // A multi-byte sequence may be cut at the end of the window: drop up to 3 trailing bytes.
+    for (let cut = 0; cut <= (final ? 0 : 3) && cut < w.length; cut++) {
+      if (looksLikeUtf8(w.subarray(0, w.length - cut))) return misdeclared(this.windowAt, 'is valid UTF-8');
+    }
+    const out = this.held;
+    this.held = [];
+    this.window = Buffer.alloc(0);
+    return out;
+  }
+}
+
+function misdeclared(at: number, what: string): CrmUnifyError {
+  return new CrmUnifyError('SOURCE_STRUCTURE_BROKEN', `declared windows-1251, but the text from byte ${at} ${what} (mis-declared encoding)`, {
+    details: { why: 'utf8-misdeclared', offset: at },
+  });
+}
+
+/** A Buffer pass-through that fails the stream as MisdeclaredUtf8Sniffer decides. */
+export function createMisdeclaredUtf8Guard(opts: { sniffBytes?: number } = {}): Transform {
+  return sniffingTransform(new MisdeclaredUtf8Sniffer(opts.sniffBytes), (c) => c);
+}
+
+function sniffingTransform(sniffer: MisdeclaredUtf8Sniffer, out: (chunk: Buffer) => Buffer | string | CrmUnifyError): Transform {
+  const emit = (stream: Transform, chunks: Buffer[] | CrmUnifyError): CrmUnifyError | null => {
+    if (chunks instanceof CrmUnifyError) return chunks;
+    for (const c of chunks) {
+      const o = out(c);
+      if (o instanceof CrmUnifyError) return o;
+      stream.push(o);
     }
     return null;
   };
+  return new Transform({
+    decodeStrings: true,
+    transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback) {
+      done(emit(this, sniffer.feed(chunk)));
+    },
+    flush(done: TransformCallback) {
+      done(emit(this, sniffer.end()));
+    },
+  });
+}
 
-  // Chunks are held back until the sniff has decided, so no mojibake is ever emitted.
-  let pending: Buffer[] = [];
-  const decode = (chunk: Buffer): string | CrmUnifyError => {
+/**
+ * Transform for files: windows-1251 Buffer chunks in, UTF-8 strings out, behind the
+ * MisdeclaredUtf8Sniffer. A single-byte encoding has no sequences split across chunks, so each
+ * chunk decodes alone.
+ */
+export function createWin1251DecodeStream(opts: Win1251StreamOptions = {}): Transform {
+  const onUnmapped = opts.onUnmapped ?? 'error';
+  let offset = 0;
+  return sniffingTransform(new MisdeclaredUtf8Sniffer(opts.sniffBytes), (chunk) => {
     const at = chunk.indexOf(UNMAPPED);
-    if (at >= 0 && onUnmapped === 'error') {
-      return new CrmUnifyError('SOURCE_STRUCTURE_BROKEN', `byte 0x98 at offset ${offset + at} has no character in windows-1251`);
-    }
+    if (at >= 0 && onUnmapped === 'error') return new CrmUnifyError('SOURCE_STRUCTURE_BROKEN', `byte 0x98 at offset ${offset + at} has no character in windows-1251`);
     offset += chunk.length;
     const text = iconv.decode(chunk, 'win1251');
     // 0x98 is the only byte that iconv-lite turns into U+FFFD here.
     return at >= 0 ? text.replace(/\uFFFD/gu, UNDECODABLE_MARK) : text;
-  };
-  const drain = (stream: Transform): CrmUnifyError | null => {
-    for (const chunk of pending) {
-      const out = decode(chunk);
-      if (out instanceof CrmUnifyError) return out;
-      stream.push(out, 'utf8');
-    }
-    pending = [];
-    return null;
-  };
-
-  return new Transform({
-    decodeStrings: true,
-    transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback) {
-      pending.push(chunk);
-      if (!sniffDone) {
-        const err = sniff(chunk, false);
-        if (err) return done(err);
-        if (!sniffDone) return done();
-      }
-      done(drain(this));
-    },
-    flush(done: TransformCallback) {
-      if (!sniffDone) {
-        const err = sniff(Buffer.alloc(0), true);
-        if (err) return done(err);
-      }
-      done(drain(this));
-    },
   });
 }

@@ -3,7 +3,8 @@ import iconv from 'iconv-lite';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { parseEmails } from './email.js';
-import { UNDECODABLE_MARK, createWin1251DecodeStream, decodeWin1251, isMojibake } from './encoding.js';
+import { CrmUnifyError } from '../core/errors.js';
+import { MisdeclaredUtf8Sniffer, UNDECODABLE_MARK, createWin1251DecodeStream, decodeWin1251, isMojibake } from './encoding.js';
 import { extractLegalForm } from './legal-form.js';
 import { matchKey, nameSkeleton, personNameKey } from './match-key.js';
 import { displayCase, femaleFirstNames, isKnownFirstName, maleFirstNames, parsePersonName } from './person-name.js';
@@ -70,6 +71,28 @@ describe('encoding (windows-1251)', () => {
     await expect(collect([Buffer.from('[{"name":"ООО Ромашка"}]', 'utf8')])).rejects.toThrow(/UTF-8/);
     await expect(collect([Buffer.from([0x5b, 0x98, 0x5d])])).rejects.toThrow(/0x98/);
     expect(await collect([Buffer.from([0x5b, 0x98, 0xc0, 0x5d])], { onUnmapped: 'mark' })).toBe(`[${UNDECODABLE_MARK}А]`);
+  });
+  it('sniffer: passes ASCII at once, holds from the first non-ASCII byte for one window, judges that text', () => {
+    const ascii = Buffer.from('x'.repeat(100));
+    const sniffer = new MisdeclaredUtf8Sniffer(8);
+    expect(sniffer.feed(ascii)).toEqual([ascii]); // nothing held while every byte is ASCII
+    const cp = iconv.encode('ООО «Ромашка»', 'win1251');
+    expect(sniffer.feed(cp.subarray(0, 4))).toEqual([]);
+    expect(sniffer.feed(cp.subarray(4))).toEqual([cp.subarray(0, 4), cp.subarray(4)]);
+    const utf8 = new MisdeclaredUtf8Sniffer(8);
+    utf8.feed(ascii);
+    const err = utf8.feed(Buffer.from('ООО Ромашка', 'utf8'));
+    expect(err).toBeInstanceOf(CrmUnifyError);
+    expect(err).toMatchObject({ code: 'SOURCE_STRUCTURE_BROKEN', details: { why: 'utf8-misdeclared', offset: 100 } });
+    expect(new MisdeclaredUtf8Sniffer().end()).toEqual([]); // an ASCII-only (or empty) stream ends clean
+  });
+  it('sniffer: a short UTF-8 tail at the end of the stream is judged too; a BOM is named', () => {
+    const s = new MisdeclaredUtf8Sniffer();
+    expect(s.feed(Buffer.from('[{"name":"Иванов"}]', 'utf8'))).toEqual([]);
+    expect(s.end()).toMatchObject({ details: { why: 'utf8-misdeclared' } });
+    const bom = new MisdeclaredUtf8Sniffer();
+    bom.feed(Buffer.from('\uFEFF[]', 'utf8'));
+    expect((bom.end() as CrmUnifyError).message).toMatch(/byte-order mark/);
   });
 });
 

@@ -196,15 +196,27 @@ describe('JsonDumpSource under random files', () => {
     for (const e of envs) tally.add('dump files (wrong encoding)', e.value.problem ? 'rejected' : 'accepted');
   });
 
-  // KNOWN GAP (documented in src/connectors/json-dump/README.md and shape.ts): a UTF-8 file read
-  // as windows-1251 decodes to mojibake ("РћРћРћ") without U+FFFD; nothing flags it and every
-  // Cyrillic name reaches the CRM garbled. normalize/encoding.ts has createWin1251DecodeStream,
-  // which sniffs exactly this, but JsonDumpSource uses plain iconv.decodeStream.
-  // TODO(gap: UTF-8 dump declared windows-1251 is not detected): un-mark when the source sniffs.
-  it.fails('GAP: a UTF-8 file declared windows-1251 is refused or its Cyrillic elements are BAD_ENCODING', async () => {
+  // A UTF-8 file declared windows-1251 would decode to mojibake ("РћРћРћ") without U+FFFD; the
+  // source sniffs the first non-ASCII text and refuses the whole file before emitting anything
+  // (decision in src/connectors/json-dump/README.md).
+  it('refuses a UTF-8 file declared windows-1251 (SOURCE_STRUCTURE_BROKEN, utf8-misdeclared) before emitting an element', async () => {
     const { envs, failure } = await readAll(Buffer.from(`[${goodPartners.slice(0, 5).map((p) => JSON.stringify(p)).join(',')}]`, 'utf8'));
-    const flagged = failure instanceof CrmUnifyError || envs.every((e) => e.value.problem?.reason === 'BAD_ENCODING');
-    expect(flagged).toBe(true);
+    expect(envs).toEqual([]);
+    expect(failure).toBeInstanceOf(CrmUnifyError);
+    expect((failure as CrmUnifyError).code).toBe('SOURCE_STRUCTURE_BROKEN');
+    expect((failure as CrmUnifyError).details).toMatchObject({ why: 'utf8-misdeclared', declared: 'windows-1251' });
+    expect((failure as CrmUnifyError).message).toMatch(/is valid UTF-8.*set the dump's encoding to utf-8/);
+  });
+
+  it('judges a UTF-8 file on its first Cyrillic text even after a long ASCII prefix, and reads it when declared utf-8', async () => {
+    const asciiPad = Array.from({ length: 3_000 }, (_, i) => JSON.stringify({ partnerId: `P${i}`, kind: 'ORG', name: 'Romashka' })).join(',');
+    const bytes = Buffer.from(`[${asciiPad},${JSON.stringify(goodPartners[0])}]`, 'utf8');
+    expect(bytes.findIndex((b) => b >= 0x80)).toBeGreaterThan(64 * 1024); // the first Cyrillic text is past a 64 KiB window
+    const refused = await readAll(bytes, { chunk: 8192 });
+    expect((refused.failure as CrmUnifyError | undefined)?.details?.why).toBe('utf8-misdeclared');
+    const asUtf8 = await readAll(bytes, { encoding: 'utf-8', chunk: 8192 });
+    expect(asUtf8.failure).toBeUndefined();
+    expect(asUtf8.envs.at(-1)!.value.value).toEqual(goodPartners[0]);
   });
 
   // Regression test for a fixed bug (src/connectors/json-dump/shape.ts:28-33, hasReplacementChar): once the decoder has seen

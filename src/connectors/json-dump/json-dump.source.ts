@@ -5,6 +5,7 @@ import iconv from 'iconv-lite';
 import streamArray from 'stream-json/streamers/stream-array.js';
 import type { Envelope } from '../../core/envelope.js';
 import { CrmUnifyError, errorMessage } from '../../core/errors.js';
+import { createMisdeclaredUtf8Guard } from '../../normalize/encoding.js';
 import { OrderedAcks } from '../../core/ordered-acks.js';
 import type { PullSource, ReadResult } from '../../core/pull-source.js';
 import type { JsonDumpSourceConfig } from './config.js';
@@ -33,10 +34,16 @@ interface Opened {
   resumeAfter: number;
 }
 
+/** The sniffing rule (normalize/encoding.ts) is proven for windows-1251 only; its aliases count. */
+const isWin1251 = (encoding: string) => ['windows1251', 'win1251', 'cp1251'].includes(encoding.toLowerCase().replace(/[^a-z0-9]/g, ''));
+
 /**
  * Shop B's JSON dump as a pull source: file → iconv-lite decoder → stream-json array streamer,
  * consumed by async iteration, so the streams fill only their small buffers and then wait for the
- * next `read()`. Memory stays constant whatever the file size.
+ * next `read()`. Memory stays constant whatever the file size. A file declared windows-1251 first
+ * passes the mis-declared UTF-8 guard (it holds at most its 64 KiB window plus one chunk): a UTF-8
+ * export is refused with SOURCE_STRUCTURE_BROKEN (details.why = 'utf8-misdeclared') before any
+ * element is emitted, rather than loaded as mojibake.
  *
  * Position (key `json-dump/<name>`): the last contiguously acked element index with the file's
  * size and mtime; a restart skips elements up to it without emitting them (they are still parsed:
@@ -109,7 +116,9 @@ export class JsonDumpSource implements PullSource<DumpElement> {
     // pipeline() wires errors through: a failing stage destroys the last one, whose iterator throws.
     // streamValues off: the assembler uses only packed tokens, and half the tokens go away.
     const parser = streamArray.withParserAsStream({ streamValues: false });
-    const out: Duplex = pipeline(file, iconv.decodeStream(this.config.encoding), this.replacementWatch(), parser, () => {});
+    const out: Duplex = isWin1251(this.config.encoding)
+      ? pipeline(file, createMisdeclaredUtf8Guard(), iconv.decodeStream(this.config.encoding), this.replacementWatch(), parser, () => {})
+      : pipeline(file, iconv.decodeStream(this.config.encoding), this.replacementWatch(), parser, () => {});
     if (same && stored.done) this.ended = true;
     return { file, elements: out[Symbol.asyncIterator](), size, mtimeMs, resumeAfter: same ? stored.index : -1 };
   }
@@ -160,6 +169,12 @@ export class JsonDumpSource implements PullSource<DumpElement> {
 
   private structureBroken(src: Opened, err: unknown): CrmUnifyError {
     const bytePosition = src.file.bytesRead;
+    if (err instanceof CrmUnifyError && err.details?.why === 'utf8-misdeclared') {
+      const at = Number(err.details.offset);
+      return new CrmUnifyError('SOURCE_STRUCTURE_BROKEN', `${this.config.path}: ${err.message} (near byte ${at} of ${src.size}); set the dump's encoding to utf-8 if the export is UTF-8`, {
+        cause: err, details: { ...err.details, path: this.config.path, declared: this.config.encoding, bytePosition: at, fileSize: src.size },
+      });
+    }
     return new CrmUnifyError(
       'SOURCE_STRUCTURE_BROKEN',
       `${this.config.path} is not a well-formed JSON array: ${errorMessage(err)} (near byte ${bytePosition} of ${src.size})`,

@@ -13,7 +13,8 @@ export interface ShapeProblem {
  * The encoding rule: windows-1251 maps every byte to a character except 0x98, which iconv-lite
  * decodes as U+FFFD; a U+FFFD in any string of an element therefore means bytes that are not
  * windows-1251 text, and the element is marked BAD_ENCODING. (A UTF-8 file read as windows-1251
- * decodes without U+FFFD — into mojibake such as 'РћРћРћ' — and is not detected here.)
+ * decodes without U+FFFD — into mojibake such as 'РћРћРћ' — so the source refuses such a file
+ * before any element reaches this check: MisdeclaredUtf8Sniffer in normalize/encoding.ts.)
  * `checkEncoding` false skips that walk when the caller knows no U+FFFD was decoded at all.
  */
 export function checkShape(value: unknown, checkEncoding = true): ShapeProblem | undefined {
