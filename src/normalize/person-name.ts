@@ -81,7 +81,8 @@ export function isPatronymic(word: string): boolean {
   return word.length > 4 && PATRONYMIC.test(word) && !isKnownFirstName(word);
 }
 
-const looksLikeSurname = (t: string) => SURNAME.test(t) && !isKnownFirstName(t);
+/** A word with a Russian surname ending ("Лукина", "sokolova", "Shevchenko") that is no known first name. */
+export const looksLikeSurname = (t: string) => SURNAME.test(t) && !isKnownFirstName(t);
 
 function fix(t: string): string {
   return isInitial(t) ? initial(t) : displayCase(t);

@@ -7,6 +7,7 @@ import type {
 import { assignGoldenIds, connectedComponents, type PreviousGolden } from './cluster.js';
 import { companyHash, contactHash, deliveryOf } from './delivery.js';
 import { personalKeys, refineNameKeys, sharedChannels, sharedKeySet } from './match-keys.js';
+import { joinPartialNames } from './partial-names.js';
 import { buildCompany, buildContact } from './survivorship.js';
 import type { Tx } from './tx.js';
 
@@ -87,7 +88,8 @@ export class CompanyAggregate {
     const keysOf = new Map<string, readonly string[]>();
     const items = refineNameKeys(contribs.map(([k, c]) => ({ id: k, keys: personalKeys(c.contact, shared) })));
     for (const { id, keys } of items) keysOf.set(id, [...keys].sort());
-    const components = connectedComponents(items);
+    const components = joinPartialNames(connectedComponents(items), (id) => keysOf.get(id)!,
+      (id) => this.contactContribs.get(id)!.contact);
     const assignment = assignGoldenIds(components, this.prevAssign, [...this.prevContacts.values()]);
 
     let nextSeq = this.prev?.nextContactSeq ?? 0;

@@ -18,8 +18,11 @@ const phones: Phone[] = [
   { e164: '+79160000001', type: 'MOBILE' }, { e164: '+74950000000', type: 'FIXED_LINE' },
   { e164: '+74950000000', ext: '1', type: 'FIXED_LINE' }, { e164: '+74950000000', ext: '2', type: 'FIXED_LINE' },
 ];
-const names: Array<Pick<Contact, 'lastName' | 'firstName'>> = [
+// Initials and a first name alone too: they join the one full name they fit, which depends on
+// the whole company (partial-names.ts), so order independence must hold for them as well.
+const names: Array<Pick<Contact, 'lastName' | 'firstName' | 'middleName'>> = [
   { lastName: 'Иванов', firstName: 'Иван' }, { lastName: 'иванов', firstName: 'Пётр' }, { lastName: 'Петров', firstName: 'Иван' },
+  { lastName: 'Иванов', firstName: 'И.' }, { lastName: 'Иванов', firstName: 'П.', middleName: 'И.' }, { firstName: 'Пётр' },
   {},
 ];
 
