@@ -10,5 +10,5 @@ COPY bin ./bin
 COPY tsconfig.json ./
 USER node
 EXPOSE 9464
-ENTRYPOINT ["node", "bin/crm-unify.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=64", "bin/crm-unify.js"]
 CMD ["run", "shop-a", "shop-b", "--config", "/config/crm-unify.yaml"]

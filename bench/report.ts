@@ -344,7 +344,7 @@ const byMethod = (f: RunFigures): string =>
 
 const E2E_NOTES = `**What is sent when** (README "How it works"): a company is delivered once no record has touched
 it for \`crm.settleMs\` (2 s); deliveries asked for by all topologies share loads of up to 1 000
-companies. A load first looks for CRM companies holding the INNs it is about to create (25 INNs per
+companies (while one load runs, fewer than 200 companies wait up to 1 s for more). A load first looks for CRM companies holding the INNs it is about to create (25 INNs per
 \`crm.requisite.list\`), then sends creates — companies and contacts as \`crm.item.batchImport\` items,
 20 per command, requisites and bank details chained to them by \`$result\` in the same request — and
 updates only for entities whose content changed since the last write, with only the changed fields

@@ -17,15 +17,15 @@ let sb: Sandbox;
 beforeAll(async () => { sb = await startSandbox({ rate: Number.POSITIVE_INFINITY, faults: 'latency=5-30' }); });
 afterAll(() => sb.stop());
 
-function setup() {
+function setup(opts: ConstructorParameters<typeof CrmDelivery>[3] = {}) {
   const store = new MemoryStateStore();
   const resolver = new Resolver(store);
   const config = parseConfig(Bitrix24ConfigSchema, { webhookUrl: sb.webhookUrl, rate: 1000, burst: 1000 });
   const client = new Bitrix24Client(config);
   const ledger = new DeliveryLedger(store, resolver);
   const loader = new Bitrix24Loader(client, config, { onCreateAttempt: ledger.attempted });
-  const delivery = new CrmDelivery(store, ledger, loader);
-  return { store, resolver, delivery, client };
+  const delivery = new CrmDelivery(store, ledger, loader, opts);
+  return { store, resolver, delivery, client, loader };
 }
 
 /** Valid Shop B partners (with contacts) from the generator, as canonical changes. */
@@ -130,5 +130,38 @@ describe('CrmDelivery', () => {
     const used = sb.portal.counters.commandsByMethod;
     expect(Object.keys(used).filter((m) => m.endsWith('.update'))).toEqual([]);
     expect(sb.portal.counters.writes).toBe(1);
+  });
+
+  it('removes the companies of one load deleted at every source in shared batches, not a request each', async () => {
+    const { resolver, delivery } = setup();
+    const changes = partners(9).slice(6);
+    for (const [i, c] of changes.entries()) await resolver.resolve(c, { ref: `p@${i}` });
+    await delivery.deliver(changes.map((c) => c.company.requisite.inn));
+    for (const [i, c] of changes.entries()) {
+      await resolver.resolve({ kind: 'delete', entity: 'company', source: c.company.source, sourceId: c.company.sourceId, changedAt: '2030-01-01T00:00:00Z' }, { ref: `p@${10 + i}` });
+    }
+    sb.portal.resetCounters();
+    const out = await delivery.deliver(changes.map((c) => c.company.requisite.inn));
+    expect(out.map((o) => o.status)).toEqual(['skipped', 'skipped', 'skipped']);
+    expect(changes.map((c) => originCount('company', c.company.requisite.inn))).toEqual([0, 0, 0]);
+    expect(sb.portal.counters.commandsByMethod['crm.company.delete']).toBe(3);
+    expect(sb.portal.counters.requests).toBe(1);
+  });
+
+  it('while a load keeps the portal busy, companies asked for one by one wait to share the next load', async () => {
+    const { resolver, delivery, loader } = setup({ minCompanies: 10, gatherMs: 60_000 });
+    const changes = partners(14).slice(9);
+    for (const [i, c] of changes.entries()) await resolver.resolve(c, { ref: `p@${i}` });
+    const sizes: number[] = [];
+    const load = loader.load.bind(loader);
+    loader.load = (companies) => { sizes.push(companies.length); return load(companies); };
+    const inns = changes.map((c) => c.company.requisite.inn);
+    const first = delivery.deliver([inns[0]!]); // nothing running: goes at once
+    // The rest arrive one by one while the first load runs: with fewer than 10 waiting they gather,
+    // and go together once the first load is done (a load running no more).
+    const rest = inns.slice(1).map((inn) => delivery.deliver([inn]));
+    await Promise.all([first, ...rest]);
+    expect(sizes).toEqual([1, 4]);
+    expect(inns.map((inn) => originCount('company', inn))).toEqual([1, 1, 1, 1, 1]);
   });
 });

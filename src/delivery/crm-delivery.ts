@@ -36,16 +36,26 @@ export class CrmDelivery {
   private running = 0;
   private readonly maxLoads: number;
   private readonly maxCompanies: number;
+  private readonly minCompanies: number;
+  private readonly gatherMs: number;
+  /** When the oldest company now waiting was asked for (a small load waits at most `gatherMs` from then). */
+  private waitingSince = 0;
+  private gatherTimer: NodeJS.Timeout | undefined;
   constructor(
     private readonly store: StateStore,
     private readonly ledger: DeliveryLedger,
     private readonly loader: Bitrix24Loader,
-    opts: { logger?: Logger; onDelivered?: (outcomes: readonly DeliveryOutcome[]) => void; maxLoads?: number; maxCompanies?: number } = {},
+    opts: {
+      logger?: Logger; onDelivered?: (outcomes: readonly DeliveryOutcome[]) => void; maxLoads?: number; maxCompanies?: number;
+      minCompanies?: number; gatherMs?: number;
+    } = {},
   ) {
     this.log = opts.logger ?? silentLogger;
     this.onDelivered = opts.onDelivered;
     this.maxLoads = opts.maxLoads ?? 2;
     this.maxCompanies = opts.maxCompanies ?? 1000;
+    this.minCompanies = opts.minCompanies ?? 200;
+    this.gatherMs = opts.gatherMs ?? 1000;
   }
 
   /**
@@ -56,6 +66,7 @@ export class CrmDelivery {
    * asked for again while in flight waits for the next load, which sees the newer state.
    */
   deliver(inns: readonly string[]): Promise<DeliveryOutcome[]> {
+    if (this.waiting.size === 0) this.waitingSince = Date.now();
     const waits = [...new Set(inns)].map((inn) => {
       let w = this.waiting.get(inn);
       if (!w) {
@@ -74,7 +85,15 @@ export class CrmDelivery {
     while (this.running < this.maxLoads) {
       const chunk = [...this.waiting.keys()].filter((inn) => !this.inFlight.has(inn)).slice(0, this.maxCompanies);
       if (chunk.length === 0) return;
+      // While a load keeps the portal busy, a few companies wait a moment for more: a load of a
+      // handful sends part-empty batches, and every request counts against the portal's rate.
+      const waitMs = this.waitingSince + this.gatherMs - Date.now();
+      if (this.running > 0 && chunk.length < this.minCompanies && waitMs > 0) {
+        this.gatherTimer ??= setTimeout(() => { this.gatherTimer = undefined; this.pump(); }, waitMs);
+        return;
+      }
       const handles = chunk.map((inn) => { const w = this.waiting.get(inn)!; this.waiting.delete(inn); this.inFlight.add(inn); return w; });
+      this.waitingSince = Date.now();
       this.running++;
       this.deliverLocked(chunk).then((outcomes) => {
         this.onDelivered?.(outcomes);
@@ -108,6 +127,7 @@ export class CrmDelivery {
 
     const out: DeliveryOutcome[] = [];
     const work: Array<{ company: GoldenCompanyState; contacts: GoldenContactState[]; memo: DeliveryMemo | undefined; entry: CrmLedgerEntry | undefined }> = [];
+    const removed: typeof work = [];
     for (let i = 0; i < unique.length; i++) {
       const company = companies[i];
       const inn = unique[i]!;
@@ -118,21 +138,16 @@ export class CrmDelivery {
       const pending = company.delivery === 'pending' || contacts.some((c) => c.delivery === 'pending') ||
         (company.status === 'deleted' && strayIds.length > 0);
       if (!pending) { out.push({ inn, status: 'unchanged', writes: 0 }); continue; }
-      if (company.status === 'deleted' || !company.record) {
-        const writes = await this.removeFromCrm(memo?.ids ?? null);
-        await this.ledger.synced(company, contacts, { hash: null, ids: null, createAttempted: false }, entries[i]);
-        out.push({ inn, status: 'skipped', detail: 'deleted at every source', writes });
-        continue;
-      }
-      work.push({ company, contacts, memo, entry: entries[i] });
+      (company.status === 'deleted' || !company.record ? removed : work).push({ company, contacts, memo, entry: entries[i] });
     }
+    if (removed.length) out.push(...await this.removeCompanies(removed));
     if (work.length === 0) return out;
 
     let todo = work;
     for (let attempt = 0; todo.length; attempt++) {
       const results = await this.loader.load(todo.map((w) => toLoaderInput(w.company, w.contacts, w.memo)));
       const retry: typeof todo = [];
-      const settling: Array<Promise<DeliveryOutcome>> = [];
+      const done: Array<{ w: (typeof todo)[number]; r: Exclude<LoadResult, { status: 'retry' }> }> = [];
       for (let i = 0; i < results.length; i++) {
         const r = results[i]!;
         const w = todo[i]!;
@@ -141,10 +156,13 @@ export class CrmDelivery {
           retry.push({ ...w, memo: { hash: w.memo?.hash ?? null, ids: r.ids, createAttempted: r.createAttempted || (w.memo?.createAttempted ?? false) } });
           continue;
         }
-        settling.push(this.settle(w.company, w.contacts, r, w.entry));
+        done.push({ w, r });
       }
+      // Contacts no source lists any more leave the CRM, all of the load's in shared batches.
+      const gone = done.map(({ w, r }) => (r.status === 'synced' ? w.contacts.filter((c) => c.status === 'deleted' && r.ids.contacts[c.id]) : []));
+      await this.loader.remove(done.flatMap(({ r }, i) => gone[i]!.map((c) => ({ entity: 'contact' as const, id: r.ids.contacts[c.id]!.id }))));
       // Together: their synced marks then share the resolver's group commits instead of one commit each.
-      out.push(...await Promise.all(settling));
+      out.push(...await Promise.all(done.map(({ w, r }, i) => this.settle(w.company, w.contacts, r, w.entry, gone[i]!))));
       if (retry.length) {
         const wait = backoffDelay(attempt, { baseMs: 1000, maxMs: 60_000 });
         this.log.warn({ companies: retry.length, attempt: attempt + 1, waitMs: wait }, 'CRM load not settled, retrying');
@@ -155,33 +173,46 @@ export class CrmDelivery {
     return out;
   }
 
-  private async settle(company: GoldenCompanyState, contacts: GoldenContactState[], r: Exclude<LoadResult, { status: 'retry' }>, entry: CrmLedgerEntry | undefined): Promise<DeliveryOutcome> {
+  private async settle(
+    company: GoldenCompanyState, contacts: GoldenContactState[], r: Exclude<LoadResult, { status: 'retry' }>, entry: CrmLedgerEntry | undefined,
+    gone: readonly GoldenContactState[],
+  ): Promise<DeliveryOutcome> {
     if (r.status === 'rejected') {
       // Keep what was created (ids) so a later attempt updates instead of creating twins.
       await this.ledger.refused(company.inn, { hash: null, ids: r.ids, createAttempted: r.createAttempted });
       return { inn: company.inn, status: 'rejected', detail: r.detail, writes: 0 };
     }
-    // Contacts no source lists any more (and not merged into another) leave the CRM too.
+    // `gone`: contacts no source lists any more (and not merged into another), removed from the CRM by the caller.
     const ids = structuredClone(r.ids);
-    const gone = contacts.filter((c) => c.status === 'deleted' && ids.contacts[c.id]);
-    const removed = await this.loader.remove(gone.map((c) => ({ entity: 'contact' as const, id: ids.contacts[c.id]!.id })));
     for (const c of gone) { delete ids.contacts[c.id]; delete ids.sent?.[`ct:${c.id}`]; }
     await this.ledger.synced(company, contacts, { hash: r.hash, ids, createAttempted: false }, entry);
     await this.ledger.findings(company.inn, ids.companyId ?? 0, r.conflicts, r.twins);
     if (r.adopted.length) this.log.info({ inn: company.inn, crmCompany: ids.companyId, adopted: r.adopted.length }, 'adopted CRM entities people entered');
     if (r.conflicts.length) this.log.info({ inn: company.inn, fields: r.conflicts.map((c) => `${c.entity}.${c.field}`) }, 'CRM fields changed by people');
     return {
-      inn: company.inn, status: 'synced', writes: r.writes + removed,
+      inn: company.inn, status: 'synced', writes: r.writes + gone.length,
       ...(r.adopted.length ? { adopted: r.adopted } : {}), ...(r.conflicts.length ? { conflicts: r.conflicts } : {}), ...(r.twins ? { twins: r.twins } : {}),
     };
   }
 
-  /** A company no store has any more leaves the CRM with its contacts (requisites and bank details go with the company). */
-  private removeFromCrm(ids: CrmIds | null): Promise<number> {
-    if (!ids) return Promise.resolve(0);
-    return this.loader.remove([
-      ...(ids.companyId ? [{ entity: 'company' as const, id: ids.companyId }] : []),
-      ...Object.values(ids.contacts).map((c) => ({ entity: 'contact' as const, id: c.id })),
-    ]);
+  /**
+   * Companies no store has any more leave the CRM with their contacts (requisites and bank details
+   * go with the company), all of a load's in shared batches.
+   */
+  private async removeCompanies(removed: ReadonlyArray<{ company: GoldenCompanyState; contacts: GoldenContactState[]; memo: DeliveryMemo | undefined; entry: CrmLedgerEntry | undefined }>): Promise<DeliveryOutcome[]> {
+    const targets = removed.map(({ memo }) => crmTargets(memo?.ids ?? null));
+    await this.loader.remove(targets.flat());
+    return Promise.all(removed.map(async ({ company, contacts, entry }, i) => {
+      await this.ledger.synced(company, contacts, { hash: null, ids: null, createAttempted: false }, entry);
+      return { inn: company.inn, status: 'skipped' as const, detail: 'deleted at every source', writes: targets[i]!.length };
+    }));
   }
+}
+
+function crmTargets(ids: CrmIds | null): Array<{ entity: 'company' | 'contact'; id: number }> {
+  if (!ids) return [];
+  return [
+    ...(ids.companyId ? [{ entity: 'company' as const, id: ids.companyId }] : []),
+    ...Object.values(ids.contacts).map((c) => ({ entity: 'contact' as const, id: c.id })),
+  ];
 }
