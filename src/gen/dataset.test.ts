@@ -3,6 +3,7 @@ import { validateInn } from '../identifiers/index.js';
 import { contactMatchKeys } from '../resolve/match-keys.js';
 import { mapShopAContact } from '../mappers/shop-a.js';
 import { mapPartner } from '../mappers/shop-b.js';
+import { SHOP_A, SHOP_B, shopACompanyId, shopBCompanyId } from '../mappers/source-ids.js';
 import type { Contact } from '../model/canonical.js';
 import { MemoryStateStore } from '../state/memory-store.js';
 import { Resolver } from '../resolve/resolver.js';
@@ -79,6 +80,27 @@ describe('synthetic dataset', () => {
     expect(ds.shopA.contacts.some((c) => /^[A-Z][a-z]+ [A-Z][a-z]+ [A-Z][a-z]+$/u.test(c.full_name ?? ''))).toBe(true);
   });
 
+  it('names the dirt of every company record: its INN as written, deleted or not, its register status', () => {
+    const d = generate(scales.small, 7);
+    const written = new Map<string, string>([
+      ...d.shopA.companies.map((r) => [`${SHOP_A}|${shopACompanyId(r.id)}`, r.inn ?? ''] as const),
+      ...d.shopB.dump.map((p) => [`${SHOP_B}|${shopBCompanyId(p.partnerId)}`, p.taxNumbers.find((t) => t.type === 'INN')?.value ?? ''] as const),
+    ]);
+    const fates = new Set<string>();
+    for (const [key, inn] of written) {
+      const r = d.truth.companyRecords[key]!;
+      const digits = inn.replace(/\D/g, '');
+      fates.add(r.inn);
+      if (r.inn === 'missing') expect(digits).toBe('');
+      else if (r.inn === 'invalid') expect(digits === r.realInn || validateInn(digits).valid).toBe(false);
+      else expect(digits).toBe(r.realInn);
+      if (key.startsWith(SHOP_A)) expect(r.deleted).toBe(d.shopA.companies.find((c) => `${SHOP_A}|${shopACompanyId(c.id)}` === key)!.status === 'deleted');
+      expect(r.register === 'UNKNOWN').toBe(d.registry[r.realInn] === undefined);
+    }
+    expect([...fates].sort()).toEqual(['invalid', 'missing', 'ok']);
+    expect(Object.keys(d.truth.companyRecords).length).toBe(d.shopA.companies.length + d.truth.counts.shopBPartners!);
+  });
+
   it('the reachable variant keeps every record of a person linkable by a full name', () => {
     const d = generate(reachable(scales.small), 7);
     for (const { c } of mapped(d).values()) {
@@ -90,7 +112,7 @@ describe('synthetic dataset', () => {
 describe('evaluateDedup', () => {
   const INN = '7707083893';
   const truth = (owners: Record<string, number>, live = true) => ({
-    companies: [INN], contacts: [], contactOwners: owners, counts: {},
+    companies: [INN], contacts: [], contactOwners: owners, counts: {}, companyRecords: {},
     contactRecords: Object.fromEntries(Object.entries(owners).map(([k, p]) => [k, { person: p, inn: INN, live }])),
   });
 

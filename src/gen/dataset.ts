@@ -1,7 +1,7 @@
 import type { Registry } from '../sandbox/egrul/registry.js';
 import { Random } from './random.js';
 import { SHOP_A, SHOP_B, shopACompanyId, shopBCompanyId } from '../mappers/source-ids.js';
-import { sourceKey, shopACompanyRows, shopBPartners, type ShopAContactRow, type ShopACompanyRow, type ShopBPartner, type StoreOptions } from './stores.js';
+import { sourceKey, shopACompanyRows, shopBPartners, type InnFate, type ShopAContactRow, type ShopACompanyRow, type ShopBPartner, type StoreOptions } from './stores.js';
 import { makeUniverse, type RegistryStatus, type TrueCompany } from './universe.js';
 
 export interface Scale {
@@ -66,6 +66,12 @@ export interface Truth {
    * register lets the company pass is `companies` above. From the generator's person ids only.
    */
   contactRecords: Record<string, { person: number; inn: string; live: boolean }>;
+  /**
+   * Every source company record, keyed `<source>|<sourceId>`, with the dirt the generator chose for
+   * it: its INN as written (`inn`), whether the store deleted it, and the register status of its
+   * real company (`realInn`). What a reject of the record must say follows from these alone.
+   */
+  companyRecords: Record<string, { realInn: string; inn: InnFate; deleted: boolean; register: RegistryStatus }>;
   counts: Record<string, number>;
 }
 
@@ -143,6 +149,10 @@ export function generate(scale: Scale, seed = 1): Dataset {
       contacts: [...expectedPersons].sort((x, y) => x - y).map((personId) => ({ personId, inn: personCompany.get(personId)!.inn })),
       contactOwners: Object.fromEntries([...owners].map(([k, v]) => [k, v.personId])),
       contactRecords: Object.fromEntries([...owners].map(([k, v]) => [k, { person: v.personId, inn: personCompany.get(v.personId)!.inn, live: liveValid.has(v.recordKey) }])),
+      companyRecords: Object.fromEntries([
+        ...[...a.fates].map(([id, f]) => [sourceKey(SHOP_A, shopACompanyId(id)), f] as const),
+        ...[...b.fates].map(([id, f]) => [sourceKey(SHOP_B, shopBCompanyId(id)), f] as const),
+      ].map(([k, f]) => [k, { realInn: byId.get(f.trueId)!.inn, inn: f.fate.inn, deleted: f.fate.deleted, register: byId.get(f.trueId)!.status }])),
       counts: {
         shopACompanies: a.companyRows.length, shopAContacts: a.contactRows.length,
         shopBPartners: b.partners.length, shopBContacts: b.partners.reduce((n, p) => n + p.contacts.length, 0),

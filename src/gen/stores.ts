@@ -39,10 +39,11 @@ export interface StoreOptions {
   weakNames?: boolean;
 }
 
-/** A valid company record: its contacts count toward the truth only if the record itself does. */
-export interface RecordFate { valid: boolean; deleted: boolean }
+/** How the generator wrote a company record's INN: as is, left empty, or with one digit changed. */
+export type InnFate = 'ok' | 'missing' | 'invalid';
 
-type InnFate = 'ok' | 'missing' | 'invalid';
+/** A valid company record: its contacts count toward the truth only if the record itself does. */
+export interface RecordFate { valid: boolean; deleted: boolean; inn: InnFate }
 
 function innFate(rnd: Random, o: StoreOptions): InnFate {
   const x = rnd.next();
@@ -129,7 +130,7 @@ export function shopACompanyRows(rnd: Random, companies: TrueCompany[], o: Store
         status: deleted ? 'deleted' : rnd.chance(0.03) ? 'blocked' : 'active',
         created_at: sqlTime(when), updated_at: sqlTime(when),
       });
-      fates.set(id, { trueId: c.id, fate: { valid: fate === 'ok', deleted } });
+      fates.set(id, { trueId: c.id, fate: { valid: fate === 'ok', deleted, inn: fate } });
       if (deleted) continue;
       for (const p of c.persons) {
         if (!rnd.chance(o.shopAContactShare / copies)) continue;
@@ -185,7 +186,7 @@ export function shopBPartners(rnd: Random, companies: TrueCompany[], o: StoreOpt
         bankAccounts: [{ bik: c.bank.bik, account: c.bank.account, corrAccount: c.bank.corr, bankName: c.bank.name }],
         blocked: rnd.chance(0.03), changedAt: iso(new Date(t0.getTime() + rnd.int(0, 300 * 86400) * 1000)), contacts,
       });
-      fates.set(partnerId, { trueId: c.id, fate: { valid: fate === 'ok', deleted: false } });
+      fates.set(partnerId, { trueId: c.id, fate: { valid: fate === 'ok', deleted: false, inn: fate } });
     }
   }
   return { partners, fates, contactOwners };

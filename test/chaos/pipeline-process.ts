@@ -4,7 +4,7 @@
 // test did not ask for (a source gave up during a broker outage, say) is restarted like systemd's
 // Restart=always would, and counted.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { tailOf } from '../support/processes.js';
@@ -18,7 +18,7 @@ const BIN = join(PROJECT_ROOT, 'bin', 'crm-unify.js');
  * test harness exports some of them (the shared broker and server), so the child must not see
  * them, or it would run against the shared broker instead of the chaos suite's private one.
  */
-const OVERRIDING_ENV = ['KAFKA_BROKERS', 'SHOP_A_MYSQL_URL', 'BITRIX24_WEBHOOK_URL', 'DADATA_TOKEN', 'MYSQL_URL'];
+export const OVERRIDING_ENV = ['KAFKA_BROKERS', 'SHOP_A_MYSQL_URL', 'BITRIX24_WEBHOOK_URL', 'DADATA_TOKEN', 'MYSQL_URL'];
 
 export interface RunRecord {
   n: number;
@@ -141,6 +141,34 @@ export class PipelineProcess {
     }
   }
 
+  /** Whether the current run logged (stderr, pino JSON) a line whose msg contains `text`, at or after `since` (ms). */
+  loggedSince(since: number, text: string): boolean {
+    const record = this.current ?? this.runs.at(-1);
+    if (!record) return false;
+    return readFileSync(record.stderr, 'utf8').split('\n').some((line) => {
+      if (!line.includes(text)) return false;
+      try {
+        const l = JSON.parse(line) as { time?: number; msg?: string };
+        return (l.time ?? 0) >= since && (l.msg ?? '').includes(text);
+      } catch {
+        return false;
+      }
+    });
+  }
+
+  /** The summary a finished `--once` run printed on stdout (`{"summary": …}`), or undefined. */
+  summaryOf(record: RunRecord): { read?: Record<string, number>; totalRead?: number } | undefined {
+    for (const line of readFileSync(record.stdout, 'utf8').split('\n').reverse()) {
+      try {
+        const l = JSON.parse(line) as { summary?: { read?: Record<string, number>; totalRead?: number } };
+        if (l.summary) return l.summary;
+      } catch {
+        // not a JSON line
+      }
+    }
+    return undefined;
+  }
+
   /** The /healthz report of the running pipeline, or undefined when it does not answer. */
   async health(): Promise<{ live: boolean; ready: boolean; components: Record<string, { state: string; detail?: string }> } | undefined> {
     try {
@@ -154,13 +182,20 @@ export class PipelineProcess {
   /** SIGKILL: no shutdown hook runs, nothing is flushed. Resolves when the process is gone. */
   async kill(): Promise<RunRecord | undefined> {
     await this.restarting;
+    return this.killNow();
+  }
+
+  /**
+   * SIGKILL sent synchronously, before the caller's next line (the targeted crash calls it from
+   * inside the portal, before a dropped answer's socket is destroyed); resolves when it is gone.
+   */
+  killNow(): Promise<RunRecord | undefined> {
     const child = this.child;
     const record = this.current;
-    if (!child || !record) return undefined;
+    if (!child || !record) return Promise.resolve(undefined);
     record.killed = true;
     child.kill('SIGKILL');
-    await this.exited;
-    return record;
+    return this.exited.then(() => record);
   }
 
   /** Kill (if running) and start again in continuous mode. */

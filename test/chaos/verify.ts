@@ -6,13 +6,16 @@
 //     record (loaded or merged), is a delete, or was rejected with a reason;
 //  3. no source position is ahead of synced state: nothing is pending, the Kafka group's committed
 //     offsets equal the end offsets, the full extract and the dump are finished;
-//  4. rows updated during the run reached the CRM.
+//  4. rows updated during the run reached the CRM;
+//  5. every reject says the reason the generator's dirt calls for (expectedRejectReasons), and
+//     every record whose dirt calls for one was rejected.
 // It returns problems (empty = pass) and figures for RELIABILITY.md; it asserts nothing itself.
 import type { Admin } from 'kafkajs';
 import type { Dataset } from '../../src/gen/dataset.js';
 import { SHOP_A, SHOP_B, shopACompanyId, shopAContactId, shopBCompanyId, shopBContactId } from '../../src/mappers/source-ids.js';
 import type { PortalStore, StoredEntity } from '../../src/sandbox/bitrix24/index.js';
 import { companyLinkKey, contactLinkKey, contributionKey } from '../../src/state/keys.js';
+import type { RejectReason } from '../../src/model/reject-reasons.js';
 import type { ContactLink, GoldenCompanyState, GoldenContactState, Reject } from '../../src/state/records.js';
 import type { StateStore } from '../../src/state/store.js';
 
@@ -47,6 +50,8 @@ export interface VerifyFigures {
   rejects: { total: number; byReason: Record<string, number>; poisonPositions: number };
   kafka: { committed: Record<string, string>; end: Record<string, string> };
   updates: { companiesChecked: number; contactsChecked: number };
+  /** Rejects against the dirt: records that must be rejected, those rejected with that reason, and the faults. */
+  rejectReasons: { expected: number; matched: number; wrongReason: number; unexpected: number; missing: number; byExpectedReason: Record<string, number> };
 }
 
 export interface VerifyReport {
@@ -104,6 +109,29 @@ export function datasetSourceRecords(ds: Dataset): { companies: Set<string>; con
     for (const c of p.contacts ?? []) contacts.set(contributionKey(SHOP_B, shopBContactId(p.partnerId, c.contactId)), key);
   }
   return { companies, contacts };
+}
+
+/**
+ * The reject reason the generator's dirt calls for, per source record (`<store>|<sourceId>`), from
+ * the truth alone: a company record's INN left empty → MISSING_INN, a digit changed →
+ * INVALID_INN, its company unknown to the register → EGRUL_NOT_FOUND, liquidating / liquidated /
+ * bankrupt → EGRUL_NOT_ACTIVE; a Shop A contact without a company → COMPANY_UNKNOWN, one whose
+ * company record is rejected → COMPANY_REJECTED. `required`: the record was read as an upsert, so
+ * the reject must exist (a Shop A row deleted from the start is only ever a delete).
+ */
+export function expectedRejectReasons(ds: Dataset): Map<string, { reason: RejectReason; required: boolean }> {
+  const out = new Map<string, { reason: RejectReason; required: boolean }>();
+  for (const [key, r] of Object.entries(ds.truth.companyRecords)) {
+    const reason: RejectReason | undefined = r.inn === 'missing' ? 'MISSING_INN' : r.inn === 'invalid' ? 'INVALID_INN'
+      : r.register === 'UNKNOWN' ? 'EGRUL_NOT_FOUND' : r.register === 'ACTIVE' || r.register === 'REORGANIZING' ? undefined : 'EGRUL_NOT_ACTIVE';
+    if (reason) out.set(key, { reason, required: !(key.startsWith(`${SHOP_A}|`) && r.deleted) });
+  }
+  for (const c of ds.shopA.contacts) {
+    const key = contributionKey(SHOP_A, shopAContactId(c.id));
+    if (c.company_id === null) out.set(key, { reason: 'COMPANY_UNKNOWN', required: true });
+    else if (out.has(contributionKey(SHOP_A, shopACompanyId(c.company_id)))) out.set(key, { reason: 'COMPANY_REJECTED', required: true });
+  }
+  return out;
 }
 
 /** Kafka events of the dataset that are not valid events (not JSON, or failing the schema on partnerId). */
@@ -203,13 +231,34 @@ export async function verifyChaosOutcome(input: VerifyInput): Promise<VerifyRepo
   const byReason: Record<string, number> = {};
   const poisonPositions = new Set<string>();
   let rejectsTotal = 0;
+  // --- 5. (with 2) Each reject's reason against the dirt -----------------------------------------
+  const expectedReasons = expectedRejectReasons(ds);
+  const wrongReason: string[] = [];
+  const unexpectedRejects: string[] = [];
+  const rejectedAsExpected = new Set<string>();
   for await (const [, r] of store.iterate('rejects')) {
     rejectsTotal++;
     byReason[r.reason] = (byReason[r.reason] ?? 0) + 1;
     const s = storeOfReject(r, input.kafka.topic);
     if (r.sourceId !== null && s) rejected.add(contributionKey(s, r.sourceId));
     if (r.sourceId === null && r.source === input.kafka.topic) poisonPositions.add(r.position);
+    // Poison messages name no partner: the only reason they can get is MALFORMED_RECORD.
+    if (r.sourceId === null || !s) {
+      if (r.source !== input.kafka.topic || r.reason !== 'MALFORMED_RECORD') unexpectedRejects.push(`${r.source}@${r.position} ${r.reason} (no source record)`);
+      continue;
+    }
+    const key = contributionKey(s, r.sourceId);
+    const want = expectedReasons.get(key);
+    if (!want) unexpectedRejects.push(`${key} ${r.reason}: ${r.detail}`);
+    else if (want.reason !== r.reason) wrongReason.push(`${key} ${r.reason} (the data calls for ${want.reason}): ${r.detail}`);
+    else rejectedAsExpected.add(key);
   }
+  const missingRejects = [...expectedReasons].filter(([k, w]) => w.required && !rejectedAsExpected.has(k)).map(([k, w]) => `${k} (${w.reason})`);
+  if (wrongReason.length) problem(`rejects with another reason than the data's dirt calls for: ${sample(wrongReason)}`);
+  if (unexpectedRejects.length) problem(`rejects of records whose data is clean: ${sample(unexpectedRejects)}`);
+  if (missingRejects.length) problem(`records whose dirt calls for a reject, not rejected so: ${sample(missingRejects)}`);
+  const byExpectedReason: Record<string, number> = {};
+  for (const [, w] of expectedReasons) if (w.required) byExpectedReason[w.reason] = (byExpectedReason[w.reason] ?? 0) + 1;
   const goldenCompanies = new Map<string, GoldenCompanyState>();
   for await (const [inn, c] of store.iterate('companies')) goldenCompanies.set(inn, c);
   const records = datasetSourceRecords(ds);
@@ -317,6 +366,10 @@ export async function verifyChaosOutcome(input: VerifyInput): Promise<VerifyRepo
       rejects: { total: rejectsTotal, byReason, poisonPositions: poisonPositions.size },
       kafka: { committed, end },
       updates: { companiesChecked, contactsChecked },
+      rejectReasons: {
+        expected: [...expectedReasons.values()].filter((w) => w.required).length, matched: rejectedAsExpected.size,
+        wrongReason: wrongReason.length, unexpected: unexpectedRejects.length, missing: missingRejects.length, byExpectedReason,
+      },
     },
   };
 }
