@@ -183,7 +183,8 @@ export class CrmDelivery {
       return { inn: company.inn, status: 'rejected', detail: r.detail, writes: 0 };
     }
     // `gone`: contacts no source lists any more (and not merged into another), removed from the CRM by the caller.
-    const ids = structuredClone(r.ids);
+    // The load's result is this delivery's own (the loader cloned its input): edited in place.
+    const ids = r.ids;
     for (const c of gone) { delete ids.contacts[c.id]; delete ids.sent?.[`ct:${c.id}`]; }
     await this.ledger.synced(company, contacts, { hash: r.hash, ids, createAttempted: false }, entry);
     await this.ledger.findings(company.inn, ids.companyId ?? 0, r.conflicts, r.twins);
