@@ -1,41 +1,41 @@
+import { LRUCache } from 'lru-cache';
+
 /**
- * A small bounded cache for pure functions of a string (phone parsing, name casing): a Map in
- * recency order — a hit moves the key to the end, an insert past `max` drops the oldest key.
+ * A bounded cache for pure functions of a string (phone parsing, name casing), on `lru-cache`.
  * Memory stays bounded whatever the input size; results are the function's, so a cached answer
- * is exactly the uncached one.
+ * is exactly the uncached one. (A hand-written Map in recency order slowed down as it filled: V8
+ * keeps deleted Map entries as holes that `keys().next()` walks over — 11 µs per call at 50 000.)
  */
 export class Lru<V> {
-  private readonly map = new Map<string, V>();
+  /** Values are boxed: lru-cache stores no null or undefined, and a parse may answer null. */
+  private readonly cache: LRUCache<string, { v: V }>;
   hits = 0;
   misses = 0;
 
-  constructor(private readonly max: number) {
+  constructor(max: number) {
+    this.cache = new LRUCache({ max });
     all.add(this as Lru<unknown>);
   }
 
   get size(): number {
-    return this.map.size;
+    return this.cache.size;
   }
 
   /** The cached value for `key`, computing and storing it on a miss. */
   get(key: string, compute: (key: string) => V): V {
-    const map = this.map;
-    if (map.has(key)) {
-      const v = map.get(key) as V;
+    const hit = this.cache.get(key);
+    if (hit) {
       this.hits++;
-      map.delete(key);
-      map.set(key, v);
-      return v;
+      return hit.v;
     }
     this.misses++;
     const v = compute(key);
-    map.set(key, v);
-    if (map.size > this.max) map.delete(map.keys().next().value as string);
+    this.cache.set(key, { v });
     return v;
   }
 
   clear(): void {
-    this.map.clear();
+    this.cache.clear();
     this.hits = 0;
     this.misses = 0;
   }
