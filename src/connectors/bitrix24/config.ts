@@ -20,6 +20,7 @@ export const Bitrix24ConfigSchema = z.object({
   headroom: z.number().int().nonnegative().default(2),
   batchSize: z.number().int().min(3).max(50).default(50).describe('commands per batch (portal maximum 50; at least 3: a company, its requisite and bank detail go in one batch)'),
   concurrency: z.number().int().min(1).default(2).describe('HTTP requests in flight'),
+  mergeBatches: z.boolean().default(true).describe('while requests queue for the portal, part-empty batches share one request'),
   timeoutMs: z.number().int().positive().default(30_000),
   /** Unset means unlimited: an outage holds records instead of failing them. */
   retries: z.number().int().nonnegative().optional(),

@@ -4,6 +4,7 @@ import { withRetry } from '../../core/retry.js';
 import { redactUrl } from '../../core/secrets.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import type { Dispatcher } from 'undici';
+import { BatchMerger } from './batch-merger.js';
 import { classify, isWriteMethod, type PortalError } from './classify.js';
 import type { Bitrix24Config } from './config.js';
 import { LeakyBucket } from './leaky-bucket.js';
@@ -56,6 +57,7 @@ export class Bitrix24Client {
   /** Per-method server time: ask it `costOf(method)` for what one command costs (learned average). */
   readonly operating: OperatingBudget;
   private readonly transport: Transport;
+  private readonly merger: BatchMerger | undefined;
   private readonly log: Logger;
   /** Unix seconds when the oldest operating basket drops out, from the last success. */
   private resetAt = 0;
@@ -65,6 +67,7 @@ export class Bitrix24Client {
     this.operating = new OperatingBudget(config.operatingLimitSec, config.operatingHeadroomSec, deps.clock ?? systemClock);
     this.transport = new Transport(config.timeoutMs, config.concurrency, deps.dispatcher);
     this.log = (deps.logger ?? silentLogger).child({ portal: redactUrl(config.webhookUrl) });
+    this.merger = config.mergeBatches ? new BatchMerger((c) => this.sendBatch(c, {}), config.batchSize, config.concurrency) : undefined;
   }
 
   async call<T = unknown>(method: string, params: Record<string, unknown> = {}): Promise<T> {
@@ -75,7 +78,13 @@ export class Bitrix24Client {
     return (await this.send(method, params, isWriteMethod(method), { counts: { [method]: 1 } })) as CallResult<T>;
   }
 
+  /** Sends a batch; while requests queue for the portal, part-empty batches share one (BatchMerger). */
   async batch(commands: Record<string, BatchCommand>, opts: { halt?: boolean } = {}): Promise<BatchResult> {
+    if (opts.halt || !this.merger) return this.sendBatch(commands, opts);
+    return this.merger.submit(commands);
+  }
+
+  private async sendBatch(commands: Record<string, BatchCommand>, opts: { halt?: boolean }): Promise<BatchResult> {
     const keys = Object.keys(commands);
     if (keys.length > this.config.batchSize) throw new RangeError(`batch of ${keys.length} commands exceeds ${this.config.batchSize}`);
     const cmd = Object.fromEntries(keys.map((k) => [k, batchCommand(commands[k]!.method, commands[k]!.params)]));
