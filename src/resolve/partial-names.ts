@@ -10,14 +10,19 @@ import { foldKey } from './fold.js';
  * "Л.С. Лукина"), or only a first name ("Лидия"), is joined to the cluster that holds a full name
  * compatible with it — when exactly one cluster of the company does:
  *
- * - initials: same surname (by skeleton: ё/е, case, transliteration), same first initial, the
- *   patronymic (initial or spelled out) equal when both give one;
+ * - initials: same surname (by skeleton: ё/е, case, transliteration), same first initial (by
+ *   letter), the patronymic (initial or spelled out) equal when both give one — a cluster's names
+ *   without patronymic count only when none of its names gives one;
  * - a first name with no surname: same first name, patronymic as above; and no other cluster
- *   with that first name or, still unjoined, that first initial;
- * - never to a cluster told apart by its own numbers (each side a mobile, or each a line of one
- *   switchboard: a person has one of each), as `refineNameKeys` tells namesakes apart;
+ *   with that first name and a surname or, still unjoined, that first initial; and no e-mail of
+ *   the cluster spelling another surname ("anna.sokolova@" is not Анна Лебедева);
+ * - a cluster told apart by numbers (each side a number without extension, or each a line of one
+ *   switchboard: a person has one of each, as `refineNameKeys` tells namesakes apart) is no
+ *   candidate; partial clusters joining one full name must not be apart from each other either;
  * - two compatible clusters (namesakes, a father and son whose patronymic the record does not
- *   give): joined to none.
+ *   give): joined to none;
+ * - initials that no full name of the company fits: clusters with one surname, first initial and
+ *   patronymic initial are one person ("Лебедев О. И." twice), unless numbers tell two apart.
  *
  * Works on the company's components, so it depends on the set of records only, never on their
  * order. Match keys are not touched: the joined records have no name key of their own.
@@ -94,13 +99,19 @@ function profileOf(shapes: readonly NameShape[]): NameShape | null {
   return out.firstInit ? out : null; // a surname alone: too little to go on
 }
 
-/** Whether a full name can be the person a partial profile describes. */
-function fits(p: NameShape, full: NameShape): boolean {
-  if (p.last && p.last !== full.last) return false;
-  if (p.first ? p.first !== full.first : p.firstInit !== full.firstInit) return false;
-  if (p.middle && full.middle) return p.middle === full.middle;
-  if (p.middleInit && full.middleInit) return p.middleInit === full.middleInit;
-  return true;
+/**
+ * Whether a cluster's full names can be the person a partial profile describes: surname and first
+ * name (or initial) equal, and the patronymic when both give one. The cluster's names without
+ * patronymic count only when none of its names with that surname and first name gives one
+ * ("Попова Е. И." does not fit a cluster of "Попова Елена" and "Попова Елена Николаевна").
+ */
+function fits(p: NameShape, fulls: readonly NameShape[]): boolean {
+  const named = fulls.filter((f) => (!p.last || p.last === f.last) && (p.first ? p.first === f.first : p.firstInit === f.firstInit));
+  const withMiddle = named.filter((f) => f.middleInit);
+  return (withMiddle.length ? withMiddle : named).some((f) => {
+    if (p.middle && f.middle) return p.middle === f.middle;
+    return !p.middleInit || !f.middleInit || p.middleInit === f.middleInit;
+  });
 }
 
 /** The own lines of a cluster: 'mobile' for any number without extension, else the switchboard number. */
@@ -149,28 +160,26 @@ export function joinPartialNames(components: readonly string[][], keysOf: (id: s
     const fulls = shapes.filter(isFull);
     return { members, fulls, partial: fulls.length === 0 && shapes.length > 0 ? profileOf(shapes) : null, lines: undefined as Set<string> | undefined };
   });
-  if (!info.some((c) => c.partial) || !info.some((c) => c.fulls.length > 0)) return components;
+  if (info.filter((c) => c.partial).length < (info.some((c) => c.fulls.length > 0) ? 1 : 2)) return components;
   const lines = (i: number) => (info[i]!.lines ??= linesOf(info[i]!.members.flatMap((m) => keysOf(m))));
   // Full names by first initial: the clusters a partial name may fit.
-  const fullsByInitial = new Map<string, Array<[number, NameShape]>>();
+  const byInitial = new Map<string, number[]>();
   info.forEach((c, i) => {
-    for (const f of c.fulls) {
-      const list = fullsByInitial.get(f.firstInit);
-      if (list) list.push([i, f]);
-      else fullsByInitial.set(f.firstInit, [[i, f]]);
+    for (const init of new Set(c.fulls.map((f) => f.firstInit))) {
+      const list = byInitial.get(init);
+      if (list) list.push(i);
+      else byInitial.set(init, [i]);
     }
   });
-  const candidates = (p: NameShape) => {
-    const out = new Set<number>();
-    for (const [i, f] of fullsByInitial.get(p.firstInit) ?? []) if (fits(p, f)) out.add(i);
-    return [...out];
-  };
+  // The clusters a partial cluster fits, less those its numbers tell apart from it.
+  const candidates = (p: NameShape, i: number) =>
+    (byInitial.get(p.firstInit) ?? []).filter((j) => fits(p, info[j]!.fulls) && !apart(lines(i), lines(j)));
 
   const target = new Map<number, number>(); // partial cluster → the full cluster it joins
   // 1. Surname with initials (or with a first name that some record of the cluster spells out).
   info.forEach((c, i) => {
     if (!c.partial?.last) return;
-    const found = candidates(c.partial);
+    const found = candidates(c.partial, i);
     if (found.length === 1) target.set(i, found[0]!);
   });
   // 2. A first name with no surname: only when nothing else in the company could be that person
@@ -178,7 +187,7 @@ export function joinPartialNames(components: readonly string[][], keysOf: (id: s
   info.forEach((c, i) => {
     const p = c.partial;
     if (!p || p.last || !p.first) return;
-    const found = candidates(p);
+    const found = candidates(p, i);
     if (found.length !== 1) return;
     const to = found[0]!;
     const rival = info.some(({ partial: o }, j) => j !== i && o !== null && target.get(j) !== to &&
@@ -200,6 +209,25 @@ export function joinPartialNames(components: readonly string[][], keysOf: (id: s
     for (const i of joining) {
       if (apart(lines(i), lines(to)) || joining.some((j) => j !== i && apart(lines(i), lines(j)))) target.delete(i);
     }
+  }
+  // 3. Initials that no full name of the company fits: clusters with one surname, first initial
+  // and patronymic initial are one person, unless numbers tell two of them apart.
+  const alone = new Map<string, number[]>();
+  info.forEach((c, i) => {
+    const p = c.partial;
+    if (!p?.last || !p.middleInit || target.has(i)) return;
+    if ((byInitial.get(p.firstInit) ?? []).some((j) => fits(p, info[j]!.fulls))) return;
+    const key = `${p.last}|${p.firstInit}|${p.middleInit}`;
+    const list = alone.get(key);
+    if (list) list.push(i);
+    else alone.set(key, [i]);
+  });
+  for (const group of alone.values()) {
+    if (group.length < 2) continue;
+    const agree = (f: 'first' | 'middle') => new Set(group.map((i) => info[i]!.partial![f]).filter(Boolean)).size <= 1;
+    if (!agree('first') || !agree('middle')) continue;
+    if (group.some((i, n) => group.slice(n + 1).some((j) => apart(lines(i), lines(j))))) continue;
+    for (const i of group.slice(1)) target.set(i, group[0]!);
   }
   if (target.size === 0) return components;
   const groups = new Map<number, string[]>();
