@@ -62,8 +62,11 @@ export const stageNames = ['map', 'verify', 'resolve', 'load'] as const;
  * Runs one source through the shared chain until it is drained (or `stop` is aborted and what
  * is in flight has settled): map → normalize → validate → verify (EGRUL) → resolve (state) →
  * load (CRM) → ack. Rejects are written durably, counted, and acked where they happen.
+ * `onResolved`: every record of the source has been resolved (its deliveries may still run).
  */
-export async function runPhase<Raw>(topology: string, phase: SourcePhase<Raw>, deps: PipelineDeps, stop: AbortSignal): Promise<void> {
+export async function runPhase<Raw>(
+  topology: string, phase: SourcePhase<Raw>, deps: PipelineDeps, stop: AbortSignal, onResolved?: () => void,
+): Promise<void> {
   const { metrics, summary } = deps;
   const opened = await phase.open();
   const { source } = opened;
@@ -101,6 +104,7 @@ export async function runPhase<Raw>(topology: string, phase: SourcePhase<Raw>, d
         tap((env) => summary.countResolved(env.value.result.outcome)),
         loadStage(deps.store, deps.delivery, counting, {
           ...deps.load,
+          onInputEnd: onResolved,
           onDelivered: (outcomes, seconds) => {
             for (const o of outcomes) {
               summary.delivered[o.status]++;

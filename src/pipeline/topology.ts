@@ -42,10 +42,33 @@ export function formatDescription(d: TopologyDescription): string {
   return lines.join('\n');
 }
 
-/** Runs a topology's groups in order until drained or stopped; what is in flight settles first. */
+/**
+ * Runs a topology's groups in order until drained or stopped; what is in flight settles first.
+ * A group starts once every record of the group before it is resolved, so the later records
+ * (Kafka after the dump, the delta after the full extract) still resolve after the earlier ones,
+ * while the earlier group's last deliveries overlap the next group's reading: the portal is not
+ * left idle between them. Positions stay per source, acked only after the CRM confirmed.
+ */
 export async function runTopology(t: Topology, deps: PipelineDeps, stop: AbortSignal): Promise<void> {
+  // A failed phase fails the run at once, whichever group is being waited on (as before, the
+  // caller stops the rest): every run's rejection lands here, so none goes unobserved.
+  let fail!: (err: unknown) => void;
+  const failure = new Promise<never>((_, reject) => { fail = reject; });
+  failure.catch(() => undefined);
+  const runs: Array<Promise<unknown>> = [];
   for (const group of t.groups) {
     if (stop.aborted) break;
-    await Promise.all(group.map((phase) => runPhase(t.name, phase, deps, stop)));
+    const resolved = group.map(() => signal());
+    const run = Promise.all(group.map((phase, i) => runPhase(t.name, phase, deps, stop, resolved[i]!.set)));
+    run.catch(fail);
+    runs.push(run);
+    await Promise.race([Promise.all(resolved.map((r) => r.done)), run, failure]);
   }
+  await Promise.race([Promise.all(runs), failure]);
+}
+
+function signal(): { done: Promise<void>; set: () => void } {
+  let set!: () => void;
+  const done = new Promise<void>((resolve) => { set = resolve; });
+  return { done, set };
 }

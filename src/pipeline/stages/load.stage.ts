@@ -27,6 +27,8 @@ export interface LoadStageOptions {
    */
   concurrency?: number;
   onDelivered?: (outcomes: readonly DeliveryOutcome[], seconds: number) => void;
+  /** The input ended: every record has reached this stage (their deliveries may still run). */
+  onInputEnd?: () => void;
 }
 
 /** INNs of the golden companies each resolved record touched (a contact's through its golden contact). */
@@ -120,6 +122,7 @@ export function loadStage(store: StateStore, delivery: CrmDelivery, rejects: Rej
       complete: () => {
         lookups.then(() => {
           inputDone = true;
+          opts.onInputEnd?.();
           enqueue(true);
           maybeComplete();
         }).catch(fail);
