@@ -21,6 +21,14 @@ export interface DeliveryOutcome {
   twins?: number[];
 }
 
+/** A company of a load, with what the load needs to deliver it. */
+interface Planned {
+  company: GoldenCompanyState;
+  contacts: GoldenContactState[];
+  memo: DeliveryMemo | undefined;
+  entry: CrmLedgerEntry | undefined;
+}
+
 /**
  * Delivers golden companies (with their contacts) to the CRM and only then marks them synced —
  * the dedup state never says "done" before the CRM confirmed. Unsettled loads (portal outage,
@@ -126,8 +134,8 @@ export class CrmDelivery {
     const states = (ids: readonly string[]) => ids.map((id) => contactStates.get(id)).filter((c): c is GoldenContactState => c !== undefined);
 
     const out: DeliveryOutcome[] = [];
-    const work: Array<{ company: GoldenCompanyState; contacts: GoldenContactState[]; memo: DeliveryMemo | undefined; entry: CrmLedgerEntry | undefined }> = [];
-    const removed: typeof work = [];
+    const work: Planned[] = [];
+    const removed: Planned[] = [];
     for (let i = 0; i < unique.length; i++) {
       const company = companies[i];
       const inn = unique[i]!;
@@ -147,7 +155,7 @@ export class CrmDelivery {
     for (let attempt = 0; todo.length; attempt++) {
       const results = await this.loader.load(todo.map((w) => toLoaderInput(w.company, w.contacts, w.memo)));
       const retry: typeof todo = [];
-      const done: Array<{ w: (typeof todo)[number]; r: Exclude<LoadResult, { status: 'retry' }> }> = [];
+      const done: Array<{ w: Planned; r: Exclude<LoadResult, { status: 'retry' }> }> = [];
       for (let i = 0; i < results.length; i++) {
         const r = results[i]!;
         const w = todo[i]!;
@@ -200,7 +208,7 @@ export class CrmDelivery {
    * Companies no store has any more leave the CRM with their contacts (requisites and bank details
    * go with the company), all of a load's in shared batches.
    */
-  private async removeCompanies(removed: ReadonlyArray<{ company: GoldenCompanyState; contacts: GoldenContactState[]; memo: DeliveryMemo | undefined; entry: CrmLedgerEntry | undefined }>): Promise<DeliveryOutcome[]> {
+  private async removeCompanies(removed: readonly Planned[]): Promise<DeliveryOutcome[]> {
     const targets = removed.map(({ memo }) => crmTargets(memo?.ids ?? null));
     await this.loader.remove(targets.flat());
     return Promise.all(removed.map(async ({ company, contacts, entry }, i) => {
