@@ -351,12 +351,15 @@ updates only for entities whose content changed since the last write, with only 
 (after one bulk read of their current values, 50 per command, to keep people's edits). Row ids are
 never read back; they are read in bulk only to change or remove a value.
 
-**Where the end-to-end time goes** (the ratio is missed when it is above 0.7): the portal is no
-longer the bound — the run sends about half the commands the floor allows — but the pipeline is not
-yet fast enough to feed it: the source, register, resolve and delivery bookkeeping share one event
-loop on a 2-core machine (state reads and writes, JSON, content hashes), records wait out the settle
-window, and each load spends a round on its INN look-ups and ends with a part-filled batch (commands
-per request stay below 50). Core throughput (issue 16) is the next lever.`;
+**Where the end-to-end time goes**: the portal is not the only bound — the run sends about half the
+commands the floor allows, so the pipeline must feed it: the source, register, resolve and delivery
+bookkeeping share one event loop on a 2-core machine (state reads and writes, JSON, content hashes).
+What keeps the portal busy: loads from all topologies share requests; while one load runs, a small
+one waits up to 1 s to grow; part-empty batches that queue for the portal share a request; a
+topology's next source group (Kafka after the dump) starts once the group before it is resolved, so
+the dump's last loads overlap the events. What still costs time: the first settle window (2 s)
+before anything is sent, each load's round of INN look-ups, and the last records' settle window at
+the end. Core throughput (issue 16) is the next lever.`;
 
 export function writeReport(run: BenchRun, paths: { markdown: string; svg: string }): void {
   writeFileSync(paths.svg, throughputSvg(run));
