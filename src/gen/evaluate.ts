@@ -47,9 +47,12 @@ export type SplitCause = 'initialsOrNoSurname' | 'noPatronymic' | 'nameAmbiguous
 
 /**
  * Why a fragment of a person (a golden contact holding some of their records, not the largest)
- * stayed apart: its records hold no name key (initials, first name only), only names without
- * patronymic, a full name that the person's other records share but that was no key (a namesake
- * or a father and son in the company made it ambiguous), or nothing in common with the rest.
+ * stayed apart: its records hold no name key (initials, first name only) and the partial-name
+ * join (src/resolve/partial-names.ts) found no single full name for them (two fit, numbers or an
+ * e-mail's surname told them apart, or the person's full name is in another fragment that is
+ * itself ambiguous), only names without patronymic, a full name that the person's other records
+ * share but that was no key (a namesake or a father and son in the company made it ambiguous),
+ * or nothing in common with the rest.
  */
 function splitCause(fragment: ReadonlyArray<Contact | undefined>, others: ReadonlySet<string>): SplitCause {
   if (fragment.some((c) => c === undefined)) return 'noGoldenContact';
