@@ -302,15 +302,18 @@ contact; their extra golden contacts hold:
 
 | extra golden contacts of a split person | count | why the rules cannot join them |
 |---|---|---|
-| initials only, or no surname ("Лукина Л. С.", "Лидия") | ${fmt(dd.contacts.causes.split.initialsOrNoSurname)} | an initial is never a first name, and these records share no e-mail or number with the person's others |
+| initials only, or no surname ("Лукина Л. С.", "Лидия") | ${fmt(dd.contacts.causes.split.initialsOrNoSurname)} | they join the one full name of the company they fit; these had two candidates (namesakes, father and son), a rival with the same first name, or only other partial names |
 | a full name the other records hold too, made no key | ${fmt(dd.contacts.causes.split.nameAmbiguous)} | a namesake (or a father and son) in the company makes that name ambiguous, so only channels may join |
 | a name without patronymic | ${fmt(dd.contacts.causes.split.noPatronymic)} | two patronymics for that name in the company (father and son), or none to complete it with |
 | a full name, but nothing in common with the others | ${fmt(dd.contacts.causes.split.noCommonKey)} | the person's other records hold only initials or a first name, and no shared channel (an old e-mail, no mobile) |
 
 ${fmt(dd.contacts.overMerged)} golden contacts hold more than one person: ${fmt(dd.contacts.causes.overMerged.sameFullName)} of them are
 namesakes joined by their one full name because a record of one of them had no number of its own to
-tell them apart, ${fmt(dd.contacts.causes.overMerged.other)} other. Joining initials to the only full name they fit would win most of the
-recall back, but the issue's rule is that an initial is never a first name for matching; it stays so.
+tell them apart, ${fmt(dd.contacts.causes.overMerged.other)} other (mostly a namesake known only by initials or a first name, joined to
+the other namesake's full name). An initial is never a first-name key: records with initials or a
+first name alone join the only full name of their company that fits them (src/resolve/partial-names.ts),
+none when two fit. What is left would need a guess at which namesake a record belongs to, which
+would cost more precision than it wins recall.
 End-to-end and chaos tests use \`reachable()\` data (no namesakes, every record with a full name), on
 which the resolver is exact, so they assert exactly the expected contacts.
 `;

@@ -107,6 +107,8 @@ describe('contact names', () => {
     [['Лукина', 'Лидия', null], { lastName: 'Лукина', firstName: 'Лидия' }],
     [['МАМЕДОВ', 'Ахмед', 'Рза оглы'], { lastName: 'Мамедов', firstName: 'Ахмед', middleName: 'Рза оглы' }],
     [['Лукина', null, null], { lastName: 'Лукина' }],
+    [['ЛИДИЯ', null, null], { firstName: 'Лидия' }],
+    [['Lidiya', '', null], { firstName: 'Lidiya' }],
   ] as const)('%j', ([last, first, middle], want) => {
     expect(contactName(last, first, middle)).toEqual(want);
   });

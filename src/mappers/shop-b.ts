@@ -3,7 +3,7 @@ import type { CanonicalChange, Company, Contact } from '../model/canonical.js';
 import { type Outcome, accept, reject } from '../model/outcome.js';
 import { UNDECODABLE_MARK } from '../normalize/encoding.js';
 import { extractLegalForm } from '../normalize/legal-form.js';
-import { type PersonName, displayCase, parsePersonName } from '../normalize/person-name.js';
+import { type PersonName, displayCase, isKnownFirstName, parsePersonName } from '../normalize/person-name.js';
 import { cleanOptional } from '../normalize/text.js';
 import { type Warnings, buildBankAccount, buildEmails, buildPhones, buildRequisite, checkInn } from './build.js';
 import { hasContactData } from './shop-a.js';
@@ -80,13 +80,16 @@ const taxNumber = (p: Partner, type: string) => p.taxNumbers.find((t) => t.type.
 /**
  * A contact's name parts. SAP exports often hold the whole name in one field ("Лукина Лидия
  * Семеновна" as the last name, no first name): when the last or the first name is missing and the
- * filled parts have two words or more, they are read as one full name. Otherwise the parts are
- * taken as given, display case fixed.
+ * filled parts have two words or more, they are read as one full name; one word alone in the last
+ * name that the first-name dictionary knows is the first name. Otherwise the parts are taken as
+ * given, display case fixed.
  */
 export function contactName(last: string | null | undefined, first: string | null | undefined, middle: string | null | undefined): PersonName {
   const [l, f, m] = [cleanOptional(last), cleanOptional(first), cleanOptional(middle)];
   const filled = [l, f, m].filter((t): t is string => t !== undefined);
   if ((!l || !f) && filled.join(' ').split(' ').length >= 2) return parsePersonName(filled.join(' '));
+  // "Лидия" alone in the last-name field is a first name (the dictionary's), not a surname.
+  if (l && !f && !m && !l.includes(' ') && isKnownFirstName(l)) return { firstName: displayCase(l) };
   const cased = (t: string | undefined) => (t ? t.split(' ').map(displayCase).join(' ') : undefined);
   const out: PersonName = {};
   if (l) out.lastName = cased(l)!;
