@@ -60,9 +60,12 @@ export async function findOrStartMysql(opts: { detached?: boolean; log?: (messag
   return startThrowawayMysql({ ...opts, log }, localError);
 }
 
-/** A private mariadbd/mysqld with a fresh data dir, 127.0.0.1 only, root without password. */
+/**
+ * A private mariadbd/mysqld with a fresh data dir, 127.0.0.1 only, root without password.
+ * `binlog: true` turns on the binary log in the form change data capture needs (ROW, FULL images).
+ */
 export async function startThrowawayMysql(
-  opts: { detached?: boolean; log?: (message: string) => void },
+  opts: { detached?: boolean; log?: (message: string) => void; binlog?: boolean },
   whyNotLocal = 'not tried',
 ): Promise<MysqlServer> {
   const log = opts.log ?? defaultLog;
@@ -101,7 +104,9 @@ export async function startThrowawayMysql(
         '--innodb-buffer-pool-size=128M',
         // A throwaway server needs no durability per commit: fsync once a second.
         '--innodb-flush-log-at-trx-commit=2',
-        '--loose-skip-log-bin',
+        ...(opts.binlog
+          ? [`--log-bin=${join(runDir, 'binlog')}`, '--server-id=1', '--binlog-format=ROW', '--binlog-row-image=FULL']
+          : ['--loose-skip-log-bin']),
         '--loose-mysqlx=OFF',
       ],
       { stdio: ['ignore', out, out], detached: opts.detached ?? false },
@@ -128,7 +133,7 @@ export async function startThrowawayMysql(
       await stop();
       throw error;
     }
-    log(`mysql: started ${basename(server)} at ${url} in ${Date.now() - started} ms (data ${dataDir})`);
+    log(`mysql: started ${basename(server)}${opts.binlog ? ' with a binlog' : ''} at ${url} in ${Date.now() - started} ms (data ${dataDir})`);
     return { url, source: 'started', pid, runDir, stop };
   } catch (error) {
     rmSync(runDir, { recursive: true, force: true });
