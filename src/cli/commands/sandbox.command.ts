@@ -39,7 +39,7 @@ export function sandboxCommand(program: Command): void {
     .option('--port <port>', 'portal port (0: any free port)', intOption(0, 65535), 8110)
     .option('--egrul-port <port>', 'EGRUL emulator port', intOption(0, 65535), 8111)
     .option('--host <host>', 'interface to bind (loopback unless told otherwise)', '127.0.0.1')
-    .option('--registry <file>', 'register file: {"<inn>": {"status", "name", "ogrn", "kpp"}}')
+    .option('--registry <file>', 'register file: {"<inn>": {"status", "name", "ogrn", "kpp"}}; changed at run time by POST /admin/registry (README)')
     .option('--rate <r>', 'portal leaky bucket: requests per second', positiveNumber, 2)
     .option('--burst <b>', 'portal leaky bucket: burst', intOption(1), 50)
     .option('--faults <spec>', 'fault injection, e.g. 503=0.05,500=0.01,lost=0.01,latency=20-200')

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { FIND_PARTY_PATH, startEgrul, type EgrulServer, type EgrulOptions } from './server.js';
+import { ADMIN_REGISTRY_PATH, FIND_PARTY_PATH, startEgrul, type EgrulServer, type EgrulOptions } from './server.js';
 import { loadRegistry, type Registry } from './registry.js';
 
 const registry: Registry = {
@@ -80,6 +80,28 @@ describe('EGRUL emulator (DaData findById/party)', () => {
     await srv!.setDown(false);
     expect(srv!.port).toBe(port);
     expect((await find({ query: '7707083893' })).status).toBe(200);
+  });
+
+  it('changes the register at run time through POST /admin/registry, without counting look-ups', async () => {
+    await start();
+    const admin = (body: unknown, token = 'sandbox-token') => fetch(`${srv?.url}${ADMIN_REGISTRY_PATH}`, {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Token ${token}` }, body: JSON.stringify(body),
+    });
+    const liquidate = await admin({
+      '7707083893': { status: 'LIQUIDATED', name: 'ПАО СБЕРБАНК', ogrn: '1027700132195', kpp: '773601001' },
+      '7728168971': { status: 'ACTIVE', name: 'ООО "НОВАЯ"', ogrn: '1027700000001', kpp: '772801001' },
+      '500100732259': null,
+    });
+    expect(liquidate.status).toBe(200);
+    expect(await liquidate.json()).toEqual({ upserted: 2, removed: 1, size: 3 });
+    expect((await find({ query: '7707083893', branch_type: 'MAIN' })).body.suggestions[0]?.data.state.status).toBe('LIQUIDATED');
+    expect((await find({ query: '1027700000001' })).body.suggestions[0]?.data.inn).toBe('7728168971'); // the OGRN index follows
+    expect((await find({ query: '500100732259' })).body.suggestions).toEqual([]);
+    expect(srv?.counters.requests).toBe(3);
+    expect((await admin({ '123': { status: 'ACTIVE', name: 'x' } })).status).toBe(400);
+    expect((await admin({ '7707083893': { status: 'ALIVE', name: 'x' } })).status).toBe(400);
+    expect((await admin({}, 'wrong')).status).toBe(403);
+    expect(srv?.entry('7707083893')?.status).toBe('LIQUIDATED'); // refused changes changed nothing
   });
 
   it('rejects a bad registry with the INN and field named', () => {

@@ -19,9 +19,12 @@ const entrySchema = z.object({
 });
 
 const registrySchema = z.record(z.string(), entrySchema);
+const patchSchema = z.record(z.string(), entrySchema.nullable());
 
 export type RegistryEntry = z.infer<typeof entrySchema>;
 export type Registry = Record<string, RegistryEntry>;
+/** Entries to put in the register at run time; null takes an INN out of it. */
+export type RegistryPatch = Record<string, RegistryEntry | null>;
 
 /** Reads and checks a registry; every problem is named with its INN and field. */
 export function loadRegistry(source: string | Registry | undefined): Registry {
@@ -34,7 +37,16 @@ export function loadRegistry(source: string | Registry | undefined): Registry {
       throw new Error(`EGRUL registry ${source}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
   }
-  const parsed = registrySchema.safeParse(raw);
+  return checked(registrySchema, raw);
+}
+
+/** Checks a run-time change of the register (`POST /admin/registry`) the same way. */
+export function loadRegistryPatch(raw: unknown): RegistryPatch {
+  return checked(patchSchema, raw);
+}
+
+function checked<T>(schema: z.ZodType<T>, raw: unknown): T {
+  const parsed = schema.safeParse(raw);
   const issues = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
   if (raw && typeof raw === 'object') {
     for (const key of Object.keys(raw)) if (!/^\d{10}(\d{2})?$/.test(key)) issues.push(`${key}: keys must be 10- or 12-digit INNs`);

@@ -3,13 +3,19 @@
  * (401 without it, 403 with a wrong one), a per-second rate limit (429 above it), a configurable
  * latency (400 ms by default, the seed system's measured figure), and an outage switch: answer 503,
  * or stop listening so clients get "connection refused".
+ *
+ * The register changes at run time through `POST /admin/registry` (same token): a JSON object
+ * `{ "<inn>": entry | null }` whose entries replace those INNs (null removes one, so it is then
+ * not found); the answer is `{ upserted, removed, size }`. Not DaData's: the sandbox's own, so
+ * tests and people can liquidate a company or register a new one while the service runs.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { listen, sendJson, type Listener } from '../http-server.js';
-import { loadRegistry, type Registry } from './registry.js';
+import { loadRegistry, loadRegistryPatch, type Registry, type RegistryPatch } from './registry.js';
 import { findParty, type FindQuery } from './suggestion.js';
 
 export const FIND_PARTY_PATH = '/suggestions/api/4_1/rs/findById/party';
+export const ADMIN_REGISTRY_PATH = '/admin/registry';
 
 export interface EgrulOptions {
   host?: string;
@@ -93,6 +99,33 @@ export class EgrulServer {
     this.registry = loadRegistry(registry);
   }
 
+  /**
+   * Replaces the entries of the INNs given (null removes one). A new object, not an edit in
+   * place: the OGRN index is cached per registry object (suggestion.ts).
+   */
+  upsertRegistry(patch: RegistryPatch): { upserted: number; removed: number; size: number } {
+    const checked = loadRegistryPatch(patch);
+    const next: Registry = { ...this.registry };
+    let upserted = 0;
+    let removed = 0;
+    for (const [inn, entry] of Object.entries(checked)) {
+      if (entry === null) {
+        if (Object.hasOwn(next, inn)) removed++;
+        delete next[inn];
+      } else {
+        next[inn] = entry;
+        upserted++;
+      }
+    }
+    this.registry = next;
+    return { upserted, removed, size: Object.keys(next).length };
+  }
+
+  /** The entry the emulator answers from for this INN (tests). */
+  entry(inn: string): Registry[string] | undefined {
+    return Object.hasOwn(this.registry, inn) ? this.registry[inn] : undefined;
+  }
+
   resetCounters(): void {
     this.counters = { requests: 0, byStatus: {}, found: 0, notFound: 0 };
   }
@@ -110,7 +143,27 @@ export class EgrulServer {
     return false;
   }
 
+  /** `POST /admin/registry`: not counted as a register request (counters describe look-ups). */
+  private async admin(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method !== 'POST') return sendJson(res, 405, problem('CLIENT_ERROR', 'Method Not Allowed', 'Use POST'));
+    const auth = /^Token\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+    if (!auth) return sendJson(res, 401, problem('CLIENT_ERROR', 'Unauthorized', 'You should provide Authorization header with your api token'));
+    if (auth[1] !== this.token) return sendJson(res, 403, problem('CLIENT_ERROR', 'Forbidden', 'Token is not valid'));
+    let body: unknown;
+    try {
+      body = await readJson(req);
+    } catch {
+      return sendJson(res, 400, problem('CLIENT_ERROR', 'Bad Request', 'Invalid JSON'));
+    }
+    try {
+      sendJson(res, 200, this.upsertRegistry(body as RegistryPatch));
+    } catch (err) {
+      sendJson(res, 400, problem('CLIENT_ERROR', 'Bad Request', err instanceof Error ? err.message : String(err)));
+    }
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (new URL(req.url ?? '/', 'http://x').pathname === ADMIN_REGISTRY_PATH) return this.admin(req, res);
     this.counters.requests++;
     try {
       const path = new URL(req.url ?? '/', 'http://x').pathname;
