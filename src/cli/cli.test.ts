@@ -64,7 +64,7 @@ describe('crm-unify command line', () => {
       'registry: { url: "http://127.0.0.1:2", token: "t0ken", concurency: 4 }',
       'runtime: { conectTimeoutMs: 1000 }',
       'sources:',
-      '  shopA: { mysql: "mysql://root@127.0.0.1:3306/a", mode: binlog }',
+      '  shopA: { mysql: "mysql://root@127.0.0.1:3306/a", mdoe: binlog }',
       '  shopC: { mysql: "mysql://root@127.0.0.1:3306/c" }',
     ].join('\n'));
     for (const argv of [['config', 'check', '--config', path], ['run', 'shop-a', '--once', '--config', path]]) {
@@ -74,7 +74,7 @@ describe('crm-unify command line', () => {
       expect(res.err).toContain('crm.rat: unknown key (did you mean "rate"?)');
       expect(res.err).toContain('registry.concurency: unknown key (did you mean "concurrency"?)');
       expect(res.err).toContain('runtime.conectTimeoutMs: unknown key (did you mean "connectTimeoutMs"?)');
-      expect(res.err).toContain('sources.shopA.mode: unknown key (known keys here:');
+      expect(res.err).toContain('sources.shopA.mdoe: unknown key (did you mean "mode"?)');
       expect(res.err).toContain('sources.shopC: unknown key (did you mean "shopA" or "shopB"?)');
       expect(res.err).toContain('5 problems');
     }

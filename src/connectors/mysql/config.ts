@@ -14,6 +14,13 @@ export const MysqlSourceConfigSchema = z.object({
   name: z.string().min(1).default('shop-a').describe('source name: prefixes position keys and envelope sources (`shop-a.companies`)'),
   url: z.string().min(1).describe('mysql://user:password@host:port/database of the replica'),
   tables: z.array(tableName).min(1).default(['companies', 'contacts']).describe('tables read, in this order; each needs `id` and `updated_at`'),
+  mode: z.enum(['poll', 'binlog']).default('poll').describe(
+    'how changes after the full extract are read: `poll` (by updated_at) or `binlog` (row events; sees hard DELETEs; needs log_bin, binlog_format=ROW, binlog_row_image=FULL and REPLICATION SLAVE/CLIENT)',
+  ),
+  binlogServerId: z.number().int().min(1).max(4_294_967_295).default(54_321).describe(
+    'binlog: the replica server id this reader announces; must differ from every server and other reader of that binlog',
+  ),
+  binlogBufferRows: z.number().int().positive().default(5000).describe('binlog: row changes read ahead of the pipeline before the stream is paused'),
   pageSize: z.number().int().positive().max(100_000).default(1000).describe('rows per keyset page (capped by the credit of each read)'),
   pollIntervalMs: z.number().int().positive().default(1000).describe('delta: pause between polls once caught up'),
   lookbackSeconds: z.number().nonnegative().default(30).describe(
