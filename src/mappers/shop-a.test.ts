@@ -100,6 +100,12 @@ function contactRow(over: Partial<ShopAContactRow> = {}): ShopAContactRow {
 }
 
 describe('mapShopAContact', () => {
+  it('a row the binlog saw deleted (status deleted) → a delete change, even without contact data', () => {
+    expect(mapShopAContact(contactRow({ status: 'deleted', full_name: null, phone: null, email: null }))).toEqual({
+      ok: true, warnings: [], value: { kind: 'delete', entity: 'contact', source: 'shop-a', sourceId: 'contact:7', changedAt: '2023-10-01T12:00:00.000Z' },
+    });
+  });
+
   it('maps a windows-1251 contact row and links it to its company', () => {
     const r = mapShopAContact(contactRow());
     expect(r.ok).toBe(true);

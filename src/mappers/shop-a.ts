@@ -30,6 +30,11 @@ export interface ShopAContactRow {
   company_id: number | null;
   full_name: Text; position: Text; phone: Text; email: Text;
   updated_at: Date | string;
+  /**
+   * Not a column: contacts have no soft delete, so only the binlog source sets `'deleted'`, for
+   * a row removed with DELETE (the same convention as companies' status column).
+   */
+  status?: Text;
 }
 
 class EncodingError extends Error {}
@@ -104,6 +109,7 @@ export function mapShopAContact(row: ShopAContactRow): Outcome<CanonicalChange> 
   return decoded(row, sourceId, (r) => {
     const changedAt = toIso(r.updated_at);
     if (!changedAt) return reject('MALFORMED_RECORD', `updated_at: not a time (${String(row.updated_at)})`, sourceId);
+    if (r.status === 'deleted') return accept({ kind: 'delete', entity: 'contact', source: SHOP_A, sourceId, changedAt });
     const warnings: Warnings = [];
     const contact: Contact = {
       source: SHOP_A,
