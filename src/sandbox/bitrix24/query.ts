@@ -105,14 +105,18 @@ export function sortRecords(recs: StoredEntity[], order: Record<string, unknown>
   });
 }
 
-/** One record in its read shape, limited to `select` (undefined or `*` = all scalar fields). */
-export function render(entity: EntityName, rec: StoredEntity, select?: readonly string[]): Record<string, unknown> {
+/**
+ * One record in its read shape, limited to `select` (undefined or `*` = all scalar fields, without
+ * custom ones). `UF_*` selects the user fields: every one defined (`userFields`, null when unset),
+ * or, for an entity without definitions, those the record holds.
+ */
+export function render(entity: EntityName, rec: StoredEntity, select?: readonly string[], userFields?: readonly string[]): Record<string, unknown> {
   const schema = schemas[entity];
   const wanted = new Set<string>();
   const sel = select && select.length ? select.map((s) => s.toUpperCase()) : ['*'];
   for (const s of sel) {
     if (s === '*') schema.fields.forEach((f) => wanted.add(f));
-    else if (s === 'UF_*') Object.keys(rec.fields).filter((f) => f.startsWith('UF_')).forEach((f) => wanted.add(f));
+    else if (s === 'UF_*') (userFields ?? Object.keys(rec.fields).filter((f) => f.startsWith('UF_'))).forEach((f) => wanted.add(f));
     else wanted.add(s);
   }
   if (!wanted.has('ID')) wanted.add('ID'); // the id always comes back; paging by ID depends on it
@@ -139,7 +143,7 @@ export interface Page {
 }
 
 /** Filter, order, page and render; `start=-1` returns the first page without counting. */
-export function listPage(entity: EntityName, recs: StoredEntity[], params: Record<string, unknown>): Page {
+export function listPage(entity: EntityName, recs: StoredEntity[], params: Record<string, unknown>, userFields?: readonly string[]): Page {
   const filter = obj(params.filter ?? params.FILTER);
   const order = obj(params.order ?? params.ORDER);
   const sel = params.select ?? params.SELECT;
@@ -147,8 +151,8 @@ export function listPage(entity: EntityName, recs: StoredEntity[], params: Recor
   const startRaw = Number(params.start ?? 0);
   const start = Number.isFinite(startRaw) ? Math.trunc(startRaw) : 0;
   const rows = sortRecords(recs.filter((r) => matchesFilter(r, filter)), order);
-  if (start < 0) return { result: rows.slice(0, PAGE_SIZE).map((r) => render(entity, r, select)), total: 0 };
-  const page: Page = { result: rows.slice(start, start + PAGE_SIZE).map((r) => render(entity, r, select)), total: rows.length };
+  if (start < 0) return { result: rows.slice(0, PAGE_SIZE).map((r) => render(entity, r, select, userFields)), total: 0 };
+  const page: Page = { result: rows.slice(start, start + PAGE_SIZE).map((r) => render(entity, r, select, userFields)), total: rows.length };
   if (start + PAGE_SIZE < rows.length) page.next = start + PAGE_SIZE;
   return page;
 }

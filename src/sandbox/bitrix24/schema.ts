@@ -1,7 +1,9 @@
 /**
  * The fields each emulated entity has, as crm.*.fields and the get examples in the docs show them.
  * Fields outside this list are ignored on write (the portal silently drops unknown fields), except
- * custom `UF_*` fields and, for requisites, any `RQ_*` field.
+ * custom `UF_*` fields and, for requisites, any `RQ_*` field. A company keeps only the `UF_CRM_*`
+ * fields defined by crm.company.userfield.add (`userFieldOwner`); the emulator defines no user
+ * fields for the other entities, so it keeps any `UF_*` there.
  */
 export type EntityName = 'company' | 'contact' | 'requisite' | 'bankdetail';
 
@@ -39,7 +41,7 @@ export const schemas: Record<EntityName, EntitySchema> = {
       'ADDRESS_LEGAL', 'REG_ADDRESS'],
     defaults: { COMPANY_TYPE: 'CUSTOMER', OPENED: 'Y', IS_MY_COMPANY: 'N', REVENUE: '0', COMMENTS: '',
       CURRENCY_ID: 'RUB', HAS_IMOL: 'N' },
-    prefixes: ['UF_'],
+    prefixes: [],
     immutable: [],
     hasMultifields: true,
   },
@@ -72,6 +74,9 @@ export const schemas: Record<EntityName, EntitySchema> = {
     hasMultifields: false,
   },
 };
+
+/** The user field entity (`ENTITY_ID` of crm.*.userfield.*) whose definitions decide which UF_ fields a record keeps. */
+export const userFieldOwner: Partial<Record<EntityName, string>> = { company: 'CRM_COMPANY' };
 
 /** Whether a caller may write this field (ID and audit fields are the portal's). */
 export function isWritable(entity: EntityName, field: string): boolean {

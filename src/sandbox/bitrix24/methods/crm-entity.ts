@@ -4,7 +4,7 @@
  */
 import { RestError, badParam } from '../envelope.js';
 import { listPage, render } from '../query.js';
-import { multifieldTypes } from '../schema.js';
+import { multifieldTypes, userFieldOwner } from '../schema.js';
 import type { PortalStore } from '../store.js';
 import { isObject, requireFields, requireId, scalar, upperKeys, type MethodHandler } from './context.js';
 import { applyUpdate, buildNew } from './entity-writer.js';
@@ -53,12 +53,9 @@ export function crmEntityMethods(entity: CrmEntity): Record<string, MethodHandle
       const id = requireId(upperKeys(raw).ID);
       const rec = ctx.store.get(entity, id);
       if (!rec) throw badParam(notFound[entity].get);
-      return { result: render(entity, rec, ['*', 'UF_*', ...multifieldTypes]) };
+      return { result: render(entity, rec, ['*', 'UF_*', ...multifieldTypes], definedUserFields(entity, ctx.store)) };
     },
-    [`${prefix}.list`]: (raw, ctx) => {
-      const page = listPage(entity, ctx.store.all(entity), lowerListKeys(raw));
-      return page;
-    },
+    [`${prefix}.list`]: (raw, ctx) => listPage(entity, ctx.store.all(entity), lowerListKeys(raw), definedUserFields(entity, ctx.store)),
     [`${prefix}.delete`]: (raw, ctx) => {
       const id = requireId(upperKeys(raw).ID);
       if (!ctx.store.get(entity, id)) throw notFound[entity].delete();
@@ -72,6 +69,12 @@ export function crmEntityMethods(entity: CrmEntity): Record<string, MethodHandle
       return { result: true };
     },
   };
+}
+
+/** The user fields an entity's reads show (undefined: the emulator keeps no definitions for it). */
+function definedUserFields(entity: CrmEntity, store: PortalStore): string[] | undefined {
+  const owner = userFieldOwner[entity];
+  return owner ? store.userFieldNames(owner) : undefined;
 }
 
 /** list parameters are read case-insensitively too. */

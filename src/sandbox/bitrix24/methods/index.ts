@@ -4,6 +4,7 @@ import { crmEntityMethods } from './crm-entity.js';
 import { duplicateMethods } from './duplicate.js';
 import { importMethods } from './item-import.js';
 import { requisiteMethods } from './requisite.js';
+import { userFieldMethods } from './userfield.js';
 
 export const methods: ReadonlyMap<string, MethodHandler> = new Map(Object.entries({
   ...crmEntityMethods('company'),
@@ -11,6 +12,7 @@ export const methods: ReadonlyMap<string, MethodHandler> = new Map(Object.entrie
   ...requisiteMethods,
   ...duplicateMethods,
   ...importMethods,
+  ...userFieldMethods,
 }));
 
 /** Methods that change data: the write counter and `lost` faults care about them. */
