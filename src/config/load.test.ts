@@ -65,6 +65,15 @@ describe('app config', () => {
     }
   });
 
+  it('names the register status field UF_CRM_REGISTER_STATUS unless told, and refuses a name the portal would not keep', async () => {
+    expect((await loadConfigFile(await file(sample), {})).crm.registerStatusField).toBe('UF_CRM_REGISTER_STATUS');
+    expect((await loadConfigFile('crm-unify.example.yaml', {})).crm.registerStatusField).toBe('UF_CRM_REGISTER_STATUS');
+    const custom = sample.replace('burst: 50 }', 'burst: 50, registerStatusField: UF_CRM_EGRUL }');
+    expect((await loadConfigFile(await file(custom), {})).crm.registerStatusField).toBe('UF_CRM_EGRUL');
+    const bad = sample.replace('burst: 50 }', 'burst: 50, registerStatusField: REGISTER_STATUS }');
+    await expect(loadConfigFile(await file(bad), {})).rejects.toThrow(/crm\.registerStatusField: expected UF_CRM_/);
+  });
+
   it('says clearly when the file is missing or not YAML', async () => {
     await expect(loadConfigFile('/nonexistent/crm-unify.yaml', {})).rejects.toThrow(/cannot read \(ENOENT\)/);
     await expect(loadConfigFile(await file('crm: [unclosed'), {})).rejects.toThrow(/not valid YAML/);

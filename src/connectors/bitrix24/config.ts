@@ -69,6 +69,15 @@ export const Bitrix24ConfigSchema = z.object({
   adopt: z.boolean().default(true),
   /** A managed field a person changed in the CRM since the last write: keep their value, or overwrite it. */
   conflicts: z.enum(['keep-crm', 'overwrite']).default('keep-crm'),
+  /**
+   * The company user field that shows a register status other than active (`LIQUIDATED
+   * 2026-12-01`): created by crm-unify the first time it must write one. The portal names every
+   * company field `UF_CRM_…` (docs/bitrix24-api-facts.md §7), so only such names are accepted.
+   */
+  registerStatusField: z.string()
+    .regex(/^UF_CRM_[A-Z0-9_]{1,43}$/, 'expected UF_CRM_ and up to 43 of A-Z, 0-9 and _ (the portal\'s rule for company fields)')
+    .default('UF_CRM_REGISTER_STATUS')
+    .describe('company user field for register statuses (liquidated, bankrupt…): set with the status and date checked, cleared when active again'),
 });
 
 export type Bitrix24Config = Readonly<z.infer<typeof Bitrix24ConfigSchema>>;
