@@ -163,6 +163,26 @@ export interface RegistryEntry {
   [extra: string]: unknown;
 }
 
+/**
+ * A register status that changed when a company was checked again (`crm-unify register refresh`),
+ * and what the CRM was told. Key `<at>|<inn>`, so a listing `--since` is a key range.
+ */
+export interface RegisterChange {
+  inn: string;
+  /** The status cached before the re-check; null when none was. */
+  from: string | null;
+  to: string;
+  /** ISO time of the re-check: the "date checked" the CRM shows. */
+  at: string;
+  /** The CRM company, when the company is loaded. */
+  crmId: string | null;
+  /** What the status field gets ('' clears it); null when the CRM is not told (not loaded, nothing to show). */
+  value: string | null;
+  /** `pending` until the CRM confirms the write; `none` when there is nothing to write (or a later change replaced it). */
+  crm: 'pending' | 'written' | 'failed' | 'none';
+  detail?: string;
+}
+
 export interface PendingMarker {
   entity: 'company' | 'contact';
   id: string;

@@ -138,6 +138,20 @@ export function stateStoreContract(h: ContractHarness): void {
       expect(await getFreshRegistry(store, '0000000000', day)).toBeUndefined();
     });
 
+    it('keeps register changes in time order, so a listing since a time is a key range', async () => {
+      const change = (at: string, inn: string) => ({
+        type: 'put' as const, ns: 'registerChanges' as const, key: `${at}|${inn}`,
+        value: { inn, from: 'ACTIVE', to: 'LIQUIDATED', at, crmId: '7', value: `LIQUIDATED ${at.slice(0, 10)}`, crm: 'pending' as const },
+      });
+      await store.batch([change('2026-12-02T10:00:00.000Z', '7707083893'), change('2026-12-01T10:00:00.000Z', '7719402047')]);
+      expect(await store.get('registerChanges', '7707083893')).toBeUndefined();
+      const since = [];
+      for await (const [, v] of store.iterate('registerChanges', { gte: '2026-12-02' })) since.push(v.inn);
+      expect(since).toEqual(['7707083893']);
+      expect(await store.count('registerChanges')).toBe(2);
+      expect(await store.count('registry')).toBe(0);
+    });
+
     it('counts entities by delivery status', async () => {
       await store.batch([
         { type: 'put', ns: 'companies', key: '1', value: company('1', 'pending') },

@@ -1,7 +1,7 @@
 import type { CrmFinding } from '../model/crm-ids.js';
 import type {
   CompanyLink, ContactLink, CrmLedgerEntry, GoldenCompanyState, GoldenContactState, PendingMarker, Reject,
-  RegistryEntry,
+  RegisterChange, RegistryEntry,
 } from './records.js';
 
 /**
@@ -32,13 +32,15 @@ export interface NamespaceValues {
   pending: PendingMarker;
   /** `conflict|<inn>|<entity>|<field>` / `twins|<inn>` → what a person should look at in the CRM. */
   crmFindings: CrmFinding;
+  /** `<ISO time>|<inn>` → a register status that changed on a re-check, and the CRM write it asked for. */
+  registerChanges: RegisterChange;
 }
 
 export type Namespace = keyof NamespaceValues;
 
 export const namespaces = [
   'companies', 'contacts', 'matchKeys', 'links', 'positions', 'registry', 'crmIds', 'rejects',
-  'rejectsByReason', 'pending', 'crmFindings',
+  'rejectsByReason', 'pending', 'crmFindings', 'registerChanges',
 ] as const satisfies readonly Namespace[];
 
 export type PutOp<N extends Namespace = Namespace> = { type: 'put'; ns: N; key: string; value: NamespaceValues[N] };
