@@ -1,6 +1,8 @@
 /** What the MySQL sources emit: a row exactly as the server returned it, and its table. */
 export interface MysqlRow {
   table: string;
+  /** What the binlog saw happen to the row (binlog mode only; the mapper reads the row alone). */
+  op?: 'insert' | 'update' | 'delete';
   /** Column name → value; text is UTF-8 (converted from cp1251 by the server), DATETIMEs are text. */
   row: Record<string, unknown>;
 }

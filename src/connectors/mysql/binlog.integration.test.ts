@@ -1,0 +1,193 @@
+import mysql from 'mysql2/promise';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { mysqlUrl } from '../../../test/support/inject.js';
+import { binlogServer, binlogShortfalls, type BinlogServer } from '../../../test/support/mysql-binlog.js';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/mysql-database.js';
+import { expectCreditHeld, take } from '../../../test/sources/contract.js';
+import type { Envelope } from '../../core/envelope.js';
+import { shopASchema } from '../../gen/shop-a-schema.js';
+import { mapShopACompany, mapShopAContact, type ShopAContactRow, type ShopACompanyRow } from '../../mappers/shop-a.js';
+import { MysqlBinlogSource, parseBinlogPosition } from './binlog.source.js';
+import { MysqlSourceConfigSchema, type MysqlSourceConfig } from './config.js';
+import { binlogKey, MemoryPositionStore } from './positions.js';
+import type { MysqlRow } from './rows.js';
+
+// Runs on a server with a binlog: the shared test server if it has one, else a throwaway
+// mariadbd started for this file only (test/support/mysql-binlog.ts).
+let server: BinlogServer;
+let db: TestDatabase;
+let admin: mysql.Connection;
+
+beforeAll(async () => {
+  server = await binlogServer(mysqlUrl());
+  db = await createTestDatabase(server.url, 'binlog_source');
+  admin = await mysql.createConnection({ uri: db.url, charset: 'UTF8MB4_UNICODE_CI', dateStrings: true, multipleStatements: true });
+  for (const ddl of shopASchema) await admin.query(ddl);
+  await admin.query('CREATE TABLE orders (id INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY, note VARCHAR(100)) DEFAULT CHARSET=cp1251');
+});
+afterAll(async () => {
+  await admin?.end();
+  await db?.drop();
+  await server?.stop();
+});
+beforeEach(async () => {
+  await admin.query('DELETE FROM companies; DELETE FROM contacts; ALTER TABLE companies AUTO_INCREMENT = 1; ALTER TABLE contacts AUTO_INCREMENT = 1');
+});
+
+function config(over: Partial<MysqlSourceConfig> = {}): MysqlSourceConfig {
+  return MysqlSourceConfigSchema.parse({ url: db.url, mode: 'binlog', pollIntervalMs: 100, reconnectBaseMs: 50, ...over });
+}
+
+/** A source that starts at the server's current end (no stored position). */
+function source(positions = new MemoryPositionStore(), over: Partial<MysqlSourceConfig> = {}): MysqlBinlogSource {
+  return new MysqlBinlogSource({ config: config(over), positions });
+}
+
+const T = '2024-03-01 10:00:00';
+const company = (name: string, inn = '7707083893') => [name, inn, T, T];
+async function insertCompanies(...rows: unknown[][]): Promise<void> {
+  await admin.query('INSERT INTO companies (name, inn, created_at, updated_at) VALUES ?', [rows]);
+}
+
+const canonical = (env: Envelope<MysqlRow>) =>
+  env.value.table === 'companies' ? mapShopACompany(env.value.row as unknown as ShopACompanyRow) : mapShopAContact(env.value.row as unknown as ShopAContactRow);
+const summary = (envs: Envelope<MysqlRow>[]) => envs.map((e) => `${e.value.op} ${e.value.table} ${String(e.value.row.id)}`);
+
+/** Reads (acking) until a company with this name arrives; what came before it, and it. */
+async function until(src: MysqlBinlogSource, name: string): Promise<Envelope<MysqlRow>[]> {
+  const out: Envelope<MysqlRow>[] = [];
+  while (!out.some((e) => e.value.table === 'companies' && e.value.row.name === name)) {
+    const { records } = await src.read(100);
+    for (const r of records) r.ack();
+    out.push(...records);
+  }
+  return out;
+}
+
+describe('the binlog test server', () => {
+  it('logs rows in full (log_bin, ROW, FULL images)', async () => {
+    expect(await binlogShortfalls(server.url)).toEqual([]);
+  });
+});
+
+describe('MysqlBinlogSource', () => {
+  it('delivers inserts, updates and hard deletes in commit order, as the changes the Shop A mapper makes of them', async () => {
+    const src = source();
+    expect(await src.read(10)).toEqual({ records: [], done: false }); // started at the current end
+    await insertCompanies(company('ООО «Ромашка»'), company('ИП Петров П.П.', '500100732259'));
+    await admin.query("INSERT INTO contacts (company_id, full_name, phone, updated_at) VALUES (1, 'Иванов Иван', '+7 916 123-45-67', ?)", [T]);
+    await admin.query("INSERT INTO orders (note) VALUES ('не наша таблица')");
+    await admin.query("UPDATE companies SET name = 'ООО «Ромашка-2»', status = 'blocked', updated_at = '2024-03-02 11:00:00' WHERE id = 1");
+    await admin.query('DELETE FROM companies WHERE id = 2');
+    await admin.query('DELETE FROM contacts WHERE id = 1');
+    await insertCompanies(company('end'));
+    const envs = await until(src, 'end');
+    await src.close();
+
+    expect(summary(envs)).toEqual([
+      'insert companies 1', 'insert companies 2', 'insert contacts 1', 'update companies 1', 'delete companies 2', 'delete contacts 1', 'insert companies 3',
+    ]);
+    expect(envs.map((e) => e.source)).toContain('shop-a.contacts');
+    const changes = envs.map(canonical);
+    expect(changes.every((c) => c.ok)).toBe(true);
+    const values = changes.map((c) => (c.ok ? c.value : undefined));
+    expect(values[0]).toMatchObject({ kind: 'company', company: { sourceId: '1', name: 'Ромашка', legalForm: 'OOO', changedAt: '2024-03-01T10:00:00.000Z' } });
+    expect(values[2]).toMatchObject({ kind: 'contact', contact: { sourceId: 'contact:1', lastName: 'Иванов', company: { sourceId: '1' } } });
+    expect(values[3]).toMatchObject({ kind: 'company', company: { sourceId: '1', name: 'Ромашка-2', blocked: true, changedAt: '2024-03-02T11:00:00.000Z' } });
+    // A DELETE is the delete a soft delete gives, dated when the server ran it.
+    expect(values[4]).toMatchObject({ kind: 'delete', entity: 'company', source: 'shop-a', sourceId: '2' });
+    expect(values[5]).toMatchObject({ kind: 'delete', entity: 'contact', source: 'shop-a', sourceId: 'contact:1' });
+    const deletedAt = Date.parse((values[4] as { changedAt: string }).changedAt);
+    expect(Math.abs(deletedAt - Date.now())).toBeLessThan(10 * 60_000);
+  });
+
+  it('decodes windows-1251 text columns (VARCHAR and TEXT) from the binlog bytes', async () => {
+    const src = source();
+    await src.read(1);
+    const name = 'ООО «Ёлки-Палки» №1 — Щука';
+    const address = 'г. Москва, ул. Тверская, д. 1, оф. «Ъ»';
+    await admin.query('INSERT INTO companies (name, inn, address, created_at, updated_at) VALUES (?, ?, ?, ?, ?)', [name, '7707083893', address, T, T]);
+    // The column really holds cp1251 bytes (one byte per Cyrillic letter), not UTF-8.
+    const [hex] = await admin.query('SELECT HEX(name) AS h, CHARSET(name) AS cs FROM companies WHERE id = 1');
+    expect((hex as Array<{ h: string; cs: string }>)[0]).toMatchObject({ cs: 'cp1251', h: expect.stringMatching(/^CECECE20AB/) });
+    const [env] = await take(src, 1);
+    await src.close();
+    expect(env!.value.row).toMatchObject({ name, address });
+    // The mapper takes it as it takes the extract's rows (it only straightens the quotes).
+    expect(canonical(env!)).toMatchObject({ ok: true, value: { company: { fullName: 'ООО "Ёлки-Палки" №1 — Щука', address: 'г. Москва, ул. Тверская, д. 1, оф. "Ъ"' } } });
+  });
+
+  it('restarts from the saved position with nothing lost and nothing twice, also mid-transaction', async () => {
+    const positions = new MemoryPositionStore();
+    const first = source(positions);
+    await first.read(1);
+    // One transaction of 10 rows (one rows event), then 5 single-row transactions.
+    await insertCompanies(...Array.from({ length: 10 }, (_, i) => company(`Тест ${i + 1}`)));
+    for (let id = 1; id <= 5; id++) await admin.query("UPDATE companies SET name = CONCAT(name, ' (изм.)') WHERE id = ?", [id]);
+    const head = await take(first, 12, 4);
+    // Acked out of order with 8 missing: the position stops at the 7th row of the first transaction.
+    for (const e of head.reverse()) if (e.value.row.id !== 8 || e.value.op !== 'insert') e.ack();
+    await first.close();
+    expect(parseBinlogPosition(positions.data.get(binlogKey('shop-a'))!)).toMatchObject({ rows: 7 });
+
+    const second = source(positions);
+    await insertCompanies(company('end'));
+    const rest = await until(second, 'end');
+    await second.close();
+    expect(summary(rest)).toEqual([
+      'insert companies 8', 'insert companies 9', 'insert companies 10',
+      ...[1, 2, 3, 4, 5].map((id) => `update companies ${id}`), 'insert companies 11',
+    ]);
+
+    // Everything acked: a third run sees only what is new.
+    const third = source(positions);
+    await insertCompanies(company('again'));
+    expect(summary(await until(third, 'again'))).toEqual(['insert companies 12']);
+    await third.close();
+  });
+
+  it('reconnects after KILL CONNECTION of its binlog stream and goes on without loss or repeats', async () => {
+    const src = source();
+    await src.read(1);
+    await insertCompanies(company('a'), company('b'));
+    const head = await take(src, 2);
+    for (const e of head) e.ack();
+    const [threads] = await admin.query("SELECT ID FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'");
+    for (const t of threads as Array<{ ID: number }>) await admin.query('KILL CONNECTION ?', [t.ID]);
+    await insertCompanies(company('c'), company('end'));
+    const rest = await until(src, 'end');
+    await src.close();
+    expect(summary([...head, ...rest])).toEqual([1, 2, 3, 4].map((id) => `insert companies ${id}`));
+    expect(src.reconnects).toBeGreaterThanOrEqual(1);
+  });
+
+  it('holds the credit behind a sink that never acks, and pauses the stream at binlogBufferRows', async () => {
+    const src = source(new MemoryPositionStore(), { binlogBufferRows: 50 });
+    await src.read(1);
+    for (let i = 0; i < 20; i++) await insertCompanies(...Array.from({ length: 100 }, (_, k) => company(`Партия ${i} ${k} ${'x'.repeat(200)}`)));
+    expect(await expectCreditHeld(src, 20)).toBe(20);
+    expect(src.isPaused).toBe(true);
+    // Paused at 50: at most the rows event being handled (≤ one 100-row INSERT) lands on top.
+    expect(src.buffered).toBeLessThanOrEqual(50 + 100);
+    // Drained, the stream resumes and every row still arrives.
+    await insertCompanies(company('end'));
+    const rest = await until(src, 'end');
+    await src.close();
+    expect(rest).toHaveLength(2000 - 20 + 1);
+  });
+
+  it('refuses a server without a binlog, saying what is missing', async () => {
+    const shortfalls = await binlogShortfalls(mysqlUrl());
+    if (shortfalls.length === 0) return; // the shared server has a binlog: nothing to refuse
+    const other = await createTestDatabase(mysqlUrl(), 'binlog_refused');
+    try {
+      const src = new MysqlBinlogSource({ config: config({ url: other.url }), positions: new MemoryPositionStore() });
+      const err = (await src.read(1).catch((e: unknown) => e)) as { code?: string; message?: string };
+      await src.close();
+      expect(err.code).toBe('SOURCE_READ_FAILED');
+      expect(err.message).toMatch(/shop-a\.binlog: the server cannot serve binlog mode:\n {2}- log_bin is OFF/);
+    } finally {
+      await other.drop();
+    }
+  });
+});

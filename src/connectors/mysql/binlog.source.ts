@@ -1,0 +1,314 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import ZongJi, { type AnyBinlogEvent, type DeleteRowsEvent, type UpdateRowsEvent, type WriteRowsEvent } from '@vlasky/zongji';
+import type { Envelope } from '../../core/envelope.js';
+import { CrmUnifyError, errorMessage } from '../../core/errors.js';
+import { OrderedAcks } from '../../core/ordered-acks.js';
+import type { PullSource, ReadResult } from '../../core/pull-source.js';
+import type { MysqlSourceConfig } from './config.js';
+import { connector, isConnectionLost, type MysqlConnection } from './connection.js';
+import { binlogKey, PositionWriter, type PositionStore } from './positions.js';
+import type { MysqlRow } from './rows.js';
+import { datetimeAt } from './watermark.js';
+
+/**
+ * A place in the binlog: the transaction's start as the client reports it (`file` + `pos`), and
+ * how many of that transaction's row changes (of our tables) were already delivered. The server
+ * can only resume at transaction boundaries, so `rows` is what makes a restart repeat nothing.
+ * `gtid` is the transaction's GTID where the server has GTIDs (kept for failover, not yet used
+ * to resume).
+ */
+export interface BinlogPosition {
+  file: string;
+  pos: number;
+  rows: number;
+  gtid?: string;
+}
+
+export function parseBinlogPosition(text: string): BinlogPosition {
+  const p = JSON.parse(text) as Partial<BinlogPosition>;
+  if (typeof p.file !== 'string' || !Number.isSafeInteger(p.pos) || !Number.isSafeInteger(p.rows)) {
+    throw new CrmUnifyError('SOURCE_READ_FAILED', `not a binlog position: ${text}`);
+  }
+  return { file: p.file, pos: p.pos!, rows: p.rows!, ...(p.gtid ? { gtid: p.gtid } : {}) };
+}
+
+export interface MysqlBinlogSourceOptions {
+  /** `url` must name the database whose `config.tables` are followed. */
+  config: MysqlSourceConfig;
+  positions: PositionStore;
+  /** Where to start when no position is stored (a snapshot's); default: the server's current end. */
+  from?: BinlogPosition;
+}
+
+interface Pending {
+  value: MysqlRow;
+  at: BinlogPosition;
+}
+
+const PARTITION = 'binlog';
+const ROW_EVENTS = new Set(['writerows', 'updaterows', 'deleterows']);
+
+/**
+ * Shop A's changes from the binlog (row events, via @vlasky/zongji): every INSERT, UPDATE and
+ * DELETE on `config.tables` of the URL's database, in commit order, as the row the full extract
+ * would read (`UPDATE` → the row after; `DELETE` → the row before with `status: 'deleted'` and
+ * `updated_at` = the event's time, which the Shop A mapper turns into a delete, as it does a soft
+ * delete). Text arrives decoded from the column's charset (cp1251 included).
+ *
+ * Backpressure: the client pushes, so rows wait in a buffer; at `binlogBufferRows` the binlog
+ * connection is paused (TCP then holds the server back) and resumed once half is drained.
+ * `read(max)` hands out at most `max`, so the runtime's credit bounds what is in flight.
+ *
+ * Position (key `mysql/<name>/binlog`): JSON BinlogPosition of the last row whose every earlier
+ * row is acked (ordered acks); when nothing is pending, a commit of another transaction moves it
+ * too, so a quiet table does not pin an old binlog file.
+ */
+export class MysqlBinlogSource implements PullSource<MysqlRow> {
+  readonly name: string;
+  private readonly config: MysqlSourceConfig;
+  private readonly positions: PositionStore;
+  private readonly from: BinlogPosition | undefined;
+  private readonly database: string;
+  private readonly acks = new OrderedAcks();
+  private readonly writer: PositionWriter;
+  private readonly buffer: Pending[] = [];
+  private client: ZongJi | undefined;
+  /** The position the current client started at; rows up to `resume.rows` there are skipped. */
+  private resume: BinlogPosition | undefined;
+  /** Position of the last row buffered: where a new client continues after a lost connection. */
+  private last: BinlogPosition | undefined;
+  /** Rows this client saw at the current (file, pos), counted afresh by each client. */
+  private seen = { file: '', pos: -1, rows: 0 };
+  private failure: unknown;
+  private lost = false;
+  private paused = false;
+  private closed = false;
+  private seq = 0n;
+  private wake: (() => void) | undefined;
+  reconnects = 0;
+
+  constructor(opts: MysqlBinlogSourceOptions) {
+    this.config = opts.config;
+    this.name = `${opts.config.name}.binlog`;
+    this.positions = opts.positions;
+    this.from = opts.from;
+    this.writer = new PositionWriter(opts.positions);
+    this.database = decodeURIComponent(new URL(opts.config.url).pathname.replace(/^\//, ''));
+    if (!this.database) throw new CrmUnifyError('CONFIG_INVALID', `${this.name}: the MySQL URL must name the database to follow`);
+  }
+
+  /** Row changes read from the server and not yet handed out (bounded by binlogBufferRows, plus one event). */
+  get buffered(): number {
+    return this.buffer.length;
+  }
+
+  /** Whether the binlog connection is paused because the buffer is full. */
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  async read(max: number): Promise<ReadResult<MysqlRow>> {
+    this.writer.check();
+    if (!this.client) await this.start(await this.startPosition());
+    const deadline = Date.now() + this.config.pollIntervalMs;
+    while (!this.closed && this.buffer.length === 0) {
+      if (this.lost) await this.reconnect();
+      if (this.failure !== undefined) throw this.failure;
+      const left = deadline - Date.now();
+      if (left <= 0) return { records: [], done: false };
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+        setTimeout(resolve, left).unref();
+      });
+      this.wake = undefined;
+    }
+    if (this.closed) return { records: [], done: true };
+    const records = this.buffer.splice(0, max).map((p) => this.envelope(p));
+    if (this.paused && this.buffer.length <= this.config.binlogBufferRows / 2) {
+      this.paused = false;
+      this.client?.connection?.resume();
+    }
+    return { records, done: false };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.wake?.();
+    await this.stopClient();
+    await this.writer.flush();
+  }
+
+  /** The stored position, else `from`, else the server's current end; checks the server can serve it. */
+  private async startPosition(): Promise<BinlogPosition> {
+    const stored = await this.positions.get(binlogKey(this.config.name));
+    const conn = await this.admin();
+    try {
+      await checkServer(conn, this.name);
+      if (stored !== undefined) return parseBinlogPosition(stored);
+      return this.from ?? (await currentPosition(conn));
+    } finally {
+      await conn.end().catch(() => conn.destroy());
+    }
+  }
+
+  private async admin(): Promise<MysqlConnection> {
+    try {
+      return await connector(this.config.url)();
+    } catch (err) {
+      throw new CrmUnifyError('SOURCE_READ_FAILED', `${this.name}: ${errorMessage(err)}`, { cause: err, retriable: isConnectionLost(err) });
+    }
+  }
+
+  private async start(at: BinlogPosition): Promise<void> {
+    this.resume = at;
+    this.last = at;
+    this.seen = { file: '', pos: -1, rows: 0 };
+    const client = new ZongJi({ uri: this.config.url, dateStrings: true, supportBigNumbers: true, bigNumberStrings: true });
+    this.client = client;
+    client.on('binlog', (event: AnyBinlogEvent) => {
+      if (this.client === client) this.onEvent(client, event);
+    });
+    client.on('error', (err: unknown) => {
+      if (this.client !== client || this.closed) return;
+      if (isConnectionLost(err)) this.lost = true;
+      else this.failure = new CrmUnifyError('SOURCE_READ_FAILED', `${this.name}: ${errorMessage(err)} (at ${at.file}:${at.pos})`, { cause: err });
+      this.wake?.();
+    });
+    client.start({
+      serverId: this.config.binlogServerId,
+      filename: at.file,
+      position: at.pos,
+      includeEvents: ['tablemap', 'writerows', 'updaterows', 'deleterows', 'xid'],
+      includeSchema: { [this.database]: [...this.config.tables] },
+    });
+  }
+
+  /** After a lost connection: a new client from the last row buffered, with backoff. */
+  private async reconnect(): Promise<void> {
+    const at = this.last!;
+    await this.stopClient();
+    this.lost = false;
+    if (this.reconnects >= this.config.reconnectRetries) {
+      throw new CrmUnifyError('SOURCE_READ_FAILED', `${this.name}: binlog connection lost ${this.reconnects} times`, { retriable: true });
+    }
+    const wait = Math.min(this.config.reconnectMaxMs, this.config.reconnectBaseMs * 2 ** this.reconnects);
+    this.reconnects++;
+    await sleep(wait);
+    if (!this.closed) await this.start(at);
+  }
+
+  private async stopClient(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    this.paused = false;
+    if (!client) return;
+    const stopped = new Promise<void>((resolve) => client.once('stopped', () => resolve()));
+    client.stop();
+    await Promise.race([stopped, sleep(5_000)]);
+  }
+
+  private onEvent(client: ZongJi, event: AnyBinlogEvent): void {
+    const name = event.getEventName();
+    // `options` hold the client's safe resume point, frozen at the start of the current
+    // transaction while its row events arrive (README "File and position resume").
+    const file = client.options.filename!;
+    const pos = client.options.position!;
+    if (name === 'xid') {
+      // Another transaction ended with nothing of ours pending: commit past it.
+      if (this.buffer.length === 0 && this.acks.pending() === 0 && this.last && (this.last.file !== file || this.last.pos !== pos)) {
+        this.last = { file, pos, rows: 0 };
+        this.writer.set(binlogKey(this.config.name), JSON.stringify(this.last));
+      }
+      return;
+    }
+    if (!ROW_EVENTS.has(name)) return;
+    const rowsEvent = event as WriteRowsEvent | UpdateRowsEvent | DeleteRowsEvent;
+    const table = rowsEvent.tableMap[rowsEvent.tableId]?.tableName;
+    if (table === undefined || !this.config.tables.includes(table)) return;
+    for (const change of rowsEvent.rows) {
+      const seen = this.seen;
+      const rows = seen.file === file && seen.pos === pos ? seen.rows + 1 : 1;
+      this.seen = { file, pos, rows };
+      const at: BinlogPosition = { file, pos, rows, ...(event.gtid ? { gtid: event.gtid } : {}) };
+      this.last = at;
+      // Resumed mid-transaction: the server replays it whole; skip what was delivered before.
+      const r = this.resume;
+      if (r && r.file === file && r.pos === pos && rows <= r.rows) continue;
+      this.buffer.push({ at, value: { table, op: opOf(name), row: this.rowOf(name, change, event.timestamp) } });
+    }
+    if (this.buffer.length >= this.config.binlogBufferRows) {
+      this.paused = true;
+      client.connection?.pause();
+    }
+    this.wake?.();
+  }
+
+  private rowOf(name: string, change: unknown, timestamp: number): Record<string, unknown> {
+    if (name === 'updaterows') return (change as { after: Record<string, unknown> }).after;
+    const row = change as Record<string, unknown>;
+    if (name === 'writerows') return row;
+    // A hard DELETE reads as the soft delete the mapper knows, dated when it happened.
+    return { ...row, status: 'deleted', updated_at: datetimeAt(new Date(timestamp), this.config.sourceTimeZone) };
+  }
+
+  private envelope(p: Pending): Envelope<MysqlRow> {
+    const offset = ++this.seq;
+    const resume = JSON.stringify(p.at);
+    this.acks.track(PARTITION, offset, resume);
+    return {
+      value: p.value,
+      position: { partition: `${this.config.name}.binlog`, offset, resume },
+      source: `${this.config.name}.${p.value.table}`,
+      ack: () => {
+        const moved = this.acks.ack(PARTITION, offset);
+        if (moved?.resume !== undefined) this.writer.set(binlogKey(this.config.name), moved.resume);
+      },
+      nack: () => {},
+    };
+  }
+}
+
+function opOf(name: string): 'insert' | 'update' | 'delete' {
+  return name === 'writerows' ? 'insert' : name === 'updaterows' ? 'update' : 'delete';
+}
+
+/** One clear message per server setting binlog mode needs and does not have. */
+async function checkServer(conn: MysqlConnection, source: string): Promise<void> {
+  const [rows] = await conn.query('SELECT @@log_bin AS logBin, @@binlog_format AS format, @@binlog_row_image AS image');
+  const v = (rows as Array<{ logBin: unknown; format: unknown; image: unknown }>)[0]!;
+  const problems: string[] = [];
+  if (!['1', 'ON'].includes(String(v.logBin).toUpperCase())) problems.push('log_bin is OFF (start the server with --log-bin)');
+  if (String(v.format).toUpperCase() !== 'ROW') problems.push(`binlog_format is ${String(v.format)}; binlog mode needs ROW`);
+  if (String(v.image).toUpperCase() !== 'FULL') problems.push(`binlog_row_image is ${String(v.image)}; binlog mode needs FULL (a DELETE must carry the whole row)`);
+  if (problems.length > 0) {
+    throw new CrmUnifyError('SOURCE_READ_FAILED', `${source}: the server cannot serve binlog mode:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** The server's current end of the binlog (MySQL 8.4 renamed SHOW MASTER STATUS). */
+export async function currentPosition(conn: MysqlConnection): Promise<BinlogPosition> {
+  let status: Array<{ File: string; Position: number | string }>;
+  try {
+    [status] = (await conn.query('SHOW BINARY LOG STATUS')) as unknown as [typeof status];
+  } catch {
+    [status] = (await conn.query('SHOW MASTER STATUS')) as unknown as [typeof status];
+  }
+  const s = status[0];
+  if (!s) throw new CrmUnifyError('SOURCE_READ_FAILED', 'the server reports no binlog position (is log_bin on?)');
+  const gtid = await serverGtid(conn);
+  return { file: s.File, pos: Number(s.Position), rows: 0, ...(gtid ? { gtid } : {}) };
+}
+
+/** MariaDB's gtid_binlog_pos or MySQL's gtid_executed; undefined where the server has neither. */
+async function serverGtid(conn: MysqlConnection): Promise<string | undefined> {
+  for (const sql of ['SELECT @@gtid_binlog_pos AS g', 'SELECT @@gtid_executed AS g']) {
+    try {
+      const [rows] = await conn.query(sql);
+      const g = (rows as Array<{ g: unknown }>)[0]?.g;
+      if (typeof g === 'string' && g !== '') return g;
+    } catch {
+      // not this flavour
+    }
+  }
+  return undefined;
+}
