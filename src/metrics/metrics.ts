@@ -47,6 +47,10 @@ export function createMetrics(registry = new Registry(), opts: { defaultMetrics?
       name: `${p}crm_conflicts_total`, help: 'Managed CRM fields people changed since the last write (kept or overwritten per crm.conflicts)',
       labelNames: ['entity', 'field', 'kept'] as const, registers,
     }),
+    registerChanges: new Counter({
+      name: `${p}register_changes_total`, help: 'Register statuses that changed when loaded or rejected companies were checked again, by the new status',
+      labelNames: ['status'] as const, registers,
+    }),
     crmAdoptions: new Counter({ name: `${p}crm_adoptions_total`, help: 'CRM entities people entered, adopted instead of created', labelNames: ['entity'] as const, registers }),
     lastProgress: new Gauge({ name: `${p}last_progress_timestamp_seconds`, help: 'When a record last settled, per topology', labelNames: ['topology'] as const, registers }),
   };

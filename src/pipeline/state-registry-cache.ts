@@ -32,12 +32,14 @@ export class StateRegistryCache implements RegistryCache {
       const ops: StateOp[] = [];
       w = this.writes = { ops, done: nextTurn().then(() => { this.writes = undefined; return this.store.batch(ops); }) };
     }
-    w.ops.push({
-      type: 'put', ns: 'registry', key: inn,
-      value: { status: entry.status.status, fetchedAt: new Date(entry.checkedAt).toISOString(), answer: entry.status },
-    });
+    w.ops.push(registryCacheOp(inn, entry));
     await w.done;
   }
+}
+
+/** The state op that caches one register answer: the shape `get` reads back. */
+export function registryCacheOp(inn: string, entry: CachedStatus): StateOp {
+  return { type: 'put', ns: 'registry', key: inn, value: { status: entry.status.status, fetchedAt: new Date(entry.checkedAt).toISOString(), answer: entry.status } };
 }
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

@@ -91,6 +91,22 @@ describe('EgrulVerifier', () => {
     expect(calls).toBe(1);
   });
 
+  it('rechecks past a fresh cache entry and leaves the entry for the caller to store', async () => {
+    const { verifier, cache } = setup();
+    await verifier.verify('7707083893');
+    const before = cache.entries.get('7707083893');
+    registry['7707083893'] = 'LIQUIDATED';
+    try {
+      calls = 0;
+      expect((await verifier.recheck('7707083893')).status).toBe('LIQUIDATED');
+      expect(calls).toBe(1);
+      expect(cache.entries.get('7707083893')).toEqual(before);
+      expect((await verifier.lookup('7707083893')).status).toBe('ACTIVE');
+    } finally {
+      registry['7707083893'] = 'ACTIVE';
+    }
+  });
+
   it('shares one request between concurrent asks for the same INN', async () => {
     const { verifier } = setup();
     await Promise.all(Array.from({ length: 10 }, () => verifier.verify('7707083893')));

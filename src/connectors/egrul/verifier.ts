@@ -59,6 +59,15 @@ export class EgrulVerifier {
     return fresh;
   }
 
+  /**
+   * Asks the register again, whatever the cache holds, and leaves the cache alone: the caller
+   * (register refresh) stores the answer in one batch with the change it found, so a crash between
+   * the two cannot hide a change. Same rate, concurrency and retries as any look-up.
+   */
+  async recheck(inn: string): Promise<RegistryStatus> {
+    return this.fetch(inn, false);
+  }
+
   /** Stops retry loops (shutdown); look-ups in progress reject with an AbortError. */
   close(): void {
     this.stop.abort();
@@ -68,7 +77,7 @@ export class EgrulVerifier {
     return this.slots.inFlight;
   }
 
-  private async fetch(inn: string): Promise<RegistryStatus> {
+  private async fetch(inn: string, cache = true): Promise<RegistryStatus> {
     const signal = this.stop.signal;
     const suggestions = await this.slots.run(() =>
       withRetry(async () => {
@@ -89,7 +98,7 @@ export class EgrulVerifier {
       }),
     );
     const status = toRegistryStatus(inn, suggestions);
-    await this.deps.cache?.put(inn, { status, checkedAt: this.now() });
+    if (cache) await this.deps.cache?.put(inn, { status, checkedAt: this.now() });
     return status;
   }
 

@@ -1,0 +1,33 @@
+import { CrmUnifyError } from '../core/errors.js';
+import type { Bitrix24Client } from '../connectors/bitrix24/rest-client.js';
+
+/**
+ * The company user field that shows register statuses, made once when first needed: listed by
+ * name first, added only when missing (docs/bitrix24-api-facts.md §7; a second add of one name is
+ * undocumented, so it is never sent). A plain string: the status and the date checked, or empty.
+ */
+export class StatusField {
+  private ready?: Promise<void>;
+
+  constructor(private readonly client: Bitrix24Client, readonly name: string) {}
+
+  /** Resolves once the portal has the field; a failure is retried on the next call. */
+  ensure(): Promise<void> {
+    this.ready ??= this.create().catch((err: unknown) => {
+      this.ready = undefined;
+      throw err;
+    });
+    return this.ready;
+  }
+
+  private async create(): Promise<void> {
+    const found = await this.client.call<unknown>('crm.company.userfield.list', { filter: { FIELD_NAME: this.name } });
+    if (Array.isArray(found) && found.some((d) => (d as { FIELD_NAME?: unknown }).FIELD_NAME === this.name)) return;
+    const id = await this.client.call<unknown>('crm.company.userfield.add', {
+      fields: { FIELD_NAME: this.name, USER_TYPE_ID: 'string', LABEL: 'Статус в ЕГРЮЛ (crm-unify)', XML_ID: 'crm-unify-register-status', EDIT_IN_LIST: 'N', SHOW_FILTER: 'Y' },
+    });
+    if (!Number.isInteger(Number(id)) || Number(id) <= 0) {
+      throw new CrmUnifyError('CRM_COMMAND_FAILED', `crm.company.userfield.add ${this.name}: no field id in the answer`);
+    }
+  }
+}
