@@ -3,13 +3,14 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { mysqlUrl } from '../../../test/support/inject.js';
 import { binlogServer, binlogShortfalls, type BinlogServer } from '../../../test/support/mysql-binlog.js';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/mysql-database.js';
-import { expectCreditHeld, take } from '../../../test/sources/contract.js';
+import { drain, expectCreditHeld, take } from '../../../test/sources/contract.js';
 import type { Envelope } from '../../core/envelope.js';
 import { shopASchema } from '../../gen/shop-a-schema.js';
 import { mapShopACompany, mapShopAContact, type ShopAContactRow, type ShopACompanyRow } from '../../mappers/shop-a.js';
-import { MysqlBinlogSource, parseBinlogPosition } from './binlog.source.js';
+import { markBinlogStart, MysqlBinlogSource, parseBinlogPosition } from './binlog.source.js';
 import { MysqlSourceConfigSchema, type MysqlSourceConfig } from './config.js';
-import { binlogKey, MemoryPositionStore } from './positions.js';
+import { MysqlFullSource } from './mysql-full.source.js';
+import { binlogKey, fullKey, MemoryPositionStore } from './positions.js';
 import type { MysqlRow } from './rows.js';
 
 // Runs on a server with a binlog: the shared test server if it has one, else a throwaway
@@ -174,6 +175,58 @@ describe('MysqlBinlogSource', () => {
     const rest = await until(src, 'end');
     await src.close();
     expect(rest).toHaveLength(2000 - 20 + 1);
+  });
+
+  it('with once, reports done at the end the server had when it started', async () => {
+    await insertCompanies(company('before'));
+    const positions = new MemoryPositionStore();
+    await markBinlogStart(config(), positions);
+    await insertCompanies(company('a'), company('b'));
+    await admin.query("UPDATE companies SET name = 'b2' WHERE name = 'b'");
+    const src = source(positions, { once: true });
+    expect(summary(await drain(src))).toEqual(['insert companies 2', 'insert companies 3', 'update companies 3']);
+    await src.close();
+  });
+
+  it('commits past other tables\' transactions while nothing of ours is pending', async () => {
+    const puts: string[] = [];
+    const positions = new MemoryPositionStore();
+    const recording = { get: (k: string) => positions.get(k), delete: (k: string) => positions.delete(k), put: async (k: string, v: string) => void puts.push(v) };
+    const src = new MysqlBinlogSource({ config: config(), positions: recording });
+    await src.read(1);
+    await admin.query("INSERT INTO orders (note) VALUES ('чужая')");
+    await insertCompanies(company('end'));
+    await until(src, 'end');
+    await src.close();
+    const committed = puts.map(parseBinlogPosition);
+    // First the end of the orders transaction (no rows of ours in it), then the company's row
+    // (and, if its commit arrives after the ack, the end of that transaction).
+    expect(committed[0]!.rows).toBe(0);
+    const row = committed.find((p) => p.rows === 1);
+    expect(row!.pos).toBeGreaterThanOrEqual(committed[0]!.pos);
+  });
+
+  it('after the full extract, delivers every change made during it (position taken before the snapshot)', async () => {
+    await insertCompanies(...Array.from({ length: 120 }, (_, i) => company(`Ромашка ${i + 1}`)));
+    const positions = new MemoryPositionStore();
+    const cfg = config({ tables: ['companies'], pageSize: 25 });
+    await markBinlogStart(cfg, positions);
+    const full = new MysqlFullSource({ config: cfg, positions });
+    const head = await take(full, 50, 25);
+    await admin.query("UPDATE companies SET name = CONCAT(name, ' (изм.)') WHERE id IN (5, 100)");
+    await admin.query('DELETE FROM companies WHERE id = 7');
+    await insertCompanies(company('Новая'));
+    const rest = await drain(full);
+    for (const e of head) e.ack();
+    await full.close();
+    expect(positions.data.get(fullKey('shop-a', 'companies'))).toBe('done');
+    expect([...head, ...rest]).toHaveLength(120);
+
+    const src = new MysqlBinlogSource({ config: { ...cfg, once: true }, positions });
+    const changes = await drain(src);
+    await src.close();
+    expect(summary(changes)).toEqual(['update companies 5', 'update companies 100', 'delete companies 7', 'insert companies 121']);
+    expect(changes[0]!.value.row.name).toBe('Ромашка 5 (изм.)');
   });
 
   it('refuses a server without a binlog, saying what is missing', async () => {

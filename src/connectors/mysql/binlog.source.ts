@@ -79,6 +79,8 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
   private last: BinlogPosition | undefined;
   /** Rows this client saw at the current (file, pos), counted afresh by each client. */
   private seen = { file: '', pos: -1, rows: 0 };
+  /** With `once`: the server's end when we started; reaching it (nothing buffered) is done. */
+  private end: BinlogPosition | undefined;
   private failure: unknown;
   private lost = false;
   private paused = false;
@@ -114,6 +116,7 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
     while (!this.closed && this.buffer.length === 0) {
       if (this.lost) await this.reconnect();
       if (this.failure !== undefined) throw this.failure;
+      if (this.caughtUp()) return { records: [], done: true };
       const left = deadline - Date.now();
       if (left <= 0) return { records: [], done: false };
       await new Promise<void>((resolve) => {
@@ -131,6 +134,13 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
     return { records, done: false };
   }
 
+  /** `once`: the client has read up to the end the server had when we started. */
+  private caughtUp(): boolean {
+    const options = this.client?.options;
+    if (!this.end || options?.filename === undefined || options.position === undefined) return false;
+    return comparePositions({ file: options.filename, pos: options.position }, this.end) >= 0;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     this.wake?.();
@@ -144,6 +154,7 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
     const conn = await this.admin();
     try {
       await checkServer(conn, this.name);
+      if (this.config.once) this.end = await currentPosition(conn);
       if (stored !== undefined) return parseBinlogPosition(stored);
       return this.from ?? (await currentPosition(conn));
     } finally {
@@ -268,6 +279,12 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
   }
 }
 
+/** Orders two places in one server's binlog (files are numbered `<base>.000001`, `.000002`, …). */
+export function comparePositions(a: Pick<BinlogPosition, 'file' | 'pos'>, b: Pick<BinlogPosition, 'file' | 'pos'>): number {
+  const seq = (file: string) => Number(file.slice(file.lastIndexOf('.') + 1));
+  return seq(a.file) - seq(b.file) || a.pos - b.pos;
+}
+
 function opOf(name: string): 'insert' | 'update' | 'delete' {
   return name === 'writerows' ? 'insert' : name === 'updaterows' ? 'update' : 'delete';
 }
@@ -311,4 +328,31 @@ async function serverGtid(conn: MysqlConnection): Promise<string | undefined> {
     }
   }
   return undefined;
+}
+
+/**
+ * Binlog mode before the full extract: stores the server's current binlog position unless one is
+ * stored already. Taken before the extract's snapshot opens, so the stream starts at or before
+ * it: nothing is missed, and changes the snapshot already holds come once more (the mapper's
+ * output is the same row again, which downstream change hashes absorb). Taking the position
+ * inside the snapshot, for no repeats at all, is issue 18's next step.
+ */
+export async function markBinlogStart(config: MysqlSourceConfig, positions: PositionStore): Promise<BinlogPosition> {
+  const key = binlogKey(config.name);
+  const stored = await positions.get(key);
+  if (stored !== undefined) return parseBinlogPosition(stored);
+  let conn: MysqlConnection;
+  try {
+    conn = await connector(config.url)();
+  } catch (err) {
+    throw new CrmUnifyError('SOURCE_READ_FAILED', `${config.name}.binlog: ${errorMessage(err)}`, { cause: err, retriable: isConnectionLost(err) });
+  }
+  try {
+    await checkServer(conn, `${config.name}.binlog`);
+    const at = await currentPosition(conn);
+    await positions.put(key, JSON.stringify(at));
+    return at;
+  } finally {
+    await conn.end().catch(() => conn.destroy());
+  }
 }
