@@ -5,7 +5,8 @@ import { CrmUnifyError, errorMessage } from '../../core/errors.js';
 import { OrderedAcks } from '../../core/ordered-acks.js';
 import type { PullSource, ReadResult } from '../../core/pull-source.js';
 import type { MysqlSourceConfig } from './config.js';
-import { connector, isConnectionLost, type MysqlConnection } from './connection.js';
+import type { Reachability } from '../../core/reachability.js';
+import { connector, isConnectionLost, isUnreachable, type MysqlConnection } from './connection.js';
 import { binlogKey, PositionWriter, type PositionStore } from './positions.js';
 import type { MysqlRow } from './rows.js';
 import { datetimeAt } from './watermark.js';
@@ -337,13 +338,14 @@ async function serverGtid(conn: MysqlConnection): Promise<string | undefined> {
  * output is the same row again, which downstream change hashes absorb). Taking the position
  * inside the snapshot, for no repeats at all, is issue 18's next step.
  */
-export async function markBinlogStart(config: MysqlSourceConfig, positions: PositionStore): Promise<BinlogPosition> {
+export async function markBinlogStart(config: MysqlSourceConfig, positions: PositionStore, reach?: Reachability): Promise<BinlogPosition> {
   const key = binlogKey(config.name);
   const stored = await positions.get(key);
   if (stored !== undefined) return parseBinlogPosition(stored);
   let conn: MysqlConnection;
   try {
-    conn = await connector(config.url)();
+    const connect = connector(config.url);
+    conn = reach ? await reach.attempt(connect, isUnreachable) : await connect();
   } catch (err) {
     throw new CrmUnifyError('SOURCE_READ_FAILED', `${config.name}.binlog: ${errorMessage(err)}`, { cause: err, retriable: isConnectionLost(err) });
   }
