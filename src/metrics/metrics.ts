@@ -8,7 +8,7 @@ export function createMetrics(registry = new Registry(), opts: { defaultMetrics?
   const p = 'crm_unify_';
   if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: p });
   const registers = [registry];
-  return {
+  const metrics = {
     registry,
     records: new Counter({
       name: `${p}records_total`, help: 'Records leaving a stage, by outcome (ok, rejected, merged, unchanged, failed)',
@@ -54,6 +54,12 @@ export function createMetrics(registry = new Registry(), opts: { defaultMetrics?
     crmAdoptions: new Counter({ name: `${p}crm_adoptions_total`, help: 'CRM entities people entered, adopted instead of created', labelNames: ['entity'] as const, registers }),
     lastProgress: new Gauge({ name: `${p}last_progress_timestamp_seconds`, help: 'When a record last settled, per topology', labelNames: ['topology'] as const, registers }),
   };
+  // Every status at 0 from the start, so the dashboard and alert see a series before the first change.
+  for (const status of registerStatuses) metrics.registerChanges.labels(status).inc(0);
+  return metrics;
 }
+
+/** The register statuses a change can end in (egrul/status.ts), a closed label set. */
+const registerStatuses = ['ACTIVE', 'REORGANIZING', 'LIQUIDATING', 'LIQUIDATED', 'BANKRUPT', 'NOT_FOUND', 'UNKNOWN'] as const;
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -51,7 +51,8 @@ const vocabulary: Record<string, (v: string) => boolean> = {
   warning: (v) => (cleaningWarnings as readonly string[]).includes(v),
   api: (v) => ['egrul', 'bitrix24'].includes(v),
   method: (v) => /^[a-zA-Z][a-zA-Z0-9_./]{0,60}$/.test(v) && !/\d{6,}/.test(v),
-  status: (v) => /^(\d{3}|network|timeout|[a-z_]{1,20})$/.test(v),
+  // HTTP statuses and transport outcomes; register statuses (crm_unify_register_changes_total)
+  status: (v) => /^(\d{3}|network|timeout|[a-z_]{1,20})$/.test(v) || ['ACTIVE', 'REORGANIZING', 'LIQUIDATING', 'LIQUIDATED', 'BANKRUPT', 'NOT_FOUND', 'UNKNOWN'].includes(v),
   kind: (v) => /^[a-z0-9_-]{1,30}$/.test(v),
   cache: (v) => /^[a-z_-]{1,30}$/.test(v),
   result: (v) => /^[a-z_-]{1,30}$/.test(v),
