@@ -229,6 +229,15 @@ describe('MysqlBinlogSource', () => {
     expect(changes[0]!.value.row.name).toBe('Ромашка 5 (изм.)');
   });
 
+  it('refuses to switch a state read in poll mode to binlog without a new extract (a position now would skip changes)', async () => {
+    const positions = new MemoryPositionStore();
+    positions.data.set(fullKey('shop-a', 'companies'), 'done');
+    const err = (await markBinlogStart(config(), positions).catch((e: unknown) => e)) as { code?: string; message?: string };
+    expect(err.code).toBe('USAGE');
+    expect(err.message).toContain('crm-unify replay shop-a --to earliest');
+    expect(positions.data.has(binlogKey('shop-a'))).toBe(false);
+  });
+
   it('refuses a server without a binlog, saying what is missing', async () => {
     const shortfalls = await binlogShortfalls(mysqlUrl());
     if (shortfalls.length === 0) return; // the shared server has a binlog: nothing to refuse

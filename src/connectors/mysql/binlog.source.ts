@@ -7,7 +7,7 @@ import type { PullSource, ReadResult } from '../../core/pull-source.js';
 import type { MysqlSourceConfig } from './config.js';
 import type { Reachability } from '../../core/reachability.js';
 import { connector, isConnectionLost, isUnreachable, type MysqlConnection } from './connection.js';
-import { binlogKey, PositionWriter, type PositionStore } from './positions.js';
+import { binlogKey, fullKey, PositionWriter, type PositionStore } from './positions.js';
 import type { MysqlRow } from './rows.js';
 import { datetimeAt } from './watermark.js';
 
@@ -88,6 +88,8 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
   private closed = false;
   private seq = 0n;
   private wake: (() => void) | undefined;
+  /** Reconnects since the stream last delivered an event (bounded by reconnectRetries). */
+  private attempts = 0;
   reconnects = 0;
 
   constructor(opts: MysqlBinlogSourceOptions) {
@@ -200,10 +202,11 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
     const at = this.last!;
     await this.stopClient();
     this.lost = false;
-    if (this.reconnects >= this.config.reconnectRetries) {
-      throw new CrmUnifyError('SOURCE_READ_FAILED', `${this.name}: binlog connection lost ${this.reconnects} times`, { retriable: true });
+    if (this.attempts >= this.config.reconnectRetries) {
+      throw new CrmUnifyError('SOURCE_READ_FAILED', `${this.name}: binlog connection lost, ${this.attempts} reconnects in a row failed`, { retriable: true });
     }
-    const wait = Math.min(this.config.reconnectMaxMs, this.config.reconnectBaseMs * 2 ** this.reconnects);
+    const wait = Math.min(this.config.reconnectMaxMs, this.config.reconnectBaseMs * 2 ** this.attempts);
+    this.attempts++;
     this.reconnects++;
     await sleep(wait);
     if (!this.closed) await this.start(at);
@@ -220,6 +223,7 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
   }
 
   private onEvent(client: ZongJi, event: AnyBinlogEvent): void {
+    this.attempts = 0;
     const name = event.getEventName();
     // `options` hold the client's safe resume point, frozen at the start of the current
     // transaction while its row events arrive (README "File and position resume").
@@ -342,6 +346,13 @@ export async function markBinlogStart(config: MysqlSourceConfig, positions: Posi
   const key = binlogKey(config.name);
   const stored = await positions.get(key);
   if (stored !== undefined) return parseBinlogPosition(stored);
+  // A full extract begun (or done) without a binlog position, i.e. in poll mode: a position taken
+  // now would skip what changed since, with no error anywhere. A new extract is the safe way.
+  for (const table of config.tables) {
+    if ((await positions.get(fullKey(config.name, table))) !== undefined) {
+      throw new CrmUnifyError('USAGE', `${config.name}: switching to mode binlog needs a new full extract (the state was read in poll mode and has no binlog position): run \`crm-unify replay ${config.name} --to earliest\` first`);
+    }
+  }
   let conn: MysqlConnection;
   try {
     const connect = connector(config.url);

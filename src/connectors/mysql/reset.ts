@@ -1,6 +1,6 @@
 import { CrmUnifyError } from '../../core/errors.js';
 import type { MysqlSourceConfig } from './config.js';
-import { deltaKey, FULL_DONE, fullKey, type PositionStore } from './positions.js';
+import { binlogKey, deltaKey, FULL_DONE, fullKey, type PositionStore } from './positions.js';
 import { datetimeAt, serializeWatermark } from './watermark.js';
 
 export type MysqlResetTarget = 'earliest' | 'latest' | Date;
@@ -9,7 +9,7 @@ export type MysqlResetTarget = 'earliest' | 'latest' | Date;
  * Replay for Shop A (`crm-unify replay shop-a --to …`), through the position store; run it while
  * the sources are stopped.
  * - `earliest`: forgets every position, so the next run does a full extract again (and captures a
- *   fresh delta watermark first).
+ *   fresh delta watermark, or binlog position, first).
  * - a time: the delta restarts from that moment (`updated_at` at or after it); the full extract's
  *   position is left as it is.
  * - `latest`: the delta continues from now and the full extract counts as done.
@@ -22,6 +22,7 @@ export async function resetMysqlPositions(
   now: () => Date = () => new Date(),
 ): Promise<void> {
   if (to instanceof Date && Number.isNaN(to.getTime())) throw new CrmUnifyError('USAGE', 'replay time is not a valid date');
+  if (to === 'earliest') await positions.delete(binlogKey(config.name));
   for (const table of config.tables) {
     if (to === 'earliest') {
       await positions.delete(fullKey(config.name, table));
