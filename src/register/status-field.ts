@@ -1,4 +1,4 @@
-import { CrmUnifyError } from '../core/errors.js';
+import { CrmUnifyError, errorMessage } from '../core/errors.js';
 import type { Bitrix24Client } from '../connectors/bitrix24/rest-client.js';
 
 /**
@@ -25,6 +25,13 @@ export class StatusField {
     if (Array.isArray(found) && found.some((d) => (d as { FIELD_NAME?: unknown }).FIELD_NAME === this.name)) return;
     const id = await this.client.call<unknown>('crm.company.userfield.add', {
       fields: { FIELD_NAME: this.name, USER_TYPE_ID: 'string', LABEL: 'Статус в ЕГРЮЛ (crm-unify)', XML_ID: 'crm-unify-register-status', EDIT_IN_LIST: 'N', SHOW_FILTER: 'Y' },
+    }).catch((err: unknown) => {
+      // only a CRM administrator may add fields: say how to get past it rather than only that it failed
+      if (err instanceof CrmUnifyError && !err.retriable) {
+        throw new CrmUnifyError(err.code, `cannot create the company field ${this.name} (${errorMessage(err)}): the webhook's user must be a CRM administrator, ` +
+          `or create it by hand (Companies → fields, type string, code ${this.name.slice('UF_CRM_'.length)}) and run again`, { cause: err });
+      }
+      throw err;
     });
     if (!Number.isInteger(Number(id)) || Number(id) <= 0) {
       throw new CrmUnifyError('CRM_COMMAND_FAILED', `crm.company.userfield.add ${this.name}: no field id in the answer`);
