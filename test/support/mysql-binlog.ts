@@ -39,6 +39,15 @@ export async function binlogServer(sharedUrl: string, log: (message: string) => 
   const shortfalls = await binlogShortfalls(sharedUrl);
   if (shortfalls.length === 0) return { url: sharedUrl, source: 'shared', stop: async () => {} };
   log(`mysql: the shared server cannot feed the binlog tests (${shortfalls.join(', ')}); starting one that can`);
-  const server = await startThrowawayMysql({ binlog: true, log }, shortfalls.join(', '));
-  return { url: server.url, source: 'started', stop: () => server.stop() };
+  try {
+    const server = await startThrowawayMysql({ binlog: true, log }, shortfalls.join(', '));
+    return { url: server.url, source: 'started', stop: () => server.stop() };
+  } catch (error) {
+    throw new Error(
+      `The binlog tests need a server with a binlog: the test server has ${shortfalls.join(', ')}, and none could be started ` +
+        `(${error instanceof Error ? error.message : String(error)}). Install MariaDB or MySQL (Debian: apt-get install -y mariadb-server) ` +
+        'or set MYSQL_BINLOG_URL to a server with log_bin, binlog_format=ROW and binlog_row_image=FULL.',
+      { cause: error },
+    );
+  }
 }
