@@ -238,6 +238,23 @@ describe('MysqlBinlogSource', () => {
     expect(positions.data.has(binlogKey('shop-a'))).toBe(false);
   });
 
+  it('fails naming the missing privilege when the user may not read the binlog', async () => {
+    await admin.query("CREATE USER IF NOT EXISTS 'crm_nobinlog'@'%' IDENTIFIED BY 'pw-nobinlog'");
+    await admin.query(`GRANT SELECT ON \`${db.name}\`.* TO 'crm_nobinlog'@'%'`);
+    const url = new URL(db.url);
+    url.username = 'crm_nobinlog';
+    url.password = 'pw-nobinlog';
+    const positions = new MemoryPositionStore();
+    await markBinlogStart(config(), positions); // as root: only the stream itself is refused
+    const src = new MysqlBinlogSource({ config: config({ url: url.toString(), reconnectRetries: 2 }), positions });
+    // The refusal comes from the dump command, after start: read until it surfaces.
+    const err = (await (async () => { for (;;) await src.read(1); })().catch((e: unknown) => e)) as { code?: string; message?: string };
+    await src.close();
+    await admin.query("DROP USER 'crm_nobinlog'@'%'");
+    expect(err.code).toBe('SOURCE_READ_FAILED');
+    expect(err.message).toMatch(/REPLICATION SLAVE|REPLICA/);
+  });
+
   it('refuses a server without a binlog, saying what is missing', async () => {
     const shortfalls = await binlogShortfalls(mysqlUrl());
     if (shortfalls.length === 0) return; // the shared server has a binlog: nothing to refuse

@@ -83,6 +83,7 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
   /** With `once`: the server's end when we started; reaching it (nothing buffered) is done. */
   private end: BinlogPosition | undefined;
   private failure: unknown;
+  private lastError: unknown;
   private lost = false;
   private paused = false;
   private closed = false;
@@ -184,7 +185,10 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
     });
     client.on('error', (err: unknown) => {
       if (this.client !== client || this.closed) return;
-      if (isConnectionLost(err)) this.lost = true;
+      this.lastError = err;
+      // A refusal (no REPLICATION SLAVE, bad password) arrives as a fatal error too; a new
+      // connection will not cure it, so it fails at once, in the server's words.
+      if (isUnreachable(err) && !isPrivilegeRefusal(err)) this.lost = true;
       else this.failure = new CrmUnifyError('SOURCE_READ_FAILED', `${this.name}: ${errorMessage(err)} (at ${at.file}:${at.pos})`, { cause: err });
       this.wake?.();
     });
@@ -203,7 +207,7 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
     await this.stopClient();
     this.lost = false;
     if (this.attempts >= this.config.reconnectRetries) {
-      throw new CrmUnifyError('SOURCE_READ_FAILED', `${this.name}: binlog connection lost, ${this.attempts} reconnects in a row failed`, { retriable: true });
+      throw new CrmUnifyError('SOURCE_READ_FAILED', `${this.name}: binlog connection lost, ${this.attempts} reconnects in a row failed (last: ${errorMessage(this.lastError)})`, { cause: this.lastError, retriable: true });
     }
     const wait = Math.min(this.config.reconnectMaxMs, this.config.reconnectBaseMs * 2 ** this.attempts);
     this.attempts++;
@@ -288,6 +292,12 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
 export function comparePositions(a: Pick<BinlogPosition, 'file' | 'pos'>, b: Pick<BinlogPosition, 'file' | 'pos'>): number {
   const seq = (file: string) => Number(file.slice(file.lastIndexOf('.') + 1));
   return seq(a.file) - seq(b.file) || a.pos - b.pos;
+}
+
+/** The server refuses an operation for want of a privilege (e.g. REPLICATION SLAVE for the binlog dump). */
+function isPrivilegeRefusal(err: unknown): boolean {
+  const e = err as { code?: unknown; errno?: unknown } | null;
+  return e?.code === 'ER_SPECIFIC_ACCESS_DENIED_ERROR' || e?.errno === 1227;
 }
 
 function opOf(name: string): 'insert' | 'update' | 'delete' {
