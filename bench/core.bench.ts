@@ -38,6 +38,7 @@ import { Resolver } from '../src/resolve/resolver.js';
 import { openLevelStore } from '../src/state/level-store.js';
 import { cacheStats, clearCaches } from '../src/normalize/lru.js';
 import { mapShopARow, mapShopBDumpElement, mapShopBMessage } from '../topologies/mappers.js';
+import { cpuPerRecord, threadCpu } from './thread-cpu.js';
 
 export interface CoreFigures {
   /** Share of the seed scale (1 = the full seed-scale data). */
@@ -59,6 +60,10 @@ export interface CoreFigures {
   peakRssMB: number;
   /** The normalizers' bounded LRUs (phone parses, name casing) over the staged pass. */
   normalizeCache: { hits: number; misses: number; entries: number; hitRate: number };
+  /** CPU µs per source record of the staged pass: the main thread, and every other thread (LevelDB, libuv, GC helpers). */
+  cpuMicrosPerRecord?: { main: number; other: number };
+  /** The benchmark's own inputs held in memory (JSON lines and the truth), part of the peak RSS. */
+  inputMB: number;
   dedup: DedupScore;
 }
 
@@ -173,13 +178,14 @@ export async function benchCore(opts: { fraction?: number; seed?: number; scale?
       const source = new MemorySource(Array.from({ length: x.lines.length }, (_, i) => i), { name: x.name });
       await lastValueFrom(fromPullSource(source, { maxInFlight: 2000 }).pipe(
         mapStage((i: number) => x.map(x.lines, i), hooks),
-        resolveStage(resolver, hooks, 32),
+        resolveStage(resolver, hooks, 2000), // as the service runs it: the source's whole credit (build-deps)
         tap((env: Envelope<unknown>) => {
           env.ack();
           if ((++done & 0x3fff) === 0) peakRss = Math.max(peakRss, process.memoryUsage().rss);
         }),
       ), { defaultValue: undefined });
     };
+    const cpuBefore = threadCpu();
     const started = performance.now();
     const [aCompanies, aContacts, bDump, bEvents] = all as [Input, Input, Input, Input];
     await Promise.all([
@@ -188,6 +194,7 @@ export async function benchCore(opts: { fraction?: number; seed?: number; scale?
     ]);
     await resolver.flush();
     const seconds = (performance.now() - started) / 1000;
+    const cpuMicrosPerRecord = cpuPerRecord(cpuBefore, threadCpu(), records);
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
     const cs = cacheStats();
     log('core: scoring dedup against the ground truth');
@@ -201,6 +208,8 @@ export async function benchCore(opts: { fraction?: number; seed?: number; scale?
       goldenCompanies: await store.count('companies'), goldenContacts: await store.count('contacts'),
       peakRssMB: Math.round(peakRss / 1048576),
       normalizeCache: { ...cs, hitRate: cs.hits / Math.max(1, cs.hits + cs.misses) },
+      ...(cpuMicrosPerRecord ? { cpuMicrosPerRecord } : {}),
+      inputMB: Math.round((all.reduce((n, x) => n + x.lines.buf.length, 0) + truthJson.length) / 1048576),
       dedup,
     };
   } finally {

@@ -164,7 +164,8 @@ calls (verify and load left out). Inputs are held off the JS heap as JSON lines 
 | mappers alone | ${fmt(core.mapOnlySeconds, 1)} s → ${fmt(core.mapRecordsPerSec)} records/s |
 | golden companies / contacts | ${fmt(core.goldenCompanies)} / ${fmt(core.goldenContacts)} (no register filter here) |
 | rejected records | ${fmt(core.rejected)} |
-| peak RSS | ${fmt(core.peakRssMB)} MB |
+| peak RSS | ${fmt(core.peakRssMB)} MB (of which ${fmt(core.inputMB ?? 0)} MB are the benchmark's own inputs held in memory; target < 1 000 MB: ${met(core.peakRssMB < 1000)}) |
+| CPU per record | ${core.cpuMicrosPerRecord ? `${fmt(core.cpuMicrosPerRecord.main)} µs on the main thread, ${fmt(core.cpuMicrosPerRecord.other)} µs on the others (LevelDB compaction and I/O, GC helpers)` : 'not measured (needs Linux /proc)'} |
 | normalizer LRUs (phone parses, name casing) | ${fmt(core.normalizeCache.hitRate * 100, 1)} % hits, ${fmt(core.normalizeCache.entries)} entries at the end (bounded: 50 000 + 20 000) |
 
 ${BOTTLENECKS}

@@ -51,6 +51,7 @@ export function buildPipelineDeps(o: BuildOptions): PipelineDeps {
     metrics: o.metrics, health: o.health ?? new Health(), logger: o.logger, summary: new RunSummary(),
     maxInFlight,
     verifyConcurrency: Math.max(1, o.registry.concurrency * 2),
+    resolveConcurrency: maxInFlight,
     // Records held for settling keep a quarter of the source's credit free, so reading never stalls on them.
     load: { ...(o.load ?? { windowMs: 250, maxRecords: 500 }), settleMs: o.load?.settleMs ?? o.crm.settleMs, maxHeld: Math.max(1, Math.floor(maxInFlight * 0.75)) },
   };

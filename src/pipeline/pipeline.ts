@@ -32,6 +32,12 @@ export interface PipelineDeps {
   summary: RunSummary;
   maxInFlight: number;
   verifyConcurrency: number;
+  /**
+   * Changes resolving at once. The resolver serialises them itself (each runs synchronously on
+   * its cache) and writes them in group commits: every change waiting on a commit must be one that
+   * is in flight, or the event loop idles while LevelDB writes. So: the source's whole credit.
+   */
+  resolveConcurrency: number;
   load: { windowMs: number; maxRecords: number; settleMs?: number; maxHeld?: number };
 }
 
@@ -100,7 +106,7 @@ export async function runPhase<Raw>(
           for (const w of warnings) metrics.warnings.inc({ source: phase.name, warning: w });
         }),
         verifyStage(deps.verifier, hooks, deps.verifyConcurrency),
-        resolveStage(deps.resolver, hooks, deps.verifyConcurrency),
+        resolveStage(deps.resolver, hooks, deps.resolveConcurrency),
         tap((env) => summary.countResolved(env.value.result.outcome)),
         loadStage(deps.store, deps.delivery, counting, {
           ...deps.load,
