@@ -41,4 +41,8 @@ export interface Reject {
   position: string;
   /** ISO time the reject was recorded. */
   at: string;
+  /** EGRUL_NOT_FOUND: the register checked again this many times (the sweep's back-off), the last at `at`. */
+  rechecks?: { count: number; at: string };
+  /** Closed: the cause is gone (e.g. the register now lists the company). Kept, not deleted, with why. */
+  resolved?: { at: string; detail: string };
 }

@@ -11,9 +11,12 @@ import type { StateOp, StateStore } from '../state/store.js';
 import { markFor } from './marks.js';
 import type { StatusField } from './status-field.js';
 
+/** What a refresh asks the register through: the verifier, or the sweep's paced wrapper of it. */
+export type Rechecker = Pick<EgrulVerifier, 'recheck'>;
+
 export interface RefreshDeps {
   store: StateStore;
-  verifier: EgrulVerifier;
+  verifier: Rechecker;
   client: Bitrix24Client;
   field: StatusField;
   /** Commands per `batch` (the portal's maximum is 50). */
@@ -75,16 +78,8 @@ export class RegisterRefresh {
     return inns.filter((inn) => ids.has(inn));
   }
 
-  /** CRM company ids of the INNs that are loaded: active golden companies the CRM confirmed. */
-  private async crmIds(inns: readonly string[]): Promise<Map<string, string>> {
-    const [ledger, companies] = await Promise.all([this.deps.store.getMany('crmIds', inns), this.deps.store.getMany('companies', inns)]);
-    const out = new Map<string, string>();
-    inns.forEach((inn, i) => {
-      const e = ledger[i];
-      const id = e?.delivery?.ids?.companyId ?? (e?.company ? Number(e.company) : undefined);
-      if (id && companies[i]?.status === 'active') out.set(inn, String(id));
-    });
-    return out;
+  private crmIds(inns: readonly string[]): Promise<Map<string, string>> {
+    return loadedCompanies(this.deps.store, inns);
   }
 
   private async recheck(inns: readonly string[], report: RefreshReport): Promise<RegisterChange[]> {
@@ -162,6 +157,18 @@ export class RegisterRefresh {
       report.failed += done.filter((c) => c.crm === 'failed').length;
     }
   }
+}
+
+/** CRM company ids of the INNs that are loaded: active golden companies the CRM confirmed. */
+export async function loadedCompanies(store: StateStore, inns: readonly string[]): Promise<Map<string, string>> {
+  const [ledger, companies] = await Promise.all([store.getMany('crmIds', inns), store.getMany('companies', inns)]);
+  const out = new Map<string, string>();
+  inns.forEach((inn, i) => {
+    const e = ledger[i];
+    const id = e?.delivery?.ids?.companyId ?? (e?.company ? Number(e.company) : undefined);
+    if (id && companies[i]?.status === 'active') out.set(inn, String(id));
+  });
+  return out;
 }
 
 /** Register changes recorded at or after `since` (ISO), oldest first. */

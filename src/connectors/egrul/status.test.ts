@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pickMain, toRegistryStatus, verdict, type PartySuggestion } from './status.js';
+import { innOfNotFound, pickMain, toRegistryStatus, verdict, type PartySuggestion } from './status.js';
 
 const party = (status: string, branch: string | null, extra: Record<string, unknown> = {}): PartySuggestion => ({
   value: `ООО ${status}`,
@@ -15,6 +15,15 @@ describe('EGRUL status mapping', () => {
 
   it.each(['LIQUIDATING', 'LIQUIDATED', 'BANKRUPT'])('rejects %s as EGRUL_NOT_ACTIVE', (status) => {
     expect(verdict(toRegistryStatus('7707083893', [party(status, 'MAIN')]))).toMatchObject({ ok: false, reason: 'EGRUL_NOT_ACTIVE' });
+  });
+
+  it('reads the INN back from a not-found detail (as the verify stage extends it), and from nothing else', () => {
+    const v = verdict(toRegistryStatus('500100732259', []));
+    expect(v.ok).toBe(false);
+    const detail = v.ok ? '' : v.detail;
+    expect(innOfNotFound(detail)).toBe('500100732259');
+    expect(innOfNotFound(`${detail} (with its 2 contact(s))`)).toBe('500100732259');
+    expect(innOfNotFound('INN 7707083893 is LIQUIDATED in the register')).toBeUndefined();
   });
 
   it('rejects an empty suggestion list as EGRUL_NOT_FOUND', () => {

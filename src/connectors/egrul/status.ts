@@ -74,10 +74,21 @@ export function verdict(s: RegistryStatus): Outcome<RegistryStatus> {
     case 'REORGANIZING':
       return accept(s, ['EGRUL_REORGANIZING']);
     case 'NOT_FOUND':
-      return reject('EGRUL_NOT_FOUND', `INN ${s.inn} is not in the register`);
+      return reject('EGRUL_NOT_FOUND', `INN ${s.inn}${NOT_FOUND}`);
     case 'UNKNOWN':
       return reject('EGRUL_NOT_ACTIVE', `INN ${s.inn}: unknown register status "${s.raw ?? ''}"`);
     default:
       return reject('EGRUL_NOT_ACTIVE', `INN ${s.inn} is ${s.status} in the register`);
   }
+}
+
+const NOT_FOUND = ' is not in the register';
+
+/**
+ * The INN of an EGRUL_NOT_FOUND reject, read back from its detail (a reject keeps no INN field of
+ * its own): what the register sweep checks again. The detail is made by `verdict` above.
+ */
+export function innOfNotFound(detail: string): string | undefined {
+  const m = /^INN (\d{12}|\d{10})(.*)$/.exec(detail);
+  return m?.[2]?.startsWith(NOT_FOUND) ? m[1] : undefined;
 }

@@ -1,0 +1,167 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Bitrix24ConfigSchema } from '../connectors/bitrix24/config.js';
+import { Bitrix24Loader } from '../connectors/bitrix24/loader.js';
+import { Bitrix24Client } from '../connectors/bitrix24/rest-client.js';
+import { loadEgrulConfig } from '../connectors/egrul/config.js';
+import { DadataClient } from '../connectors/egrul/dadata-client.js';
+import { EgrulVerifier } from '../connectors/egrul/verifier.js';
+import { parseConfig } from '../core/config.js';
+import { CrmDelivery } from '../delivery/crm-delivery.js';
+import { DeliveryLedger } from '../delivery/ledger.js';
+import { generate, scales } from '../gen/dataset.js';
+import { mapPartner } from '../mappers/index.js';
+import { createMetrics } from '../metrics/metrics.js';
+import type { CanonicalChange, Reject } from '../model/index.js';
+import { StateRegistryCache } from '../pipeline/state-registry-cache.js';
+import { Resolver } from '../resolve/resolver.js';
+import { startSandbox, type Sandbox } from '../sandbox/sandbox.js';
+import { goldenContacts, listRejects, rejectOps } from '../state/helpers.js';
+import { MemoryStateStore } from '../state/memory-store.js';
+import { listFound } from './not-found.js';
+import { pacedRechecker } from './paced.js';
+import { listRegisterChanges, RegisterRefresh } from './refresh.js';
+import { StatusField } from './status-field.js';
+import { RegisterSweep, SWEEP_CURSOR_KEY } from './sweep.js';
+
+const FIELD = 'UF_CRM_REGISTER_STATUS';
+const DAY = 86_400_000;
+const ds = generate(scales.small, 5);
+let sb: Sandbox;
+beforeAll(async () => { sb = await startSandbox({ registry: ds.registry, rate: Number.POSITIVE_INFINITY, egrulLatencyMs: 0 }); });
+afterAll(() => sb.stop());
+
+/** Shop B partners the register lists as active, with contacts, as canonical changes (each with its source id). */
+function activePartners(n: number): Array<Extract<CanonicalChange, { kind: 'company' }>> {
+  const out: Array<Extract<CanonicalChange, { kind: 'company' }>> = [];
+  for (const p of ds.shopB.dump) {
+    const m = mapPartner(p);
+    if (!m.ok || m.value.kind !== 'company' || m.value.contacts.length === 0) continue;
+    const inn = m.value.company.requisite.inn;
+    if (ds.registry[inn]?.status !== 'ACTIVE' || out.some((c) => c.company.requisite.inn === inn)) continue;
+    out.push(m.value);
+    if (out.length === n) break;
+  }
+  return out;
+}
+
+/** What a service holds: state, the pipeline's verifier (register cache), resolver and delivery. */
+function setup() {
+  const store = new MemoryStateStore();
+  const resolver = new Resolver(store);
+  const crmConfig = parseConfig(Bitrix24ConfigSchema, { webhookUrl: sb.webhookUrl, rate: 1000, burst: 1000 });
+  const client = new Bitrix24Client(crmConfig);
+  const ledger = new DeliveryLedger(store, resolver);
+  const delivery = new CrmDelivery(store, ledger, new Bitrix24Loader(client, crmConfig, { onCreateAttempt: ledger.attempted }));
+  const registry = loadEgrulConfig({ url: sb.egrulUrl, token: sb.egrulToken, rate: 1000, cacheTtlDays: 1, sweep: { batch: 4 } }, {});
+  const verifier = new EgrulVerifier(registry, { client: new DadataClient(registry), cache: new StateRegistryCache(store) });
+  const metrics = createMetrics(undefined, { defaultMetrics: false });
+  const asked: string[] = [];
+  /** A service's sweep (a new one per "process"), at `now`; `stopAfter` batches it is stopped as SIGTERM would. */
+  const sweep = async (now: Date, o: { stopAfter?: number; cacheTtlDays?: number } = {}) => {
+    const counting = { recheck: (inn: string) => { asked.push(inn); return verifier.recheck(inn); } };
+    const refresh = new RegisterRefresh({
+      store, verifier: pacedRechecker(counting, registry.rate, registry.sweep.share), client, field: new StatusField(client, FIELD),
+      batchSize: crmConfig.batchSize, retry: { baseMs: 5, maxMs: 20 }, metrics, now: () => now,
+    });
+    const stop = new AbortController();
+    let batches = 0;
+    return new RegisterSweep({
+      store, refresh, config: { ...registry, cacheTtlDays: o.cacheTtlDays ?? registry.cacheTtlDays }, now: () => now,
+      onBatch: () => { if (++batches === o.stopAfter) stop.abort(); },
+    }).pass(stop.signal);
+  };
+  return { store, resolver, delivery, verifier, asked, sweep };
+}
+
+const marked = (): Record<string, string> => Object.fromEntries(sb.portal.store.all('company')
+  .filter((c) => c.fields[FIELD]).map((c) => [String(c.id), c.fields[FIELD] as string]));
+
+describe('the register sweep against the sandbox (issue 19)', () => {
+  it('marks exactly the companies that left the register, lists the ones it found, writes nothing else, and a stop mid-sweep loses and repeats nothing', async () => {
+    const { store, resolver, delivery, verifier, asked, sweep } = setup();
+    const [loaded, unknown] = [activePartners(13).slice(0, 10), activePartners(13).slice(10)];
+    expect(unknown).toHaveLength(3);
+    // load ten companies as the pipeline does; three more the register does not list yet are rejected
+    const t0 = Date.now();
+    for (const [i, change] of loaded.entries()) {
+      expect((await verifier.verify(change.company.requisite.inn)).ok).toBe(true);
+      await resolver.resolve(change, { ref: `p@${i}` });
+    }
+    const inns = loaded.map((c) => c.company.requisite.inn);
+    expect((await delivery.deliver(inns)).every((o) => o.status === 'synced')).toBe(true);
+    const newInns = unknown.map((c) => c.company.requisite.inn);
+    sb.egrul.upsertRegistry(Object.fromEntries(newInns.map((inn) => [inn, null])));
+    for (const [i, change] of unknown.entries()) {
+      const v = await verifier.verify(change.company.requisite.inn);
+      expect(v).toMatchObject({ ok: false, reason: 'EGRUL_NOT_FOUND' });
+      if (v.ok) continue;
+      await store.batch(rejectOps({ reason: v.reason, detail: `${v.detail} (with its contact(s))`, source: 'shop-b.partners', sourceId: change.company.sourceId, position: `0@${20 + i}`, at: new Date(t0).toISOString() }));
+    }
+
+    // the register: three loaded companies leave it, two of the unknown ones are registered now
+    const gone = { [inns[1]!]: 'LIQUIDATED', [inns[4]!]: 'BANKRUPT', [inns[8]!]: 'LIQUIDATING' };
+    sb.egrul.upsertRegistry({
+      ...Object.fromEntries(Object.entries(gone).map(([inn, status]) => [inn, { ...ds.registry[inn]!, status: status as 'LIQUIDATED' }])),
+      [newInns[0]!]: ds.registry[newInns[0]!]!, [newInns[1]!]: ds.registry[newInns[1]!]!,
+    });
+    sb.portal.resetCounters();
+    sb.egrul.resetCounters();
+    const ids = await Promise.all(inns.map(async (inn) => (await store.get('crmIds', inn))?.company));
+
+    // two days on: every loaded answer is past its TTL (1 day here), the not-found rejects are due (1 day)
+    const t1 = new Date(t0 + 2 * DAY);
+    const first = await sweep(t1, { stopAfter: 1 }); // SIGTERM after the first batch
+    expect(first).toMatchObject({ expired: 4, notFound: 0 });
+    expect(await store.get('positions', SWEEP_CURSOR_KEY)).toBeDefined();
+    const second = await sweep(t1); // the next process resumes from the cursor
+    expect(second).toMatchObject({ expired: 6, notFound: 3, found: 2 });
+    expect(await store.get('positions', SWEEP_CURSOR_KEY)).toBeUndefined(); // the sweep went through: the next starts over
+
+    // each company asked once: the ten loaded, the three rejected
+    expect([...asked].sort()).toEqual([...inns, ...newInns].sort());
+    expect(sb.egrul.counters.requests).toBe(13);
+    const day = t1.toISOString().slice(0, 10);
+    expect(marked()).toEqual({ [ids[1]!]: `LIQUIDATED ${day}`, [ids[4]!]: `BANKRUPT ${day}`, [ids[8]!]: `LIQUIDATING ${day}` });
+    // nothing else written: the field, once, and one update per marked company
+    expect(sb.portal.counters.commandsByMethod).toEqual({ 'crm.company.userfield.list': 1, 'crm.company.userfield.add': 1, 'crm.company.update': 3 });
+    expect(sb.portal.counters.writes).toBe(4);
+    const log = await listRegisterChanges(store);
+    expect(log.map((c) => [c.inn, c.from, c.to, c.crm]).sort()).toEqual([
+      ...Object.entries(gone).map(([inn, to]) => [inn, 'ACTIVE', to, 'written']),
+      [newInns[0], 'NOT_FOUND', 'ACTIVE', 'none'], [newInns[1], 'NOT_FOUND', 'ACTIVE', 'none'],
+    ].sort());
+
+    // the rejects of the two found companies are closed, kept with why; the third counts one check
+    const rejects: Reject[] = [];
+    for await (const r of listRejects(store, { reason: 'EGRUL_NOT_FOUND' })) rejects.push(r);
+    const of = (inn: string) => rejects.find((r) => r.detail.startsWith(`INN ${inn} `))!;
+    expect(of(newInns[0]!).resolved).toMatchObject({ at: t1.toISOString(), detail: expect.stringMatching(/lists INN \d+ as ACTIVE.*shop-b\.partners reads it again/) });
+    expect(of(newInns[1]!).resolved).toBeDefined();
+    expect(of(newInns[2]!)).toMatchObject({ rechecks: { count: 1, at: t1.toISOString() } });
+    expect(of(newInns[2]!).resolved).toBeUndefined();
+    expect((await listFound(store)).map((f) => [f.inn, f.loaded]).sort()).toEqual([[newInns[0], false], [newInns[1], false]].sort());
+
+    // a sweep at once asks nothing: the loaded answers are fresh, the next step of the back-off is 3 days
+    asked.length = 0;
+    expect(await sweep(t1)).toMatchObject({ expired: 0, notFound: 0, checked: 0 });
+    expect(asked).toEqual([]);
+    // two days later (30-day TTL): only the last unknown company, its second check, still not found
+    expect(await sweep(new Date(t0 + 4 * DAY), { cacheTtlDays: 30 })).toMatchObject({ expired: 0, notFound: 1, found: 0, checked: 1 });
+    expect(asked).toEqual([newInns[2]]);
+    for await (const r of listRejects(store, { reason: 'EGRUL_NOT_FOUND' })) if (r.detail.startsWith(`INN ${newInns[2]} `)) expect(r.rechecks?.count).toBe(2);
+
+    // a replay of the found company's source record loads it, with its contacts, from the cached answer
+    sb.egrul.resetCounters();
+    const found = unknown[0]!;
+    expect((await verifier.verify(found.company.requisite.inn)).ok).toBe(true);
+    expect(sb.egrul.counters.requests).toBe(0);
+    await resolver.resolve(found, { ref: 'p@20' });
+    expect((await delivery.deliver([found.company.requisite.inn]))[0]).toMatchObject({ status: 'synced' });
+    const crmId = String((await store.get('crmIds', found.company.requisite.inn))?.company);
+    let golden = 0;
+    for await (const c of goldenContacts(store, found.company.requisite.inn)) if (c.status === 'active') golden++;
+    expect(golden).toBeGreaterThan(0);
+    expect(sb.portal.store.all('contact').filter((c) => String(c.fields.COMPANY_ID) === crmId)).toHaveLength(golden);
+    expect((await listFound(store)).find((f) => f.inn === newInns[0])?.loaded).toBe(true);
+  });
+});
