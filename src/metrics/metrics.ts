@@ -51,11 +51,16 @@ export function createMetrics(registry = new Registry(), opts: { defaultMetrics?
       name: `${p}register_changes_total`, help: 'Register statuses that changed when loaded or rejected companies were checked again, by the new status',
       labelNames: ['status'] as const, registers,
     }),
+    registerSweep: new Counter({
+      name: `${p}register_sweep_companies_total`, help: 'Companies the register sweep checked: loaded ones past the cache TTL (expired), not-found rejects on their back-off (not_found), and of those the ones now registered (found)',
+      labelNames: ['kind'] as const, registers,
+    }),
     crmAdoptions: new Counter({ name: `${p}crm_adoptions_total`, help: 'CRM entities people entered, adopted instead of created', labelNames: ['entity'] as const, registers }),
     lastProgress: new Gauge({ name: `${p}last_progress_timestamp_seconds`, help: 'When a record last settled, per topology', labelNames: ['topology'] as const, registers }),
   };
   // Every status at 0 from the start, so the dashboard and alert see a series before the first change.
   for (const status of registerStatuses) metrics.registerChanges.labels(status).inc(0);
+  for (const kind of ['expired', 'not_found', 'found']) metrics.registerSweep.labels(kind).inc(0);
   return metrics;
 }
 

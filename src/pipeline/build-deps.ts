@@ -46,7 +46,7 @@ export function buildPipelineDeps(o: BuildOptions): PipelineDeps {
   const loader = new Bitrix24Loader(client, o.crm, { logger: o.logger, onCreateAttempt: ledger.attempted });
   const delivery = new CrmDelivery(o.store, ledger, loader, { logger: o.logger, ...(o.onDelivered ? { onDelivered: o.onDelivered } : {}) });
   return {
-    store: o.store, resolver, verifier, loader, delivery,
+    store: o.store, resolver, verifier, loader, crmClient: client, delivery,
     rejects: new StateRejectSink(o.store, o.metrics),
     metrics: o.metrics, health: o.health ?? new Health(), logger: o.logger, summary: new RunSummary(),
     maxInFlight,

@@ -1,5 +1,6 @@
 import { lastValueFrom, tap } from 'rxjs';
 import type { Bitrix24Loader } from '../connectors/bitrix24/loader.js';
+import type { Bitrix24Client } from '../connectors/bitrix24/rest-client.js';
 import type { EgrulVerifier } from '../connectors/egrul/verifier.js';
 import type { Envelope } from '../core/envelope.js';
 import type { Logger } from '../core/logger.js';
@@ -24,6 +25,8 @@ export interface PipelineDeps {
   resolver: Resolver;
   verifier: EgrulVerifier;
   loader: Bitrix24Loader;
+  /** The loader's CRM client: other writers of the process (the register sweep) share its rate. */
+  crmClient: Bitrix24Client;
   delivery: CrmDelivery;
   rejects: RejectSink;
   metrics: Metrics;

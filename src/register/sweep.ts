@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { EgrulConfig } from '../connectors/egrul/config.js';
 import { errorMessage } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { positionKey } from '../state/keys.js';
 import type { RegistryEntry } from '../state/records.js';
 import type { StateStore } from '../state/store.js';
@@ -23,6 +24,7 @@ export interface SweepDeps {
   refresh: Pick<RegisterRefresh, 'run'>;
   config: Pick<EgrulConfig, 'cacheTtlDays' | 'notFoundTtlHours' | 'sweep'>;
   logger?: Logger;
+  metrics?: Metrics;
   now?: () => Date;
   /** Called after each batch is stored, with its INNs (tests stop a sweep part-way with it). */
   onBatch?: (inns: readonly string[]) => void;
@@ -88,6 +90,7 @@ export class RegisterSweep {
       if (inns.length) {
         add(report, await this.deps.refresh.run({ inns }));
         report.expired += inns.length;
+        this.deps.metrics?.registerSweep.inc({ kind: 'expired' }, inns.length);
       }
       await store.batch([{ type: 'put', ns: 'positions', key: SWEEP_CURSOR_KEY, value: last }]);
       cursor = last;
@@ -138,8 +141,11 @@ export class RegisterSweep {
       const at = this.now().toISOString();
       const settled = part.map((d, k) => settleOps(d, answers[k], at));
       await store.batch(settled.flatMap((s) => s.ops));
+      const found = settled.filter((s) => s.found).length;
       report.notFound += part.length;
-      report.found += settled.filter((s) => s.found).length;
+      report.found += found;
+      this.deps.metrics?.registerSweep.inc({ kind: 'not_found' }, part.length);
+      this.deps.metrics?.registerSweep.inc({ kind: 'found' }, found);
       this.deps.onBatch?.(part.map((d) => d.inn));
     }
   }

@@ -12,6 +12,7 @@ import { openLevelStore } from '../state/level-store.js';
 import type { StateStore } from '../state/store.js';
 import { topologies, type TopologyContext, type TopologyName } from '../../topologies/index.js';
 import { MemoryPositionStore } from '../core/positions.js';
+import { startRegisterSweep } from '../register/service-sweep.js';
 import { rejectParkedContacts } from './parked.js';
 import { reportProgress } from './progress.js';
 import { deliverPending } from './recovery.js';
@@ -134,11 +135,22 @@ export async function runService(o: ServiceOptions): Promise<ReturnType<ReturnTy
       stop: o.stop, timeoutMs: o.config.runtime.shutdownTimeoutMs, logger: o.logger,
       inFlight: () => inFlightRecords(metrics), onTimeout: o.onShutdownTimeout,
     });
+    let sweeping: Promise<void> | undefined;
+    // The sweep ends with the topologies, whether stopped or (a finite source in a continuous run) drained.
+    const sweepDone = new AbortController();
     try {
       const recovered = await deliverPending(store, deps.delivery);
       if (recovered) o.logger.info({ companies: recovered }, 'delivered golden records a previous run left pending');
       await updateStateGauges(store, metrics);
+      // Continuous runs only: a --once run ends when its sources are drained, never held open by the sweep.
+      sweeping = startRegisterSweep({
+        store, verifier: deps.verifier, client: deps.crmClient, registry: o.config.registry, crm: o.config.crm,
+        metrics, logger: o.logger, once: o.once, dryRun: o.dryRun !== undefined,
+      }, AbortSignal.any([stop, sweepDone.signal]));
       await settleAll(built.map((t) => runTopology(t, deps, stop).catch((err: unknown) => { failing.abort(); throw err; })), o.stop);
+      // SIGTERM: the sweep stores its current batch before the verifier and the store close
+      sweepDone.abort();
+      await sweeping;
       await deps.resolver.flush();
       if (o.once && !o.stop.aborted) {
         const parked = await rejectParkedContacts(store, deps.summary);
@@ -151,7 +163,10 @@ export async function runService(o: ServiceOptions): Promise<ReturnType<ReturnTy
       stopApis();
       stopWedge();
       clearInterval(gauges);
+      sweepDone.abort();
       deps.verifier.close();
+      // a failed topology left the sweep mid-batch: its look-ups end with the verifier, then it returns
+      await sweeping;
     }
     const summary = deps.summary.toJSON();
     o.logger.info({ summary }, o.stop.aborted ? 'stopped' : 'done');
