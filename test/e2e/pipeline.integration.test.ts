@@ -108,7 +108,7 @@ describe('both topologies end to end on real Kafka and MySQL and the sandbox', (
     const csv = await cli('rejects', 'export', '--format', 'csv', '--reason', 'INVALID_INN', '--config', d.configPath);
     expect(csv.code, csv.err).toBe(0);
     const lines = csv.out.trim().split('\n');
-    expect(lines[0]).toBe('source,sourceId,position,reason,detail,at');
+    expect(lines[0]).toBe('source,sourceId,position,reason,detail,at,resolved');
     expect(lines.length).toBeGreaterThan(1);
     expect(lines.slice(1).every((l) => l.includes(',INVALID_INN,'))).toBe(true);
     const inn = d.ds.truth.companies[0]!;

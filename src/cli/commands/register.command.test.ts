@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli } from '../../../test/support/cli.js';
 import { startSandbox, type Registry, type Sandbox } from '../../sandbox/sandbox.js';
 import { openLevelStore } from '../../state/level-store.js';
+import { rejectOps } from '../../state/helpers.js';
 import type { GoldenCompanyState } from '../../state/records.js';
 
 const INN = '7707083893';
@@ -61,5 +62,26 @@ describe('crm-unify register', () => {
     sb.portal.resetCounters();
     expect(JSON.parse((await cli('register', 'refresh', '--inn', INN, '--config', config)).out)).toMatchObject({ checked: 1, changed: {}, written: 0 });
     expect(sb.portal.counters.writes).toBe(0);
+  });
+
+  it('sweep re-checks a not-found reject on its back-off and closes it when the register lists the company; found and rejects list show it', async () => {
+    const NEW = '500100732259';
+    const store = await openLevelStore(join(dir, 'state'));
+    await store.batch(rejectOps({ reason: 'EGRUL_NOT_FOUND', detail: `INN ${NEW} is not in the register (with its 1 contact(s))`, source: 'shop-b.partners', sourceId: 'P7', position: '0@7', at: '2026-01-01T00:00:00.000Z' }));
+    await store.close();
+    sb.egrul.upsertRegistry({ [NEW]: { status: 'ACTIVE', name: 'ИП Новый', ogrn: '304500116000061' } });
+    const run = await cli('register', 'sweep', '--config', config);
+    expect(run.code, run.err).toBe(0);
+    expect(JSON.parse(run.out)).toMatchObject({ expired: 0, notFound: 1, found: 1, changed: { ACTIVE: 1 }, written: 0 });
+    const found = JSON.parse((await cli('register', 'found', '--format', 'json', '--config', config)).out) as Array<Record<string, unknown>>;
+    expect(found).toEqual([expect.objectContaining({ inn: NEW, source: 'shop-b.partners', sourceId: 'P7', position: '0@7', rejectedAt: '2026-01-01T00:00:00.000Z', loaded: false })]);
+    expect((await cli('register', 'found', '--config', config)).out.split('\n')[0]).toBe('inn,source,sourceId,position,rejectedAt,foundAt,loaded');
+    const rejects = JSON.parse((await cli('rejects', 'list', '--format', 'json', '--config', config)).out) as Array<Record<string, unknown>>;
+    expect(rejects).toEqual([expect.objectContaining({ sourceId: 'P7', reason: 'EGRUL_NOT_FOUND', resolved: expect.stringMatching(/lists INN 500100732259 as ACTIVE/) })]);
+    expect((await cli('rejects', 'list', '--config', config)).out).toMatch(/P7 @0@7 .*\[resolved .*crm-unify replay\)\]/);
+    // nothing more is due: a second sweep asks nothing
+    sb.egrul.resetCounters();
+    expect(JSON.parse((await cli('register', 'sweep', '--config', config)).out)).toMatchObject({ expired: 0, notFound: 0, checked: 0 });
+    expect(sb.egrul.counters.requests).toBe(0);
   });
 });

@@ -10,10 +10,14 @@ import { createLogger } from '../../core/logger.js';
 import { validateInn } from '../../identifiers/inn.js';
 import { createMetrics } from '../../metrics/metrics.js';
 import { StateRegistryCache } from '../../pipeline/state-registry-cache.js';
+import { listFound, type FoundRecord } from '../../register/not-found.js';
 import { listRegisterChanges, RegisterRefresh, type RefreshTarget } from '../../register/refresh.js';
 import { StatusField } from '../../register/status-field.js';
+import { RegisterSweep } from '../../register/sweep.js';
 import { withStateStore } from '../../state/commands.js';
 import type { RegisterChange } from '../../state/records.js';
+import type { StateStore } from '../../state/store.js';
+import type { AppConfig } from '../../config/schema.js';
 import { DEFAULT_CONFIG } from './config.command.js';
 import { stateDirOf } from './state.command.js';
 
@@ -22,6 +26,13 @@ const columns = ['at', 'inn', 'from', 'to', 'crmId', 'value', 'crm', 'detail'] a
 export function formatChanges(rows: readonly RegisterChange[], format: 'csv' | 'json'): string {
   if (format === 'json') return `${JSON.stringify(rows.map((r) => Object.fromEntries(columns.map((c) => [c, r[c] ?? null]))), null, 2)}\n`;
   return stringify(rows.map((r) => columns.map((c) => r[c] ?? '')), { header: true, columns: [...columns] });
+}
+
+const foundColumns = ['inn', 'source', 'sourceId', 'position', 'rejectedAt', 'foundAt', 'loaded'] as const;
+
+export function formatFound(rows: readonly FoundRecord[], format: 'csv' | 'json'): string {
+  if (format === 'json') return `${JSON.stringify(rows, null, 2)}\n`;
+  return stringify(rows.map((r) => foundColumns.map((c) => String(r[c] ?? ''))), { header: true, columns: [...foundColumns] });
 }
 
 /** `--inn` values must be INNs (a typo would be checked, found missing and recorded as a change). */
@@ -37,10 +48,34 @@ function targetOf(opts: { inn?: string[]; status?: string }): RefreshTarget {
 }
 
 /**
- * `crm-unify register refresh [--inn …] [--status S]` and `register changes [--since ISO]
- * [--format csv|json]`: check companies in the register again now, and list the statuses that
- * changed and what the CRM was told. Refresh opens the state store, so it runs while the service
- * is stopped (LevelDB has one writer).
+ * Opens the state store and the two clients, and runs `fn` with a refresh over them at the
+ * register's full rate (the service is stopped: nothing else asks the register).
+ */
+async function withRefresh<T>(opts: { config: string; stateDir?: string }, fn: (refresh: RegisterRefresh, store: StateStore, config: AppConfig) => Promise<T>): Promise<T> {
+  const config = await loadConfigFile(opts.config);
+  const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'info' });
+  const metrics = createMetrics(undefined, { defaultMetrics: false });
+  const dadata = new DadataClient(config.registry, { metrics });
+  const client = new Bitrix24Client(config.crm, { metrics, logger });
+  try {
+    return await withStateStore(opts.stateDir ?? config.state.dir, (store) => {
+      const verifier = new EgrulVerifier(config.registry, { client: dadata, cache: new StateRegistryCache(store), metrics, logger });
+      return fn(new RegisterRefresh({
+        store, verifier, client, field: new StatusField(client, config.crm.registerStatusField), batchSize: config.crm.batchSize,
+        retry: { baseMs: config.crm.retryBaseMs, maxMs: config.crm.retryMaxMs }, metrics, logger,
+      }), store, config);
+    });
+  } finally {
+    await Promise.all([dadata.close(), client.close()]);
+  }
+}
+
+/**
+ * `crm-unify register refresh [--inn …] [--status S]`, `register sweep`, `register changes [--since
+ * ISO] [--format csv|json]` and `register found [--format csv|json]`: check companies in the
+ * register again now (or run the service's sweep once), list the statuses that changed and what
+ * the CRM was told, and the not-found rejects the register lists now. Refresh and sweep open the
+ * state store, so they run while the service is stopped (LevelDB has one writer).
  */
 export function registerCommand(program: Command): void {
   const register = program.command('register').description('The state register over time: re-check companies, list status changes');
@@ -52,24 +87,27 @@ export function registerCommand(program: Command): void {
     .option('--state-dir <dir>', 'state store directory (instead of the config file\'s)')
     .action(async (opts: { inn?: string[]; status?: string; config: string; stateDir?: string }) => {
       const target = targetOf(opts);
-      const config = await loadConfigFile(opts.config);
-      const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'info' });
-      const metrics = createMetrics(undefined, { defaultMetrics: false });
-      const dadata = new DadataClient(config.registry, { metrics });
-      const client = new Bitrix24Client(config.crm, { metrics, logger });
-      try {
-        const report = await withStateStore(opts.stateDir ?? config.state.dir, (store) => {
-          const verifier = new EgrulVerifier(config.registry, { client: dadata, cache: new StateRegistryCache(store), metrics, logger });
-          return new RegisterRefresh({
-            store, verifier, client, field: new StatusField(client, config.crm.registerStatusField), batchSize: config.crm.batchSize,
-            retry: { baseMs: config.crm.retryBaseMs, maxMs: config.crm.retryMaxMs }, metrics, logger,
-          }).run(target);
-        });
-        process.stdout.write(`${JSON.stringify(report)}\n`);
-        if (report.failed > 0) process.exitCode = 1;
-      } finally {
-        await Promise.all([dadata.close(), client.close()]);
-      }
+      const report = await withRefresh(opts, (refresh) => refresh.run(target));
+      process.stdout.write(`${JSON.stringify(report)}\n`);
+      if (report.failed > 0) process.exitCode = 1;
+    });
+  register.command('sweep')
+    .description('Run the service\'s register sweep once now: loaded companies past registry.cacheTtlDays, then EGRUL_NOT_FOUND rejects on their back-off')
+    .option('-c, --config <file>', 'config file', DEFAULT_CONFIG)
+    .option('--state-dir <dir>', 'state store directory (instead of the config file\'s)')
+    .action(async (opts: { config: string; stateDir?: string }) => {
+      const report = await withRefresh(opts, (refresh, store, config) => new RegisterSweep({ store, refresh, config: config.registry }).pass());
+      process.stdout.write(`${JSON.stringify(report)}\n`);
+      if (report.failed > 0) process.exitCode = 1;
+    });
+  register.command('found')
+    .description('Companies rejected as EGRUL_NOT_FOUND that the register lists now: loaded when their source record is read again (crm-unify replay)')
+    .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
+    .option('-c, --config <file>', 'config file', DEFAULT_CONFIG)
+    .option('--state-dir <dir>', 'state store directory')
+    .action(async (opts: { format: 'csv' | 'json'; config: string; stateDir?: string }) => {
+      const rows = await withStateStore(await stateDirOf(opts), (store) => listFound(store));
+      process.stdout.write(formatFound(rows, opts.format));
     });
   register.command('changes')
     .description('Register statuses that changed on a re-check, and what the CRM company was told')

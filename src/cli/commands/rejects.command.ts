@@ -6,12 +6,16 @@ import { withStateStore } from '../../state/commands.js';
 import { DEFAULT_CONFIG } from './config.command.js';
 import { stateDirOf } from './state.command.js';
 
-const columns = ['source', 'sourceId', 'position', 'reason', 'detail', 'at'] as const;
+const columns = ['source', 'sourceId', 'position', 'reason', 'detail', 'at', 'resolved'] as const;
+
+/** A closed reject stays listed, with when and why it was closed (e.g. the register found the company). */
+const resolvedText = (r: Reject): string => (r.resolved ? `${r.resolved.at} ${r.resolved.detail}` : '');
+const cell = (r: Reject, c: (typeof columns)[number]): string | null => (c === 'resolved' ? resolvedText(r) || null : r[c]);
 
 export function formatRejects(rows: Reject[], format: 'csv' | 'json' | 'table'): string {
-  if (format === 'json') return `${JSON.stringify(rows.map((r) => Object.fromEntries(columns.map((c) => [c, r[c]]))), null, 2)}\n`;
-  if (format === 'csv') return stringify(rows.map((r) => columns.map((c) => r[c] ?? '')), { header: true, columns: [...columns] });
-  return rows.map((r) => `${r.at}  ${r.reason.padEnd(17)} ${r.source} ${r.sourceId ?? '-'} @${r.position}  ${r.detail}`).join('\n') + (rows.length ? '\n' : '');
+  if (format === 'json') return `${JSON.stringify(rows.map((r) => Object.fromEntries(columns.map((c) => [c, cell(r, c)]))), null, 2)}\n`;
+  if (format === 'csv') return stringify(rows.map((r) => columns.map((c) => cell(r, c) ?? '')), { header: true, columns: [...columns] });
+  return rows.map((r) => `${r.at}  ${r.reason.padEnd(17)} ${r.source} ${r.sourceId ?? '-'} @${r.position}  ${r.detail}${r.resolved ? `  [resolved ${resolvedText(r)}]` : ''}`).join('\n') + (rows.length ? '\n' : '');
 }
 
 /** `crm-unify rejects list|export [--format csv|json] [--reason R]`: the rejects, with source, position and reason. */
