@@ -1,3 +1,5 @@
+import type { CanonicalChange } from './canonical.js';
+
 /** The closed list of reasons a record is rejected for. Every reject carries one. */
 export const rejectReasons = [
   'MISSING_INN',
@@ -43,6 +45,11 @@ export interface Reject {
   at: string;
   /** EGRUL_NOT_FOUND: the register checked again this many times (the sweep's back-off), the last at `at`. */
   rechecks?: { count: number; at: string };
+  /**
+   * EGRUL_NOT_FOUND of a company record: the record as mapped (with the contacts it carried), kept
+   * so that the register sweep can load it once the register lists the company (issue 19).
+   */
+  held?: CanonicalChange;
   /** Closed: the cause is gone (e.g. the register now lists the company). Kept, not deleted, with why. */
   resolved?: { at: string; detail: string };
 }

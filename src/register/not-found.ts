@@ -45,17 +45,23 @@ export function answeredSince(entry: RegistryEntry | undefined, dueAt: number): 
   return entry !== undefined && Date.parse(entry.fetchedAt) >= dueAt;
 }
 
+/** Whether the register's answer lets the company in (ACTIVE, or REORGANIZING with a warning). */
+export function isFound(inn: string, entry: RegistryEntry | undefined): boolean {
+  return verdict({ inn, status: (entry?.status ?? 'NOT_FOUND') as RegistryStatus['status'] }).ok;
+}
+
 /**
  * Ops that record the answer on each due reject: closed (kept, with why) when the register now
- * lists the company as active, else one more check counted towards the back-off.
+ * lists the company — `loaded` when the sweep loaded the records the rejects held — else one more
+ * check counted towards the back-off.
  */
-export function settleOps(due: DueInn, entry: RegistryEntry | undefined, at: string): { ops: StateOp[]; found: boolean } {
-  const status = entry?.status ?? 'NOT_FOUND';
-  const found = verdict({ inn: due.inn, status: status as RegistryStatus['status'] }).ok;
-  const ops = due.rejects.flatMap((r) => rejectOps(found
-    ? { ...r, resolved: { at, detail: `the register lists INN ${due.inn} as ${status} (checked ${entry!.fetchedAt}); the record loads when ${r.source} reads it again (crm-unify replay)` } }
-    : { ...r, rechecks: { count: (r.rechecks?.count ?? 0) + 1, at } }));
-  return { ops, found };
+export function settleOps(due: DueInn, entry: RegistryEntry | undefined, at: string, loaded: boolean): StateOp[] {
+  if (!isFound(due.inn, entry)) return due.rejects.flatMap((r) => rejectOps({ ...r, rechecks: { count: (r.rechecks?.count ?? 0) + 1, at } }));
+  const listed = `the register lists INN ${due.inn} as ${entry!.status} (checked ${entry!.fetchedAt})`;
+  return due.rejects.flatMap((r) => rejectOps({
+    ...r,
+    resolved: { at, detail: loaded ? `${listed}; loaded by the register sweep` : `${listed}; the record loads when ${r.source} reads it again (crm-unify replay)` },
+  }));
 }
 
 /** A company the register found after it was rejected as not found: what `crm-unify register found` lists. */

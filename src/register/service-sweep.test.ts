@@ -18,6 +18,8 @@ function options(over: Partial<ServiceSweepOptions> & { sweep?: Record<string, u
     store: new MemoryStateStore(),
     verifier: { recheck: async (inn): Promise<RegistryStatus> => { asked.push(inn); return { inn, status: 'NOT_FOUND' }; } },
     client: new Bitrix24Client(crm),
+    resolver: { resolve: () => Promise.reject(new Error('nothing is found here')) },
+    delivery: { deliver: () => Promise.reject(new Error('nothing is found here')) },
     registry: loadEgrulConfig({ token: 't', ...(sweep ? { sweep } : {}) }, {}),
     crm, metrics: createMetrics(undefined, { defaultMetrics: false }), once: false, ...rest,
   };

@@ -2,8 +2,11 @@ import type { Bitrix24Config } from '../connectors/bitrix24/config.js';
 import type { Bitrix24Client } from '../connectors/bitrix24/rest-client.js';
 import type { EgrulConfig } from '../connectors/egrul/config.js';
 import type { Logger } from '../core/logger.js';
+import type { CrmDelivery } from '../delivery/crm-delivery.js';
 import type { Metrics } from '../metrics/metrics.js';
+import type { Resolver } from '../resolve/resolver.js';
 import type { StateStore } from '../state/store.js';
+import { foundLoader } from './load-found.js';
 import { pacedRechecker } from './paced.js';
 import { RegisterRefresh, type Rechecker } from './refresh.js';
 import { StatusField } from './status-field.js';
@@ -14,6 +17,9 @@ export interface ServiceSweepOptions {
   /** The pipeline's verifier and CRM client: the sweep shares their rate limits, never adds its own budget. */
   verifier: Rechecker;
   client: Bitrix24Client;
+  /** The pipeline's resolver and delivery: a company found after its reject is loaded through them. */
+  resolver: Pick<Resolver, 'resolve'>;
+  delivery: Pick<CrmDelivery, 'deliver'>;
   registry: EgrulConfig;
   crm: Bitrix24Config;
   metrics?: Metrics;
@@ -41,7 +47,7 @@ export function startRegisterSweep(o: ServiceSweepOptions, stop: AbortSignal): P
     ...(o.logger ? { logger: o.logger } : {}),
   });
   const sweep = new RegisterSweep({
-    store: o.store, refresh, config: o.registry,
+    store: o.store, refresh, config: o.registry, load: foundLoader(o.resolver, o.delivery),
     ...(o.logger ? { logger: o.logger } : {}),
     ...(o.metrics ? { metrics: o.metrics } : {}),
   });

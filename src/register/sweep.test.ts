@@ -12,11 +12,14 @@ import { generate, scales } from '../gen/dataset.js';
 import { mapPartner } from '../mappers/index.js';
 import { createMetrics } from '../metrics/metrics.js';
 import type { CanonicalChange, Reject } from '../model/index.js';
+import type { Envelope } from '../core/envelope.js';
 import { StateRegistryCache } from '../pipeline/state-registry-cache.js';
+import { StateRejectSink } from '../pipeline/state-rejects.js';
 import { Resolver } from '../resolve/resolver.js';
 import { startSandbox, type Sandbox } from '../sandbox/sandbox.js';
 import { goldenContacts, listRejects, rejectOps } from '../state/helpers.js';
 import { MemoryStateStore } from '../state/memory-store.js';
+import { foundLoader } from './load-found.js';
 import { listFound } from './not-found.js';
 import { pacedRechecker } from './paced.js';
 import { listRegisterChanges, RegisterRefresh } from './refresh.js';
@@ -66,11 +69,19 @@ function setup() {
     const stop = new AbortController();
     let batches = 0;
     return new RegisterSweep({
-      store, refresh, config: { ...registry, cacheTtlDays: o.cacheTtlDays ?? registry.cacheTtlDays }, now: () => now,
+      store, refresh, config: { ...registry, cacheTtlDays: o.cacheTtlDays ?? registry.cacheTtlDays }, now: () => now, load: foundLoader(resolver, delivery),
       onBatch: () => { if (++batches === o.stopAfter) stop.abort(); },
     }).pass(stop.signal);
   };
   return { store, resolver, delivery, verifier, asked, sweep };
+}
+
+/** A golden company's active contacts, and how many of them the CRM holds under its CRM company. */
+async function crmCompanyOf(store: MemoryStateStore, inn: string): Promise<{ contacts: number; inCrm: number }> {
+  const crmId = String((await store.get('crmIds', inn))?.company);
+  let contacts = 0;
+  for await (const c of goldenContacts(store, inn)) if (c.status === 'active') contacts++;
+  return { contacts, inCrm: sb.portal.store.all('contact').filter((c) => String(c.fields.COMPANY_ID) === crmId).length };
 }
 
 const marked = (): Record<string, string> => Object.fromEntries(sb.portal.store.all('company')
@@ -91,12 +102,17 @@ describe('the register sweep against the sandbox (issue 19)', () => {
     expect((await delivery.deliver(inns)).every((o) => o.status === 'synced')).toBe(true);
     const newInns = unknown.map((c) => c.company.requisite.inn);
     sb.egrul.upsertRegistry(Object.fromEntries(newInns.map((inn) => [inn, null])));
+    const sink = new StateRejectSink(store, undefined, () => new Date(t0));
     for (const [i, change] of unknown.entries()) {
       const v = await verifier.verify(change.company.requisite.inn);
       expect(v).toMatchObject({ ok: false, reason: 'EGRUL_NOT_FOUND' });
       if (v.ok) continue;
-      await store.batch(rejectOps({ reason: v.reason, detail: `${v.detail} (with its contact(s))`, source: 'shop-b.partners', sourceId: change.company.sourceId, position: `0@${20 + i}`, at: new Date(t0).toISOString() }));
+      const env: Envelope<CanonicalChange> = { value: change, source: 'shop-b.partners', position: { partition: '0', offset: BigInt(20 + i) }, ack: () => {}, nack: () => {} };
+      // the second as a reject recorded before rejects kept their record: it can only be listed
+      if (i === 1) await store.batch(rejectOps({ reason: v.reason, detail: v.detail, source: env.source, sourceId: change.company.sourceId, position: '0@21', at: new Date(t0).toISOString() }));
+      else await sink.reject(env, v.reason, v.detail, change.company.sourceId);
     }
+    const companiesBefore = sb.portal.store.all('company').length;
 
     // the register: three loaded companies leave it, two of the unknown ones are registered now
     const gone = { [inns[1]!]: 'LIQUIDATED', [inns[4]!]: 'BANKRUPT', [inns[8]!]: 'LIQUIDATING' };
@@ -114,7 +130,7 @@ describe('the register sweep against the sandbox (issue 19)', () => {
     expect(first).toMatchObject({ expired: 4, notFound: 0 });
     expect(await store.get('positions', SWEEP_CURSOR_KEY)).toBeDefined();
     const second = await sweep(t1); // the next process resumes from the cursor
-    expect(second).toMatchObject({ expired: 6, notFound: 3, found: 2 });
+    expect(second).toMatchObject({ expired: 6, notFound: 3, found: 2, loaded: 1, failed: 0 });
     expect(await store.get('positions', SWEEP_CURSOR_KEY)).toBeUndefined(); // the sweep went through: the next starts over
 
     // each company asked once: the ten loaded, the three rejected
@@ -122,9 +138,17 @@ describe('the register sweep against the sandbox (issue 19)', () => {
     expect(sb.egrul.counters.requests).toBe(13);
     const day = t1.toISOString().slice(0, 10);
     expect(marked()).toEqual({ [ids[1]!]: `LIQUIDATED ${day}`, [ids[4]!]: `BANKRUPT ${day}`, [ids[8]!]: `LIQUIDATING ${day}` });
-    // nothing else written: the field, once, and one update per marked company
-    expect(sb.portal.counters.commandsByMethod).toEqual({ 'crm.company.userfield.list': 1, 'crm.company.userfield.add': 1, 'crm.company.update': 3 });
-    expect(sb.portal.counters.writes).toBe(4);
+    // the company found with its record kept is loaded, with its contacts; the other waits for a replay
+    const loadedNew = await crmCompanyOf(store, newInns[0]!);
+    expect(loadedNew.contacts).toBeGreaterThan(0);
+    expect(loadedNew.inCrm).toBe(loadedNew.contacts);
+    expect(await store.get('crmIds', newInns[1]!)).toBeUndefined();
+    // nothing else written: the field, once, one update per marked company, and the new company's creates
+    expect(sb.portal.store.all('company').length).toBe(companiesBefore + 1);
+    const { 'crm.company.update': updates, ...others } = sb.portal.counters.commandsByMethod;
+    expect(updates).toBe(3);
+    expect(others).toMatchObject({ 'crm.company.userfield.list': 1, 'crm.company.userfield.add': 1 });
+    expect(Object.keys(others).filter((m) => !/\.(add|import|batchimport|list|get|fields)$/i.test(m))).toEqual([]);
     const log = await listRegisterChanges(store);
     expect(log.map((c) => [c.inn, c.from, c.to, c.crm]).sort()).toEqual([
       ...Object.entries(gone).map(([inn, to]) => [inn, 'ACTIVE', to, 'written']),
@@ -135,11 +159,11 @@ describe('the register sweep against the sandbox (issue 19)', () => {
     const rejects: Reject[] = [];
     for await (const r of listRejects(store, { reason: 'EGRUL_NOT_FOUND' })) rejects.push(r);
     const of = (inn: string) => rejects.find((r) => r.detail.startsWith(`INN ${inn} `))!;
-    expect(of(newInns[0]!).resolved).toMatchObject({ at: t1.toISOString(), detail: expect.stringMatching(/lists INN \d+ as ACTIVE.*shop-b\.partners reads it again/) });
-    expect(of(newInns[1]!).resolved).toBeDefined();
+    expect(of(newInns[0]!).resolved).toMatchObject({ at: t1.toISOString(), detail: expect.stringMatching(/lists INN \d+ as ACTIVE.*loaded by the register sweep/) });
+    expect(of(newInns[1]!).resolved).toMatchObject({ at: t1.toISOString(), detail: expect.stringMatching(/lists INN \d+ as ACTIVE.*shop-b\.partners reads it again/) });
     expect(of(newInns[2]!)).toMatchObject({ rechecks: { count: 1, at: t1.toISOString() } });
     expect(of(newInns[2]!).resolved).toBeUndefined();
-    expect((await listFound(store)).map((f) => [f.inn, f.loaded]).sort()).toEqual([[newInns[0], false], [newInns[1], false]].sort());
+    expect((await listFound(store)).map((f) => [f.inn, f.loaded]).sort()).toEqual([[newInns[0], true], [newInns[1], false]].sort());
 
     // a sweep at once asks nothing: the loaded answers are fresh, the next step of the back-off is 3 days
     asked.length = 0;
@@ -150,18 +174,15 @@ describe('the register sweep against the sandbox (issue 19)', () => {
     expect(asked).toEqual([newInns[2]]);
     for await (const r of listRejects(store, { reason: 'EGRUL_NOT_FOUND' })) if (r.detail.startsWith(`INN ${newInns[2]} `)) expect(r.rechecks?.count).toBe(2);
 
-    // a replay of the found company's source record loads it, with its contacts, from the cached answer
+    // a replay of the other found company's source record loads it, with its contacts, from the cached answer
     sb.egrul.resetCounters();
-    const found = unknown[0]!;
-    expect((await verifier.verify(found.company.requisite.inn)).ok).toBe(true);
+    const replayed = unknown[1]!;
+    expect((await verifier.verify(replayed.company.requisite.inn)).ok).toBe(true);
     expect(sb.egrul.counters.requests).toBe(0);
-    await resolver.resolve(found, { ref: 'p@20' });
-    expect((await delivery.deliver([found.company.requisite.inn]))[0]).toMatchObject({ status: 'synced' });
-    const crmId = String((await store.get('crmIds', found.company.requisite.inn))?.company);
-    let golden = 0;
-    for await (const c of goldenContacts(store, found.company.requisite.inn)) if (c.status === 'active') golden++;
-    expect(golden).toBeGreaterThan(0);
-    expect(sb.portal.store.all('contact').filter((c) => String(c.fields.COMPANY_ID) === crmId)).toHaveLength(golden);
-    expect((await listFound(store)).find((f) => f.inn === newInns[0])?.loaded).toBe(true);
+    await resolver.resolve(replayed, { ref: '0@21' });
+    expect((await delivery.deliver([replayed.company.requisite.inn]))[0]).toMatchObject({ status: 'synced' });
+    const again = await crmCompanyOf(store, newInns[1]!);
+    expect(again.inCrm).toBe(again.contacts);
+    expect((await listFound(store)).every((f) => f.loaded)).toBe(true);
   });
 });

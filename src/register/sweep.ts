@@ -5,8 +5,9 @@ import { silentLogger, type Logger } from '../core/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { positionKey } from '../state/keys.js';
 import type { RegistryEntry } from '../state/records.js';
-import type { StateStore } from '../state/store.js';
-import { answeredSince, dueNotFound, settleOps } from './not-found.js';
+import type { StateOp, StateStore } from '../state/store.js';
+import type { FoundLoader, HeldRecord } from './load-found.js';
+import { answeredSince, dueNotFound, isFound, settleOps, type DueInn } from './not-found.js';
 import { loadedCompanies, type RefreshReport, type RegisterRefresh } from './refresh.js';
 
 /**
@@ -23,6 +24,8 @@ export interface SweepDeps {
   /** A refresh whose look-ups are paced to the sweep's share (`pacedRechecker`). */
   refresh: Pick<RegisterRefresh, 'run'>;
   config: Pick<EgrulConfig, 'cacheTtlDays' | 'notFoundTtlHours' | 'sweep'>;
+  /** Loads a found company from the records its rejects held; without it they are only listed (`register found`). */
+  load?: FoundLoader;
   logger?: Logger;
   metrics?: Metrics;
   now?: () => Date;
@@ -37,13 +40,16 @@ export interface SweepReport extends RefreshReport {
   notFound: number;
   /** Of those, the ones the register now lists as active: their rejects are closed. */
   found: number;
+  /** Of the found, the ones loaded from the records their rejects held. */
+  loaded: number;
 }
 
 /**
  * The register sweep inside the service (issue 19 item 1 and 3): re-checks loaded companies whose
  * register answer is older than `registry.cacheTtlDays`, in INN order from a stored cursor, then
  * EGRUL_NOT_FOUND rejects on their back-off. Each batch goes through the register refresh (cache,
- * change log, CRM status field, metric) and is stored before the cursor moves past it; a stop
+ * change log, CRM status field, metric) and is stored before the cursor moves past it. A company
+ * the register lists now is loaded from the records its rejects held, and the rejects closed; a stop
  * lets the current batch finish. What a crash interrupts is not asked twice: an answer fetched
  * since the company fell due counts as its check.
  */
@@ -72,7 +78,7 @@ export class RegisterSweep {
 
   /** One sweep: from the cursor to the last INN, then the not-found rejects due now. */
   async pass(stop: AbortSignal = new AbortController().signal): Promise<SweepReport> {
-    const report: SweepReport = { expired: 0, notFound: 0, found: 0, checked: 0, changed: {}, written: 0, failed: 0 };
+    const report: SweepReport = { expired: 0, notFound: 0, found: 0, loaded: 0, checked: 0, changed: {}, written: 0, failed: 0 };
     await this.sweepLoaded(stop, report);
     if (!stop.aborted) await this.sweepNotFound(stop, report);
     return report;
@@ -139,14 +145,42 @@ export class RegisterSweep {
       if (ask.length) add(report, await this.deps.refresh.run({ inns: ask }));
       const answers = await store.getMany('registry', part.map((d) => d.inn));
       const at = this.now().toISOString();
-      const settled = part.map((d, k) => settleOps(d, answers[k], at));
-      await store.batch(settled.flatMap((s) => s.ops));
-      const found = settled.filter((s) => s.found).length;
+      const ops: StateOp[] = [];
+      let found = 0;
+      for (const [k, d] of part.entries()) {
+        if (!isFound(d.inn, answers[k])) {
+          ops.push(...settleOps(d, answers[k], at, false));
+          continue;
+        }
+        const loaded = await this.load(d, report);
+        if (loaded === undefined) continue; // not loaded this time: still due, tried again by the next sweep
+        found++;
+        ops.push(...settleOps(d, answers[k], at, loaded));
+      }
+      await store.batch(ops);
       report.notFound += part.length;
       report.found += found;
       this.deps.metrics?.registerSweep.inc({ kind: 'not_found' }, part.length);
       this.deps.metrics?.registerSweep.inc({ kind: 'found' }, found);
       this.deps.onBatch?.(part.map((d) => d.inn));
+    }
+  }
+
+  /**
+   * Loads what the rejects of a found company held: true once loaded, false when they held nothing
+   * (rejected before records were kept, or no loader: listed for a replay), undefined when the load failed.
+   */
+  private async load(d: DueInn, report: SweepReport): Promise<boolean | undefined> {
+    const held: HeldRecord[] = d.rejects.flatMap((r) => (r.held ? [{ change: r.held, position: r.position }] : []));
+    if (!this.deps.load || held.length === 0) return false;
+    try {
+      await this.deps.load(d.inn, held);
+      report.loaded++;
+      return true;
+    } catch (err) {
+      report.failed++;
+      this.log.warn({ err: errorMessage(err) }, 'register sweep: a company the register lists now could not be loaded; trying again on the next sweep');
+      return undefined;
     }
   }
 }

@@ -144,7 +144,7 @@ export async function runService(o: ServiceOptions): Promise<ReturnType<ReturnTy
       await updateStateGauges(store, metrics);
       // Continuous runs only: a --once run ends when its sources are drained, never held open by the sweep.
       sweeping = startRegisterSweep({
-        store, verifier: deps.verifier, client: deps.crmClient, registry: o.config.registry, crm: o.config.crm,
+        store, verifier: deps.verifier, client: deps.crmClient, resolver: deps.resolver, delivery: deps.delivery, registry: o.config.registry, crm: o.config.crm,
         metrics, logger: o.logger, once: o.once, dryRun: o.dryRun !== undefined,
       }, AbortSignal.any([stop, sweepDone.signal]));
       await settleAll(built.map((t) => runTopology(t, deps, stop).catch((err: unknown) => { failing.abort(); throw err; })), o.stop);

@@ -14,6 +14,11 @@ import { listFound, type FoundRecord } from '../../register/not-found.js';
 import { listRegisterChanges, RegisterRefresh, type RefreshTarget } from '../../register/refresh.js';
 import { StatusField } from '../../register/status-field.js';
 import { RegisterSweep } from '../../register/sweep.js';
+import { foundLoader } from '../../register/load-found.js';
+import { Resolver } from '../../resolve/resolver.js';
+import { CrmDelivery } from '../../delivery/crm-delivery.js';
+import { DeliveryLedger } from '../../delivery/ledger.js';
+import { Bitrix24Loader } from '../../connectors/bitrix24/loader.js';
 import { withStateStore } from '../../state/commands.js';
 import type { RegisterChange } from '../../state/records.js';
 import type { StateStore } from '../../state/store.js';
@@ -51,7 +56,7 @@ function targetOf(opts: { inn?: string[]; status?: string }): RefreshTarget {
  * Opens the state store and the two clients, and runs `fn` with a refresh over them at the
  * register's full rate (the service is stopped: nothing else asks the register).
  */
-async function withRefresh<T>(opts: { config: string; stateDir?: string }, fn: (refresh: RegisterRefresh, store: StateStore, config: AppConfig) => Promise<T>): Promise<T> {
+async function withRefresh<T>(opts: { config: string; stateDir?: string }, fn: (refresh: RegisterRefresh, store: StateStore, config: AppConfig, client: Bitrix24Client) => Promise<T>): Promise<T> {
   const config = await loadConfigFile(opts.config);
   const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'info' });
   const metrics = createMetrics(undefined, { defaultMetrics: false });
@@ -63,7 +68,7 @@ async function withRefresh<T>(opts: { config: string; stateDir?: string }, fn: (
       return fn(new RegisterRefresh({
         store, verifier, client, field: new StatusField(client, config.crm.registerStatusField), batchSize: config.crm.batchSize,
         retry: { baseMs: config.crm.retryBaseMs, maxMs: config.crm.retryMaxMs }, metrics, logger,
-      }), store, config);
+      }), store, config, client);
     });
   } finally {
     await Promise.all([dadata.close(), client.close()]);
@@ -92,16 +97,21 @@ export function registerCommand(program: Command): void {
       if (report.failed > 0) process.exitCode = 1;
     });
   register.command('sweep')
-    .description('Run the service\'s register sweep once now: loaded companies past registry.cacheTtlDays, then EGRUL_NOT_FOUND rejects on their back-off')
+    .description('Run the service\'s register sweep once now: loaded companies past registry.cacheTtlDays, then EGRUL_NOT_FOUND rejects on their back-off (a company found is loaded from the record its reject kept)')
     .option('-c, --config <file>', 'config file', DEFAULT_CONFIG)
     .option('--state-dir <dir>', 'state store directory (instead of the config file\'s)')
     .action(async (opts: { config: string; stateDir?: string }) => {
-      const report = await withRefresh(opts, (refresh, store, config) => new RegisterSweep({ store, refresh, config: config.registry }).pass());
+      const report = await withRefresh(opts, (refresh, store, config, client) => {
+        const resolver = new Resolver(store);
+        const ledger = new DeliveryLedger(store, resolver);
+        const delivery = new CrmDelivery(store, ledger, new Bitrix24Loader(client, config.crm, { onCreateAttempt: ledger.attempted }));
+        return new RegisterSweep({ store, refresh, config: config.registry, load: foundLoader(resolver, delivery) }).pass();
+      });
       process.stdout.write(`${JSON.stringify(report)}\n`);
       if (report.failed > 0) process.exitCode = 1;
     });
   register.command('found')
-    .description('Companies rejected as EGRUL_NOT_FOUND that the register lists now: loaded when their source record is read again (crm-unify replay)')
+    .description('Companies rejected as EGRUL_NOT_FOUND that the register lists now, and whether they are loaded (a reject that kept no record loads when its source record is read again: crm-unify replay)')
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
     .option('-c, --config <file>', 'config file', DEFAULT_CONFIG)
     .option('--state-dir <dir>', 'state store directory')
