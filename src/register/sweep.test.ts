@@ -185,4 +185,26 @@ describe('the register sweep against the sandbox (issue 19)', () => {
     expect(again.inCrm).toBe(again.contacts);
     expect((await listFound(store)).every((f) => f.loaded)).toBe(true);
   });
+
+  it('a found company loaded by the sweep takes along the contacts parked on it (Shop A: contacts are records of their own)', async () => {
+    const { store, resolver, delivery, verifier, sweep } = setup();
+    const p = activePartners(16)[15]!;
+    const inn = p.company.requisite.inn;
+    const company: CanonicalChange = { kind: 'company', company: p.company, contacts: [] };
+    const contact: CanonicalChange = { kind: 'contact', contact: { ...p.contacts[0]!, company: { source: p.company.source, sourceId: p.company.sourceId } } };
+    // the contact arrives first and is parked; its company is not in the register yet
+    expect((await resolver.resolve(contact, { ref: '1@1' })).outcome).toBe('parked');
+    sb.egrul.upsertRegistry({ [inn]: null });
+    const v = await verifier.verify(inn);
+    expect(v).toMatchObject({ ok: false, reason: 'EGRUL_NOT_FOUND' });
+    const t0 = Date.now();
+    const env: Envelope<CanonicalChange> = { value: company, source: 'shop-a.companies', position: { partition: 'companies', offset: 7n }, ack: () => {}, nack: () => {} };
+    if (!v.ok) await new StateRejectSink(store, undefined, () => new Date(t0)).reject(env, v.reason, v.detail, p.company.sourceId);
+
+    sb.egrul.upsertRegistry({ [inn]: ds.registry[inn]! });
+    expect(await sweep(new Date(t0 + DAY + 1))).toMatchObject({ notFound: 1, found: 1, loaded: 1, failed: 0 });
+    expect(await crmCompanyOf(store, inn)).toEqual({ contacts: 1, inCrm: 1 });
+    expect((await listFound(store)).map((f) => [f.inn, f.source, f.position, f.loaded])).toEqual([[inn, 'shop-a.companies', 'companies@7', true]]);
+    expect(await delivery.deliver([inn])).toMatchObject([{ status: 'unchanged' }]);
+  });
 });
