@@ -2,13 +2,17 @@ import { TokenBucket } from '../connectors/egrul/token-bucket.js';
 import type { Rechecker } from './refresh.js';
 
 /**
- * The sweep's share of the register (issue 19): its look-ups first take a token from a bucket of
- * `share × rate` (capacity 1, so no burst), then go through the verifier like any other, sharing
- * its bucket, concurrency and retries. So the sweep takes at most that share of the register's
- * rate, and new records keep the rest however long the sweep runs.
+ * The sweep's share of the register (issue 19): a bucket of `share × rate` with capacity 1 (no
+ * burst). Its look-ups take a token here first, then go through the verifier like any other,
+ * sharing its bucket, concurrency and retries: so the sweep takes at most that share of the
+ * register's rate, and new records keep the rest however long the sweep runs.
  */
-export function pacedRechecker(verifier: Rechecker, rate: number, share: number): Rechecker {
-  const bucket = new TokenBucket(rate * share, 1);
+export function sweepBucket(rate: number, share: number): TokenBucket {
+  return new TokenBucket(rate * share, 1);
+}
+
+/** Each re-check waits for a token of `bucket` before it reaches the verifier. */
+export function pacedRechecker(verifier: Rechecker, bucket: Pick<TokenBucket, 'take'>): Rechecker {
   return {
     recheck: async (inn) => {
       await bucket.take();

@@ -7,7 +7,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { Resolver } from '../resolve/resolver.js';
 import type { StateStore } from '../state/store.js';
 import { foundLoader } from './load-found.js';
-import { pacedRechecker } from './paced.js';
+import { pacedRechecker, sweepBucket } from './paced.js';
 import { RegisterRefresh, type Rechecker } from './refresh.js';
 import { StatusField } from './status-field.js';
 import { RegisterSweep } from './sweep.js';
@@ -38,7 +38,7 @@ export function startRegisterSweep(o: ServiceSweepOptions, stop: AbortSignal): P
   if (o.once || o.dryRun || !o.registry.sweep.enabled) return undefined;
   const refresh = new RegisterRefresh({
     store: o.store,
-    verifier: pacedRechecker(o.verifier, o.registry.rate, o.registry.sweep.share),
+    verifier: pacedRechecker(o.verifier, sweepBucket(o.registry.rate, o.registry.sweep.share)),
     client: o.client,
     field: new StatusField(o.client, o.crm.registerStatusField),
     batchSize: o.crm.batchSize,

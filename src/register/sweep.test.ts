@@ -21,7 +21,7 @@ import { goldenContacts, listRejects, rejectOps } from '../state/helpers.js';
 import { MemoryStateStore } from '../state/memory-store.js';
 import { foundLoader } from './load-found.js';
 import { listFound } from './not-found.js';
-import { pacedRechecker } from './paced.js';
+import { pacedRechecker, sweepBucket } from './paced.js';
 import { listRegisterChanges, RegisterRefresh } from './refresh.js';
 import { StatusField } from './status-field.js';
 import { RegisterSweep, SWEEP_CURSOR_KEY } from './sweep.js';
@@ -63,7 +63,7 @@ function setup() {
   const sweep = async (now: Date, o: { stopAfter?: number; cacheTtlDays?: number } = {}) => {
     const counting = { recheck: (inn: string) => { asked.push(inn); return verifier.recheck(inn); } };
     const refresh = new RegisterRefresh({
-      store, verifier: pacedRechecker(counting, registry.rate, registry.sweep.share), client, field: new StatusField(client, FIELD),
+      store, verifier: pacedRechecker(counting, sweepBucket(registry.rate, registry.sweep.share)), client, field: new StatusField(client, FIELD),
       batchSize: crmConfig.batchSize, retry: { baseMs: 5, maxMs: 20 }, metrics, now: () => now,
     });
     const stop = new AbortController();
