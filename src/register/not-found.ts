@@ -1,6 +1,8 @@
 import { innOfNotFound, verdict, type RegistryStatus } from '../connectors/egrul/status.js';
 import type { Reject } from '../model/index.js';
+import { companyKeyOfParked } from '../runtime/parked.js';
 import { rejectOps } from '../state/helpers.js';
+import { contactLinkKey } from '../state/keys.js';
 import type { RegistryEntry } from '../state/records.js';
 import type { StateOp, StateStore } from '../state/store.js';
 import { loadedCompanies } from './refresh.js';
@@ -62,6 +64,22 @@ export function settleOps(due: DueInn, entry: RegistryEntry | undefined, at: str
     ...r,
     resolved: { at, detail: loaded ? `${listed}; loaded by the register sweep` : `${listed}; the record loads when ${r.source} reads it again (crm-unify replay)` },
   }));
+}
+
+/**
+ * Ops that close the COMPANY_REJECTED rejects of contacts that were parked on these company
+ * records (`co|source|id`) and are attached now that the sweep loaded the company.
+ */
+export async function attachedContactOps(store: StateStore, companyKeys: ReadonlySet<string>, at: string): Promise<StateOp[]> {
+  const ops: StateOp[] = [];
+  for await (const [, r] of store.iterate('rejectsByReason', { prefix: 'COMPANY_REJECTED|' })) {
+    const key = companyKeyOfParked(r.detail);
+    if (r.resolved || r.sourceId === null || key === undefined || !companyKeys.has(key)) continue;
+    const link = await store.get('links', contactLinkKey(r.source, r.sourceId));
+    if (link?.entity !== 'contact' || link.parked || !link.inn) continue;
+    ops.push(...rejectOps({ ...r, resolved: { at, detail: `its company (INN ${link.inn}) was loaded by the register sweep; the contact is attached` } }));
+  }
+  return ops;
 }
 
 /** A company the register found after it was rejected as not found: what `crm-unify register found` lists. */

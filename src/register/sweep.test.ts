@@ -15,6 +15,7 @@ import type { CanonicalChange, Reject } from '../model/index.js';
 import type { Envelope } from '../core/envelope.js';
 import { StateRegistryCache } from '../pipeline/state-registry-cache.js';
 import { StateRejectSink } from '../pipeline/state-rejects.js';
+import { rejectParkedContacts } from '../runtime/parked.js';
 import { Resolver } from '../resolve/resolver.js';
 import { startSandbox, type Sandbox } from '../sandbox/sandbox.js';
 import { goldenContacts, listRejects, rejectOps } from '../state/helpers.js';
@@ -200,11 +201,16 @@ describe('the register sweep against the sandbox (issue 19)', () => {
     const t0 = Date.now();
     const env: Envelope<CanonicalChange> = { value: company, source: 'shop-a.companies', position: { partition: 'companies', offset: 7n }, ack: () => {}, nack: () => {} };
     if (!v.ok) await new StateRejectSink(store, undefined, () => new Date(t0)).reject(env, v.reason, v.detail, p.company.sourceId);
+    // the end of a --once run rejects the contact still parked (it stays parked too)
+    expect(await rejectParkedContacts(store)).toBe(1);
 
     sb.egrul.upsertRegistry({ [inn]: ds.registry[inn]! });
     expect(await sweep(new Date(t0 + DAY + 1))).toMatchObject({ notFound: 1, found: 1, loaded: 1, failed: 0 });
     expect(await crmCompanyOf(store, inn)).toEqual({ contacts: 1, inCrm: 1 });
     expect((await listFound(store)).map((f) => [f.inn, f.source, f.position, f.loaded])).toEqual([[inn, 'shop-a.companies', 'companies@7', true]]);
     expect(await delivery.deliver([inn])).toMatchObject([{ status: 'unchanged' }]);
+    const contactRejects: Reject[] = [];
+    for await (const r of listRejects(store, { reason: 'COMPANY_REJECTED' })) contactRejects.push(r);
+    expect(contactRejects).toMatchObject([{ sourceId: p.contacts[0]!.sourceId, resolved: { detail: expect.stringMatching(/loaded by the register sweep; the contact is attached/) } }]);
   });
 });

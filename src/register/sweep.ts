@@ -3,11 +3,11 @@ import type { EgrulConfig } from '../connectors/egrul/config.js';
 import { errorMessage } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { positionKey } from '../state/keys.js';
+import { companyLinkKey, positionKey } from '../state/keys.js';
 import type { RegistryEntry } from '../state/records.js';
 import type { StateOp, StateStore } from '../state/store.js';
 import type { FoundLoader, HeldRecord } from './load-found.js';
-import { answeredSince, dueNotFound, isFound, settleOps, type DueInn } from './not-found.js';
+import { answeredSince, attachedContactOps, dueNotFound, isFound, settleOps, type DueInn } from './not-found.js';
 import { loadedCompanies, type RefreshReport, type RegisterRefresh } from './refresh.js';
 
 /**
@@ -146,6 +146,7 @@ export class RegisterSweep {
       const answers = await store.getMany('registry', part.map((d) => d.inn));
       const at = this.now().toISOString();
       const ops: StateOp[] = [];
+      const loadedKeys = new Set<string>();
       let found = 0;
       for (const [k, d] of part.entries()) {
         if (!isFound(d.inn, answers[k])) {
@@ -156,7 +157,9 @@ export class RegisterSweep {
         if (loaded === undefined) continue; // not loaded this time: still due, tried again by the next sweep
         found++;
         ops.push(...settleOps(d, answers[k], at, loaded));
+        if (loaded) for (const r of d.rejects) if (r.held?.kind === 'company') loadedKeys.add(companyLinkKey(r.held.company.source, r.held.company.sourceId));
       }
+      if (loadedKeys.size) ops.push(...await attachedContactOps(store, loadedKeys, at));
       await store.batch(ops);
       report.notFound += part.length;
       report.found += found;

@@ -18,7 +18,7 @@ export async function rejectParkedContacts(store: StateStore, summary?: RunSumma
     const c = l.parked.contact;
     ops.push(...rejectOps({
       reason: 'COMPANY_REJECTED',
-      detail: `its company record ${l.companyKey ?? '(none)'} was rejected or never arrived`,
+      detail: `its company record ${l.companyKey ?? '(none)'}${PARKED}`,
       source: c.source,
       sourceId: c.sourceId,
       position: l.parked.position,
@@ -30,4 +30,12 @@ export async function rejectParkedContacts(store: StateStore, summary?: RunSumma
   }
   if (ops.length) await store.batch(ops);
   return n;
+}
+
+const PARKED = ' was rejected or never arrived';
+
+/** The company link key a COMPANY_REJECTED reject of a parked contact names (its detail, made above). */
+export function companyKeyOfParked(detail: string): string | undefined {
+  const m = /^its company record (\S+)(.*)$/.exec(detail);
+  return m?.[2] === PARKED && m[1] !== '(none)' ? m[1] : undefined;
 }
