@@ -1,22 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Bitrix24ConfigSchema } from '../connectors/bitrix24/config.js';
-import { Bitrix24Loader } from '../connectors/bitrix24/loader.js';
-import { Bitrix24Client } from '../connectors/bitrix24/rest-client.js';
-import { DadataClient } from '../connectors/egrul/dadata-client.js';
-import { loadEgrulConfig } from '../connectors/egrul/config.js';
-import { EgrulVerifier } from '../connectors/egrul/verifier.js';
-import { parseConfig } from '../core/config.js';
-import { CrmDelivery } from '../delivery/crm-delivery.js';
-import { DeliveryLedger } from '../delivery/ledger.js';
 import { generate, scales } from '../gen/dataset.js';
-import { mapPartner } from '../mappers/index.js';
-import { createMetrics } from '../metrics/metrics.js';
-import type { CanonicalChange } from '../model/index.js';
-import { StateRegistryCache } from '../pipeline/state-registry-cache.js';
-import { Resolver } from '../resolve/resolver.js';
 import { startSandbox, type Sandbox } from '../sandbox/sandbox.js';
-import { MemoryStateStore } from '../state/memory-store.js';
 import { listRegisterChanges, RegisterRefresh, type RefreshTarget } from './refresh.js';
+import { activePartners as fixtureActivePartners, serviceParts } from './fixtures.js';
 import { StatusField } from './status-field.js';
 
 const FIELD = 'UF_CRM_REGISTER_STATUS';
@@ -25,32 +11,11 @@ let sb: Sandbox;
 beforeAll(async () => { sb = await startSandbox({ registry: ds.registry, rate: Number.POSITIVE_INFINITY, egrulLatencyMs: 0 }); });
 afterAll(() => sb.stop());
 
-/** Shop B partners the register lists as active, with contacts, as canonical changes. */
-function activePartners(n: number): Array<Extract<CanonicalChange, { kind: 'company' }>> {
-  const out: Array<Extract<CanonicalChange, { kind: 'company' }>> = [];
-  for (const p of ds.shopB.dump) {
-    const m = mapPartner(p);
-    if (!m.ok || m.value.kind !== 'company' || m.value.contacts.length === 0) continue;
-    const change = m.value;
-    const inn = change.company.requisite.inn;
-    if (ds.registry[inn]?.status !== 'ACTIVE' || out.some((c) => c.company.requisite.inn === inn)) continue;
-    out.push(change);
-    if (out.length === n) break;
-  }
-  return out;
-}
+const activePartners = (n: number) => fixtureActivePartners(ds, n);
 
 /** The state and clients a service would have: the pipeline's register cache, ledger and delivery. */
 function setup() {
-  const store = new MemoryStateStore();
-  const resolver = new Resolver(store);
-  const crmConfig = parseConfig(Bitrix24ConfigSchema, { webhookUrl: sb.webhookUrl, rate: 1000, burst: 1000 });
-  const client = new Bitrix24Client(crmConfig);
-  const ledger = new DeliveryLedger(store, resolver);
-  const delivery = new CrmDelivery(store, ledger, new Bitrix24Loader(client, crmConfig, { onCreateAttempt: ledger.attempted }));
-  const egrulConfig = loadEgrulConfig({ url: sb.egrulUrl, token: sb.egrulToken, rate: 1000 }, {});
-  const verifier = new EgrulVerifier(egrulConfig, { client: new DadataClient(egrulConfig), cache: new StateRegistryCache(store) });
-  const metrics = createMetrics(undefined, { defaultMetrics: false });
+  const { store, resolver, crmConfig, client, delivery, verifier, metrics } = serviceParts(sb);
   const refresh = (target: RefreshTarget, now = new Date('2026-12-02T09:00:00Z')) => new RegisterRefresh({
     store, verifier, client, field: new StatusField(client, FIELD), batchSize: crmConfig.batchSize, retry: { baseMs: 5, maxMs: 20 }, metrics, now: () => now,
   }).run(target);

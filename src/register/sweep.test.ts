@@ -1,22 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Bitrix24ConfigSchema } from '../connectors/bitrix24/config.js';
-import { Bitrix24Loader } from '../connectors/bitrix24/loader.js';
-import { Bitrix24Client } from '../connectors/bitrix24/rest-client.js';
-import { loadEgrulConfig } from '../connectors/egrul/config.js';
-import { DadataClient } from '../connectors/egrul/dadata-client.js';
-import { EgrulVerifier } from '../connectors/egrul/verifier.js';
-import { parseConfig } from '../core/config.js';
-import { CrmDelivery } from '../delivery/crm-delivery.js';
-import { DeliveryLedger } from '../delivery/ledger.js';
 import { generate, scales } from '../gen/dataset.js';
-import { mapPartner } from '../mappers/index.js';
-import { createMetrics } from '../metrics/metrics.js';
 import type { CanonicalChange, Reject } from '../model/index.js';
 import type { Envelope } from '../core/envelope.js';
-import { StateRegistryCache } from '../pipeline/state-registry-cache.js';
 import { StateRejectSink } from '../pipeline/state-rejects.js';
 import { rejectParkedContacts } from '../runtime/parked.js';
-import { Resolver } from '../resolve/resolver.js';
 import { startSandbox, type Sandbox } from '../sandbox/sandbox.js';
 import { goldenContacts, listRejects, rejectOps } from '../state/helpers.js';
 import { MemoryStateStore } from '../state/memory-store.js';
@@ -24,6 +11,7 @@ import { foundLoader } from './load-found.js';
 import { listFound } from './not-found.js';
 import { pacedRechecker, sweepBucket } from './paced.js';
 import { listRegisterChanges, RegisterRefresh } from './refresh.js';
+import { activePartners as fixtureActivePartners, serviceParts } from './fixtures.js';
 import { StatusField } from './status-field.js';
 import { RegisterSweep, SWEEP_CURSOR_KEY } from './sweep.js';
 
@@ -34,31 +22,11 @@ let sb: Sandbox;
 beforeAll(async () => { sb = await startSandbox({ registry: ds.registry, rate: Number.POSITIVE_INFINITY, egrulLatencyMs: 0 }); });
 afterAll(() => sb.stop());
 
-/** Shop B partners the register lists as active, with contacts, as canonical changes (each with its source id). */
-function activePartners(n: number): Array<Extract<CanonicalChange, { kind: 'company' }>> {
-  const out: Array<Extract<CanonicalChange, { kind: 'company' }>> = [];
-  for (const p of ds.shopB.dump) {
-    const m = mapPartner(p);
-    if (!m.ok || m.value.kind !== 'company' || m.value.contacts.length === 0) continue;
-    const inn = m.value.company.requisite.inn;
-    if (ds.registry[inn]?.status !== 'ACTIVE' || out.some((c) => c.company.requisite.inn === inn)) continue;
-    out.push(m.value);
-    if (out.length === n) break;
-  }
-  return out;
-}
+const activePartners = (n: number) => fixtureActivePartners(ds, n);
 
 /** What a service holds: state, the pipeline's verifier (register cache), resolver and delivery. */
 function setup() {
-  const store = new MemoryStateStore();
-  const resolver = new Resolver(store);
-  const crmConfig = parseConfig(Bitrix24ConfigSchema, { webhookUrl: sb.webhookUrl, rate: 1000, burst: 1000 });
-  const client = new Bitrix24Client(crmConfig);
-  const ledger = new DeliveryLedger(store, resolver);
-  const delivery = new CrmDelivery(store, ledger, new Bitrix24Loader(client, crmConfig, { onCreateAttempt: ledger.attempted }));
-  const registry = loadEgrulConfig({ url: sb.egrulUrl, token: sb.egrulToken, rate: 1000, cacheTtlDays: 1, sweep: { batch: 4 } }, {});
-  const verifier = new EgrulVerifier(registry, { client: new DadataClient(registry), cache: new StateRegistryCache(store) });
-  const metrics = createMetrics(undefined, { defaultMetrics: false });
+  const { store, resolver, crmConfig, client, delivery, registry, verifier, metrics } = serviceParts(sb, { cacheTtlDays: 1, sweep: { batch: 4 } });
   const asked: string[] = [];
   /** A service's sweep (a new one per "process"), at `now`; `stopAfter` batches it is stopped as SIGTERM would. */
   const sweep = async (now: Date, o: { stopAfter?: number; cacheTtlDays?: number } = {}) => {
