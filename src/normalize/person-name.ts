@@ -103,9 +103,12 @@ function pick(last: string[], first: string[], middle: string[]): PersonName {
 function withInitials(parts: string[]): PersonName {
   const words = parts.filter((t) => !isInitial(t));
   const inits = parts.filter(isInitial);
-  const first = words.length > 1 ? words.filter(isKnownFirstName).slice(0, 1) : [];
-  const middle = words.length > 1 ? words.filter((w) => isPatronymic(w) && !first.includes(w)).slice(0, 1) : [];
-  const last = words.filter((w) => !first.includes(w) && !middle.includes(w));
+  // By position, not by value: a word may come twice ("Петрович Петрович А.").
+  const firstAt = words.length > 1 ? words.findIndex(isKnownFirstName) : -1;
+  const middleAt = words.length > 1 ? words.findIndex((w, i) => i !== firstAt && isPatronymic(w)) : -1;
+  const first = firstAt >= 0 ? [words[firstAt]!] : [];
+  const middle = middleAt >= 0 ? [words[middleAt]!] : [];
+  const last = words.filter((_, i) => i !== firstAt && i !== middleAt);
   const firstOut = first.length ? first : inits.slice(0, 1);
   const restInits = first.length ? inits : inits.slice(1);
   return pick(last, firstOut, [...middle, ...restInits]);
