@@ -1,5 +1,5 @@
 import type { AppConfig } from '../src/config/schema.js';
-import { markBinlogStart, MysqlBinlogSource } from '../src/connectors/mysql/binlog.source.js';
+import { checkBinlogStart, MysqlBinlogSource } from '../src/connectors/mysql/binlog.source.js';
 import { MysqlSourceConfigSchema } from '../src/connectors/mysql/config.js';
 import { MysqlDeltaSource } from '../src/connectors/mysql/mysql-delta.source.js';
 import { MysqlFullSource } from '../src/connectors/mysql/mysql-full.source.js';
@@ -16,7 +16,7 @@ type ShopAConfig = NonNullable<AppConfig['sources']['shopA']>;
  * Shop A: its MySQL replica, `companies` and `contacts` (cp1251). The full extract first (the
  * delta's starting watermark is captured before it, so nothing in between is missed), then the
  * delta forever — or, with `once`, one delta pass up to now. `mode: binlog` replaces the delta by
- * the binlog's row events, from a position stored before the extract's snapshot opens.
+ * the binlog's row events, from the position the extract read inside its snapshot.
  */
 export function shopATopology(cfg: ShopAConfig, positions: PositionStore, opts: { once: boolean; connect: ConnectPolicy }): Topology {
   const { mysql, ...rest } = cfg;
@@ -29,7 +29,7 @@ export function shopATopology(cfg: ShopAConfig, positions: PositionStore, opts: 
         name: 'shop-a.full',
         mapper: mapShopARow,
         open: async () => {
-          if (config.mode === 'binlog') await markBinlogStart(config, positions, reach('source:shop-a.binlog'));
+          if (config.mode === 'binlog') await checkBinlogStart(config, positions, reach('source:shop-a.binlog'));
           const source = new MysqlFullSource({ config, positions, reach: reach('source:shop-a.full') });
           return { source, report: (m) => { const p = source.progress(); if (p.total) m.sourceProgress.set({ source: 'shop-a.full' }, p.read / p.total); } };
         },

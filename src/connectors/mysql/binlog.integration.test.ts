@@ -7,7 +7,7 @@ import { drain, expectCreditHeld, take } from '../../../test/sources/contract.js
 import type { Envelope } from '../../core/envelope.js';
 import { shopASchema } from '../../gen/shop-a-schema.js';
 import { mapShopACompany, mapShopAContact, type ShopAContactRow, type ShopACompanyRow } from '../../mappers/shop-a.js';
-import { markBinlogStart, MysqlBinlogSource, parseBinlogPosition } from './binlog.source.js';
+import { checkBinlogStart, currentPosition, MysqlBinlogSource, openSnapshotAtBinlogPosition, parseBinlogPosition } from './binlog.source.js';
 import { MysqlSourceConfigSchema, type MysqlSourceConfig } from './config.js';
 import { MysqlFullSource } from './mysql-full.source.js';
 import { binlogKey, fullKey, MemoryPositionStore } from './positions.js';
@@ -48,6 +48,11 @@ const T = '2024-03-01 10:00:00';
 const company = (name: string, inn = '7707083893') => [name, inn, T, T];
 async function insertCompanies(...rows: unknown[][]): Promise<void> {
   await admin.query('INSERT INTO companies (name, inn, created_at, updated_at) VALUES ?', [rows]);
+}
+
+/** Stores the server's current end as the binlog position (a stream without an extract). */
+async function markNow(positions: MemoryPositionStore): Promise<void> {
+  positions.data.set(binlogKey('shop-a'), JSON.stringify(await currentPosition(admin)));
 }
 
 const canonical = (env: Envelope<MysqlRow>) =>
@@ -180,7 +185,7 @@ describe('MysqlBinlogSource', () => {
   it('with once, reports done at the end the server had when it started', async () => {
     await insertCompanies(company('before'));
     const positions = new MemoryPositionStore();
-    await markBinlogStart(config(), positions);
+    await markNow(positions);
     await insertCompanies(company('a'), company('b'));
     await admin.query("UPDATE companies SET name = 'b2' WHERE name = 'b'");
     const src = source(positions, { once: true });
@@ -206,13 +211,17 @@ describe('MysqlBinlogSource', () => {
     expect(row!.pos).toBeGreaterThanOrEqual(committed[0]!.pos);
   });
 
-  it('after the full extract, delivers every change made during it (position taken before the snapshot)', async () => {
+  it('after the full extract, delivers once every change made after its snapshot and none made before', async () => {
     await insertCompanies(...Array.from({ length: 120 }, (_, i) => company(`Ромашка ${i + 1}`)));
     const positions = new MemoryPositionStore();
     const cfg = config({ tables: ['companies'], pageSize: 25 });
-    await markBinlogStart(cfg, positions);
+    expect(await checkBinlogStart(cfg, positions)).toBeUndefined();
+    // Before the snapshot: the extract reads these rows as they are now, the stream must not repeat them.
+    await admin.query("UPDATE companies SET name = 'Ромашка 3 (до)' WHERE id = 3");
+    await admin.query('DELETE FROM companies WHERE id = 4');
     const full = new MysqlFullSource({ config: cfg, positions });
     const head = await take(full, 50, 25);
+    expect(positions.data.has(binlogKey('shop-a'))).toBe(true); // read inside the snapshot
     await admin.query("UPDATE companies SET name = CONCAT(name, ' (изм.)') WHERE id IN (5, 100)");
     await admin.query('DELETE FROM companies WHERE id = 7');
     await insertCompanies(company('Новая'));
@@ -220,7 +229,9 @@ describe('MysqlBinlogSource', () => {
     for (const e of head) e.ack();
     await full.close();
     expect(positions.data.get(fullKey('shop-a', 'companies'))).toBe('done');
-    expect([...head, ...rest]).toHaveLength(120);
+    const extracted = [...head, ...rest];
+    expect(extracted).toHaveLength(119);
+    expect(extracted.find((e) => e.value.row.id === 3)!.value.row.name).toBe('Ромашка 3 (до)');
 
     const src = new MysqlBinlogSource({ config: { ...cfg, once: true }, positions });
     const changes = await drain(src);
@@ -229,10 +240,58 @@ describe('MysqlBinlogSource', () => {
     expect(changes[0]!.value.row.name).toBe('Ромашка 5 (изм.)');
   });
 
+  it('extract + stream see every row exactly once while a writer commits through the snapshot\'s opening', async () => {
+    const positions = new MemoryPositionStore();
+    const cfg = config({ tables: ['companies'], pageSize: 50 });
+    const writer = await mysql.createConnection({ uri: db.url, charset: 'UTF8MB4_UNICODE_CI' });
+    let stop = false;
+    let written = 0;
+    // One row per transaction, until the extract has opened its snapshot and read a page.
+    const writing = (async () => {
+      while (!stop || written < 20) {
+        await writer.query('INSERT INTO companies (name, inn, created_at, updated_at) VALUES (?, ?, ?, ?)', [`Поток ${++written}`, '7707083893', T, T]);
+      }
+    })();
+    while (written < 10) await new Promise((r) => setImmediate(r));
+    const full = new MysqlFullSource({ config: cfg, positions });
+    const head = await take(full, 1);
+    stop = true;
+    await writing;
+    await writer.end();
+    const extracted = [...head, ...(await drain(full))];
+    for (const e of head) e.ack();
+    await full.close();
+    await insertCompanies(company('end'));
+    const src = new MysqlBinlogSource({ config: cfg, positions });
+    const streamed = (await until(src, 'end')).filter((e) => e.value.row.name !== 'end');
+    await src.close();
+    const ids = [...extracted, ...streamed].map((e) => Number(e.value.row.id)).sort((a, b) => a - b);
+    expect(ids).toEqual(Array.from({ length: written }, (_, i) => i + 1));
+    expect(streamed.every((e) => e.value.op === 'insert')).toBe(true);
+  });
+
+  it('opens the snapshot under a brief global read lock where the server has no binlog_snapshot_* status (MySQL)', async () => {
+    await insertCompanies(company('a'));
+    const conn = await mysql.createConnection({ uri: db.url });
+    await conn.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+    const at = await openSnapshotAtBinlogPosition(conn, 'lock');
+    // The lock is gone (another session can write) and the snapshot still holds (it does not see it).
+    await insertCompanies(company('b'));
+    const [rows] = await conn.query('SELECT COUNT(*) AS n FROM companies');
+    expect(Number((rows as Array<{ n: number }>)[0]!.n)).toBe(1);
+    await conn.end();
+    expect(at).toMatchObject({ file: expect.any(String), rows: 0 });
+    const positions = new MemoryPositionStore();
+    positions.data.set(binlogKey('shop-a'), JSON.stringify(at));
+    const src = source(positions);
+    expect(summary(await take(src, 1))).toEqual(['insert companies 2']);
+    await src.close();
+  });
+
   it('refuses to switch a state read in poll mode to binlog without a new extract (a position now would skip changes)', async () => {
     const positions = new MemoryPositionStore();
     positions.data.set(fullKey('shop-a', 'companies'), 'done');
-    const err = (await markBinlogStart(config(), positions).catch((e: unknown) => e)) as { code?: string; message?: string };
+    const err = (await checkBinlogStart(config(), positions).catch((e: unknown) => e)) as { code?: string; message?: string };
     expect(err.code).toBe('USAGE');
     expect(err.message).toContain('crm-unify replay shop-a --to earliest');
     expect(positions.data.has(binlogKey('shop-a'))).toBe(false);
@@ -245,7 +304,7 @@ describe('MysqlBinlogSource', () => {
     url.username = 'crm_nobinlog';
     url.password = 'pw-nobinlog';
     const positions = new MemoryPositionStore();
-    await markBinlogStart(config(), positions); // as root: only the stream itself is refused
+    await markNow(positions); // as root: only the stream itself is refused
     const src = new MysqlBinlogSource({ config: config({ url: url.toString(), reconnectRetries: 2 }), positions });
     // The refusal comes from the dump command, after start: read until it surfaces.
     const err = (await (async () => { for (;;) await src.read(1); })().catch((e: unknown) => e)) as { code?: string; message?: string };

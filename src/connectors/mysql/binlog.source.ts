@@ -346,15 +346,12 @@ async function serverGtid(conn: MysqlConnection): Promise<string | undefined> {
 }
 
 /**
- * Binlog mode before the full extract: stores the server's current binlog position unless one is
- * stored already. Taken before the extract's snapshot opens, so the stream starts at or before
- * it: nothing is missed, and changes the snapshot already holds come once more (the mapper's
- * output is the same row again, which downstream change hashes absorb). Taking the position
- * inside the snapshot, for no repeats at all, is issue 18's next step.
+ * Binlog mode before the full extract: refuses a state read in poll mode and checks the server.
+ * The extract itself stores where the stream starts, from inside its snapshot
+ * (`openSnapshotAtBinlogPosition`). Returns the stored position, if any.
  */
-export async function markBinlogStart(config: MysqlSourceConfig, positions: PositionStore, reach?: Reachability): Promise<BinlogPosition> {
-  const key = binlogKey(config.name);
-  const stored = await positions.get(key);
+export async function checkBinlogStart(config: MysqlSourceConfig, positions: PositionStore, reach?: Reachability): Promise<BinlogPosition | undefined> {
+  const stored = await positions.get(binlogKey(config.name));
   if (stored !== undefined) return parseBinlogPosition(stored);
   // A full extract begun (or done) without a binlog position, i.e. in poll mode: a position taken
   // now would skip what changed since, with no error anywhere. A new extract is the safe way.
@@ -372,10 +369,37 @@ export async function markBinlogStart(config: MysqlSourceConfig, positions: Posi
   }
   try {
     await checkServer(conn, `${config.name}.binlog`);
-    const at = await currentPosition(conn);
-    await positions.put(key, JSON.stringify(at));
-    return at;
+    return undefined;
   } finally {
     await conn.end().catch(() => conn.destroy());
+  }
+}
+
+/**
+ * Opens the full extract's snapshot transaction (REPEATABLE READ must be set) and returns the
+ * binlog position it corresponds to: the stream started there sees exactly the transactions the
+ * snapshot does not. MariaDB (and Percona Server) report it in the status variables
+ * `binlog_snapshot_file` / `binlog_snapshot_position`, consistent with the snapshot without any
+ * lock. MySQL has no such variables: there the global read lock is held only while the snapshot
+ * opens and the position is read (Debezium's way); UNLOCK TABLES does not end the transaction,
+ * since no LOCK TABLES was used. `how: 'lock'` forces that path (tests, on MariaDB).
+ */
+export async function openSnapshotAtBinlogPosition(conn: MysqlConnection, how: 'auto' | 'lock' = 'auto'): Promise<BinlogPosition> {
+  const start = 'START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY';
+  if (how === 'auto') {
+    await conn.query(start);
+    const [rows] = await conn.query("SHOW STATUS LIKE 'binlog_snapshot_%'");
+    const vars = new Map((rows as Array<{ Variable_name: string; Value: string }>).map((r) => [r.Variable_name.toLowerCase(), r.Value]));
+    const file = vars.get('binlog_snapshot_file');
+    const pos = Number(vars.get('binlog_snapshot_position'));
+    if (file && Number.isSafeInteger(pos) && pos > 0) return { file, pos, rows: 0 };
+    await conn.query('ROLLBACK');
+  }
+  await conn.query('FLUSH TABLES WITH READ LOCK');
+  try {
+    await conn.query(start);
+    return await currentPosition(conn);
+  } finally {
+    await conn.query('UNLOCK TABLES');
   }
 }

@@ -2,10 +2,11 @@ import type { Envelope } from '../../core/envelope.js';
 import { OrderedAcks } from '../../core/ordered-acks.js';
 import type { PullSource, ReadResult } from '../../core/pull-source.js';
 import type { Reachability } from '../../core/reachability.js';
+import { openSnapshotAtBinlogPosition } from './binlog.source.js';
 import type { MysqlSourceConfig } from './config.js';
 import { connector, ReconnectingConnection, type Connect, type MysqlConnection } from './connection.js';
 import { captureDeltaWatermarks } from './delta-watermark.js';
-import { FULL_DONE, fullKey, PositionWriter, type PositionStore } from './positions.js';
+import { binlogKey, FULL_DONE, fullKey, PositionWriter, type PositionStore } from './positions.js';
 import { quoteTable, rowId, type MysqlRow } from './rows.js';
 
 export interface MysqlFullSourceOptions {
@@ -32,7 +33,8 @@ interface TableScan {
  *
  * Position per table: the last contiguously acked id (key `mysql/<name>/<table>/full`), then
  * `done` once the table is finished and acked; a restart resumes after it. Before the first page
- * of a fresh extract the delta watermark is captured (see delta-watermark.ts).
+ * of a fresh extract the delta watermark is captured (see delta-watermark.ts), and in binlog mode
+ * the binlog position of the snapshot (see openSnapshotAtBinlogPosition).
  *
  * A lost connection (KILL, server restart) reconnects with backoff and opens a new snapshot; the
  * scan goes on after the last id emitted. Rows changed between the two snapshots are the delta's
@@ -123,7 +125,14 @@ export class MysqlFullSource implements PullSource<MysqlRow> {
 
   private async beginSnapshot(conn: MysqlConnection, first: boolean): Promise<void> {
     await conn.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
-    await conn.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
+    // Binlog mode, fresh extract: the stream's start is read inside this very snapshot, so it
+    // delivers exactly what the snapshot cannot see.
+    const key = binlogKey(this.config.name);
+    if (first && this.fresh && this.config.mode === 'binlog' && (await this.positions.get(key)) === undefined) {
+      await this.positions.put(key, JSON.stringify(await openSnapshotAtBinlogPosition(conn)));
+    } else {
+      await conn.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
+    }
     if (!first) return;
     if (this.fresh) await captureDeltaWatermarks(conn, this.config.name, this.config.tables, this.positions);
     for (const scan of this.scans ?? []) {
