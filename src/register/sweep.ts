@@ -67,7 +67,9 @@ export class RegisterSweep {
     while (!stop.aborted) {
       try {
         const report = await this.pass(stop);
-        if (report.expired + report.notFound > 0) this.log.info({ ...report }, 'register sweep done');
+        // a stopped pass is not done: the next process resumes it from the cursor
+        if (stop.aborted) this.log.info({ ...report }, 'register sweep stopped; the next run resumes it');
+        else if (report.expired + report.notFound > 0) this.log.info({ ...report }, 'register sweep done');
       } catch (err) {
         if (stop.aborted) break;
         this.log.warn({ err: errorMessage(err) }, 'register sweep failed; trying again after the idle wait');

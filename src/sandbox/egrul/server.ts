@@ -33,6 +33,8 @@ export interface EgrulCounters {
   byStatus: Record<string, number>;
   found: number;
   notFound: number;
+  /** Look-ups answered, by the INN (or OGRN) asked: tests tell "asked once" from "asked again". */
+  byQuery: Record<string, number>;
 }
 
 export type DownMode = false | '503' | 'refuse';
@@ -47,7 +49,7 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 }
 
 export class EgrulServer {
-  counters: EgrulCounters = { requests: 0, byStatus: {}, found: 0, notFound: 0 };
+  counters: EgrulCounters = { requests: 0, byStatus: {}, found: 0, notFound: 0, byQuery: {} };
   private listener?: Listener;
   private down: DownMode = false;
   private recent: number[] = [];
@@ -127,7 +129,7 @@ export class EgrulServer {
   }
 
   resetCounters(): void {
-    this.counters = { requests: 0, byStatus: {}, found: 0, notFound: 0 };
+    this.counters = { requests: 0, byStatus: {}, found: 0, notFound: 0, byQuery: {} };
   }
 
   private send(res: ServerResponse, status: number, body: unknown): void {
@@ -186,6 +188,7 @@ export class EgrulServer {
       }
       if (this.latencyMs > 0) await sleep(this.latencyMs);
       const suggestions = findParty(this.registry, q as FindQuery);
+      this.counters.byQuery[q.query] = (this.counters.byQuery[q.query] ?? 0) + 1;
       if (suggestions.length) this.counters.found++;
       else this.counters.notFound++;
       this.send(res, 200, { suggestions });
