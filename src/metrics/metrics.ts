@@ -52,7 +52,7 @@ export function createMetrics(registry = new Registry(), opts: { defaultMetrics?
       labelNames: ['status'] as const, registers,
     }),
     registerSweep: new Counter({
-      name: `${p}register_sweep_companies_total`, help: 'Companies the register sweep checked: loaded ones past the cache TTL (expired), not-found rejects on their back-off (not_found), and of those the ones now registered (found)',
+      name: `${p}register_sweep_companies_total`, help: 'Companies the register sweep checked: loaded ones past the cache TTL (expired), not-found rejects on their back-off (not_found), of those the ones now registered (found), and loaded ones whose CRM status field did not show their unchanged status, set right (corrected)',
       labelNames: ['kind'] as const, registers,
     }),
     crmAdoptions: new Counter({ name: `${p}crm_adoptions_total`, help: 'CRM entities people entered, adopted instead of created', labelNames: ['entity'] as const, registers }),
@@ -60,7 +60,7 @@ export function createMetrics(registry = new Registry(), opts: { defaultMetrics?
   };
   // Every status at 0 from the start, so the dashboard and alert see a series before the first change.
   for (const status of registerStatuses) metrics.registerChanges.labels(status).inc(0);
-  for (const kind of ['expired', 'not_found', 'found']) metrics.registerSweep.labels(kind).inc(0);
+  for (const kind of ['expired', 'not_found', 'found', 'corrected']) metrics.registerSweep.labels(kind).inc(0);
   return metrics;
 }
 

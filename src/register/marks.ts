@@ -15,3 +15,22 @@ export function markFor(from: string | null, to: string, at: string): string | u
   if (to === 'ACTIVE' && from !== null && markedStatuses.includes(from)) return '';
   return undefined;
 }
+
+/** The status a field value shows ('LIQUIDATED 2026-12-02' → 'LIQUIDATED'); '' when it shows no mark. */
+export function shownStatus(value: unknown): string {
+  const word = typeof value === 'string' ? (value.trim().split(/\s+/)[0] ?? '') : '';
+  return markedStatuses.includes(word) ? word : '';
+}
+
+/**
+ * The write that makes the field agree with a status that did not change (the sweep's check of
+ * the marks): the mark when the field does not show it (loaded while already so, or a person
+ * cleared it), '' when it shows a mark of a company active now, else undefined. Dates and text a
+ * person typed next to the right status are left alone.
+ */
+export function correctionFor(status: string, shown: unknown, at: string): string | undefined {
+  const now = shownStatus(shown);
+  if (markedStatuses.includes(status)) return now === status ? undefined : `${status} ${at.slice(0, 10)}`;
+  if (status === 'ACTIVE' && now !== '') return '';
+  return undefined;
+}

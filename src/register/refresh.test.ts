@@ -55,7 +55,7 @@ describe('register refresh against the sandbox (issue 19)', () => {
     const lookups = sb.egrul.counters.requests;
     const first = await refresh({ status: 'ACTIVE' });
     expect(sb.egrul.counters.requests - lookups).toBe(8); // every loaded ACTIVE company, past the cache
-    expect(first).toEqual({ checked: 8, changed: { LIQUIDATED: 1, BANKRUPT: 1, LIQUIDATING: 1 }, written: 3, failed: 0 });
+    expect(first).toEqual({ checked: 8, changed: { LIQUIDATED: 1, BANKRUPT: 1, LIQUIDATING: 1 }, written: 3, corrected: 0, failed: 0 });
     expect(marked()).toEqual({ [ids[0]!]: 'LIQUIDATED 2026-12-02', [ids[1]!]: 'BANKRUPT 2026-12-02', [ids[2]!]: 'LIQUIDATING 2026-12-02' });
     // nothing else was written: the field, once, and one update per marked company
     expect(sb.portal.counters.writes).toBe(4);
@@ -67,7 +67,7 @@ describe('register refresh against the sandbox (issue 19)', () => {
     sb.egrul.upsertRegistry({ [liquidating!]: { ...ds.registry[liquidating!]!, status: 'ACTIVE' } });
     sb.portal.resetCounters();
     const second = await refresh({ status: 'LIQUIDATING' }, new Date('2026-12-03T09:00:00Z'));
-    expect(second).toEqual({ checked: 1, changed: { ACTIVE: 1 }, written: 1, failed: 0 });
+    expect(second).toEqual({ checked: 1, changed: { ACTIVE: 1 }, written: 1, corrected: 0, failed: 0 });
     expect(statusOf(ids[2])).toBe('');
     expect(marked()).toEqual({ [ids[0]!]: 'LIQUIDATED 2026-12-02', [ids[1]!]: 'BANKRUPT 2026-12-02' });
     expect(sb.portal.counters.writes).toBe(1); // the field exists: listed, not added again

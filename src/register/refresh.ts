@@ -8,7 +8,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import { registryCacheOp } from '../pipeline/state-registry-cache.js';
 import type { RegisterChange } from '../state/records.js';
 import type { StateOp, StateStore } from '../state/store.js';
-import { markFor } from './marks.js';
+import { correctionFor, markFor } from './marks.js';
 import type { StatusField } from './status-field.js';
 
 /** What a refresh asks the register through: the verifier, or the sweep's paced wrapper of it. */
@@ -26,6 +26,11 @@ export interface RefreshDeps {
   metrics?: Metrics;
   logger?: Logger;
   now?: () => Date;
+  /**
+   * Also check the marks of the companies whose status did not change: the status field is read
+   * (in bulk) and set where it does not show the status (the sweep; `register refresh` only tells changes).
+   */
+  correct?: boolean;
 }
 
 /** Which companies to check again: these INNs, or every loaded company whose cached status is this one. */
@@ -37,7 +42,16 @@ export interface RefreshReport {
   changed: Record<string, number>;
   /** CRM companies whose status field was set or cleared. */
   written: number;
+  /** Of the companies whose status did not change, the ones whose field did not show it (set right). */
+  corrected: number;
   failed: number;
+}
+
+/** A loaded company whose re-check gave the status it had. */
+interface Unchanged {
+  inn: string;
+  status: string;
+  crmId: string;
 }
 
 /** INNs re-checked per round: their look-ups run together (the verifier paces them), then one state batch. */
@@ -60,12 +74,14 @@ export class RegisterRefresh {
   }
 
   async run(target: RefreshTarget): Promise<RefreshReport> {
-    const report: RefreshReport = { checked: 0, changed: {}, written: 0, failed: 0 };
+    const report: RefreshReport = { checked: 0, changed: {}, written: 0, corrected: 0, failed: 0 };
     await this.write(await this.pending(), report);
     const inns = 'inns' in target ? [...new Set(target.inns)] : await this.loadedWithStatus(target.status);
     for (let i = 0; i < inns.length; i += ROUND) {
-      const changes = await this.recheck(inns.slice(i, i + ROUND), report);
-      await this.write(changes.filter((c) => c.crm === 'pending'), report);
+      const { changes, same, at } = await this.recheck(inns.slice(i, i + ROUND), report);
+      const corrections = this.deps.correct ? await this.corrections(same, at) : [];
+      report.corrected += corrections.length;
+      await this.write([...changes.filter((c) => c.crm === 'pending'), ...corrections], report);
     }
     return report;
   }
@@ -82,7 +98,7 @@ export class RegisterRefresh {
     return loadedCompanies(this.deps.store, inns);
   }
 
-  private async recheck(inns: readonly string[], report: RefreshReport): Promise<RegisterChange[]> {
+  private async recheck(inns: readonly string[], report: RefreshReport): Promise<{ changes: RegisterChange[]; same: Unchanged[]; at: string }> {
     const [cached, answers, ids] = await Promise.all([
       this.deps.store.getMany('registry', inns),
       Promise.all(inns.map((inn) => this.deps.verifier.recheck(inn))),
@@ -91,12 +107,16 @@ export class RegisterRefresh {
     const at = this.now().toISOString();
     const ops: StateOp[] = [];
     const changes: RegisterChange[] = [];
+    const same: Unchanged[] = [];
     inns.forEach((inn, i) => {
       const answer = answers[i] as RegistryStatus;
       ops.push(registryCacheOp(inn, { status: answer, checkedAt: Date.parse(at) }));
       const from = cached[i]?.status ?? null;
-      if (from === answer.status) return;
       const crmId = ids.get(inn) ?? null;
+      if (from === answer.status) {
+        if (crmId !== null) same.push({ inn, status: from, crmId });
+        return;
+      }
       const value = crmId === null ? undefined : markFor(from, answer.status, at);
       const change: RegisterChange = { inn, from, to: answer.status, at, crmId, value: value ?? null, crm: value === undefined ? 'none' : 'pending' };
       changes.push(change);
@@ -108,7 +128,25 @@ export class RegisterRefresh {
       report.changed[c.to] = (report.changed[c.to] ?? 0) + 1;
       this.deps.metrics?.registerChanges.inc({ status: c.to });
     }
-    return changes;
+    return { changes, same, at };
+  }
+
+  /**
+   * Loaded companies whose status did not change but whose field does not show it: read from the
+   * CRM 50 per list, and each difference stored as a pending write (from = to, with what the field
+   * showed) before it is sent, like a change, so a crash cannot lose it.
+   */
+  private async corrections(same: readonly Unchanged[], at: string): Promise<RegisterChange[]> {
+    if (same.length === 0) return [];
+    const shown = await this.deps.field.read(same.map((s) => s.crmId), this.deps.batchSize);
+    const out: RegisterChange[] = [];
+    for (const { inn, status, crmId } of same) {
+      const value = correctionFor(status, shown.get(crmId), at);
+      if (value === undefined) continue;
+      out.push({ inn, from: status, to: status, at, crmId, value, crm: 'pending', detail: `the CRM field showed ${JSON.stringify(shown.get(crmId) ?? '')}` });
+    }
+    if (out.length) await this.deps.store.batch(out.map((c) => ({ type: 'put' as const, ns: 'registerChanges' as const, key: changeKey(c), value: c })));
+    return out;
   }
 
   /** Changes whose CRM write never got confirmed (a crash, a refused command), the latest per INN. */

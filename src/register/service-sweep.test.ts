@@ -43,7 +43,7 @@ describe('the register sweep in the service', () => {
     await vi.waitFor(async () => expect((await o.store.get('rejects', 'shop-b.partners|0@1|P1|EGRUL_NOT_FOUND'))?.rechecks?.count).toBe(1));
     expect(asked).toEqual(['7707083893']);
     const counted = Object.fromEntries((await o.metrics!.registerSweep.get()).values.map((v) => [v.labels.kind, v.value]));
-    expect(counted).toEqual({ expired: 0, not_found: 1, found: 0 });
+    expect(counted).toEqual({ expired: 0, not_found: 1, found: 0, corrected: 0 });
     stop.abort(); // the idle wait is an hour: only the stop can end it
     await expect(running).resolves.toBeUndefined();
     expect(asked).toHaveLength(1);

@@ -43,6 +43,7 @@ export function startRegisterSweep(o: ServiceSweepOptions, stop: AbortSignal): P
     field: new StatusField(o.client, o.crm.registerStatusField),
     batchSize: o.crm.batchSize,
     retry: { baseMs: o.crm.retryBaseMs, maxMs: o.crm.retryMaxMs },
+    correct: true,
     ...(o.metrics ? { metrics: o.metrics } : {}),
     ...(o.logger ? { logger: o.logger } : {}),
   });

@@ -1,5 +1,8 @@
 import { CrmUnifyError, errorMessage } from '../core/errors.js';
-import type { Bitrix24Client } from '../connectors/bitrix24/rest-client.js';
+import type { Bitrix24Client, BatchCommand } from '../connectors/bitrix24/rest-client.js';
+
+/** Companies per `crm.company.list` page: an `@ID` filter of 50 ids comes back in one page. */
+const PAGE = 50;
 
 /**
  * The company user field that shows register statuses, made once when first needed: listed by
@@ -18,6 +21,32 @@ export class StatusField {
       throw err;
     });
     return this.ready;
+  }
+
+  /**
+   * The field's value on these CRM companies, by id: 50 ids per `crm.company.list` (`@ID`
+   * filter), the lists sent as one batch (batchSize commands each). A company without the field
+   * (or the field not made yet) reads as ''.
+   */
+  async read(ids: readonly string[], batchSize = 50): Promise<Map<string, unknown>> {
+    const out = new Map<string, unknown>(ids.map((id) => [id, '']));
+    const lists: BatchCommand[] = [];
+    for (let i = 0; i < ids.length; i += PAGE) {
+      lists.push({ method: 'crm.company.list', params: { filter: { '@ID': ids.slice(i, i + PAGE) }, select: ['ID', this.name] } });
+    }
+    for (let i = 0; i < lists.length; i += batchSize) {
+      const cmds = Object.fromEntries(lists.slice(i, i + batchSize).map((c, k) => [`r${k}`, c]));
+      const answer = await this.client.batch(cmds);
+      for (const key of Object.keys(cmds)) {
+        const err = answer.errors[key];
+        const rows = answer.result[key];
+        if (err || !Array.isArray(rows)) {
+          throw new CrmUnifyError('CRM_COMMAND_FAILED', `crm.company.list (${this.name}): ${err ? `${err.error} ${err.error_description ?? ''}`.trim() : 'no answer for the command'}`);
+        }
+        for (const row of rows as Array<Record<string, unknown>>) out.set(String(row.ID), row[this.name] ?? '');
+      }
+    }
+    return out;
   }
 
   private async create(): Promise<void> {

@@ -33,7 +33,7 @@ function setup() {
     const counting = { recheck: (inn: string) => { asked.push(inn); return verifier.recheck(inn); } };
     const refresh = new RegisterRefresh({
       store, verifier: pacedRechecker(counting, sweepBucket(registry.rate, registry.sweep.share)), client, field: new StatusField(client, FIELD),
-      batchSize: crmConfig.batchSize, retry: { baseMs: 5, maxMs: 20 }, metrics, now: () => now,
+      batchSize: crmConfig.batchSize, retry: { baseMs: 5, maxMs: 20 }, metrics, now: () => now, correct: true,
     });
     const stop = new AbortController();
     let batches = 0;
@@ -180,5 +180,57 @@ describe('the register sweep against the sandbox (issue 19)', () => {
     const contactRejects: Reject[] = [];
     for await (const r of listRejects(store, { reason: 'COMPANY_REJECTED' })) contactRejects.push(r);
     expect(contactRejects).toMatchObject([{ sourceId: p.contacts[0]!.sourceId, resolved: { detail: expect.stringMatching(/loaded by the register sweep; the contact is attached/) } }]);
+  });
+  it('sets right the marks the CRM does not show: loaded while reorganising, cleared by a person, or left on a company active now; nothing else', async () => {
+    const { store, resolver, delivery, verifier, sweep } = setup();
+    const changes = activePartners(23).slice(16);
+    expect(changes).toHaveLength(7);
+    const inns = changes.map((c) => c.company.requisite.inn);
+    const [reorganising, cleared, stale, dated] = inns;
+    // one company is loaded while the register already lists it as reorganising (let in, with a warning)
+    sb.egrul.upsertRegistry({ [reorganising!]: { ...ds.registry[reorganising!]!, status: 'REORGANIZING' } });
+    const t0 = Date.now();
+    for (const [i, change] of changes.entries()) {
+      expect((await verifier.verify(change.company.requisite.inn)).ok).toBe(true);
+      await resolver.resolve(change, { ref: `c@${i}` });
+    }
+    expect((await delivery.deliver(inns)).every((o) => o.status === 'synced')).toBe(true);
+    const ids = await Promise.all(inns.map(async (inn) => String((await store.get('crmIds', inn))?.company)));
+    const field = (i: number): unknown => sb.portal.store.get('company', Number(ids[i]))?.fields[FIELD] ?? '';
+    const setField = (i: number, value: string) => {
+      const c = sb.portal.store.get('company', Number(ids[i]))!;
+      sb.portal.store.put('company', { ...c, fields: { ...c.fields, [FIELD]: value } });
+    };
+
+    // the register liquidates two; the first sweep marks them, and the reorganising one, whose status did not change
+    sb.egrul.upsertRegistry({
+      [cleared!]: { ...ds.registry[cleared!]!, status: 'LIQUIDATED' },
+      [dated!]: { ...ds.registry[dated!]!, status: 'LIQUIDATED' },
+    });
+    const t1 = new Date(t0 + 2 * DAY);
+    const day1 = t1.toISOString().slice(0, 10);
+    expect(await sweep(t1)).toMatchObject({ expired: 7, changed: { LIQUIDATED: 2 }, written: 3, corrected: 1, failed: 0 });
+    expect([field(0), field(1), field(3)]).toEqual([`REORGANIZING ${day1}`, `LIQUIDATED ${day1}`, `LIQUIDATED ${day1}`]);
+
+    // people edit the field: one mark cleared, a stale mark put on an active company, a note added after a mark
+    setField(1, '');
+    setField(2, `BANKRUPT ${day1}`);
+    setField(3, `LIQUIDATED ${day1} звонили, не отвечают`);
+    sb.portal.resetCounters();
+    const t2 = new Date(t0 + 4 * DAY);
+    const report = await sweep(t2);
+    expect(report).toMatchObject({ expired: 7, changed: {}, written: 2, corrected: 2, failed: 0 });
+    expect([field(0), field(1), field(2), field(3)]).toEqual([`REORGANIZING ${day1}`, `LIQUIDATED ${t2.toISOString().slice(0, 10)}`, '', `LIQUIDATED ${day1} звонили, не отвечают`]);
+    // read in bulk (one list per batch of 4 and of 3), written only where the field was wrong (a new process lists the field once)
+    expect(sb.portal.counters.commandsByMethod).toEqual({ 'crm.company.list': 2, 'crm.company.userfield.list': 1, 'crm.company.update': 2 });
+    const log = (await listRegisterChanges(store, t2.toISOString())).map((c) => [c.inn, c.from, c.to, c.value, c.crm, c.detail]);
+    expect(log.sort()).toEqual([
+      [cleared, 'LIQUIDATED', 'LIQUIDATED', `LIQUIDATED ${t2.toISOString().slice(0, 10)}`, 'written', 'the CRM field showed ""'],
+      [stale, 'ACTIVE', 'ACTIVE', '', 'written', `the CRM field showed "BANKRUPT ${day1}"`],
+    ].sort());
+    // all in agreement now: the next sweep reads and writes nothing more
+    sb.portal.resetCounters();
+    expect(await sweep(new Date(t0 + 6 * DAY))).toMatchObject({ expired: 7, written: 0, corrected: 0 });
+    expect(sb.portal.counters.commandsByMethod).toEqual({ 'crm.company.list': 2 });
   });
 });

@@ -80,7 +80,7 @@ export class RegisterSweep {
 
   /** One sweep: from the cursor to the last INN, then the not-found rejects due now. */
   async pass(stop: AbortSignal = new AbortController().signal): Promise<SweepReport> {
-    const report: SweepReport = { expired: 0, notFound: 0, found: 0, loaded: 0, checked: 0, changed: {}, written: 0, failed: 0 };
+    const report: SweepReport = { expired: 0, notFound: 0, found: 0, loaded: 0, checked: 0, changed: {}, written: 0, corrected: 0, failed: 0 };
     await this.sweepLoaded(stop, report);
     if (!stop.aborted) await this.sweepNotFound(stop, report);
     return report;
@@ -96,9 +96,11 @@ export class RegisterSweep {
         return;
       }
       if (inns.length) {
-        add(report, await this.deps.refresh.run({ inns }));
+        const checked = await this.deps.refresh.run({ inns });
+        add(report, checked);
         report.expired += inns.length;
         this.deps.metrics?.registerSweep.inc({ kind: 'expired' }, inns.length);
+        this.deps.metrics?.registerSweep.inc({ kind: 'corrected' }, checked.corrected);
       }
       await store.batch([{ type: 'put', ns: 'positions', key: SWEEP_CURSOR_KEY, value: last }]);
       cursor = last;
@@ -193,6 +195,7 @@ export class RegisterSweep {
 function add(into: RefreshReport, r: RefreshReport): void {
   into.checked += r.checked;
   into.written += r.written;
+  into.corrected += r.corrected;
   into.failed += r.failed;
   for (const [status, n] of Object.entries(r.changed)) into.changed[status] = (into.changed[status] ?? 0) + n;
 }

@@ -49,7 +49,7 @@ describe('crm-unify register', () => {
     sb.egrul.upsertRegistry({ [INN]: { ...entry, status: 'LIQUIDATED' } });
     const run = await cli('register', 'refresh', '--status', 'ACTIVE', '--config', config);
     expect(run.code).toBe(0);
-    expect(JSON.parse(run.out)).toEqual({ checked: 1, changed: { LIQUIDATED: 1 }, written: 1, failed: 0 });
+    expect(JSON.parse(run.out)).toEqual({ checked: 1, changed: { LIQUIDATED: 1 }, written: 1, corrected: 0, failed: 0 });
     const today = new Date().toISOString().slice(0, 10);
     expect(sb.portal.store.get('company', crmId)?.fields.UF_CRM_REGISTER_STATUS).toBe(`LIQUIDATED ${today}`);
     const json = await cli('register', 'changes', '--format', 'json', '--config', config);

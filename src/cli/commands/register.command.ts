@@ -54,9 +54,10 @@ function targetOf(opts: { inn?: string[]; status?: string }): RefreshTarget {
 
 /**
  * Opens the state store and the two clients, and runs `fn` with a refresh over them at the
- * register's full rate (the service is stopped: nothing else asks the register).
+ * register's full rate (the service is stopped: nothing else asks the register). `correct`: the
+ * sweep's check of the marks of unchanged statuses too.
  */
-async function withRefresh<T>(opts: { config: string; stateDir?: string }, fn: (refresh: RegisterRefresh, store: StateStore, config: AppConfig, client: Bitrix24Client) => Promise<T>): Promise<T> {
+async function withRefresh<T>(opts: { config: string; stateDir?: string }, fn: (refresh: RegisterRefresh, store: StateStore, config: AppConfig, client: Bitrix24Client) => Promise<T>, correct = false): Promise<T> {
   const config = await loadConfigFile(opts.config);
   const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'info' });
   const metrics = createMetrics(undefined, { defaultMetrics: false });
@@ -67,7 +68,7 @@ async function withRefresh<T>(opts: { config: string; stateDir?: string }, fn: (
       const verifier = new EgrulVerifier(config.registry, { client: dadata, cache: new StateRegistryCache(store), metrics, logger });
       return fn(new RegisterRefresh({
         store, verifier, client, field: new StatusField(client, config.crm.registerStatusField), batchSize: config.crm.batchSize,
-        retry: { baseMs: config.crm.retryBaseMs, maxMs: config.crm.retryMaxMs }, metrics, logger,
+        retry: { baseMs: config.crm.retryBaseMs, maxMs: config.crm.retryMaxMs }, metrics, logger, correct,
       }), store, config, client);
     });
   } finally {
@@ -106,7 +107,7 @@ export function registerCommand(program: Command): void {
         const ledger = new DeliveryLedger(store, resolver);
         const delivery = new CrmDelivery(store, ledger, new Bitrix24Loader(client, config.crm, { onCreateAttempt: ledger.attempted }));
         return new RegisterSweep({ store, refresh, config: config.registry, load: foundLoader(resolver, delivery) }).pass();
-      });
+      }, true);
       process.stdout.write(`${JSON.stringify(report)}\n`);
       if (report.failed > 0) process.exitCode = 1;
     });
