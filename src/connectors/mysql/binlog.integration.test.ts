@@ -329,3 +329,67 @@ describe('MysqlBinlogSource', () => {
     }
   });
 });
+
+describe('a saved position the server no longer has (binlogs purged)', () => {
+  /** Rotates to a new binlog file and purges every older one; returns the file kept. */
+  async function purgeOlderBinlogs(): Promise<string> {
+    await admin.query('FLUSH BINARY LOGS');
+    const now = await currentPosition(admin);
+    // MariaDB keeps a file until its binlog checkpoint (the engine has made its commits durable),
+    // which comes a moment after the rotation; PURGE silently keeps it until then.
+    for (let tries = 0; ; tries++) {
+      await admin.query('PURGE BINARY LOGS TO ?', [now.file]);
+      const [logs] = await admin.query('SHOW BINARY LOGS');
+      if ((logs as Array<{ Log_name: string }>)[0]!.Log_name === now.file) return now.file;
+      if (tries === 200) throw new Error(`PURGE BINARY LOGS TO '${now.file}' kept older files: ${JSON.stringify(logs)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  it('fails naming the file and what to do', async (ctx) => {
+    if (server.source !== 'started') ctx.skip(); // purges binlogs: only on the server this suite started
+    const positions = new MemoryPositionStore();
+    await markNow(positions);
+    const saved = parseBinlogPosition(positions.data.get(binlogKey('shop-a'))!);
+    await insertCompanies(company('gone with the binlog'));
+    const kept = await purgeOlderBinlogs();
+    const src = source(positions);
+    const err = (await (async () => { for (;;) await src.read(10); })().catch((e: unknown) => e)) as { code?: string; message?: string };
+    await src.close();
+    expect(err.code).toBe('SOURCE_READ_FAILED');
+    expect(err.message).toContain(`the saved binlog position ${saved.file}:${saved.pos} is no longer on the server (the server keeps ${kept}`);
+    expect(err.message).toContain('set sources.shopA.snapshotWhenNeeded: true');
+    expect(err.message).toContain('crm-unify replay shop-a --to earliest');
+    expect(positions.data.get(binlogKey('shop-a'))).toBe(JSON.stringify(saved)); // nothing moved
+  });
+
+  it('with snapshotWhenNeeded, takes a new full extract and streams from its position', async (ctx) => {
+    if (server.source !== 'started') ctx.skip();
+    await insertCompanies(company('a'), company('b'));
+    const positions = new MemoryPositionStore();
+    const full = new MysqlFullSource({ config: config(), positions });
+    expect(await drain(full)).toHaveLength(2);
+    await full.close();
+    // While the service is away: changes, then the binlogs holding them are purged.
+    await admin.query("UPDATE companies SET name = 'a (изм.)' WHERE name = 'a'");
+    await insertCompanies(company('c'));
+    const kept = await purgeOlderBinlogs();
+
+    const src = source(positions, { snapshotWhenNeeded: true });
+    const snapshot: Envelope<MysqlRow>[] = [];
+    while (snapshot.length < 3) {
+      const { records } = await src.read(100);
+      for (const r of records) r.ack();
+      snapshot.push(...records);
+    }
+    expect(snapshot.map((e) => e.value.row.name)).toEqual(['a (изм.)', 'b', 'c']);
+    expect(src.resnapshots).toBe(1);
+    await insertCompanies(company('end'));
+    const streamed = await until(src, 'end');
+    await src.close();
+    expect(summary(streamed)).toEqual(['insert companies 4']);
+    expect(positions.data.get(fullKey('shop-a', 'companies'))).toBe('done');
+    expect(positions.data.get(fullKey('shop-a', 'contacts'))).toBe('done');
+    expect(parseBinlogPosition(positions.data.get(binlogKey('shop-a'))!).file).toBe(kept);
+  });
+});

@@ -7,6 +7,7 @@ import type { PullSource, ReadResult } from '../../core/pull-source.js';
 import type { MysqlSourceConfig } from './config.js';
 import type { Reachability } from '../../core/reachability.js';
 import { connector, isConnectionLost, isUnreachable, type MysqlConnection } from './connection.js';
+import { MysqlFullSource } from './mysql-full.source.js';
 import { binlogKey, fullKey, PositionWriter, type PositionStore } from './positions.js';
 import type { MysqlRow } from './rows.js';
 import { datetimeAt } from './watermark.js';
@@ -70,7 +71,8 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
   private readonly positions: PositionStore;
   private readonly from: BinlogPosition | undefined;
   private readonly database: string;
-  private readonly acks = new OrderedAcks();
+  /** Replaced by a new snapshot: acks of rows from before it must not move the new position. */
+  private acks = new OrderedAcks();
   private readonly writer: PositionWriter;
   private readonly buffer: Pending[] = [];
   private client: ZongJi | undefined;
@@ -83,6 +85,11 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
   /** With `once`: the server's end when we started; reaching it (nothing buffered) is done. */
   private end: BinlogPosition | undefined;
   private failure: unknown;
+  /** The server no longer has the position we asked for (1236) and snapshotWhenNeeded is on. */
+  private positionLost = false;
+  /** The new full extract taken after a lost position; its rows are read before the stream. */
+  private snapshot: MysqlFullSource | undefined;
+  private snapshotDone = false;
   private lastError: unknown;
   private lost = false;
   private paused = false;
@@ -92,6 +99,8 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
   /** Reconnects since the stream last delivered an event (bounded by reconnectRetries). */
   private attempts = 0;
   reconnects = 0;
+  /** New full extracts taken because the saved position was lost (snapshotWhenNeeded). */
+  resnapshots = 0;
 
   constructor(opts: MysqlBinlogSourceOptions) {
     this.config = opts.config;
@@ -115,9 +124,11 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
 
   async read(max: number): Promise<ReadResult<MysqlRow>> {
     this.writer.check();
+    if (this.snapshot && !this.snapshotDone) return this.readSnapshot(max);
     if (!this.client) await this.start(await this.startPosition());
     const deadline = Date.now() + this.config.pollIntervalMs;
     while (!this.closed && this.buffer.length === 0) {
+      if (this.positionLost) return this.resnapshot(max);
       if (this.lost) await this.reconnect();
       if (this.failure !== undefined) throw this.failure;
       if (this.caughtUp()) return { records: [], done: true };
@@ -149,7 +160,64 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
     this.closed = true;
     this.wake?.();
     await this.stopClient();
+    await this.snapshot?.close();
     await this.writer.flush();
+  }
+
+  /**
+   * The saved position is gone and snapshotWhenNeeded is on: forget the old extract and position
+   * (full keys first, so a crash in between still leaves a state that restarts as a fresh
+   * extract), then read a new full extract, which stores the binlog position of its snapshot.
+   * After a restart mid-way the topology's full phase finishes that extract.
+   */
+  private async resnapshot(max: number): Promise<ReadResult<MysqlRow>> {
+    this.positionLost = false;
+    await this.stopClient();
+    this.acks = new OrderedAcks();
+    this.buffer.length = 0;
+    await this.writer.flush();
+    for (const table of this.config.tables) await this.positions.delete(fullKey(this.config.name, table));
+    await this.positions.delete(binlogKey(this.config.name));
+    this.resnapshots++;
+    this.snapshot = new MysqlFullSource({ config: this.config, positions: this.positions });
+    this.snapshotDone = false;
+    return this.readSnapshot(max);
+  }
+
+  private async readSnapshot(max: number): Promise<ReadResult<MysqlRow>> {
+    const result = await this.snapshot!.read(max);
+    if (!result.done) return result;
+    // Extract read; the stream goes on from the position its snapshot stored.
+    this.snapshotDone = true;
+    const stored = await this.positions.get(binlogKey(this.config.name));
+    if (stored === undefined) throw new CrmUnifyError('SOURCE_READ_FAILED', `${this.name}: the new snapshot stored no binlog position`);
+    await this.start(parseBinlogPosition(stored));
+    return { records: result.records, done: false };
+  }
+
+  /** The server said it no longer has the binlog we asked for (purged): a clear way out. */
+  private async lostPositionError(at: BinlogPosition, err: unknown): Promise<CrmUnifyError> {
+    let retained = '';
+    try {
+      const conn = await this.admin();
+      try {
+        const [logs] = await conn.query('SHOW BINARY LOGS');
+        const names = (logs as Array<{ Log_name: string }>).map((l) => l.Log_name);
+        if (names.length > 0) retained = ` (the server keeps ${names[0]} to ${names[names.length - 1]})`;
+      } finally {
+        await conn.end().catch(() => conn.destroy());
+      }
+    } catch {
+      // SHOW BINARY LOGS needs a privilege we may lack; the message stands without the list.
+    }
+    return new CrmUnifyError(
+      'SOURCE_READ_FAILED',
+      `${this.name}: the saved binlog position ${at.file}:${at.pos} is no longer on the server${retained}: its binlogs were purged ` +
+        `before we read them (${errorMessage(err)}). Changes since are lost to the stream: set sources.shopA.snapshotWhenNeeded: true ` +
+        `to take a new full extract and stream from there, or run \`crm-unify replay ${this.config.name} --to earliest\`; ` +
+        'keep binlogs longer (expire_logs_days / binlog_expire_logs_seconds) than the service may be stopped',
+      { cause: err, details: { file: at.file, pos: at.pos } },
+    );
   }
 
   /** The stored position, else `from`, else the server's current end; checks the server can serve it. */
@@ -188,7 +256,10 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
       this.lastError = err;
       // A refusal (no REPLICATION SLAVE, bad password) arrives as a fatal error too; a new
       // connection will not cure it, so it fails at once, in the server's words.
-      if (isUnreachable(err) && !isPrivilegeRefusal(err)) this.lost = true;
+      if (isPositionLost(err)) {
+        if (this.config.snapshotWhenNeeded) this.positionLost = true;
+        else void this.lostPositionError(at, err).then((e) => { this.failure = e; this.wake?.(); });
+      } else if (isUnreachable(err) && !isPrivilegeRefusal(err)) this.lost = true;
       else this.failure = new CrmUnifyError('SOURCE_READ_FAILED', `${this.name}: ${errorMessage(err)} (at ${at.file}:${at.pos})`, { cause: err });
       this.wake?.();
     });
@@ -274,14 +345,15 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
   private envelope(p: Pending): Envelope<MysqlRow> {
     const offset = ++this.seq;
     const resume = JSON.stringify(p.at);
-    this.acks.track(PARTITION, offset, resume);
+    const acks = this.acks;
+    acks.track(PARTITION, offset, resume);
     return {
       value: p.value,
       position: { partition: `${this.config.name}.binlog`, offset, resume },
       source: `${this.config.name}.${p.value.table}`,
       ack: () => {
-        const moved = this.acks.ack(PARTITION, offset);
-        if (moved?.resume !== undefined) this.writer.set(binlogKey(this.config.name), moved.resume);
+        const moved = acks.ack(PARTITION, offset);
+        if (moved?.resume !== undefined && acks === this.acks) this.writer.set(binlogKey(this.config.name), moved.resume);
       },
       nack: () => {},
     };
@@ -292,6 +364,14 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
 export function comparePositions(a: Pick<BinlogPosition, 'file' | 'pos'>, b: Pick<BinlogPosition, 'file' | 'pos'>): number {
   const seq = (file: string) => Number(file.slice(file.lastIndexOf('.') + 1));
   return seq(a.file) - seq(b.file) || a.pos - b.pos;
+}
+
+/**
+ * The server cannot serve the binlog position asked for: 1236 (ER_MASTER_FATAL_ERROR_READING_BINLOG,
+ * e.g. "Could not find first log file name in binary log index file" once the file is purged).
+ */
+function isPositionLost(err: unknown): boolean {
+  return (err as { errno?: unknown } | null)?.errno === 1236;
 }
 
 /** The server refuses an operation for want of a privilege (e.g. REPLICATION SLAVE for the binlog dump). */

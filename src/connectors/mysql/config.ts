@@ -20,6 +20,9 @@ export const MysqlSourceConfigSchema = z.object({
   binlogServerId: z.number().int().min(1).max(4_294_967_295).default(54_321).describe(
     'binlog: the replica server id this reader announces; must differ from every server and other reader of that binlog',
   ),
+  snapshotWhenNeeded: z.boolean().default(false).describe(
+    'binlog: when the saved position is no longer in the server\'s retained binlogs, take a new full extract and stream from its position (Debezium\'s when_needed) instead of failing',
+  ),
   binlogBufferRows: z.number().int().positive().default(5000).describe('binlog: row changes read ahead of the pipeline before the stream is paused'),
   pageSize: z.number().int().positive().max(100_000).default(1000).describe('rows per keyset page (capped by the credit of each read)'),
   pollIntervalMs: z.number().int().positive().default(1000).describe('delta: pause between polls once caught up'),
