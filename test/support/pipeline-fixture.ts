@@ -12,6 +12,7 @@ import { loadShopA } from '../../src/gen/load-shop-a.js';
 import { writeDataset } from '../../src/gen/write.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/sandbox.js';
 import { freshDatabase, kafkaBrokers, testKafka, uniqueTopic } from './inject.js';
+import { createTestDatabase } from './mysql-database.js';
 
 export interface Deployment {
   ds: Dataset;
@@ -24,13 +25,24 @@ export interface Deployment {
   stop(): Promise<void>;
 }
 
-export async function deploy(opts: { scale?: Scale; seed?: number; sandbox?: SandboxOptions; partitions?: number } = {}): Promise<Deployment> {
+export interface DeployOptions {
+  scale?: Scale;
+  seed?: number;
+  sandbox?: SandboxOptions;
+  partitions?: number;
+  /** Server for Shop A's database (base URL, no database); default the shared test server. */
+  mysqlServerUrl?: string;
+  /** Merged into `sources.shopA` (e.g. `{ mode: 'binlog' }`). */
+  shopA?: Record<string, unknown>;
+}
+
+export async function deploy(opts: DeployOptions = {}): Promise<Deployment> {
   // By default data whose truth the matching rules can reach (`reachable`): end-to-end tests assert
   // exactly the expected contacts; matching quality on the full mix is the benchmark's and the demo's.
   const ds = generate(opts.scale ?? reachable(scales.small), opts.seed ?? 1);
   const dir = await mkdtemp(join(tmpdir(), 'crm-unify-e2e-'));
   const paths = await writeDataset(ds, dir);
-  const db = await freshDatabase('e2e');
+  const db = opts.mysqlServerUrl ? await createTestDatabase(opts.mysqlServerUrl, 'e2e') : await freshDatabase('e2e');
   const conn = await mysql.createConnection({ uri: db.url, charset: 'UTF8MB4_UNICODE_CI' });
   await loadShopA(conn, ds.shopA);
   await conn.end();
@@ -56,7 +68,7 @@ export async function deploy(opts: { scale?: Scale; seed?: number; sandbox?: San
     registry: { url: sandbox.egrulUrl, token: sandbox.egrulToken, rate: 300, concurrency: 16, retryBaseMs: 50, retryMaxMs: 500 },
     runtime: { maxInFlight: 500, loadWindowMs: 100, loadMaxRecords: 300, shutdownTimeoutMs: 20_000 },
     sources: {
-      shopA: { mysql: db.url, pollIntervalMs: 200, lookbackSeconds: 1 },
+      shopA: { mysql: db.url, pollIntervalMs: 200, lookbackSeconds: 1, ...opts.shopA },
       shopB: {
         dump: { path: paths.shopBDump, encoding: 'windows-1251' },
         kafka: { brokers: kafkaBrokers(), topic, groupId: uniqueTopic('crm-unify-e2e'), maxWaitMs: 300, commitIntervalMs: 500, sessionTimeoutMs: 10_000 },
