@@ -38,8 +38,10 @@ export function shopATopology(cfg: ShopAConfig, positions: PositionStore, opts: 
         ? phase({
           name: 'shop-a.binlog',
           mapper: mapShopARow,
-          // The lag metric from event timestamps is still to come (issue 18).
-          open: async () => ({ source: new MysqlBinlogSource({ config, positions }) }),
+          open: async () => {
+            const source = new MysqlBinlogSource({ config, positions });
+            return { source, report: (m) => m.lagSeconds.set({ source: 'shop-a.binlog' }, source.lagSeconds) };
+          },
         })
         : phase({
           name: 'shop-a.delta',

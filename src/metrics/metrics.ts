@@ -26,7 +26,7 @@ export function createMetrics(registry = new Registry(), opts: { defaultMetrics?
     }),
     inFlight: new Gauge({ name: `${p}in_flight_records`, help: 'Records read and not yet settled', labelNames: ['topology', 'source'] as const, registers }),
     lagMessages: new Gauge({ name: `${p}source_lag_messages`, help: 'Kafka consumer lag (end offset minus committed)', labelNames: ['source', 'partition'] as const, registers }),
-    lagSeconds: new Gauge({ name: `${p}source_lag_seconds`, help: 'Age of the newest row not yet delivered (MySQL delta)', labelNames: ['source'] as const, registers }),
+    lagSeconds: new Gauge({ name: `${p}source_lag_seconds`, help: 'How far Shop A\'s committed position is behind the server clock: the delta\'s watermark (source shop-a.delta), or the event time of the oldest binlog row not yet acked (shop-a.binlog); 0 when caught up', labelNames: ['source'] as const, registers }),
     sourceProgress: new Gauge({ name: `${p}source_progress_ratio`, help: 'Share of a finite source read (full extract, dump bytes)', labelNames: ['source'] as const, registers }),
     apiRequests: new Counter({
       name: `${p}api_requests_total`, help: 'External API requests by API, method and status',

@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfigFile } from '../../src/config/load.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { loadConfigFile, resolveConfig } from '../../src/config/load.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { runService } from '../../src/runtime/service.js';
 import type { StoredEntity } from '../../src/sandbox/bitrix24/store.js';
 import { mysqlUrl } from '../support/inject.js';
 import { binlogServer, type BinlogServer } from '../support/mysql-binlog.js';
+import { freePorts } from '../support/net.js';
 import { deploy, type Deployment } from '../support/pipeline-fixture.js';
 
 /**
@@ -64,6 +66,26 @@ describe('both topologies end to end with Shop A in binlog mode', () => {
     const second = await run(binlog);
     expect(binlog.sandbox.portal.counters.writes).toBe(writes);
     expect((second.read['shop-a.companies'] ?? 0) + (second.read['shop-a.contacts'] ?? 0)).toBe(0);
+  });
+
+  it('exports the lag series the dashboard\'s lag panel reads, for the binlog source', async () => {
+    const [port] = await freePorts(1);
+    const config = resolveConfig({ ...binlog.config, metrics: { port, host: '127.0.0.1' } }, {});
+    const stop = new AbortController();
+    const running = runService({ names: ['shop-a'], config, once: false, logger: silentLogger, stop: stop.signal });
+    let line: string | undefined;
+    try {
+      for (let i = 0; line === undefined && i < 300; i++) {
+        const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => '');
+        line = text.split('\n').find((l) => l.startsWith('crm_unify_source_lag_seconds{source="shop-a.binlog"}'));
+        if (line === undefined) await sleep(100);
+      }
+    } finally {
+      stop.abort();
+      await running;
+    }
+    // Caught up and everything acked: the panel's max by (source) shows 0 for it.
+    expect(line).toBe('crm_unify_source_lag_seconds{source="shop-a.binlog"} 0');
   });
 
 });

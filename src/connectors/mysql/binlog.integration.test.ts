@@ -182,6 +182,25 @@ describe('MysqlBinlogSource', () => {
     expect(rest).toHaveLength(2000 - 20 + 1);
   });
 
+  it('reports lag from the event time of the oldest row not yet acked, and none once all are acked', async () => {
+    const src = source();
+    await src.read(1);
+    expect(src.lagSeconds).toBe(0);
+    // The binlog stamps an event with the session's statement time, which SET TIMESTAMP moves back an hour.
+    await admin.query('SET TIMESTAMP = UNIX_TIMESTAMP() - 3600');
+    await insertCompanies(company('час назад'));
+    await admin.query('SET TIMESTAMP = DEFAULT');
+    await insertCompanies(company('сейчас'));
+    const [old, recent] = await take(src, 2);
+    expect(src.lagSeconds).toBeGreaterThanOrEqual(3599);
+    expect(src.lagSeconds).toBeLessThan(3600 + 600);
+    old!.ack();
+    expect(src.lagSeconds).toBeLessThan(600);
+    recent!.ack();
+    expect(src.lagSeconds).toBe(0);
+    await src.close();
+  });
+
   it('with once, reports done at the end the server had when it started', async () => {
     await insertCompanies(company('before'));
     const positions = new MemoryPositionStore();

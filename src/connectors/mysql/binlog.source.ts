@@ -45,6 +45,8 @@ export interface MysqlBinlogSourceOptions {
 interface Pending {
   value: MysqlRow;
   at: BinlogPosition;
+  /** The event's time on the server (ms since the epoch; the binlog has whole seconds). */
+  ts: number;
 }
 
 const PARTITION = 'binlog';
@@ -73,6 +75,10 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
   private readonly database: string;
   /** Replaced by a new snapshot: acks of rows from before it must not move the new position. */
   private acks = new OrderedAcks();
+  /** Event times of rows handed out and not yet acked, in offset order (for lagSeconds). */
+  private inFlight = new Map<bigint, number>();
+  /** The server's clock minus ours, so event times compare with the server's now. */
+  private clockSkewMs = 0;
   private readonly writer: PositionWriter;
   private readonly buffer: Pending[] = [];
   private client: ZongJi | undefined;
@@ -115,6 +121,17 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
   /** Row changes read from the server and not yet handed out (bounded by binlogBufferRows, plus one event). */
   get buffered(): number {
     return this.buffer.length;
+  }
+
+  /**
+   * Seconds the committed position is behind: the server's now minus the event time of the oldest
+   * row read and not yet acked (the row the position waits on); 0 when none is (a quiet table
+   * is not lagging). Rows still unread on the server count once they are read, so a stream far
+   * behind shows its lag as soon as its first old row arrives.
+   */
+  get lagSeconds(): number {
+    const oldest = this.inFlight.values().next().value ?? this.buffer[0]?.ts;
+    return oldest === undefined ? 0 : Math.max(0, (Date.now() + this.clockSkewMs - oldest) / 1000);
   }
 
   /** Whether the binlog connection is paused because the buffer is full. */
@@ -174,6 +191,7 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
     this.positionLost = false;
     await this.stopClient();
     this.acks = new OrderedAcks();
+    this.inFlight = new Map();
     this.buffer.length = 0;
     await this.writer.flush();
     for (const table of this.config.tables) await this.positions.delete(fullKey(this.config.name, table));
@@ -226,6 +244,8 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
     const conn = await this.admin();
     try {
       await checkServer(conn, this.name);
+      const [now] = await conn.query('SELECT UNIX_TIMESTAMP(NOW(3)) * 1000 AS ms');
+      this.clockSkewMs = Number((now as Array<{ ms: unknown }>)[0]!.ms) - Date.now();
       if (this.config.once) this.end = await currentPosition(conn);
       if (stored !== undefined) return parseBinlogPosition(stored);
       return this.from ?? (await currentPosition(conn));
@@ -325,7 +345,7 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
       // Resumed mid-transaction: the server replays it whole; skip what was delivered before.
       const r = this.resume;
       if (r && r.file === file && r.pos === pos && rows <= r.rows) continue;
-      this.buffer.push({ at, value: { table, op: opOf(name), row: this.rowOf(name, change, event.timestamp) } });
+      this.buffer.push({ at, ts: event.timestamp, value: { table, op: opOf(name), row: this.rowOf(name, change, event.timestamp) } });
     }
     if (this.buffer.length >= this.config.binlogBufferRows) {
       this.paused = true;
@@ -346,12 +366,15 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
     const offset = ++this.seq;
     const resume = JSON.stringify(p.at);
     const acks = this.acks;
+    const inFlight = this.inFlight;
     acks.track(PARTITION, offset, resume);
+    inFlight.set(offset, p.ts);
     return {
       value: p.value,
       position: { partition: `${this.config.name}.binlog`, offset, resume },
       source: `${this.config.name}.${p.value.table}`,
       ack: () => {
+        inFlight.delete(offset);
         const moved = acks.ack(PARTITION, offset);
         if (moved?.resume !== undefined && acks === this.acks) this.writer.set(binlogKey(this.config.name), moved.resume);
       },
