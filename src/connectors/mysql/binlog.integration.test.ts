@@ -7,7 +7,8 @@ import { drain, expectCreditHeld, take } from '../../../test/sources/contract.js
 import type { Envelope } from '../../core/envelope.js';
 import { shopASchema } from '../../gen/shop-a-schema.js';
 import { mapShopACompany, mapShopAContact, type ShopAContactRow, type ShopACompanyRow } from '../../mappers/shop-a.js';
-import { checkBinlogStart, currentPosition, MysqlBinlogSource, openSnapshotAtBinlogPosition, parseBinlogPosition } from './binlog.source.js';
+import { currentPosition, openSnapshotAtBinlogPosition, parseBinlogPosition } from './binlog-position.js';
+import { checkBinlogStart, MysqlBinlogSource } from './binlog.source.js';
 import { MysqlSourceConfigSchema, type MysqlSourceConfig } from './config.js';
 import { MysqlFullSource } from './mysql-full.source.js';
 import { binlogKey, fullKey, MemoryPositionStore } from './positions.js';

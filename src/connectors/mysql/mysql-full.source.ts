@@ -2,7 +2,7 @@ import type { Envelope } from '../../core/envelope.js';
 import { OrderedAcks } from '../../core/ordered-acks.js';
 import type { PullSource, ReadResult } from '../../core/pull-source.js';
 import type { Reachability } from '../../core/reachability.js';
-import { openSnapshotAtBinlogPosition } from './binlog.source.js';
+import { openSnapshotAtBinlogPosition } from './binlog-position.js';
 import type { MysqlSourceConfig } from './config.js';
 import { connector, ReconnectingConnection, type Connect, type MysqlConnection } from './connection.js';
 import { captureDeltaWatermarks } from './delta-watermark.js';
