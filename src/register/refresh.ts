@@ -67,6 +67,8 @@ const changeKey = (c: RegisterChange): string => `${c.at}|${c.inn}`;
 export class RegisterRefresh {
   private readonly log: Logger;
   private readonly now: () => Date;
+  /** Whether this process has sent what the change log holds as pending. */
+  private recovered = false;
 
   constructor(private readonly deps: RefreshDeps) {
     this.log = deps.logger ?? silentLogger;
@@ -75,13 +77,21 @@ export class RegisterRefresh {
 
   async run(target: RefreshTarget): Promise<RefreshReport> {
     const report: RefreshReport = { checked: 0, changed: {}, written: 0, corrected: 0, failed: 0 };
-    await this.write(await this.pending(), report);
-    const inns = 'inns' in target ? [...new Set(target.inns)] : await this.loadedWithStatus(target.status);
-    for (let i = 0; i < inns.length; i += ROUND) {
-      const { changes, same, at } = await this.recheck(inns.slice(i, i + ROUND), report);
-      const corrections = this.deps.correct ? await this.corrections(same, at) : [];
-      report.corrected += corrections.length;
-      await this.write([...changes.filter((c) => c.crm === 'pending'), ...corrections], report);
+    try {
+      // The change log grows for ever: it is scanned for what a crash left pending once per
+      // process (the sweep runs a refresh per batch), and again only after a run that failed.
+      if (!this.recovered) await this.write(await this.pending(), report);
+      this.recovered = true;
+      const inns = 'inns' in target ? [...new Set(target.inns)] : await this.loadedWithStatus(target.status);
+      for (let i = 0; i < inns.length; i += ROUND) {
+        const { changes, same, at } = await this.recheck(inns.slice(i, i + ROUND), report);
+        const corrections = this.deps.correct ? await this.corrections(same, at) : [];
+        report.corrected += corrections.length;
+        await this.write([...changes.filter((c) => c.crm === 'pending'), ...corrections], report);
+      }
+    } catch (err) {
+      this.recovered = false;
+      throw err;
     }
     return report;
   }

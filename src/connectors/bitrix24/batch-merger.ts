@@ -1,4 +1,5 @@
 import type { BatchCommand, BatchResult } from './rest-client.js';
+import { mapStrings } from './result-refs.js';
 
 interface Queued {
   commands: Record<string, BatchCommand>;
@@ -77,10 +78,7 @@ const REF = /\$result\[([^\]]+)\]/gu;
 
 /** `$result[key]…` references to the batch's own keys, renamed with its prefix. */
 function renameRefs(v: unknown, keys: ReadonlySet<string>, prefix: string): unknown {
-  if (typeof v === 'string') return v.includes('$result[') ? v.replace(REF, (m, key: string) => (keys.has(key) ? `$result[${prefix}${key}]` : m)) : v;
-  if (Array.isArray(v)) return v.map((x) => renameRefs(x, keys, prefix));
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, renameRefs(x, keys, prefix)]));
-  return v;
+  return mapStrings(v, (s) => (s.includes('$result[') ? s.replace(REF, (m, key: string) => (keys.has(key) ? `$result[${prefix}${key}]` : m)) : s));
 }
 
 /** One batch's share of a merged answer, under its own keys. */

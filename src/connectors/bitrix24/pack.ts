@@ -1,5 +1,6 @@
 import type { BatchCommand } from './rest-client.js';
 import { IMPORT_LIMIT } from './import-items.js';
+import { mapStrings } from './result-refs.js';
 import type { Op, Work } from './plan.js';
 
 /** One command of a batch: a planned op, or a `crm.item.batchImport` carrying several ops as items. */
@@ -114,12 +115,7 @@ function finish(b: BatchBuilder): Packed {
   for (const [key, place] of b.places) {
     if (place.item !== undefined) refs.set(`$result[${key}]`, `$result[${b.commands[place.command]!.key}][items][${place.item}][item][id]`);
   }
-  const rewrite = (v: unknown): unknown => {
-    if (typeof v === 'string') return refs.get(v) ?? v;
-    if (Array.isArray(v)) return v.map(rewrite);
-    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, rewrite(x)]));
-    return v;
-  };
+  const rewrite = (v: unknown): unknown => mapStrings(v, (s) => refs.get(s) ?? s);
   const commands = b.commands.map((c) => ({
     ...c,
     ops: c.ops.map((o) => (refs.size ? { ...o, params: rewrite(o.params) as Record<string, unknown>, ...(o.item ? { item: { ...o.item, fields: rewrite(o.item.fields) as Record<string, unknown> } } : {}) } : o)),
