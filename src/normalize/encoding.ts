@@ -31,9 +31,24 @@ export function checkWin1251(bytes: Uint8Array): DecodeFailure | null {
   return null;
 }
 
-/** Valid UTF-8 with at least one multi-byte sequence (pure ASCII is both encodings at once). */
+/** Valid UTF-8 with at least one multi-byte sequence (pure ASCII is both encodings at once) that reads as plausible text. */
 export function looksLikeUtf8(bytes: Uint8Array): boolean {
-  return firstHighByte(bytes) >= 0 && isUtf8(bytes);
+  return firstHighByte(bytes) >= 0 && isUtf8(bytes) && plausibleText(utf8.decode(bytes));
+}
+
+const utf8 = new TextDecoder('utf-8');
+/**
+ * Valid UTF-8 is not enough: short windows-1251 text can be valid UTF-8 by chance ('а«ё' is
+ * E0 AB B8, U+0AF8 GUJARATI). Text really written in UTF-8 here decodes to Latin, Greek or
+ * Cyrillic letters and common punctuation, symbols and currency signs only.
+ */
+function plausibleText(text: string): boolean {
+  for (const ch of text) {
+    const c = ch.codePointAt(0)!;
+    if (c <= 0x52f || (c >= 0x2000 && c <= 0x206f) || (c >= 0x20a0 && c <= 0x20cf) || (c >= 0x2100 && c <= 0x214f) || c === 0xfeff) continue;
+    return false;
+  }
+  return true;
 }
 
 function firstHighByte(bytes: Uint8Array): number {
