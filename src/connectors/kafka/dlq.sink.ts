@@ -1,9 +1,12 @@
-import type { Admin, IHeaders, Producer } from 'kafkajs';
+import { Partitioners, type Admin, type IHeaders, type Kafka, type Producer } from 'kafkajs';
 import type { Envelope, Position } from '../../core/envelope.js';
+import type { Reachability } from '../../core/reachability.js';
 import type { RejectSink } from '../../core/rejects.js';
 import { scrub } from '../../core/secrets.js';
 import type { RejectReason } from '../../model/reject-reasons.js';
+import { probeBrokers } from './probe.js';
 import type { KafkaRawRecord } from './record.js';
+import { isTransientKafkaError } from './transient.js';
 
 /** Headers a dead-lettered message carries besides its own (Kafka Connect's DLQ context, renamed). */
 export const dlqHeaders = {
@@ -32,6 +35,21 @@ export interface KafkaDlqRejectSinkOptions {
   now?: () => Date;
 }
 
+export interface OpenKafkaDlqOptions {
+  /** The client the source uses (one connection pool, one log route). */
+  kafka: Kafka;
+  brokers: readonly string[];
+  /** The sink's outage policy: opening waits for the brokers as long as it says. */
+  reach: Reachability;
+  lookup: KafkaDlqRejectSinkOptions['lookup'];
+}
+
+/** An open DLQ producer: `over(inner)` makes the reject sink; `close()` disconnects it. */
+export interface KafkaDlq {
+  over(inner: RejectSink): KafkaDlqRejectSink;
+  close(): Promise<void>;
+}
+
 /**
  * A RejectSink decorator for Kafka-sourced records: the original key and value go to
  * `<topic>.dlq` with the reason and source coordinates as headers, then the inner sink records the
@@ -43,6 +61,25 @@ export class KafkaDlqRejectSink implements RejectSink {
   private readonly ensured = new Map<string, Promise<void>>();
 
   constructor(private readonly opts: KafkaDlqRejectSinkOptions) {}
+
+  /**
+   * Connects an idempotent producer (one in flight, so retries keep the order) and an admin for
+   * the DLQ topics, waiting for the brokers under `reach`: the DLQ is a sink of its own.
+   */
+  static async open(opts: OpenKafkaDlqOptions): Promise<KafkaDlq> {
+    const producer = opts.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
+    const admin = opts.kafka.admin();
+    await opts.reach.attempt(async () => {
+      await probeBrokers(opts.brokers);
+      await Promise.all([producer.connect(), admin.connect()]);
+    }, isTransientKafkaError);
+    return {
+      over: (inner) => new KafkaDlqRejectSink({ producer, admin, inner, lookup: opts.lookup }),
+      close: async () => {
+        await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
+      },
+    };
+  }
 
   async reject(env: Envelope<unknown>, reason: RejectReason, detail: string, sourceId?: string | null): Promise<void> {
     const raw = this.opts.lookup(env.position);

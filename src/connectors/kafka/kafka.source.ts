@@ -1,6 +1,6 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Envelope, Position } from '../../core/envelope.js';
-import { CrmUnifyError, errorMessage, isRetriable } from '../../core/errors.js';
+import { CrmUnifyError, errorMessage } from '../../core/errors.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import { OrderedAcks } from '../../core/ordered-acks.js';
 import { withRetry } from '../../core/retry.js';
@@ -10,6 +10,7 @@ import { createKafkaClient } from './client.js';
 import { probeBrokers } from './probe.js';
 import type { KafkaSourceConfig } from './config.js';
 import { partitionName, type KafkaRawRecord } from './record.js';
+import { isTransientKafkaError } from './transient.js';
 
 export interface KafkaSourceOptions {
   config: KafkaSourceConfig;
@@ -44,20 +45,10 @@ interface Queued {
  * committed offset, so the queue and the ack trackers of the old generation are dropped; acks of
  * records emitted before it are ignored (their partitions are re-read by whoever owns them).
  */
-/** Consumer failures that a broker coming back cures: worth a fresh consumer rather than a stop. */
-const transientKafkaErrors = new Set([
-  'KafkaJSGroupCoordinatorNotFound', 'KafkaJSConnectionError', 'KafkaJSConnectionClosedError', 'KafkaJSBrokerNotFound',
-  'KafkaJSNumberOfRetriesExceeded', 'KafkaJSRequestTimeoutError', 'KafkaJSMetadataNotLoaded', 'KafkaJSLockTimeout',
-]);
 const MAX_RESTARTS = 30;
 
-export function isTransientKafkaError(err: unknown): boolean {
-  for (let e = err as { name?: string; retriable?: boolean; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
-    if (e.retriable === true || (e.name !== undefined && transientKafkaErrors.has(e.name))) return true;
-  }
-  // A refused or timed-out TCP connection (the broker probe) is an outage too.
-  return isRetriable(err);
-}
+/** Re-exported for callers that still import it from here (it lives in transient.ts). */
+export { isTransientKafkaError };
 
 export class KafkaSource implements PullSource<KafkaRawRecord> {
   readonly name: string;
