@@ -1,4 +1,3 @@
-import { Partitioners } from 'kafkajs';
 import type { AppConfig } from '../src/config/schema.js';
 import { JsonDumpSource } from '../src/connectors/json-dump/json-dump.source.js';
 import { createKafkaClient } from '../src/connectors/kafka/client.js';
@@ -7,8 +6,6 @@ import { KafkaSource } from '../src/connectors/kafka/kafka.source.js';
 import type { PositionStore } from '../src/core/positions.js';
 import type { Logger } from '../src/core/logger.js';
 import { Reachability, type ConnectPolicy } from '../src/core/reachability.js';
-import { isTransientKafkaError } from '../src/connectors/kafka/kafka.source.js';
-import { probeBrokers } from '../src/connectors/kafka/probe.js';
 import { phase, type Topology } from '../src/pipeline/topology.js';
 import { mapShopBDumpElement, mapShopBMessage } from './mappers.js';
 
@@ -45,18 +42,12 @@ export function shopBTopology(cfg: ShopBConfig, positions: PositionStore, opts: 
         const source = new KafkaSource({ config, kafka, log: opts.logger, reach: sourceReach });
         // A dry run (`crm-unify plan`) rejects into its scratch state only.
         if (opts.dlq === false) return { source, report: (m) => m.lagMessages.set({ source: 'shop-b.kafka', partition: 'all' }, source.lag) };
-        const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
-        const admin = kafka.admin();
-        // The DLQ producer is a sink of its own: it waits for the brokers under the same policy.
-        await reach('sink:shop-b.dlq').attempt(async () => {
-          await probeBrokers(config.brokers);
-          await Promise.all([producer.connect(), admin.connect()]);
-        }, isTransientKafkaError);
+        const dlq = await KafkaDlqRejectSink.open({ kafka, brokers: config.brokers, reach: reach('sink:shop-b.dlq'), lookup: (p) => source.rawRecord(p) });
         return {
           source,
-          rejects: (inner) => new KafkaDlqRejectSink({ producer, admin, inner, lookup: (p) => source.rawRecord(p) }),
+          rejects: dlq.over,
           report: (m) => m.lagMessages.set({ source: 'shop-b.kafka', partition: 'all' }, source.lag),
-          close: async () => { await Promise.allSettled([producer.disconnect(), admin.disconnect()]); },
+          close: dlq.close,
         };
       },
     })]);
