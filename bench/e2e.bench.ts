@@ -31,8 +31,7 @@ import { writeDataset } from '../src/gen/write.js';
 import { createMetrics } from '../src/metrics/metrics.js';
 import { buildPipelineDeps } from '../src/pipeline/build-deps.js';
 import { StatePositionStore } from '../src/pipeline/state-positions.js';
-import { runTopology } from '../src/pipeline/topology.js';
-import { rejectParkedContacts } from '../src/runtime/parked.js';
+import { runPipeline } from '../src/runtime/run-pipeline.js';
 import type { SandboxOptions } from '../src/sandbox/sandbox.js';
 import { openLevelStore, type LevelStateStore } from '../src/state/level-store.js';
 import { demoTopologies } from '../topologies/demo.js';
@@ -133,10 +132,7 @@ export async function runOnce(ds: Dataset, dumpPath: string, store: LevelStateSt
     }
   };
   const started = performance.now();
-  const stop = new AbortController();
-  await Promise.all(demoTopologies(ds, dumpPath, positions).map((t) => runTopology(t, deps, stop.signal)));
-  await deps.resolver.flush();
-  await rejectParkedContacts(store, deps.summary);
+  await runPipeline(deps, demoTopologies(ds, dumpPath, positions), { stop: new AbortController().signal, once: true });
   const seconds = (performance.now() - started) / 1000;
   const stats = await sb.stats();
   const c = stats.portal;

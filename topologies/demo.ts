@@ -16,8 +16,8 @@ import { writeDataset } from '../src/gen/write.js';
 import { createMetrics } from '../src/metrics/metrics.js';
 import { buildPipelineDeps } from '../src/pipeline/build-deps.js';
 import { StatePositionStore } from '../src/pipeline/state-positions.js';
-import { phase, runTopology, type Topology } from '../src/pipeline/topology.js';
-import { rejectParkedContacts } from '../src/runtime/parked.js';
+import { phase, type Topology } from '../src/pipeline/topology.js';
+import { runPipeline } from '../src/runtime/run-pipeline.js';
 import { startSandbox, type CrmSeedResult } from '../src/sandbox/sandbox.js';
 import { openLevelStore } from '../src/state/level-store.js';
 import { mapShopARow, mapShopBDumpElement, mapShopBMessage } from './mappers.js';
@@ -84,10 +84,7 @@ export async function runDemo(opts: { seed?: number; logger: Logger; keepDir?: b
       maxInFlight: 500,
       load: { windowMs: 100, maxRecords: 300 },
     });
-    const stop = new AbortController();
-    await Promise.all(demoTopologies(ds, paths.shopBDump, new StatePositionStore(store)).map((t) => runTopology(t, deps, stop.signal)));
-    await deps.resolver.flush();
-    await rejectParkedContacts(store, deps.summary);
+    await runPipeline(deps, demoTopologies(ds, paths.shopBDump, new StatePositionStore(store)), { stop: new AbortController().signal, once: true });
     const counts = sandbox.portal.store.counts();
     return {
       summary: deps.summary.toJSON(),

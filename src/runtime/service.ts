@@ -7,14 +7,14 @@ import { Health, isUp } from '../metrics/health.js';
 import { createMetrics, type Metrics } from '../metrics/metrics.js';
 import { startMetricsServer } from '../metrics/server.js';
 import { StatePositionStore } from '../pipeline/state-positions.js';
-import { describeTopology, formatDescription, runTopology, type Topology } from '../pipeline/topology.js';
+import { describeTopology, formatDescription, type Topology } from '../pipeline/topology.js';
 import { openLevelStore } from '../state/level-store.js';
 import type { StateStore } from '../state/store.js';
 import { topologies, type TopologyContext, type TopologyName } from '../../topologies/index.js';
 import { MemoryPositionStore } from '../core/positions.js';
 import { startRegisterSweep } from '../register/service-sweep.js';
-import { rejectParkedContacts } from './parked.js';
 import { reportProgress } from './progress.js';
+import { runPipeline } from './run-pipeline.js';
 import { deliverPending } from './recovery.js';
 import { serviceConnectPolicy } from './connect-policy.js';
 import { watchShutdown } from './shutdown.js';
@@ -56,18 +56,6 @@ async function updateStateGauges(store: StateStore, m: Metrics): Promise<void> {
 /** Records read and not yet settled, over every source (the in-flight gauge). */
 async function inFlightRecords(m: Metrics): Promise<number> {
   return (await m.inFlight.get()).values.reduce((n, v) => n + v.value, 0);
-}
-
-/**
- * Waits for every topology (one failing must not cut the others' drain short), then throws the
- * first real failure. A wait for a server that a stop ended (SHUTDOWN) is no failure.
- */
-async function settleAll(runs: Promise<void>[], stop: AbortSignal): Promise<void> {
-  const results = await Promise.allSettled(runs);
-  const errors = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
-  const real = errors.filter((e) => (e as { code?: unknown } | null)?.code !== 'SHUTDOWN');
-  if (real.length) throw real[0];
-  if (errors.length && !stop.aborted) throw errors[0];
 }
 
 function checkNames(names: string[]): void {
@@ -147,15 +135,11 @@ export async function runService(o: ServiceOptions): Promise<ReturnType<ReturnTy
         store, verifier: deps.verifier, client: deps.crmClient, resolver: deps.resolver, delivery: deps.delivery, registry: o.config.registry, crm: o.config.crm,
         metrics, logger: o.logger, once: o.once, dryRun: o.dryRun !== undefined,
       }, AbortSignal.any([stop, sweepDone.signal]));
-      await settleAll(built.map((t) => runTopology(t, deps, stop).catch((err: unknown) => { failing.abort(); throw err; })), o.stop);
-      // SIGTERM: the sweep stores its current batch before the verifier and the store close
-      sweepDone.abort();
-      await sweeping;
-      await deps.resolver.flush();
-      if (o.once && !o.stop.aborted) {
-        const parked = await rejectParkedContacts(store, deps.summary);
-        if (parked) o.logger.info({ contacts: parked }, 'contacts whose company never passed were rejected');
-      }
+      await runPipeline(deps, built, {
+        stop: o.stop, once: o.once, failing,
+        // SIGTERM: the sweep stores its current batch before the verifier and the store close
+        onDrained: async () => { sweepDone.abort(); await sweeping; },
+      });
       await updateStateGauges(store, metrics);
     } finally {
       stopProgress();

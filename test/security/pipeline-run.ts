@@ -16,8 +16,7 @@ import { writeDataset } from '../../src/gen/write.js';
 import { createMetrics, type Metrics } from '../../src/metrics/metrics.js';
 import { buildPipelineDeps } from '../../src/pipeline/build-deps.js';
 import { StatePositionStore } from '../../src/pipeline/state-positions.js';
-import { runTopology } from '../../src/pipeline/topology.js';
-import { rejectParkedContacts } from '../../src/runtime/parked.js';
+import { runPipeline as runTopologies } from '../../src/runtime/run-pipeline.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
 import { listRejects } from '../../src/state/helpers.js';
 import { MemoryStateStore } from '../../src/state/memory-store.js';
@@ -41,7 +40,7 @@ export interface PipelineRun {
   metrics: Metrics;
   rejects: Reject[];
   summary: unknown;
-  /** What runTopology threw, if anything. */
+  /** What runPipeline threw, if anything. */
   errors: unknown[];
   stop(): Promise<void>;
 }
@@ -89,13 +88,10 @@ export async function runPipeline(opts: { secrets: Secrets; scale: Scale; seed?:
   const store = new MemoryStateStore();
   const deps = buildPipelineDeps({ store, crm: config.crm, registry: config.registry, metrics, logger, maxInFlight: 200, load: { windowMs: 50, maxRecords: 200 } });
   const errors: unknown[] = [];
-  const stop = new AbortController();
-  await Promise.all(demoTopologies(ds, paths.shopBDump, new StatePositionStore(store)).map((t) => runTopology(t, deps, stop.signal).catch((err: unknown) => {
+  await runTopologies(deps, demoTopologies(ds, paths.shopBDump, new StatePositionStore(store)), { stop: new AbortController().signal, once: true }).catch((err: unknown) => {
     errors.push(err);
-    logger.error({ err }, 'topology failed');
-  })));
-  await deps.resolver.flush();
-  await rejectParkedContacts(store, deps.summary);
+    logger.error({ err }, 'pipeline failed');
+  });
   const rejects: Reject[] = [];
   for await (const r of listRejects(store)) rejects.push(r);
   // Let pino's async destination flush what it holds.
