@@ -2,13 +2,14 @@ import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Envelope, Position } from '../../core/envelope.js';
 import { CrmUnifyError, errorMessage } from '../../core/errors.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
-import { OrderedAcks } from '../../core/ordered-acks.js';
 import { withRetry } from '../../core/retry.js';
 import type { PullSource, ReadResult } from '../../core/pull-source.js';
 import type { Reachability } from '../../core/reachability.js';
 import { createKafkaClient } from './client.js';
 import { probeBrokers } from './probe.js';
 import type { KafkaSourceConfig } from './config.js';
+import { FetchQueue, type Queued } from './fetch-queue.js';
+import { OffsetBook } from './offset-book.js';
 import { partitionName, type KafkaRawRecord } from './record.js';
 import { isTransientKafkaError } from './transient.js';
 
@@ -24,26 +25,19 @@ export interface KafkaSourceOptions {
   reach?: Reachability;
 }
 
-interface Queued {
-  readonly record: KafkaRawRecord;
-  /** The group generation it was fetched in: a rebalance invalidates everything older. */
-  readonly generation: number;
-}
-
 /**
- * Shop B's topic as a pull source. kafkajs pushes fetched batches into `eachBatch`; they land in
- * a bounded queue that `read()` drains under the runtime's credit. The queue is the only buffer:
- * above `queueHighWater` the topic is paused, and it is resumed once reads bring it down to
- * `queueLowWater` — so a slow pipeline slows the fetches instead of growing memory.
+ * Shop B's topic as a pull source: a supervisor of one kafkajs consumer. kafkajs pushes fetched
+ * batches into `eachBatch`; they land in the FetchQueue (bounded: it pauses the topic) that
+ * `read()` drains under the runtime's credit. The OffsetBook keeps the positions: what is
+ * committed, every `commitIntervalMs` and on close, is per partition the offset after the last
+ * record whose every predecessor is acked. The committed group offsets are the source position;
+ * a new group starts from earliest. kafkajs' auto-resolve and auto-commit are off: a batch is
+ * "resolved" as soon as it is queued (that only moves kafkajs' fetch pointer).
  *
- * Offsets: kafkajs' auto-resolve and auto-commit are off. A batch is "resolved" as soon as it is
- * queued (that only moves kafkajs' fetch pointer); what is *committed* is, per partition, the
- * offset after the last record whose every predecessor is acked, every `commitIntervalMs` and on
- * close. The committed group offsets are the source position; a new group starts from earliest.
- *
- * Rebalance: after a group join kafkajs fetches every assigned partition again from its
- * committed offset, so the queue and the ack trackers of the old generation are dropped; acks of
+ * Rebalance: a group join opens a new generation of the queue and resets the book; acks of
  * records emitted before it are ignored (their partitions are re-read by whoever owns them).
+ * Restarts: a consumer that kafkajs gives up on after a transient failure is replaced, as long
+ * as the outage policy allows (without one, MAX_RESTARTS times).
  */
 const MAX_RESTARTS = 30;
 
@@ -56,25 +50,13 @@ export class KafkaSource implements PullSource<KafkaRawRecord> {
   private readonly kafka: Kafka;
   private readonly log: Logger;
   private readonly reach: Reachability | undefined;
+  private readonly queue: FetchQueue;
+  private readonly book: OffsetBook;
   private consumer: Consumer | undefined;
   private starting: Promise<void> | undefined;
-  private queue: Queued[] = [];
-  private head = 0;
-  private generation = 0;
-  private assigned = new Set<number>();
-  private acks = new OrderedAcks();
-  private readonly dirty = new Set<number>();
-  private readonly lastQueued = new Map<number, bigint>();
-  private readonly fetchedTo = new Map<number, bigint>();
-  private readonly highWatermarks = new Map<number, bigint>();
-  private readonly committedNext = new Map<number, bigint>();
-  private readonly lowOffsets = new Map<number, bigint>();
-  private endOffsets: Map<number, bigint> | undefined;
   private readonly inFlight = new Map<string, KafkaRawRecord>();
-  private paused = false;
   private crash: unknown;
   private restarts = 0;
-  private wake: (() => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
   private committing: Promise<void> = Promise.resolve();
   private closed = false;
@@ -85,28 +67,23 @@ export class KafkaSource implements PullSource<KafkaRawRecord> {
     this.kafka = opts.kafka ?? createKafkaClient(opts.config.brokers, opts.config.clientId, opts.log);
     this.log = opts.log ?? silentLogger;
     this.reach = opts.reach;
+    this.queue = new FetchQueue(opts.config.queueHighWater, opts.config.queueLowWater);
+    this.book = new OffsetBook(opts.config.topic);
   }
 
   /** Messages not yet committed, summed over partitions (from the fetches' high watermarks). */
   get lag(): number {
-    let lag = 0n;
-    for (const [p, hw] of this.highWatermarks) {
-      const c = this.acks.committable(partitionName(this.config.topic, p));
-      const start = this.lowOffsets.get(p) ?? 0n;
-      const position = [this.committedNext.get(p), c && c.offset + 1n].reduce<bigint>((a, b) => (b !== undefined && b > a ? b : a), start);
-      if (hw > position) lag += hw - position;
-    }
-    return Number(lag);
+    return this.book.lag;
   }
 
   /** Whether fetching is paused because the queue is full. */
   get isPaused(): boolean {
-    return this.paused;
+    return this.queue.isPaused;
   }
 
   /** Records fetched and waiting for credit. */
   get queued(): number {
-    return this.queue.length - this.head;
+    return this.queue.queued;
   }
 
   /** The raw message behind an emitted, not yet settled envelope (the DLQ needs key and value). */
@@ -117,21 +94,9 @@ export class KafkaSource implements PullSource<KafkaRawRecord> {
   async read(max: number): Promise<ReadResult<KafkaRawRecord>> {
     await (this.starting ??= this.startWhenReachable());
     this.throwIfCrashed();
-    if (this.queued === 0 && !this.drained() && !this.closed) await this.waitForRecords(this.config.maxWaitMs);
+    if (this.queue.queued === 0 && !this.drained() && !this.closed) await this.queue.wait(this.config.maxWaitMs);
     this.throwIfCrashed();
-    const records: Envelope<KafkaRawRecord>[] = [];
-    while (records.length < max && this.head < this.queue.length) {
-      const q = this.queue[this.head++]!;
-      if (q.generation === this.generation) records.push(this.envelope(q));
-    }
-    if (this.head > 1024 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head);
-      this.head = 0;
-    }
-    if (this.paused && this.queued <= this.config.queueLowWater && this.consumer) {
-      this.consumer.resume([{ topic: this.config.topic }]);
-      this.paused = false;
-    }
+    const records = this.queue.take(max).map((q) => this.envelope(q));
     return { records, done: this.closed || this.drained() };
   }
 
@@ -146,7 +111,7 @@ export class KafkaSource implements PullSource<KafkaRawRecord> {
     this.closed = true;
     clearInterval(this.timer);
     this.reach?.cancel();
-    this.wake?.();
+    this.queue.wake();
     await this.starting?.catch(() => {});
     await this.commit();
     await this.consumer?.disconnect();
@@ -168,10 +133,16 @@ export class KafkaSource implements PullSource<KafkaRawRecord> {
     } catch (err) {
       clearInterval(this.timer);
       const consumer = this.consumer;
-      this.consumer = undefined;
+      this.setConsumer(undefined);
       await consumer?.disconnect().catch(() => {});
       throw err;
     }
+  }
+
+  private setConsumer(consumer: Consumer | undefined): void {
+    this.consumer = consumer;
+    const topics = [{ topic: this.config.topic }];
+    this.queue.attach(consumer && { pause: () => consumer.pause(topics), resume: () => consumer.resume(topics) });
   }
 
   private async startOnce(): Promise<void> {
@@ -185,7 +156,7 @@ export class KafkaSource implements PullSource<KafkaRawRecord> {
       maxWaitTimeInMs: this.config.maxWaitMs,
       allowAutoTopicCreation: false,
     });
-    this.consumer = consumer;
+    this.setConsumer(consumer);
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       this.restarts = 0;
       this.reach?.up();
@@ -206,14 +177,14 @@ export class KafkaSource implements PullSource<KafkaRawRecord> {
         if (transient && this.reach) waitMs = this.reach.down(e.payload.error);
       } catch (giveUp) {
         this.crash = giveUp;
-        this.wake?.();
+        this.queue.wake();
         return;
       }
       if (!e.payload.restart) {
         if (transient && (this.reach || this.restarts < MAX_RESTARTS)) this.scheduleRestart(e.payload.error, waitMs);
         else this.crash = e.payload.error;
       }
-      this.wake?.();
+      this.queue.wake();
     });
     await consumer.connect();
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
@@ -232,15 +203,8 @@ export class KafkaSource implements PullSource<KafkaRawRecord> {
     try {
       const retry = { retries: 10, baseMs: 200, maxMs: 3000, retriable: (e: unknown) => (e as { retriable?: boolean }).retriable === true };
       const [committed] = await withRetry(() => admin.fetchOffsets({ groupId: this.config.groupId, topics: [this.config.topic] }), retry);
-      for (const { partition, offset } of committed?.partitions ?? []) {
-        if (Number(offset) >= 0) this.committedNext.set(partition, BigInt(offset));
-      }
-      const ends = await withRetry(() => admin.fetchTopicOffsets(this.config.topic), retry);
-      for (const e of ends) {
-        this.lowOffsets.set(e.partition, BigInt(e.low));
-        this.highWatermarks.set(e.partition, BigInt(e.high));
-      }
-      if (this.config.once) this.endOffsets = new Map(ends.map((e) => [e.partition, BigInt(e.high)]));
+      const range = await withRetry(() => admin.fetchTopicOffsets(this.config.topic), retry);
+      this.book.load(committed?.partitions ?? [], range, this.config.once);
     } finally {
       await admin.disconnect();
     }
@@ -253,7 +217,7 @@ export class KafkaSource implements PullSource<KafkaRawRecord> {
     if (!this.reach) this.log.warn({ topic: this.config.topic, attempt: this.restarts, waitMs, err: errorMessage(err) }, 'kafka source: consumer stopped, restarting');
     clearInterval(this.timer);
     const old = this.consumer;
-    this.consumer = undefined;
+    this.setConsumer(undefined);
     this.starting = (async () => {
       await old?.disconnect().catch(() => {});
       if (this.reach) await this.reach.wait(waitMs);
@@ -262,55 +226,28 @@ export class KafkaSource implements PullSource<KafkaRawRecord> {
     })();
     this.starting.catch((e: unknown) => {
       this.crash ??= e;
-      this.wake?.();
+      this.queue.wake();
     });
   }
 
   private onJoin(partitions: number[]): void {
     // kafkajs re-fetches each assigned partition from its committed offset after a join, so
     // nothing queued or tracked in the previous generation may be emitted or committed.
-    this.generation++;
-    this.assigned = new Set(partitions);
-    this.queue = [];
-    this.head = 0;
-    this.acks = new OrderedAcks();
-    this.dirty.clear();
-    this.lastQueued.clear();
-    this.fetchedTo.clear();
-    if (this.paused && this.consumer) {
-      this.consumer.resume([{ topic: this.config.topic }]);
-      this.paused = false;
-    }
-    this.log.info({ topic: this.config.topic, partitions, generation: this.generation }, 'kafka source: partitions assigned');
+    const generation = this.queue.rebalance(partitions);
+    this.book.reset();
+    this.log.info({ topic: this.config.topic, partitions, generation }, 'kafka source: partitions assigned');
   }
 
   private async onBatch({ batch, resolveOffset, heartbeat, isStale }: EachBatchPayload): Promise<void> {
     const p = batch.partition;
-    if (this.closed || !this.assigned.has(p) || isStale() || batch.messages.length === 0) return;
-    let last = this.lastQueued.get(p) ?? -1n;
-    for (const m of batch.messages) {
-      const offset = BigInt(m.offset);
-      // A batch fetched before a join can arrive after it: never queue an offset twice.
-      if (offset <= last) continue;
-      last = offset;
-      this.queue.push({
-        generation: this.generation,
-        record: {
-          topic: batch.topic, partition: p, offset: m.offset, key: m.key ?? null, value: m.value ?? Buffer.alloc(0),
-          tombstone: m.value === null, headers: m.headers ?? {}, timestamp: m.timestamp,
-        },
-      });
-    }
-    this.lastQueued.set(p, last);
+    if (this.closed || !this.queue.owns(p) || isStale() || batch.messages.length === 0) return;
+    this.queue.push(p, batch.messages.map((m) => ({
+      topic: batch.topic, partition: p, offset: m.offset, key: m.key ?? null, value: m.value ?? Buffer.alloc(0),
+      tombstone: m.value === null, headers: m.headers ?? {}, timestamp: m.timestamp,
+    })));
     // Only moves kafkajs' fetch pointer past what is queued; commits are ours.
     resolveOffset(batch.lastOffset());
-    this.fetchedTo.set(p, BigInt(batch.lastOffset()) + 1n);
-    this.highWatermarks.set(p, BigInt(batch.highWatermark));
-    if (!this.paused && this.queued >= this.config.queueHighWater && this.consumer) {
-      this.consumer.pause([{ topic: this.config.topic }]);
-      this.paused = true;
-    }
-    this.wake?.();
+    this.book.fetched(p, batch.lastOffset(), batch.highWatermark);
     await heartbeat();
   }
 
@@ -318,7 +255,7 @@ export class KafkaSource implements PullSource<KafkaRawRecord> {
     const name = partitionName(record.topic, record.partition);
     const offset = BigInt(record.offset);
     const key = `${name}@${offset}`;
-    this.acks.track(name, offset);
+    this.book.track(record.partition, offset);
     this.inFlight.set(key, record);
     return {
       value: record,
@@ -327,8 +264,7 @@ export class KafkaSource implements PullSource<KafkaRawRecord> {
       ack: () => {
         this.inFlight.delete(key);
         // Emitted before a rebalance: the partition is re-read from its committed offset.
-        if (generation !== this.generation) return;
-        if (this.acks.ack(name, offset)) this.dirty.add(record.partition);
+        if (generation === this.queue.generation) this.book.ack(record.partition, offset);
       },
       // The slot stays un-acked, so no commit passes it and a restart reads it again.
       nack: () => void this.inFlight.delete(key),
@@ -336,47 +272,23 @@ export class KafkaSource implements PullSource<KafkaRawRecord> {
   }
 
   private async commitOnce(): Promise<void> {
-    if (!this.consumer || this.dirty.size === 0) return;
-    const generation = this.generation;
-    const offsets: Array<{ topic: string; partition: number; offset: string }> = [];
-    for (const p of this.dirty) {
-      const c = this.acks.committable(partitionName(this.config.topic, p));
-      if (!this.assigned.has(p) || !c) continue;
-      const next = c.offset + 1n;
-      if ((this.committedNext.get(p) ?? -1n) < next) offsets.push({ topic: this.config.topic, partition: p, offset: next.toString() });
-    }
-    this.dirty.clear();
+    if (!this.consumer) return;
+    const generation = this.queue.generation;
+    const offsets = this.book.toCommit((p) => this.queue.owns(p));
     if (offsets.length === 0) return;
     try {
       await this.consumer.commitOffsets(offsets);
-      for (const o of offsets) this.committedNext.set(o.partition, BigInt(o.offset));
+      this.book.committed(offsets);
     } catch (err) {
       // Typically a rebalance in progress; the next tick retries whatever this generation still owns.
-      if (generation === this.generation) for (const o of offsets) this.dirty.add(o.partition);
+      if (generation === this.queue.generation) this.book.failed(offsets);
       this.log.warn({ err: errorMessage(err), topic: this.config.topic }, 'kafka source: offset commit failed');
     }
   }
 
   /** `--once`: every partition consumed up to the end offsets recorded at start, queue empty. */
   private drained(): boolean {
-    if (!this.endOffsets || this.queued > 0) return false;
-    for (const [p, end] of this.endOffsets) {
-      const position = this.fetchedTo.get(p) ?? this.committedNext.get(p) ?? this.lowOffsets.get(p) ?? 0n;
-      if (position < end) return false;
-    }
-    return true;
-  }
-
-  private waitForRecords(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wake = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wake = done;
-    });
+    return this.queue.queued === 0 && this.book.reachedEnd();
   }
 
   private throwIfCrashed(): void {
