@@ -1,4 +1,4 @@
-import { TokenBucket } from '../connectors/egrul/token-bucket.js';
+import { RateLimiter } from '../core/rate-limiter.js';
 import type { Rechecker } from './refresh.js';
 
 /**
@@ -7,12 +7,12 @@ import type { Rechecker } from './refresh.js';
  * sharing its bucket, concurrency and retries: so the sweep takes at most that share of the
  * register's rate, and new records keep the rest however long the sweep runs.
  */
-export function sweepBucket(rate: number, share: number): TokenBucket {
-  return new TokenBucket(rate * share, 1);
+export function sweepBucket(rate: number, share: number): RateLimiter {
+  return new RateLimiter(rate * share, 1);
 }
 
 /** Each re-check waits for a token of `bucket` before it reaches the verifier. */
-export function pacedRechecker(verifier: Rechecker, bucket: Pick<TokenBucket, 'take'>): Rechecker {
+export function pacedRechecker(verifier: Rechecker, bucket: Pick<RateLimiter, 'take'>): Rechecker {
   return {
     recheck: async (inn) => {
       await bucket.take();

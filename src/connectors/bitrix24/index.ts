@@ -1,6 +1,5 @@
 export * from './config.js';
 export * from './php-query.js';
-export * from './leaky-bucket.js';
 export * from './classify.js';
 export * from './rest-client.js';
 export * from './types.js';

@@ -7,7 +7,7 @@ import type { Dispatcher } from 'undici';
 import { BatchMerger } from './batch-merger.js';
 import { classify, isWriteMethod, type PortalError } from './classify.js';
 import type { Bitrix24Config } from './config.js';
-import { LeakyBucket } from './leaky-bucket.js';
+import { RateLimiter } from '../../core/rate-limiter.js';
 import { OperatingBudget, systemClock, type Clock, type OperatingReading } from './operating-budget.js';
 import { batchCommand } from './php-query.js';
 import { Transport, WireError } from './transport.js';
@@ -53,7 +53,7 @@ interface Plan {
  * answer was lost is not repeated: it surfaces as CRM_OUTCOME_UNKNOWN for the loader to reconcile.
  */
 export class Bitrix24Client {
-  readonly bucket: LeakyBucket;
+  readonly bucket: RateLimiter;
   /** Per-method server time: ask it `costOf(method)` for what one command costs (learned average). */
   readonly operating: OperatingBudget;
   private readonly transport: Transport;
@@ -63,7 +63,7 @@ export class Bitrix24Client {
   private resetAt = 0;
 
   constructor(private readonly config: Bitrix24Config, private readonly deps: Bitrix24ClientDeps = {}) {
-    this.bucket = new LeakyBucket(config.rate, Math.max(1, config.burst - config.headroom));
+    this.bucket = new RateLimiter(config.rate, Math.max(1, config.burst - config.headroom));
     this.operating = new OperatingBudget(config.operatingLimitSec, config.operatingHeadroomSec, deps.clock ?? systemClock);
     this.transport = new Transport(config.timeoutMs, config.concurrency, deps.dispatcher);
     this.log = (deps.logger ?? silentLogger).child({ portal: redactUrl(config.webhookUrl) });

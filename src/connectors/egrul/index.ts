@@ -3,4 +3,3 @@ export * from './status.js';
 export * from './cache.js';
 export * from './dadata-client.js';
 export * from './verifier.js';
-export * from './token-bucket.js';

@@ -7,7 +7,8 @@ import { isFresh, ttlFromConfig, type CacheTtl, type RegistryCache } from './cac
 import type { EgrulConfig } from './config.js';
 import type { RegistryLookup } from './dadata-client.js';
 import { toRegistryStatus, verdict, type RegistryStatus } from './status.js';
-import { Semaphore, TokenBucket } from './token-bucket.js';
+import pLimit, { type LimitFunction } from 'p-limit';
+import { RateLimiter } from '../../core/rate-limiter.js';
 
 export interface VerifierDeps {
   client: RegistryLookup;
@@ -24,8 +25,8 @@ export interface VerifierDeps {
  * records upstream (backpressure) and never turns them into EGRUL_NOT_FOUND.
  */
 export class EgrulVerifier {
-  private readonly bucket: TokenBucket;
-  private readonly slots: Semaphore;
+  private readonly bucket: RateLimiter;
+  private readonly slots: LimitFunction;
   private readonly ttl: CacheTtl;
   private readonly inFlight = new Map<string, Promise<RegistryStatus>>();
   private readonly stop = new AbortController();
@@ -33,8 +34,8 @@ export class EgrulVerifier {
   private readonly now: () => number;
 
   constructor(private readonly config: EgrulConfig, private readonly deps: VerifierDeps) {
-    this.bucket = new TokenBucket(config.rate, config.burst ?? Math.max(1, config.rate));
-    this.slots = new Semaphore(config.concurrency);
+    this.bucket = new RateLimiter(config.rate, config.burst ?? Math.max(1, config.rate));
+    this.slots = pLimit(config.concurrency);
     this.ttl = ttlFromConfig(config);
     this.log = deps.logger ?? silentLogger;
     this.now = deps.now ?? Date.now;
@@ -74,12 +75,12 @@ export class EgrulVerifier {
   }
 
   get requestsInFlight(): number {
-    return this.slots.inFlight;
+    return this.slots.activeCount;
   }
 
   private async fetch(inn: string, cache = true): Promise<RegistryStatus> {
     const signal = this.stop.signal;
-    const suggestions = await this.slots.run(() =>
+    const suggestions = await this.slots(() =>
       withRetry(async () => {
         const waited = await this.bucket.take();
         if (waited > 1) this.deps.metrics?.throttled.inc({ api: 'egrul', kind: 'local' });

@@ -1,13 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PortalServer } from './index.js';
-import { LeakyBucket } from './leaky-bucket.js';
+import { PortalRateLimit } from './portal-rate-limit.js';
 import { parseOperatingCosts } from './operating.js';
 import { call, testPortal } from './test-helpers.js';
 
-describe('LeakyBucket', () => {
+describe('PortalRateLimit', () => {
   it('lets a burst through, refuses the next, drains at the rate', () => {
     let t = 0;
-    const b = new LeakyBucket(2, 50, () => t);
+    const b = new PortalRateLimit(2, 50, () => t);
     for (let i = 0; i < 50; i++) expect(b.take()).toBe(true);
     expect(b.take()).toBe(false);
     t += 500; // one request drained
@@ -18,7 +18,7 @@ describe('LeakyBucket', () => {
   });
 
   it('Infinity turns it off', () => {
-    const b = new LeakyBucket(Infinity, 50, () => 0);
+    const b = new PortalRateLimit(Infinity, 50, () => 0);
     for (let i = 0; i < 500; i++) expect(b.take()).toBe(true);
   });
 });

@@ -8,7 +8,7 @@ import { runBatch, type CommandOutcome } from './batch.js';
 import { bump, newCounters, type PortalCounters } from './counters.js';
 import { RestError, systemErrors, timeBlock, type TimeBlock } from './envelope.js';
 import { FaultInjector, parseFaultSpec, type FaultSpec } from './faults.js';
-import { LeakyBucket } from './leaky-bucket.js';
+import { PortalRateLimit } from './portal-rate-limit.js';
 import { isWriteMethod, methods, type Params } from './methods/index.js';
 import { OperatingMeter, type OperatingOptions, type OperatingReading } from './operating.js';
 import { editAsPerson, personUserFor } from './person.js';
@@ -45,7 +45,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 export class Portal {
   readonly store: PortalStore;
-  readonly bucket: LeakyBucket;
+  readonly bucket: PortalRateLimit;
   readonly faults: FaultInjector;
   readonly operating: OperatingMeter;
   counters: PortalCounters = newCounters();
@@ -56,7 +56,7 @@ export class Portal {
 
   constructor(opts: PortalOptions = {}) {
     this.store = opts.store ?? new PortalStore();
-    this.bucket = new LeakyBucket(opts.rate ?? 2, opts.burst ?? 50);
+    this.bucket = new PortalRateLimit(opts.rate ?? 2, opts.burst ?? 50);
     const spec = typeof opts.faults === 'string' ? parseFaultSpec(opts.faults) : opts.faults;
     this.faults = new FaultInjector(spec, opts.faultSeed);
     this.operating = new OperatingMeter(opts.operating);

@@ -4,7 +4,7 @@
  * QUERY_LIMIT_EXCEEDED) and not counted. Defaults are the non-Enterprise plans': 2/s, 50.
  * `Infinity` for either turns the limit off (handy for functional tests).
  */
-export class LeakyBucket {
+export class PortalRateLimit {
   private level = 0;
   private last: number;
 
