@@ -8,13 +8,14 @@ import { formatDemoReport } from '../src/cli/commands/demo.command.js';
 import { silentLogger } from '../src/core/logger.js';
 import { crmSeedFrom } from '../src/gen/crm-seed.js';
 import { generate, scales } from '../src/gen/dataset.js';
-import { DEMO_CRM_SEED_SHARE, runDemo, type DemoReport } from './demo.js';
+import { DEMO_CRM_SEED_SHARE, runDemo, type DemoReport } from '../src/demo/run-demo.js';
+import { demoTopologies } from './demo.js';
 
 let report: DemoReport;
 const planned = crmSeedFrom(generate(scales.small, 1), { share: DEMO_CRM_SEED_SHARE, seed: 1 }).counts;
 
 beforeAll(async () => {
-  report = await runDemo({ seed: 1, logger: silentLogger });
+  report = await runDemo({ topologies: demoTopologies, seed: 1, logger: silentLogger });
 }, 300_000);
 
 describe('demo with a CRM people filled', () => {

@@ -1,3 +1,7 @@
+import type { AppConfig } from '../config/schema.js';
+import type { Logger } from '../core/logger.js';
+import type { PositionStore } from '../core/positions.js';
+import type { ConnectPolicy } from '../core/reachability.js';
 import { runPhase, stageNames, type PipelineDeps, type SourcePhase } from './pipeline.js';
 
 /**
@@ -9,6 +13,27 @@ export interface Topology {
   name: string;
   groups: SourcePhase<unknown>[][];
 }
+
+/** What a topology is built from: the config, the positions it resumes from, how it waits for servers. */
+export interface TopologyContext {
+  config: Readonly<AppConfig>;
+  positions: PositionStore;
+  once: boolean;
+  logger: Logger;
+  /** How sources and sinks wait for servers that cannot be reached (the service's policy). */
+  connect?: ConnectPolicy;
+  /** `crm-unify plan`: read the sources, write nowhere but the (scratch) state — no DLQ topic. */
+  dryRun?: boolean;
+}
+
+/** Builds a topology from the config, or says which part of the config it needs. */
+export type TopologyFactory = (c: TopologyContext) => Topology | string;
+
+/**
+ * The topologies `crm-unify run` knows, by name. The entry point (bin/main.ts) hands the registry
+ * of topologies/ in: src/ never imports topologies/.
+ */
+export type TopologyRegistry = Readonly<Record<string, TopologyFactory>>;
 
 /** Erases a phase's raw record type: inside a phase the source and its mapper agree by construction. */
 export function phase<Raw>(p: SourcePhase<Raw>): SourcePhase<unknown> {

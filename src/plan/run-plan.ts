@@ -2,12 +2,14 @@ import type { AppConfig } from '../config/schema.js';
 import { DryRunClient } from '../connectors/bitrix24/dry-run-client.js';
 import type { Logger } from '../core/logger.js';
 import type { DeliveryOutcome } from '../delivery/crm-delivery.js';
+import type { TopologyRegistry } from '../pipeline/topology.js';
 import { runService } from '../runtime/service.js';
 import { scratchKafkaGroup, type ScratchGroup } from './kafka-scratch-group.js';
 import { buildReport, entityKinds, type PlanReport } from './report.js';
 import { scratchState } from './scratch-state.js';
 
 export interface PlanOptions {
+  topologies: TopologyRegistry;
   names: string[];
   config: Readonly<AppConfig>;
   logger: Logger;
@@ -36,7 +38,7 @@ export async function runPlan(o: PlanOptions): Promise<PlanReport> {
     let client: DryRunClient | undefined;
     const outcomes: DeliveryOutcome[] = [];
     const summary = await runService({
-      names: o.names, config, once: true, logger: o.logger, stop: o.stop ?? new AbortController().signal,
+      topologies: o.topologies, names: o.names, config, once: true, logger: o.logger, stop: o.stop ?? new AbortController().signal,
       dryRun: {
         crmClient: (crm, deps) => (client = new DryRunClient(crm, deps)),
         onDelivered: (out) => { outcomes.push(...out); },

@@ -1,20 +1,18 @@
 import { buildPipelineDeps, type BuildOptions } from '../pipeline/build-deps.js';
 import type { AppConfig } from '../config/schema.js';
-import { ConfigError, CrmUnifyError } from '../core/errors.js';
-import { silentLogger, type Logger } from '../core/logger.js';
+import type { Logger } from '../core/logger.js';
 import { redactUrl } from '../core/secrets.js';
 import { Health, isUp } from '../metrics/health.js';
 import { createMetrics, type Metrics } from '../metrics/metrics.js';
 import { startMetricsServer } from '../metrics/server.js';
 import { StatePositionStore } from '../pipeline/state-positions.js';
-import { describeTopology, formatDescription, type Topology } from '../pipeline/topology.js';
+import type { TopologyRegistry } from '../pipeline/topology.js';
 import { openLevelStore } from '../state/level-store.js';
 import type { StateStore } from '../state/store.js';
-import { topologies, type TopologyContext, type TopologyName } from '../../topologies/index.js';
-import { MemoryPositionStore } from '../core/positions.js';
 import { startRegisterSweep } from '../register/service-sweep.js';
 import { reportProgress } from './progress.js';
 import { runPipeline } from './run-pipeline.js';
+import { buildTopologies, checkNames } from './topologies.js';
 import { deliverPending } from './recovery.js';
 import { serviceConnectPolicy } from './connect-policy.js';
 import { watchShutdown } from './shutdown.js';
@@ -22,6 +20,8 @@ import { watchApis } from './api-health.js';
 import { watchWedge } from './wedge.js';
 
 export interface ServiceOptions {
+  /** The topologies there are (handed in by the entry point), and the ones to run. */
+  topologies: TopologyRegistry;
   names: string[];
   config: Readonly<AppConfig>;
   once: boolean;
@@ -58,35 +58,13 @@ async function inFlightRecords(m: Metrics): Promise<number> {
   return (await m.inFlight.get()).values.reduce((n, v) => n + v.value, 0);
 }
 
-function checkNames(names: string[]): void {
-  const unknown = names.filter((n) => !(n in topologies));
-  if (unknown.length || names.length === 0) {
-    throw new CrmUnifyError('USAGE', `unknown topology ${unknown.join(', ') || '(none given)'}: choose from ${Object.keys(topologies).join(', ')}`);
-  }
-}
-
-/** The named topologies wired from the config; every one that lacks its part is named at once. */
-function buildTopologies(names: string[], ctx: TopologyContext): Topology[] {
-  const built = names.map((name) => [name, topologies[name as TopologyName](ctx)] as const);
-  const problems = built.filter(([, t]) => typeof t === 'string').map(([name, t]) => `topology ${name} ${t}`);
-  if (problems.length) throw new ConfigError(problems);
-  return built.map(([, t]) => t as Topology);
-}
-
-/** `crm-unify run … --describe`: the wiring, without opening the state store or any source. */
-export function describeTopologies(names: string[], config: Readonly<AppConfig>, once: boolean): string {
-  checkNames(names);
-  return buildTopologies(names, { config, positions: new MemoryPositionStore(), once, logger: silentLogger })
-    .map((t) => formatDescription(describeTopology(t))).join('\n\n');
-}
-
 /**
  * `crm-unify run`: one process, one state store (LevelDB has one writer), the named topologies
  * side by side — so stores de-duplicate across each other. Returns when the sources are drained
  * (`once`) or after a graceful stop.
  */
 export async function runService(o: ServiceOptions): Promise<ReturnType<ReturnType<typeof buildPipelineDeps>['summary']['toJSON']>> {
-  checkNames(o.names);
+  checkNames(o.topologies, o.names);
   const store = await openLevelStore(o.config.state.dir);
   const metrics = createMetrics();
   const health = new Health({
@@ -100,7 +78,7 @@ export async function runService(o: ServiceOptions): Promise<ReturnType<ReturnTy
   let server: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
   try {
     const positions = new StatePositionStore(store);
-    const built = buildTopologies(o.names, { config: o.config, positions, once: o.once, logger: o.logger, connect, dryRun: o.dryRun !== undefined });
+    const built = buildTopologies(o.topologies, o.names, { config: o.config, positions, once: o.once, logger: o.logger, connect, dryRun: o.dryRun !== undefined });
     server = await startMetricsServer({ registry: metrics.registry, health, port: o.config.metrics.port, host: o.config.metrics.host });
     const deps = buildPipelineDeps({
       store, crm: o.config.crm, registry: o.config.registry, metrics, logger: o.logger, health,

@@ -8,6 +8,7 @@ import { mysqlUrl } from '../support/inject.js';
 import { binlogServer, type BinlogServer } from '../support/mysql-binlog.js';
 import { freePorts } from '../support/net.js';
 import { deploy, type Deployment } from '../support/pipeline-fixture.js';
+import { topologies } from '../../topologies/index.js';
 
 /**
  * The CRM's content without what differs between two portals by construction: record ids, the
@@ -31,6 +32,7 @@ function content(d: Deployment): Record<string, string[]> {
 }
 
 const run = async (d: Deployment) => runService({
+  topologies,
   names: ['shop-a', 'shop-b'], config: await loadConfigFile(d.configPath, {}), once: true, logger: silentLogger, stop: new AbortController().signal,
 });
 
@@ -72,7 +74,7 @@ describe('both topologies end to end with Shop A in binlog mode', () => {
     const [port] = await freePorts(1);
     const config = resolveConfig({ ...binlog.config, metrics: { port, host: '127.0.0.1' } }, {});
     const stop = new AbortController();
-    const running = runService({ names: ['shop-a'], config, once: false, logger: silentLogger, stop: stop.signal });
+    const running = runService({ topologies, names: ['shop-a'], config, once: false, logger: silentLogger, stop: stop.signal });
     let line: string | undefined;
     try {
       for (let i = 0; line === undefined && i < 300; i++) {

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import type { DemoReport } from '../../topologies/demo.js';
+import type { DemoReport } from '../../src/demo/run-demo.js';
 
 const run = promisify(execFile);
 

@@ -8,6 +8,7 @@ import { openLevelStore } from '../../src/state/level-store.js';
 import type { StateStore } from '../../src/state/store.js';
 import { deploy, type Deployment } from '../support/pipeline-fixture.js';
 import { testKafka } from '../support/inject.js';
+import { topologies } from '../../topologies/index.js';
 
 async function withStore<T>(d: Deployment, fn: (s: StateStore) => Promise<T>): Promise<T> {
   const store = await openLevelStore((d.config.state as { dir: string }).dir);
@@ -20,7 +21,7 @@ describe('both topologies end to end on real Kafka and MySQL and the sandbox', (
   afterAll(async () => { await d?.stop(); });
 
   const run = async () => runService({
-    names: ['shop-a', 'shop-b'], config: await loadConfigFile(d.configPath, {}), once: true, logger: silentLogger, stop: new AbortController().signal,
+    topologies, names: ['shop-a', 'shop-b'], config: await loadConfigFile(d.configPath, {}), once: true, logger: silentLogger, stop: new AbortController().signal,
   });
 
   it('loads every expected company and contact exactly once, and a second run writes nothing', async () => {

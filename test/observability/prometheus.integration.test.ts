@@ -10,6 +10,7 @@ import { runService } from '../../src/runtime/service.js';
 import { freePorts } from '../support/net.js';
 import { deploy, type Deployment } from '../support/pipeline-fixture.js';
 import { ensurePrometheus, startPrometheus, type RunningPrometheus } from '../support/prometheus.js';
+import { topologies } from '../../topologies/index.js';
 
 const exec = promisify(execFile);
 const rules = resolve('grafana/prometheus/alerts.yml');
@@ -30,7 +31,7 @@ describe('Prometheus scraping a running pipeline', () => {
     const config = resolveConfig({ ...d.config, metrics: { port, host: '127.0.0.1' } }, {});
     prom = await startPrometheus(tools.prometheus, `127.0.0.1:${port}`, rules);
     // Continuous mode: the delta polls on, so every source keeps reporting while Prometheus scrapes.
-    running = runService({ names: ['shop-a', 'shop-b'], config, once: false, logger: silentLogger, stop: stop.signal });
+    running = runService({ topologies, names: ['shop-a', 'shop-b'], config, once: false, logger: silentLogger, stop: stop.signal });
     for (let i = 0; d.sandbox.portal.store.all('company').length < d.ds.truth.counts.expectedCompanies! && i < 600; i++) await sleep(100);
     await sleep(6000); // a few scrapes after the load, so rate() windows hold two samples
   });

@@ -18,6 +18,7 @@ import { runService } from '../../src/runtime/service.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
 import { openLevelStore } from '../../src/state/level-store.js';
 import { cli } from '../support/cli.js';
+import { topologies } from '../../topologies/index.js';
 
 /** Every file of a directory with its content hash: "not modified" means equal maps. */
 async function fingerprint(dir: string): Promise<Record<string, string>> {
@@ -67,7 +68,7 @@ describe('crm-unify plan against a portal people filled (shop-b dump, sandbox)',
   it('predicts the run exactly: creates, updates, deletes and adoptions per entity kind; writes nothing; leaves the state alone', async () => {
     const stateBefore = await fingerprint(config.state.dir);
     const writesBefore = sandbox.portal.counters.writes;
-    const plan = await runPlan({ names: ['shop-b'], config, logger: silentLogger });
+    const plan = await runPlan({ topologies, names: ['shop-b'], config, logger: silentLogger });
     expect(sandbox.portal.counters.writes).toBe(writesBefore);
     expect(await fingerprint(config.state.dir)).toEqual(stateBefore);
     expect(plan.state).toBe('copy');
@@ -81,7 +82,7 @@ describe('crm-unify plan against a portal people filled (shop-b dump, sandbox)',
     const countsBefore = portalCounts(sandbox);
     const methodsBefore = { ...sandbox.portal.counters.commandsByMethod };
     const seeded = sandbox.portal.store.all('company').filter((c) => !c.fields.ORIGINATOR_ID).map((c) => c.id);
-    const summary = await runService({ names: ['shop-b'], config, once: true, logger: silentLogger, stop: new AbortController().signal });
+    const summary = await runService({ topologies, names: ['shop-b'], config, once: true, logger: silentLogger, stop: new AbortController().signal });
     const countsAfter = portalCounts(sandbox);
     const methods = sandbox.portal.counters.commandsByMethod;
     const ran = (m: string) => (methods[m] ?? 0) - (methodsBefore[m] ?? 0);
@@ -124,7 +125,7 @@ describe('crm-unify plan against a portal people filled (shop-b dump, sandbox)',
         holder.once('exit', (code) => reject(new Error(`holder exited ${code}`)));
       });
       const before = await fingerprint(config.state.dir);
-      await expect(runPlan({ names: ['shop-b'], config, logger: silentLogger })).rejects.toMatchObject({ code: 'STATE_STORE_LOCKED' });
+      await expect(runPlan({ topologies, names: ['shop-b'], config, logger: silentLogger })).rejects.toMatchObject({ code: 'STATE_STORE_LOCKED' });
       expect(await fingerprint(config.state.dir)).toEqual(before);
     } finally {
       holder.kill();

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { runDemo, type DemoReport } from '../../../topologies/demo.js';
 import { createLogger } from '../../core/logger.js';
+import { runDemo, type DemoReport } from '../../demo/run-demo.js';
+import type { CliContext } from '../program.js';
 import { intOption } from './options.js';
 
 function table(rows: Array<[string, string | number]>): string {
@@ -72,7 +73,7 @@ export function formatDemoReport(r: DemoReport): string {
 }
 
 /** `crm-unify demo [--json]`: the embedded default, on a fresh machine with nothing else running. */
-export function demoCommand(program: Command): void {
+export function demoCommand(program: Command, ctx: CliContext): void {
   program
     .command('demo')
     .description('Run both stores\' sample data through every topology against an in-process sandbox and print a summary')
@@ -80,7 +81,7 @@ export function demoCommand(program: Command): void {
     .option('--seed <n>', 'sample data seed', intOption(0), 1)
     .action(async (opts: { json?: boolean; seed: number }) => {
       const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn' });
-      const report = await runDemo({ seed: opts.seed, logger });
+      const report = await runDemo({ topologies: ctx.demoTopologies, seed: opts.seed, logger });
       process.stdout.write(opts.json ? `${JSON.stringify(report)}\n` : formatDemoReport(report));
     });
 }

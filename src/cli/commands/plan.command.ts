@@ -4,6 +4,7 @@ import { routeLibraryOutput } from '../../core/log-routing.js';
 import { createLogger } from '../../core/logger.js';
 import { formatPlan, type PlanFormat } from '../../plan/format.js';
 import { runPlan } from '../../plan/run-plan.js';
+import type { CliContext } from '../program.js';
 import { DEFAULT_CONFIG } from './config.command.js';
 
 /**
@@ -11,7 +12,7 @@ import { DEFAULT_CONFIG } from './config.command.js';
  * to the CRM, found by doing it against a scratch copy of the state with the portal's writes
  * answered locally. The plan goes to stdout, logs (ids and counts only) to stderr.
  */
-export function planCommand(program: Command): void {
+export function planCommand(program: Command, ctx: CliContext): void {
   program
     .command('plan')
     .description('Dry run against the real portal: what a run would create, adopt, update and delete; writes nothing to the CRM or the state')
@@ -24,7 +25,7 @@ export function planCommand(program: Command): void {
       const logger = createLogger();
       const restoreOutput = routeLibraryOutput(logger);
       try {
-        const report = await runPlan({ names: chosen, config, logger });
+        const report = await runPlan({ topologies: ctx.topologies, names: chosen, config, logger });
         process.stdout.write(formatPlan(report, opts.format));
       } finally {
         restoreOutput();

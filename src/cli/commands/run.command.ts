@@ -4,9 +4,10 @@ import { loadConfigFile } from '../../config/load.js';
 import { CrmUnifyError, errorMessage } from '../../core/errors.js';
 import { routeLibraryOutput } from '../../core/log-routing.js';
 import { createLogger, type Logger } from '../../core/logger.js';
-import { describeTopologies, runService } from '../../runtime/service.js';
+import { runService } from '../../runtime/service.js';
+import { describeTopologies } from '../../runtime/topologies.js';
 import { DEFAULT_CONFIG } from './config.command.js';
-import { markReported } from '../program.js';
+import { markReported, type CliContext } from '../program.js';
 
 /**
  * `crm-unify run <topology…> [--config F] [--once]`. SIGTERM/SIGINT stop it gracefully: no more
@@ -17,7 +18,7 @@ import { markReported } from '../program.js';
  * Output is one stream of pino JSON lines: logs (kafkajs and console output routed in) and a
  * failure on stderr, the run's summary as one line on stdout.
  */
-export function runCommand(program: Command): void {
+export function runCommand(program: Command, ctx: CliContext): void {
   program
     .command('run')
     .description('Run topologies continuously (shop-a, shop-b); --once stops when the sources are drained')
@@ -28,7 +29,7 @@ export function runCommand(program: Command): void {
     .action(async (names: string[], opts: { config: string; once?: boolean; describe?: boolean }) => {
       const config = await loadConfigFile(opts.config);
       if (opts.describe) {
-        process.stdout.write(`${describeTopologies(names, config, opts.once === true)}\n`);
+        process.stdout.write(`${describeTopologies(ctx.topologies, names, config, opts.once === true)}\n`);
         return;
       }
       const logger = createLogger();
@@ -45,7 +46,7 @@ export function runCommand(program: Command): void {
       process.once('SIGINT', onInt);
       try {
         const summary = await runService({
-          names, config, once: opts.once === true, logger, stop: stop.signal,
+          topologies: ctx.topologies, names, config, once: opts.once === true, logger, stop: stop.signal,
           onShutdownTimeout: () => { logger.flush(); process.exit(1); },
         });
         resultLogger().info({ summary }, stop.signal.aborted ? 'stopped' : 'done');
