@@ -1,5 +1,5 @@
 export * from './config.js';
-export * from './php-query.js';
+export * from './batch-command.js';
 export * from './classify.js';
 export * from './rest-client.js';
 export * from './types.js';

@@ -9,7 +9,7 @@ import { classify, isWriteMethod, type PortalError } from './classify.js';
 import type { Bitrix24Config } from './config.js';
 import { RateLimiter } from '../../core/rate-limiter.js';
 import { OperatingBudget, systemClock, type Clock, type OperatingReading } from './operating-budget.js';
-import { batchCommand } from './php-query.js';
+import { batchCommand } from './batch-command.js';
 import { Transport, WireError } from './transport.js';
 
 export interface CallResult<T = unknown> {

@@ -6,7 +6,7 @@
  * ERROR_BATCH_LENGTH_EXCEEDED, a nested batch with ERROR_BATCH_METHOD_NOT_ALLOWED.
  */
 import { RestError, phpArray, systemErrors, type TimeBlock } from './envelope.js';
-import { parsePhpQuery, type PhpValue } from './php-query.js';
+import { parsePhpQuery, type PhpValue } from './parse-str.js';
 import type { MethodResult, Params } from './methods/index.js';
 
 export const MAX_BATCH = 50;

@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { RestError } from './envelope.js';
-import { parsePhpPairs, parsePhpQuery, type PhpMap } from './php-query.js';
+import { parsePhpPairs, parsePhpQuery, type PhpMap } from './parse-str.js';
 
 export const MAX_BODY_BYTES = 16 * 1024 * 1024;
 

@@ -5,7 +5,7 @@
  * duplicate row, exactly as on a real portal.
  */
 import { RestError } from './envelope.js';
-import type { PhpValue } from './php-query.js';
+import type { PhpValue } from './parse-str.js';
 import type { MultiRow } from './store.js';
 import type { MultifieldType } from './schema.js';
 

@@ -2,6 +2,10 @@
  * PHP-style parameter decoding: `fields[PHONE][0][VALUE]=x&select[]=ID` becomes nested objects and
  * arrays, exactly as PHP builds `$_REQUEST`. The portal is PHP, so form bodies, query strings and
  * the command strings inside `batch` all arrive in this notation.
+ *
+ * Hand-written on purpose: the sandbox must parse as PHP's `parse_str` does, and `qs.parse` does
+ * not — it compacts sparse lists (`a[5]=x&a[7]=y` is `{5: x, 7: y}` in PHP, `[x, y]` in qs),
+ * merges `a=1&a[b]=2` into a list where PHP keeps the last, and reads `[x]=1` as `x`.
  */
 export type PhpValue = string | PhpValue[] | { [key: string]: PhpValue };
 export type PhpMap = Record<string, PhpValue>;

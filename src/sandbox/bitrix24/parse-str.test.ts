@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parsePhpQuery } from './php-query.js';
+import { parsePhpQuery } from './parse-str.js';
 
 describe('parsePhpQuery', () => {
   it('builds nested maps and lists from bracket keys', () => {

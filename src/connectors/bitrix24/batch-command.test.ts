@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parsePhpQuery } from '../../sandbox/bitrix24/php-query.js';
-import { batchCommand, encodePhpQuery } from './php-query.js';
+import { parsePhpQuery } from '../../sandbox/bitrix24/parse-str.js';
+import { batchCommand, encodePhpQuery } from './batch-command.js';
 
 describe('PHP bracket encoder', () => {
   it('encodes nested objects and lists the way http_build_query does', () => {
