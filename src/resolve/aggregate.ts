@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { contactLinkKey, matchIndexKey, pendingKey } from '../state/keys.js';
+import { contactLinkKey, pendingKey } from '../state/keys.js';
 import type {
   CompanyContribution, ContactContribution, ContactLink, DeliveryStatus, GoldenCompanyState, GoldenContactState,
   MergedFrom,
@@ -77,7 +77,7 @@ export class CompanyAggregate {
     const result: AggregateResult = { companyChanged: false, contacts: [], pending: [], merges: [] };
     // The company record depends on company contributions only: rebuild it only if they moved.
     const built = this.prev && !this.companyTouched
-      ? (this.prev.record ? { record: this.prev.record, provenance: this.prev.provenance } : null)
+      ? (this.prev.record ? { record: this.prev.record } : null)
       : buildCompany(this.inn, [...this.companyContribs.values()]);
     if (!this.prev && !built && this.contactContribs.size === 0) return result;
     const active = built !== null;
@@ -112,7 +112,7 @@ export class CompanyAggregate {
         for (const m of gone.mergedFrom) mergedFrom.set(m.goldenId, m);
         mergedFrom.set(a, { goldenId: a, crmId: gone.synced?.crmId ?? null });
         retired.push(finish({ ...gone, status: 'merged', mergedInto: base.id, mergedFrom: [], record: null,
-          contributions: {}, provenance: [], keys: [] }));
+          contributions: {}, keys: [] }));
         result.merges.push({ kept: base.id, merged: [a] });
       }
       const contributions = dict<ContactContribution>();
@@ -130,28 +130,19 @@ export class CompanyAggregate {
         mergedFrom: [...mergedFrom.values()].sort((a, b) => (a.goldenId < b.goldenId ? -1 : 1)),
         record: contact?.record ?? null,
         contributions,
-        provenance: contact?.provenance ?? [],
         keys: keys as string[],
       }));
     }
     for (const id of assignment.emptied) {
       const gone = this.prevContacts.get(id)!;
-      retired.push(finish({ ...gone, status: 'deleted', record: null, contributions: {}, provenance: [], keys: [] }));
+      retired.push(finish({ ...gone, status: 'deleted', record: null, contributions: {}, keys: [] }));
     }
 
-    // Writes: match-key deletions before puts, so a key moving between contacts ends up put.
-    const next = [...kept, ...retired];
-    for (const s of next) {
-      const old = this.prevContacts.get(s.id);
-      for (const k of old?.keys ?? []) if (!s.keys.includes(k)) tx.del('matchKeys', matchIndexKey(this.inn, k));
-    }
-    for (const s of next) {
+    for (const s of [...kept, ...retired]) {
       const old = this.prevContacts.get(s.id);
       if (old && !this.contactChanged(old, s)) continue;
       tx.put('contacts', s.id, s);
       result.contacts.push(s.id);
-      const oldKeys = new Set(old?.keys ?? []);
-      for (const k of s.keys) if (!oldKeys.has(k) || !old) tx.put('matchKeys', matchIndexKey(this.inn, k), s.id);
       trackPending(tx, 'contact', s.id, old?.delivery, s.delivery, result);
       for (const m of Object.keys(s.contributions)) {
         // Only records that arrived now or changed golden contact: the others' links are right.
@@ -164,7 +155,6 @@ export class CompanyAggregate {
       status: active ? 'active' : 'deleted',
       record: built?.record ?? null,
       contributions: this.prev && !this.companyTouched ? this.prev.contributions : toDict(this.companyContribs),
-      provenance: built?.provenance ?? [],
       contactIds: kept.sort((a, b) => a.seq - b.seq).map((s) => s.id),
       nextContactSeq: nextSeq,
       hash: '',
@@ -253,8 +243,8 @@ function splitContribution(key: string): [string, string] {
 
 function emptyContact(id: string, inn: string, seq: number): GoldenContactState {
   return {
-    id, inn, seq, status: 'active', mergedInto: null, mergedFrom: [], record: null, contributions: {}, provenance: [],
-    keys: [], hash: '', delivery: 'none', synced: null,
+    id, inn, seq, status: 'active', mergedInto: null, mergedFrom: [], record: null, contributions: {}, keys: [],
+    hash: '', delivery: 'none', synced: null,
   };
 }
 

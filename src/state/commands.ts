@@ -1,6 +1,7 @@
 import { CrmUnifyError } from '../core/errors.js';
 import { openLevelStore } from './level-store.js';
-import type { CrmLedgerEntry, GoldenCompanyState, GoldenContactState } from './records.js';
+import { companyProvenance } from '../resolve/provenance.js';
+import type { CrmLedgerEntry, GoldenCompanyState, GoldenContactState, ProvenanceEntry } from './records.js';
 import type { StateStats, StateStore } from './store.js';
 
 /**
@@ -43,6 +44,8 @@ export async function statsCommand(store: StateStore, opts: { json?: boolean } =
 
 export interface CompanyView {
   company: GoldenCompanyState;
+  /** Rebuilt from the contributions (not stored). */
+  provenance: ProvenanceEntry[];
   contacts: GoldenContactState[];
   crmIds: CrmLedgerEntry | null;
 }
@@ -53,7 +56,7 @@ export async function getCompany(store: StateStore, inn: string): Promise<Compan
   const company = await store.get('companies', inn);
   if (!company) return null;
   const contacts = (await store.getMany('contacts', company.contactIds)).filter((c): c is GoldenContactState => !!c);
-  return { company, contacts, crmIds: (await store.get('crmIds', inn)) ?? null };
+  return { company, provenance: companyProvenance(company), contacts, crmIds: (await store.get('crmIds', inn)) ?? null };
 }
 
 export function formatCompany(v: CompanyView): string {
@@ -71,7 +74,7 @@ export function formatCompany(v: CompanyView): string {
     if (r.emails.length) lines.push(`  e-mails    ${r.emails.join(', ')}`);
   }
   lines.push('  sources:');
-  for (const p of c.provenance) lines.push(`    ${p.source}/${p.sourceId} @ ${p.changedAt} (${p.position}): ${p.fields.join(', ')}`);
+  for (const p of v.provenance) lines.push(`    ${p.source}/${p.sourceId} @ ${p.changedAt} (${p.position}): ${p.fields.join(', ')}`);
   lines.push(`  contacts (${v.contacts.length}):`);
   for (const ct of v.contacts) {
     const n = ct.record;

@@ -4,6 +4,10 @@ import type { BankAccount, Company, Contact, LegalFormCode, Phone, Reject } from
 /**
  * The value shapes kept in the state store, one per namespace. They are plain JSON (LevelDB
  * stores them with the `json` encoding), so no Dates, Maps or undefined-valued keys that matter.
+ * Only what cannot be rebuilt is kept: provenance (which record supplied which field) is rebuilt
+ * from the contributions when asked for (`state show`), and contacts are found through the
+ * company's `contactIds`, not an index of match keys. States written before format 2 carry
+ * `provenance` and a `matchKeys` index that nothing reads; `crm-unify state migrate` drops them.
  */
 
 /**
@@ -20,7 +24,7 @@ export interface SyncedMark {
   at: string;
 }
 
-/** One contributing source record of a golden record, and which golden fields it supplied. */
+/** One contributing source record of a golden record, and which golden fields it supplied (derived, not stored). */
 export interface ProvenanceEntry {
   source: string;
   sourceId: string;
@@ -75,7 +79,6 @@ export interface GoldenCompanyState {
   record: GoldenCompanyRecord | null;
   /** Latest version of each contributing source record, by `source|sourceId`. */
   contributions: Record<string, CompanyContribution>;
-  provenance: ProvenanceEntry[];
   /** Golden contacts resolved within this company (active or deleted, never merged ones). */
   contactIds: string[];
   /** Next golden-contact sequence number: "older" in merges means a smaller seq. */
@@ -122,8 +125,7 @@ export interface GoldenContactState {
   mergedFrom: MergedFrom[];
   record: GoldenContactRecord | null;
   contributions: Record<string, ContactContribution>;
-  provenance: ProvenanceEntry[];
-  /** Match keys indexed for this contact (kept to diff the index without reading it). */
+  /** The cluster's match keys: a recompute that gives the same keys and members leaves the contact as is. */
   keys: string[];
   hash: string;
   delivery: DeliveryStatus;

@@ -20,7 +20,7 @@ export interface ContractHarness {
 
 function company(inn: string, delivery: GoldenCompanyState['delivery'] = 'pending'): GoldenCompanyState {
   return {
-    inn, status: 'active', record: null, contributions: {}, provenance: [], contactIds: [], nextContactSeq: 0,
+    inn, status: 'active', record: null, contributions: {}, contactIds: [], nextContactSeq: 0,
     hash: 'h', delivery, synced: null,
   };
 }

@@ -290,7 +290,7 @@ export async function verifyChaosOutcome(input: VerifyInput): Promise<VerifyRepo
     const link = (await store.get('links', contactLinkKey(source!, rest.join('|')))) as ContactLink | undefined;
     const g = resolveGolden(link?.goldenId ?? null);
     if (link?.deleted) tally.deleted++;
-    else if (link && !link.parked && g && (g.contributions[key] || g.provenance.some((p) => contributionKey(p.source, p.sourceId) === key))) tally.loadedOrMerged++;
+    else if (link && !link.parked && g?.contributions[key]) tally.loadedOrMerged++;
     else if (rejected.has(key) || (source === SHOP_B && rejected.has(companyKey))) tally.rejected++;
     else if (companyKey && (await companyDeleted(companyKey))) tally.deleted++;
     else { tally.unaccounted++; unaccounted.push(key); }

@@ -24,7 +24,7 @@ beforeAll(async () => {
   crmId = sb.portal.store.add('company', { TITLE: 'ПАО СБЕРБАНК' });
   const store = await openLevelStore(join(dir, 'state'));
   const company: GoldenCompanyState = {
-    inn: INN, status: 'active', record: null, contributions: {}, provenance: [], contactIds: [], nextContactSeq: 0, hash: 'h', delivery: 'synced', synced: null,
+    inn: INN, status: 'active', record: null, contributions: {}, contactIds: [], nextContactSeq: 0, hash: 'h', delivery: 'synced', synced: null,
   };
   await store.batch([
     { type: 'put', ns: 'companies', key: INN, value: company },

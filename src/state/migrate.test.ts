@@ -1,0 +1,103 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { generate, scales } from '../gen/dataset.js';
+import { mapPartner, mapShopAContact, mapShopACompany } from '../mappers/index.js';
+import { companyProvenance, contactProvenance } from '../resolve/provenance.js';
+import { Resolver } from '../resolve/resolver.js';
+import { openLevelStore, type LevelStateStore } from './level-store.js';
+import { matchIndexKey } from './keys.js';
+import { migrateState } from './migrate.js';
+import { namespaces, type StateOp, type StateStore } from './store.js';
+
+async function dump(store: StateStore): Promise<Record<string, Array<[string, unknown]>>> {
+  const out: Record<string, Array<[string, unknown]>> = {};
+  for (const ns of namespaces) {
+    out[ns] = [];
+    for await (const entry of store.iterate(ns)) out[ns].push(entry);
+  }
+  return out;
+}
+
+/** A few hundred companies with their contacts (merges, shared lines, both stores) through the real resolver. */
+async function resolveDataset(store: StateStore): Promise<void> {
+  const ds = generate({ ...scales.seed, shopACompanies: 120, shopBCompanies: 240, overlap: 40 }, 7);
+  const resolver = new Resolver(store, { now: () => new Date('2026-01-01T00:00:00Z') });
+  const outcomes = [
+    ...ds.shopA.companies.map((r) => mapShopACompany(r as never)),
+    ...ds.shopA.contacts.map((r) => mapShopAContact(r as never)),
+    ...ds.shopB.dump.map((p) => mapPartner(p)),
+  ];
+  let n = 0;
+  await Promise.all(outcomes.map((o) => (o.ok ? resolver.resolve(o.value, { ref: `0@${n++}` }) : undefined)));
+  await resolver.flush();
+}
+
+/** What the release before format 2 wrote for the same input: provenance in every golden state, and the match-key index. */
+async function addFormat1(store: StateStore): Promise<{ companies: number; contacts: number; matchKeys: number }> {
+  const ops: StateOp[] = [];
+  const counts = { companies: 0, contacts: 0, matchKeys: 0 };
+  for await (const [inn, c] of store.iterate('companies')) {
+    ops.push({ type: 'put', ns: 'companies', key: inn, value: { ...c, provenance: companyProvenance(c) } as typeof c });
+    counts.companies++;
+  }
+  for await (const [id, c] of store.iterate('contacts')) {
+    ops.push({ type: 'put', ns: 'contacts', key: id, value: { ...c, provenance: contactProvenance(c) } as typeof c });
+    counts.contacts++;
+    for (const k of c.keys) {
+      ops.push({ type: 'put', ns: 'matchKeys', key: matchIndexKey(c.inn, k), value: id });
+      counts.matchKeys++;
+    }
+  }
+  await store.batch(ops);
+  return counts;
+}
+
+describe('state migrate (format 1 → 2)', () => {
+  let dir: string;
+  let stores: LevelStateStore[];
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'crm-unify-migrate-'));
+    stores = [];
+  });
+  afterEach(async () => {
+    await Promise.all(stores.map((s) => s.close()));
+    await rm(dir, { recursive: true, force: true });
+  });
+  const open = async (name: string) => {
+    const s = await openLevelStore(join(dir, name));
+    stores.push(s);
+    return s;
+  };
+
+  it('turns a format-1 state into exactly the state format 2 writes for the same input, and then has nothing to do', async () => {
+    const fresh = await open('fresh');
+    const old = await open('old');
+    await resolveDataset(fresh);
+    await resolveDataset(old);
+    const expected = await dump(fresh);
+    expect(expected.companies!.length).toBeGreaterThan(250);
+    expect(expected.matchKeys).toEqual([]);
+    const written = await addFormat1(old);
+    expect(written.matchKeys).toBeGreaterThan(written.contacts);
+    expect(await dump(old)).not.toEqual(expected);
+
+    expect(await migrateState(old)).toEqual(written);
+    expect(await dump(old)).toEqual(expected);
+    expect(await migrateState(old)).toEqual({ companies: 0, contacts: 0, matchKeys: 0 });
+  });
+
+  it('resolves on after a migration exactly as on a state that never had format 1', async () => {
+    const fresh = await open('fresh');
+    const old = await open('old');
+    await resolveDataset(fresh);
+    await resolveDataset(old);
+    await addFormat1(old);
+    await migrateState(old);
+    // The same input again (a replay) changes nothing in either, and leaves them equal.
+    await resolveDataset(fresh);
+    await resolveDataset(old);
+    expect(await dump(old)).toEqual(await dump(fresh));
+  });
+});
