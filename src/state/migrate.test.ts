@@ -101,3 +101,27 @@ describe('state migrate (format 1 → 2)', () => {
     expect(await dump(old)).toEqual(await dump(fresh));
   });
 });
+
+describe('crm-unify state migrate', () => {
+  it('converts a state dir, says so, then reports it current; a running service (the lock) stops it with a clear error', async () => {
+    const { cli } = await import('../../test/support/cli.js');
+    const dir = await mkdtemp(join(tmpdir(), 'crm-unify-migrate-cli-'));
+    try {
+      const store = await openLevelStore(dir);
+      await resolveDataset(store);
+      const written = await addFormat1(store);
+      const locked = await cli('state', 'migrate', '--state-dir', dir);
+      expect(locked.code).not.toBe(0);
+      expect(locked.err).toContain('is locked');
+      await store.close();
+
+      const first = await cli('state', 'migrate', '--state-dir', dir, '--json');
+      expect(first.code).toBe(0);
+      expect(JSON.parse(first.out)).toEqual(written);
+      const again = await cli('state', 'migrate', '--state-dir', dir);
+      expect(again.out).toContain('(already current)');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

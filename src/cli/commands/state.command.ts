@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { loadConfigFile } from '../../config/load.js';
 import { CrmUnifyError } from '../../core/errors.js';
 import { getCompanyCommand, statsCommand, withStateStore } from '../../state/commands.js';
+import { migrateState } from '../../state/migrate.js';
 import { DEFAULT_CONFIG } from './config.command.js';
 
 /** Where the state store is: --state-dir wins, else the config file's state.dir. */
@@ -10,7 +11,7 @@ export async function stateDirOf(opts: { stateDir?: string; config: string }): P
   return (await loadConfigFile(opts.config)).state.dir;
 }
 
-/** `crm-unify state stats [--json]` and `crm-unify state get company <inn>`. */
+/** `crm-unify state stats [--json]`, `crm-unify state get company <inn>` and `crm-unify state migrate`. */
 export function stateCommand(program: Command): void {
   const state = program.command('state').description('Inspect the state store (golden records, delivery, rejects)');
   state
@@ -35,5 +36,18 @@ export function stateCommand(program: Command): void {
       const out = await withStateStore(await stateDirOf(opts), (store) => getCompanyCommand(store, inn, { json: true }));
       process.stdout.write(`${out.output}\n`);
       if (!out.found) process.exitCode = 1;
+    });
+  state
+    .command('migrate')
+    .description('Convert a state directory written by an earlier release to the current format, in place ' +
+      '(stop the service first; safe to repeat)')
+    .option('-c, --config <file>', 'config file', DEFAULT_CONFIG)
+    .option('--state-dir <dir>', 'state store directory')
+    .option('--json', 'print JSON')
+    .action(async (opts: { config: string; stateDir?: string; json?: boolean }) => {
+      const r = await withStateStore(await stateDirOf(opts), (store) => migrateState(store));
+      process.stdout.write(opts.json ? `${JSON.stringify(r)}\n`
+        : `state migrated: ${r.companies} companies and ${r.contacts} contacts rewritten without stored provenance, ` +
+          `${r.matchKeys} match-key index entries removed${r.companies + r.contacts + r.matchKeys === 0 ? ' (already current)' : ''}\n`);
     });
 }
