@@ -1,4 +1,18 @@
 import qs from 'qs';
+import type { PortalError } from './classify.js';
+
+export interface BatchCommand {
+  method: string;
+  params?: Record<string, unknown>;
+}
+
+/** Per-command outcome of a batch: the portal answers 200 even when commands fail (docs/bitrix24-api-facts.md). */
+export interface BatchResult {
+  result: Record<string, unknown>;
+  errors: Record<string, PortalError>;
+  total: Record<string, number>;
+  next: Record<string, number>;
+}
 
 /**
  * PHP-style query encoding (what `http_build_query` produces and `parse_str` reads), by `qs`:

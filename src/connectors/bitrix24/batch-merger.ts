@@ -1,4 +1,4 @@
-import type { BatchCommand, BatchResult } from './rest-client.js';
+import type { BatchCommand, BatchResult } from './batch-command.js';
 import { mapStrings } from './result-refs.js';
 
 interface Queued {

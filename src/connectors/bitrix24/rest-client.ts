@@ -5,11 +5,11 @@ import { redactUrl } from '../../core/secrets.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import type { Dispatcher } from 'undici';
 import { BatchMerger } from './batch-merger.js';
-import { classify, isWriteMethod, type PortalError } from './classify.js';
+import { classify, isWriteMethod } from './classify.js';
 import type { Bitrix24Config } from './config.js';
 import { RateLimiter } from '../../core/rate-limiter.js';
 import { OperatingBudget, systemClock, type Clock, type OperatingReading } from './operating-budget.js';
-import { batchCommand } from './batch-command.js';
+import { batchCommand, type BatchCommand, type BatchResult } from './batch-command.js';
 import { Transport, WireError } from './transport.js';
 
 export interface CallResult<T = unknown> {
@@ -19,18 +19,7 @@ export interface CallResult<T = unknown> {
   time?: OperatingReading;
 }
 
-export interface BatchCommand {
-  method: string;
-  params?: Record<string, unknown>;
-}
-
-/** Per-command outcome of a batch: the portal answers 200 even when commands fail (notes §4). */
-export interface BatchResult {
-  result: Record<string, unknown>;
-  errors: Record<string, PortalError>;
-  total: Record<string, number>;
-  next: Record<string, number>;
-}
+export type { BatchCommand, BatchResult } from './batch-command.js';
 
 export interface Bitrix24ClientDeps {
   metrics?: Metrics;
