@@ -10,6 +10,8 @@ export const errorCodes = [
   'SERVICE_UNAVAILABLE',
   'SOURCE_READ_FAILED',
   'SOURCE_STRUCTURE_BROKEN',
+  /** A followed table's structure changed under a change stream (DDL in the binlog). */
+  'SOURCE_SCHEMA_CHANGED',
   'STATE_STORE_FAILED',
   'STATE_STORE_LOCKED',
   // external APIs

@@ -334,6 +334,79 @@ describe('MysqlBinlogSource', () => {
     expect(err.message).toMatch(/REPLICATION SLAVE|REPLICA/);
   });
 
+  it('stops at DDL on a followed table naming the statement, after the rows before it; DDL on other tables is ignored', async () => {
+    const positions = new MemoryPositionStore();
+    await markNow(positions);
+    await insertCompanies(company('before'));
+    // Other tables' DDL, one with a column named like ours: ignored.
+    await admin.query('ALTER TABLE orders ADD COLUMN companies INT');
+    await admin.query('ALTER TABLE orders DROP COLUMN companies');
+    await admin.query('CREATE TABLE contacts_copy LIKE contacts');
+    await admin.query('DROP TABLE contacts_copy');
+    await insertCompanies(company('between'));
+    await admin.query("ALTER TABLE contacts COMMENT = 'changed under the stream'");
+    await insertCompanies(company('after'));
+
+    const readUntilFailure = async (src: MysqlBinlogSource) => {
+      const got: Envelope<MysqlRow>[] = [];
+      const err = await (async () => {
+        for (;;) {
+          const { records } = await src.read(100);
+          for (const r of records) r.ack();
+          got.push(...records);
+        }
+      })().catch((e: unknown) => e as { code?: string; message?: string; details?: Record<string, unknown> });
+      await src.close();
+      return { got, err };
+    };
+    const first = await readUntilFailure(source(positions));
+    expect(first.got.map((e) => e.value.row.name)).toEqual(['before', 'between']);
+    expect(first.err.code).toBe('SOURCE_SCHEMA_CHANGED');
+    expect(first.err.message).toContain("shop-a.binlog: contacts was changed by `ALTER TABLE contacts COMMENT = 'changed under the stream'` (binlog binlog.");
+    expect(first.err.message).toContain('crm-unify replay shop-a --to earliest');
+    expect(first.err.details).toMatchObject({ table: 'contacts', file: expect.any(String), pos: expect.any(Number) });
+    // The saved position is just before the statement: a restart repeats nothing and stops there again.
+    const again = await readUntilFailure(source(positions));
+    expect(again.got).toEqual([]);
+    expect(again.err.code).toBe('SOURCE_SCHEMA_CHANGED');
+    await admin.query("ALTER TABLE contacts COMMENT = ''");
+  });
+
+  it('checks the settings and the grants at start and reports every problem at once', async (ctx) => {
+    if (server.source !== 'started') ctx.skip(); // changes a global setting: only on the server this suite started
+    await admin.query("CREATE USER IF NOT EXISTS 'crm_nogrants'@'%' IDENTIFIED BY 'pw-nogrants'");
+    await admin.query(`GRANT SELECT ON \`${db.name}\`.companies TO 'crm_nogrants'@'%'`);
+    await admin.query("SET GLOBAL binlog_row_image = 'MINIMAL'");
+    const url = new URL(db.url);
+    url.username = 'crm_nogrants';
+    url.password = 'pw-nogrants';
+    try {
+      const positions = new MemoryPositionStore();
+      const err = (await checkBinlogStart(config({ url: url.toString() }), positions).catch((e: unknown) => e)) as { code?: string; message?: string };
+      expect(err.code).toBe('SOURCE_READ_FAILED');
+      expect(err.message!.split('\n')).toEqual([
+        'shop-a.binlog: the server cannot serve binlog mode:',
+        '  - binlog_row_image is MINIMAL; binlog mode needs FULL (a DELETE must carry the whole row)',
+        "  - 'crm_nogrants'@'%' lacks REPLICATION CLIENT (MariaDB 10.5+: BINLOG MONITOR), needed to find binlog positions: GRANT REPLICATION CLIENT ON *.* TO 'crm_nogrants'@'%'",
+        "  - 'crm_nogrants'@'%' lacks REPLICATION SLAVE (MySQL 8.0.22+: REPLICATION REPLICA), needed to read the binlog: GRANT REPLICATION SLAVE ON *.* TO 'crm_nogrants'@'%'",
+        `  - 'crm_nogrants'@'%' may not SELECT from ${db.name}.contacts: GRANT SELECT ON ${db.name}.contacts TO 'crm_nogrants'@'%'`,
+      ]);
+      // The stream's own start checks the same, before it asks for the binlog.
+      await admin.query("SET GLOBAL binlog_row_image = 'FULL'");
+      await admin.query("GRANT REPLICATION CLIENT, REPLICATION SLAVE ON *.* TO 'crm_nogrants'@'%'");
+      const src = new MysqlBinlogSource({ config: config({ url: url.toString() }), positions });
+      const streamErr = (await src.read(1).catch((e: unknown) => e)) as { message?: string };
+      await src.close();
+      expect(streamErr.message!.split('\n').slice(1)).toEqual([`  - 'crm_nogrants'@'%' may not SELECT from ${db.name}.contacts: GRANT SELECT ON ${db.name}.contacts TO 'crm_nogrants'@'%'`]);
+      // Granted everything, the check passes.
+      await admin.query(`GRANT SELECT ON \`${db.name}\`.contacts TO 'crm_nogrants'@'%'`);
+      expect(await checkBinlogStart(config({ url: url.toString() }), new MemoryPositionStore())).toBeUndefined();
+    } finally {
+      await admin.query("SET GLOBAL binlog_row_image = 'FULL'");
+      await admin.query("DROP USER 'crm_nogrants'@'%'");
+    }
+  });
+
   it('refuses a server without a binlog, saying what is missing', async () => {
     const shortfalls = await binlogShortfalls(mysqlUrl());
     if (shortfalls.length === 0) return; // the shared server has a binlog: nothing to refuse

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import ZongJi, { type AnyBinlogEvent, type DeleteRowsEvent, type UpdateRowsEvent, type WriteRowsEvent } from '@vlasky/zongji';
+import ZongJi, { type AnyBinlogEvent, type DeleteRowsEvent, type QueryEvent, type UpdateRowsEvent, type WriteRowsEvent } from '@vlasky/zongji';
 import type { Envelope } from '../../core/envelope.js';
 import { CrmUnifyError, errorMessage } from '../../core/errors.js';
 import { OrderedAcks } from '../../core/ordered-acks.js';
@@ -7,7 +7,9 @@ import type { PullSource, ReadResult } from '../../core/pull-source.js';
 import type { MysqlSourceConfig } from './config.js';
 import type { Reachability } from '../../core/reachability.js';
 import { connector, isConnectionLost, isUnreachable, type MysqlConnection } from './connection.js';
+import { ddlOnFollowedTable } from './ddl.js';
 import { MysqlFullSource } from './mysql-full.source.js';
+import { checkBinlogServer } from './binlog-checks.js';
 import { comparePositions, currentPosition, parseBinlogPosition, type BinlogPosition } from './binlog-position.js';
 import { binlogKey, fullKey, PositionWriter, type PositionStore } from './positions.js';
 import type { MysqlRow } from './rows.js';
@@ -70,6 +72,8 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
   /** With `once`: the server's end when we started; reaching it (nothing buffered) is done. */
   private end: BinlogPosition | undefined;
   private failure: unknown;
+  /** A DDL statement changed a followed table: nothing after it is read; `failure` once the rows before it are handed out. */
+  private schemaChange: CrmUnifyError | undefined;
   /** The server no longer has the position we asked for (1236) and snapshotWhenNeeded is on. */
   private positionLost = false;
   /** The new full extract taken after a lost position; its rows are read before the stream. */
@@ -126,6 +130,7 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
     while (!this.closed && this.buffer.length === 0) {
       if (this.positionLost) return this.resnapshot(max);
       if (this.lost) await this.reconnect();
+      if (this.schemaChange) throw this.schemaChange;
       if (this.failure !== undefined) throw this.failure;
       if (this.caughtUp()) return { records: [], done: true };
       const left = deadline - Date.now();
@@ -222,7 +227,7 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
     const stored = await this.positions.get(binlogKey(this.config.name));
     const conn = await this.admin();
     try {
-      await checkServer(conn, this.name);
+      await checkBinlogServer(conn, this.config, this.name);
       const [now] = await conn.query('SELECT UNIX_TIMESTAMP(NOW(3)) * 1000 AS ms');
       this.clockSkewMs = Number((now as Array<{ ms: unknown }>)[0]!.ms) - Date.now();
       if (this.config.once) this.end = await currentPosition(conn);
@@ -266,7 +271,8 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
       serverId: this.config.binlogServerId,
       filename: at.file,
       position: at.pos,
-      includeEvents: ['tablemap', 'writerows', 'updaterows', 'deleterows', 'xid'],
+      // `query`: DDL (the schema filter does not apply to it; ddlOnFollowedTable does).
+      includeEvents: ['tablemap', 'writerows', 'updaterows', 'deleterows', 'xid', 'query'],
       includeSchema: { [this.database]: [...this.config.tables] },
     });
   }
@@ -298,6 +304,7 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
 
   private onEvent(client: ZongJi, event: AnyBinlogEvent): void {
     this.attempts = 0;
+    if (this.schemaChange) return;
     const name = event.getEventName();
     // `options` hold the client's safe resume point, frozen at the start of the current
     // transaction while its row events arrive (README "File and position resume").
@@ -309,6 +316,10 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
         this.last = { file, pos, rows: 0 };
         this.writer.set(binlogKey(this.config.name), JSON.stringify(this.last));
       }
+      return;
+    }
+    if (name === 'query') {
+      this.onQuery(client, event as QueryEvent);
       return;
     }
     if (!ROW_EVENTS.has(name)) return;
@@ -330,6 +341,28 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
       this.paused = true;
       client.connection?.pause();
     }
+    this.wake?.();
+  }
+
+  /**
+   * DDL on a followed table stops the stream before it: rows after it may not read as before
+   * (columns added, renamed or dropped; a TRUNCATE logs no row deletes), and the client's cached
+   * column names can misdecode them. Rows before it are still handed out and acked, so the saved
+   * position ends just before the statement and a restart stops at it again. DDL elsewhere is ignored.
+   */
+  private onQuery(client: ZongJi, event: QueryEvent): void {
+    const table = ddlOnFollowedTable(event.query, event.schema, this.database, this.config.tables);
+    if (table === undefined) return;
+    client.connection?.pause();
+    const statement = event.query.length > 300 ? `${event.query.slice(0, 300)}…` : event.query;
+    const at = `${client.options.filename}, ending at ${client.options.position}, ${new Date(event.timestamp).toISOString()}`;
+    this.schemaChange = new CrmUnifyError(
+      'SOURCE_SCHEMA_CHANGED',
+      `${this.name}: ${table} was changed by \`${statement}\` (binlog ${at}); the stream stops before it, as rows after a change ` +
+        'of structure may not read as before. Check that the Shop A mapper still reads the table, then run ' +
+        `\`crm-unify replay ${this.config.name} --to earliest\` (a new full extract of the tables as they are now, streaming from its snapshot)`,
+      { details: { table, statement: event.query, file: client.options.filename, pos: client.options.position, at: event.timestamp } },
+    );
     this.wake?.();
   }
 
@@ -380,19 +413,6 @@ function opOf(name: string): 'insert' | 'update' | 'delete' {
   return name === 'writerows' ? 'insert' : name === 'updaterows' ? 'update' : 'delete';
 }
 
-/** One clear message per server setting binlog mode needs and does not have. */
-async function checkServer(conn: MysqlConnection, source: string): Promise<void> {
-  const [rows] = await conn.query('SELECT @@log_bin AS logBin, @@binlog_format AS format, @@binlog_row_image AS image');
-  const v = (rows as Array<{ logBin: unknown; format: unknown; image: unknown }>)[0]!;
-  const problems: string[] = [];
-  if (!['1', 'ON'].includes(String(v.logBin).toUpperCase())) problems.push('log_bin is OFF (start the server with --log-bin)');
-  if (String(v.format).toUpperCase() !== 'ROW') problems.push(`binlog_format is ${String(v.format)}; binlog mode needs ROW`);
-  if (String(v.image).toUpperCase() !== 'FULL') problems.push(`binlog_row_image is ${String(v.image)}; binlog mode needs FULL (a DELETE must carry the whole row)`);
-  if (problems.length > 0) {
-    throw new CrmUnifyError('SOURCE_READ_FAILED', `${source}: the server cannot serve binlog mode:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-  }
-}
-
 /**
  * Binlog mode before the full extract: refuses a state read in poll mode and checks the server.
  * The extract itself stores where the stream starts, from inside its snapshot
@@ -416,7 +436,7 @@ export async function checkBinlogStart(config: MysqlSourceConfig, positions: Pos
     throw new CrmUnifyError('SOURCE_READ_FAILED', `${config.name}.binlog: ${errorMessage(err)}`, { cause: err, retriable: isConnectionLost(err) });
   }
   try {
-    await checkServer(conn, `${config.name}.binlog`);
+    await checkBinlogServer(conn, config, `${config.name}.binlog`);
     return undefined;
   } finally {
     await conn.end().catch(() => conn.destroy());
