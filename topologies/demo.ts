@@ -4,7 +4,8 @@ import type { MysqlRow } from '../src/connectors/mysql/rows.js';
 import type { PositionStore } from '../src/core/positions.js';
 import type { Dataset } from '../src/gen/dataset.js';
 import { phase, type Topology } from '../src/pipeline/topology.js';
-import { mapShopARow, mapShopBDumpElement, mapShopBMessage } from './mappers.js';
+import { shopAChain } from './shop-a.js';
+import { shopBDumpChain, shopBEventChain } from './shop-b.js';
 
 /**
  * The demo's topologies over a generated data set (`crm-unify demo`, the e2e bench, the security
@@ -18,12 +19,12 @@ export function demoTopologies(ds: Dataset, dumpPath: string, positions: Positio
   ];
   const messages = ds.shopB.events.map((e) => ({ value: Buffer.from(e.value), tombstone: false }));
   return [
-    { name: 'shop-a', groups: [[phase({ name: 'shop-a.tables', mapper: mapShopARow, open: async () => ({ source: new MemorySource(rows, { name: 'shop-a.tables' }) }) })]] },
+    { name: 'shop-a', groups: [[phase({ name: 'shop-a.tables', chain: shopAChain, open: async () => ({ source: new MemorySource(rows, { name: 'shop-a.tables' }) }) })]] },
     {
       name: 'shop-b',
       groups: [
-        [phase({ name: 'shop-b.dump', mapper: mapShopBDumpElement, open: async () => ({ source: new JsonDumpSource({ config: { name: 'shop-b.dump', path: dumpPath, encoding: 'windows-1251', readChunkBytes: 256 * 1024 }, positions }) }) })],
-        [phase({ name: 'shop-b.events', mapper: mapShopBMessage, open: async () => ({ source: new MemorySource(messages, { name: 'shop-b.events' }) }) })],
+        [phase({ name: 'shop-b.dump', chain: shopBDumpChain, open: async () => ({ source: new JsonDumpSource({ config: { name: 'shop-b.dump', path: dumpPath, encoding: 'windows-1251', readChunkBytes: 256 * 1024 }, positions }) }) })],
+        [phase({ name: 'shop-b.events', chain: shopBEventChain, open: async () => ({ source: new MemorySource(messages, { name: 'shop-b.events' }) }) })],
       ],
     },
   ];

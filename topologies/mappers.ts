@@ -17,7 +17,10 @@ export function mapShopBDumpElement(raw: DumpElement): Outcome<CanonicalChange> 
   return out.ok ? out : { ...out, detail: `element ${raw.index}: ${out.detail}` };
 }
 
-export function mapShopBMessage(raw: Pick<KafkaRawRecord, 'value' | 'tombstone'>): Outcome<CanonicalChange> {
+/** A Shop B change event as the Kafka source (or the demo's memory topic) reads it. */
+export type ShopBMessage = Pick<KafkaRawRecord, 'value' | 'tombstone'>;
+
+export function mapShopBMessage(raw: ShopBMessage): Outcome<CanonicalChange> {
   if (raw.tombstone) return reject('MALFORMED_RECORD', 'tombstone (null value): Shop B sends PARTNER_DELETE events, not tombstones');
   const event = decodeShopBEvent(raw.value);
   return event.ok ? mapShopBEvent(event.value) : event;

@@ -7,10 +7,24 @@ import { parseConfig } from '../src/core/config.js';
 import type { PositionStore } from '../src/core/positions.js';
 import { Reachability, type ConnectPolicy } from '../src/core/reachability.js';
 import { redactUrl } from '../src/core/secrets.js';
+import type { MysqlRow } from '../src/connectors/mysql/rows.js';
+import type { Chain } from '../src/pipeline/stage-kit.js';
 import { phase, type Topology } from '../src/pipeline/topology.js';
 import { mapShopARow } from './mappers.js';
 
 type ShopAConfig = NonNullable<AppConfig['sources']['shopA']>;
+
+/**
+ * What every row of store A goes through, whichever source read it: its mapper (map, normalize,
+ * validate), the register (only active companies go on), entity resolution into golden records,
+ * then the CRM — a row is acked once the CRM confirmed every company it touched.
+ */
+export const shopAChain: Chain<MysqlRow> = (rows, s) => rows.pipe(
+  s.map(mapShopARow),
+  s.verify(),
+  s.resolve(),
+  s.load(),
+);
 
 /**
  * Shop A: its MySQL replica, `companies` and `contacts` (cp1251). The full extract first (the
@@ -27,7 +41,7 @@ export function shopATopology(cfg: ShopAConfig, positions: PositionStore, opts: 
     groups: [
       [phase({
         name: 'shop-a.full',
-        mapper: mapShopARow,
+        chain: shopAChain,
         open: async () => {
           if (config.mode === 'binlog') await checkBinlogStart(config, positions, reach('source:shop-a.binlog'));
           const source = new MysqlFullSource({ config, positions, reach: reach('source:shop-a.full') });
@@ -37,7 +51,7 @@ export function shopATopology(cfg: ShopAConfig, positions: PositionStore, opts: 
       [config.mode === 'binlog'
         ? phase({
           name: 'shop-a.binlog',
-          mapper: mapShopARow,
+          chain: shopAChain,
           open: async () => {
             const source = new MysqlBinlogSource({ config, positions });
             return { source, report: (m) => m.lagSeconds.set({ source: 'shop-a.binlog' }, source.lagSeconds) };
@@ -45,7 +59,7 @@ export function shopATopology(cfg: ShopAConfig, positions: PositionStore, opts: 
         })
         : phase({
           name: 'shop-a.delta',
-          mapper: mapShopARow,
+          chain: shopAChain,
           open: async () => {
             const source = new MysqlDeltaSource({ config, positions, reach: reach('source:shop-a.delta') });
             return { source, report: (m) => m.lagSeconds.set({ source: 'shop-a.delta' }, source.lagSeconds) };

@@ -51,7 +51,8 @@ describe('crm-unify command line', () => {
     expect(ok.out).toMatch(/topology shop-b/);
     expect(ok.out).toMatch(/sources\s+shop-b\.dump/);
     expect(ok.out).toMatch(/then\s+shop-b\.kafka/);
-    expect(ok.out).toMatch(/map → verify → resolve → load/);
+    expect(ok.out).toMatch(/shop-b\.dump: map\(mapShopBDumpElement\) → verify → resolve → load/);
+    expect(ok.out).toMatch(/shop-b\.kafka: map\(mapShopBMessage\) → verify → resolve → load/);
     const missing = await run('run', 'shop-a', 'shop-b', '--describe', '--config', path);
     expect(missing.code).toBe(2);
     expect(missing.err).toMatch(/topology shop-a needs sources\.shopA/);

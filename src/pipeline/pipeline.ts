@@ -2,7 +2,6 @@ import { lastValueFrom, tap } from 'rxjs';
 import type { Bitrix24Loader } from '../connectors/bitrix24/loader.js';
 import type { Bitrix24Client } from '../connectors/bitrix24/rest-client.js';
 import type { EgrulVerifier } from '../connectors/egrul/verifier.js';
-import type { Envelope } from '../core/envelope.js';
 import type { Logger } from '../core/logger.js';
 import { fromPullSource, type PullSource } from '../core/pull-source.js';
 import type { RejectSink } from '../core/rejects.js';
@@ -13,10 +12,7 @@ import type { RejectReason } from '../model/index.js';
 import type { Resolver } from '../resolve/resolver.js';
 import type { StateStore } from '../state/store.js';
 import type { CrmDelivery } from '../delivery/crm-delivery.js';
-import { loadStage } from './stages/load.stage.js';
-import { mapStage, type Mapper } from './stages/map.stage.js';
-import { resolveStage } from './stages/resolve.stage.js';
-import { verifyStage } from './stages/verify.stage.js';
+import { phaseStages, type Chain } from './stage-kit.js';
 import type { RunSummary } from './summary.js';
 
 /** Everything the shared chain runs on; built once per process (one state store writer). */
@@ -44,12 +40,13 @@ export interface PipelineDeps {
   load: { windowMs: number; maxRecords: number; settleMs?: number; maxHeld?: number };
 }
 
-/** One source of a topology with the mapper of its store: a phase of a topology's run. */
+/** One source of a topology with its chain: a phase of a topology's run. */
 export interface SourcePhase<Raw> {
   /** Source name in metrics and rejects, e.g. `shop-a.companies`. */
   name: string;
   open(): Promise<OpenedSource<Raw>>;
-  mapper: Mapper<Raw>;
+  /** What the source's records go through, from the store's mapper to the CRM. */
+  chain: Chain<Raw>;
 }
 
 export interface OpenedSource<Raw> {
@@ -62,15 +59,10 @@ export interface OpenedSource<Raw> {
   close?: () => Promise<void>;
 }
 
-/** A bounded metric label for an entity ref (`c`, `rq:…`, `bd:…`, `ct:…`). */
-const entityOfRef = (ref: string): string => ({ c: 'company', rq: 'requisite', bd: 'bankdetail', ct: 'contact' })[ref.split(':')[0]!] ?? 'other';
-
-export const stageNames = ['map', 'verify', 'resolve', 'load'] as const;
-
 /**
- * Runs one source through the shared chain until it is drained (or `stop` is aborted and what
- * is in flight has settled): map → normalize → validate → verify (EGRUL) → resolve (state) →
- * load (CRM) → ack. Rejects are written durably, counted, and acked where they happen.
+ * Runs one source through its phase's chain until it is drained (or `stop` is aborted and what
+ * is in flight has settled), under the source's credit: the stages come bound to this phase's
+ * metrics, rejects and summary. Rejects are written durably, counted, and acked where they happen.
  * `onResolved`: every record of the source has been resolved (its deliveries may still run).
  */
 export async function runPhase<Raw>(
@@ -93,45 +85,17 @@ export async function runPhase<Raw>(
       metrics.stageSeconds.observe({ topology, stage }, seconds);
     },
   };
+  const records = fromPullSource(source, {
+    maxInFlight: deps.maxInFlight,
+    stop,
+    onInFlight: (n) => metrics.inFlight.set({ topology, source: phase.name }, n),
+  }).pipe(tap((env) => summary.countRead(env.source)));
+  const stages = phaseStages({ topology, source: phase.name, deps, hooks, rejects: counting, ...(onResolved ? { onResolved } : {}) });
   deps.health.set(`source:${phase.name}`, 'running');
   const reporter = opened.report && setInterval(() => opened.report!(metrics), 1000);
   opened.report?.(metrics);
   try {
-    await lastValueFrom(
-      fromPullSource(source, {
-        maxInFlight: deps.maxInFlight,
-        stop,
-        onInFlight: (n) => metrics.inFlight.set({ topology, source: phase.name }, n),
-      }).pipe(
-        tap((env: Envelope<Raw>) => summary.countRead(env.source)),
-        mapStage(phase.mapper, hooks, (_source, warnings) => {
-          summary.countWarnings(warnings);
-          for (const w of warnings) metrics.warnings.inc({ source: phase.name, warning: w });
-        }),
-        verifyStage(deps.verifier, hooks, deps.verifyConcurrency),
-        resolveStage(deps.resolver, hooks, deps.resolveConcurrency),
-        tap((env) => summary.countResolved(env.value.result.outcome)),
-        loadStage(deps.store, deps.delivery, counting, {
-          ...deps.load,
-          onInputEnd: onResolved,
-          onDelivered: (outcomes, seconds) => {
-            for (const o of outcomes) {
-              summary.delivered[o.status]++;
-              summary.delivered.writes += o.writes;
-              summary.delivered.adopted += o.adopted?.length ?? 0;
-              summary.delivered.conflicts += o.conflicts?.length ?? 0;
-              summary.delivered.twins += o.twins?.length ?? 0;
-              for (const ref of o.adopted ?? []) metrics.crmAdoptions.inc({ entity: entityOfRef(ref) });
-              for (const c of o.conflicts ?? []) metrics.crmConflicts.inc({ entity: entityOfRef(c.entity), field: c.field, kept: c.kept });
-            }
-            metrics.stageSeconds.observe({ topology, stage: 'load' }, seconds);
-            metrics.lastProgress.set({ topology }, Date.now() / 1000);
-          },
-        }),
-        tap(() => metrics.records.inc({ topology, source: phase.name, stage: 'load', outcome: 'ok' })),
-      ),
-      { defaultValue: undefined },
-    );
+    await lastValueFrom(phase.chain(records, stages), { defaultValue: undefined });
     deps.health.set(`source:${phase.name}`, stop.aborted ? 'draining' : 'done');
   } catch (err) {
     deps.health.set(`source:${phase.name}`, 'failed', err instanceof Error ? err.message : String(err));

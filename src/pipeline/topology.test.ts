@@ -10,6 +10,7 @@ import { createMetrics } from '../metrics/metrics.js';
 import { startSandbox, type Sandbox } from '../sandbox/sandbox.js';
 import { MemoryStateStore } from '../state/memory-store.js';
 import { buildPipelineDeps } from './build-deps.js';
+import type { Chain } from './stage-kit.js';
 import { phase, runTopology } from './topology.js';
 
 const ds = generate(scales.small, 3);
@@ -30,7 +31,8 @@ function deps() {
 }
 
 const partners = ds.shopB.dump.slice(0, 30);
-const dumpPhase = (name: string, items = partners) => phase({ name, mapper: mapPartner, open: async () => ({ source: new MemorySource(items, { name }) }) });
+const partnerChain: Chain<unknown> = (records, s) => records.pipe(s.map(mapPartner), s.verify(), s.resolve(), s.load());
+const dumpPhase = (name: string, items = partners) => phase({ name, chain: partnerChain, open: async () => ({ source: new MemorySource(items, { name }) }) });
 
 describe('runTopology', () => {
   it('starts a group once the group before it is resolved, while that group\'s deliveries still run', async () => {
@@ -41,7 +43,7 @@ describe('runTopology', () => {
     let firstWhenLaterOpened: string | undefined;
     const later = phase({
       name: 'later',
-      mapper: mapPartner,
+      chain: partnerChain,
       open: async () => {
         firstWhenLaterOpened = d.health.report().components['source:first']?.state;
         events.push('later opened');
@@ -60,15 +62,15 @@ describe('runTopology', () => {
 
   it('fails at once when a phase fails, whether its group is being waited on or already left behind', async () => {
     let opened = false;
-    const broken = phase({ name: 'broken', mapper: mapPartner, open: async () => { throw new Error('cannot open the dump'); } });
-    const next = phase({ name: 'next', mapper: mapPartner, open: async () => { opened = true; return { source: new MemorySource([], { name: 'next' }) }; } });
+    const broken = phase({ name: 'broken', chain: partnerChain, open: async () => { throw new Error('cannot open the dump'); } });
+    const next = phase({ name: 'next', chain: partnerChain, open: async () => { opened = true; return { source: new MemorySource([], { name: 'next' }) }; } });
     await expect(runTopology({ name: 't', groups: [[broken], [next]] }, deps(), new AbortController().signal)).rejects.toThrow(/cannot open the dump/);
     expect(opened).toBe(false);
     // A first group that fails only after the second started (its deliveries fail): the run still fails.
     const d = deps();
     d.delivery.deliver = async () => { await new Promise((r) => setTimeout(r, 200)); throw new Error('portal gone'); };
     const stop = new AbortController();
-    const forever = phase({ name: 'forever', mapper: mapPartner, open: async () => ({ source: new MemorySource(partners, { name: 'forever' }) }) });
+    const forever = phase({ name: 'forever', chain: partnerChain, open: async () => ({ source: new MemorySource(partners, { name: 'forever' }) }) });
     await expect(runTopology({ name: 't', groups: [[dumpPhase('first')], [forever]] }, d, stop.signal)).rejects.toThrow(/portal gone/);
     stop.abort();
   });

@@ -2,12 +2,14 @@ import type { AppConfig } from '../config/schema.js';
 import type { Logger } from '../core/logger.js';
 import type { PositionStore } from '../core/positions.js';
 import type { ConnectPolicy } from '../core/reachability.js';
-import { runPhase, stageNames, type PipelineDeps, type SourcePhase } from './pipeline.js';
+import { EMPTY } from 'rxjs';
+import { runPhase, type PipelineDeps, type SourcePhase } from './pipeline.js';
+import { describingStages, type StageStep } from './stage-kit.js';
 
 /**
- * A topology: the wiring of one store's sources into the shared chain. Sources run in groups:
- * a group's sources run side by side, and a group starts when the one before it is drained
- * (Shop A: full extract, then delta; Shop B: dump, then Kafka).
+ * A topology: one store's sources, each with the operator chain its records go through. Sources
+ * run in groups: a group's sources run side by side, and a group starts when every record of the
+ * one before it is resolved (Shop A: full extract, then delta; Shop B: dump, then Kafka).
  */
 export interface Topology {
   name: string;
@@ -43,27 +45,33 @@ export function phase<Raw>(p: SourcePhase<Raw>): SourcePhase<unknown> {
 export interface TopologyDescription {
   name: string;
   sources: string[][];
-  stages: string[];
-  sinks: string[];
-  stores: string[];
+  /** Each source's chain, the stages in the order it composes them. */
+  chains: Record<string, StageStep[]>;
 }
 
+/** What a topology is, read from its chains (each run over stages that only note themselves). */
 export function describeTopology(t: Topology): TopologyDescription {
-  return {
-    name: t.name,
-    sources: t.groups.map((g) => g.map((p) => p.name)),
-    stages: [...stageNames],
-    sinks: ['bitrix24 (companies, requisites, bank details, contacts)', 'rejects (state store)'],
-    stores: ['state (LevelDB: golden records, match keys, links, positions, register cache, CRM ids, rejects)'],
-  };
+  const chains: Record<string, StageStep[]> = {};
+  for (const p of t.groups.flat()) {
+    const steps: StageStep[] = [];
+    p.chain(EMPTY, describingStages(steps));
+    chains[p.name] = steps;
+  }
+  return { name: t.name, sources: t.groups.map((g) => g.map((p) => p.name)), chains };
 }
+
+const stepText = (s: StageStep): string => (s.detail ? `${s.stage}(${s.detail})` : s.stage);
 
 export function formatDescription(d: TopologyDescription): string {
   const lines = [`topology ${d.name}`];
   d.sources.forEach((g, i) => lines.push(`  ${i === 0 ? 'sources' : 'then   '}  ${g.join(' + ')}`));
-  lines.push(`  chain    ${d.stages.join(' → ')}`);
-  lines.push(`  sinks    ${d.sinks.join('; ')}`);
-  lines.push(`  stores   ${d.stores.join('; ')}`);
+  const chains = Object.entries(d.chains).map(([source, steps]) => [source, steps.map(stepText).join(' → ')] as const);
+  // Sources that share one chain (Shop A's extract and delta) print it once.
+  if (new Set(chains.map(([, c]) => c)).size === 1) lines.push(`  chain    ${chains[0]![1]}`);
+  else chains.forEach(([source, c], i) => lines.push(`  ${i === 0 ? 'chains ' : '       '}  ${source}: ${c}`));
+  const uses = [...new Set(Object.values(d.chains).flat().flatMap((s) => (s.uses ? [`${s.stage}: ${s.uses}`] : [])))];
+  uses.forEach((u, i) => lines.push(`  ${i === 0 ? 'uses   ' : '       '}  ${u}`));
+  lines.push('  rejects  state store (reason-coded, then acked); a source may copy them elsewhere first (Kafka: its DLQ topic)');
   return lines.join('\n');
 }
 
