@@ -1,11 +1,12 @@
 import { Subject, lastValueFrom, toArray } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import type { Envelope } from '../../core/envelope.js';
 import type { RejectSink } from '../../core/rejects.js';
 import type { CrmDelivery, DeliveryOutcome } from '../../delivery/crm-delivery.js';
 import { MemoryStateStore } from '../../state/memory-store.js';
 import { CompanySettle } from './company-settle.js';
-import { loadStage } from './load.stage.js';
+import { loadBatches, loadStage } from './load.stage.js';
 import type { Resolved } from './resolve.stage.js';
 
 /** A delivery that records its rounds and settles each when told to. */
@@ -110,5 +111,35 @@ describe('CompanySettle', () => {
     expect(ready[0]!.waits).toEqual([p1, p2]);
     expect(ready[1]!.waits).toEqual([p2]);
     expect(s.size).toBe(0);
+  });
+});
+
+// Virtual time: one frame is 1 ms. The load stage's window is 5 ms here and a batch holds 3 records.
+const scheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+
+describe('loadBatches (the load stage\'s bufferTime batching)', () => {
+  it('closes a batch when it is full, else when its window ends; a full batch starts the next window', () => {
+    scheduler().run(({ hot, expectObservable }) => {
+      // a, b, c fill a batch at 2 ms; d waits for the window opened then (2 → 7 ms).
+      const input = hot('abc-d-----|');
+      expectObservable(input.pipe(loadBatches(5, 3))).toBe('--x----y--|', { x: ['a', 'b', 'c'], y: ['d'] });
+    });
+  });
+
+  it('emits nothing for empty windows and hands what is left over when the input ends', () => {
+    scheduler().run(({ hot, expectObservable }) => {
+      // Windows at 0–5, 5–10, 10–15 ms: only the first holds a record; e arrives at 17 ms and
+      // goes out with the end of the input at 19 ms, not at the window's end (20 ms).
+      const input = hot('a 16ms e-|');
+      expectObservable(input.pipe(loadBatches(5, 3))).toBe('-----x 13ms (y|)', { x: ['a'], y: ['e'] });
+    });
+  });
+
+  it('splits a burst into batches of at most maxRecords, in arrival order', () => {
+    scheduler().run(({ hot, expectObservable }) => {
+      // A group takes as many frames as it has characters: seven records at 0 ms, the end at 10 ms.
+      const input = hot('(abcdefg)-|');
+      expectObservable(input.pipe(loadBatches(5, 3))).toBe('(xy)-z----|', { x: ['a', 'b', 'c'], y: ['d', 'e', 'f'], z: ['g'] });
+    });
   });
 });

@@ -1,4 +1,4 @@
-import { Observable, bufferTime, filter, type OperatorFunction } from 'rxjs';
+import { Observable, bufferTime, filter, pipe, type OperatorFunction } from 'rxjs';
 import type { Envelope } from '../../core/envelope.js';
 import type { RejectSink } from '../../core/rejects.js';
 import type { StateStore } from '../../state/store.js';
@@ -40,6 +40,14 @@ async function touchedInns(store: StateStore, batch: readonly Envelope<Resolved>
     ...env.value.result.companies,
     ...env.value.result.contacts.map((id) => innOf.get(id)).filter((inn): inn is string => inn !== undefined),
   ]));
+}
+
+/**
+ * Resolved records in batches for their look-ups: a batch closes when it holds `maxRecords` or
+ * `windowMs` after it opened, whichever comes first; empty windows emit nothing.
+ */
+export function loadBatches<T>(windowMs: number, maxRecords: number): OperatorFunction<T, T[]> {
+  return pipe(bufferTime<T>(windowMs, null, maxRecords), filter((b) => b.length > 0));
 }
 
 /**
@@ -106,7 +114,7 @@ export function loadStage(store: StateStore, delivery: CrmDelivery, rejects: Rej
     };
     const timer = setInterval(() => enqueue(false), Math.max(20, Math.min(250, settleMs / 4)));
 
-    const sub = source.pipe(bufferTime(opts.windowMs, null, opts.maxRecords), filter((b) => b.length > 0)).subscribe({
+    const sub = source.pipe(loadBatches(opts.windowMs, opts.maxRecords)).subscribe({
       next: (batch) => {
         // Look-ups run in arrival order so that records are held in the order they came.
         lookups = lookups.then(async () => {
