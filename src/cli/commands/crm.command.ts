@@ -4,7 +4,7 @@ import { loadConfigFile } from '../../config/load.js';
 import { Bitrix24Client } from '../../connectors/bitrix24/rest-client.js';
 import { invalidInnRequisites, type InvalidInnRequisite } from '../../connectors/bitrix24/requisite-scan.js';
 import type { CrmFinding } from '../../model/crm-ids.js';
-import { withStateStore } from '../../state/commands.js';
+import { withStateStore } from './state.js';
 import type { StateStore } from '../../state/store.js';
 import { DEFAULT_CONFIG } from './config.command.js';
 import { stateDirOf } from './state.command.js';

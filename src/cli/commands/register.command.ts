@@ -19,7 +19,7 @@ import { Resolver } from '../../resolve/resolver.js';
 import { CrmDelivery } from '../../delivery/crm-delivery.js';
 import { DeliveryLedger } from '../../delivery/ledger.js';
 import { Bitrix24Loader } from '../../connectors/bitrix24/loader.js';
-import { withStateStore } from '../../state/commands.js';
+import { withStateStore } from './state.js';
 import type { RegisterChange } from '../../state/records.js';
 import type { StateStore } from '../../state/store.js';
 import type { AppConfig } from '../../config/schema.js';

@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { stringify } from 'csv-stringify/sync';
 import { rejectReasons, type Reject, type RejectReason } from '../../model/index.js';
 import { listRejects } from '../../state/helpers.js';
-import { withStateStore } from '../../state/commands.js';
+import { withStateStore } from './state.js';
 import { DEFAULT_CONFIG } from './config.command.js';
 import { stateDirOf } from './state.command.js';
 

@@ -5,7 +5,7 @@ import { dumpKey } from '../../connectors/json-dump/positions.js';
 import { resetMysqlPositions } from '../../connectors/mysql/reset.js';
 import { CrmUnifyError } from '../../core/errors.js';
 import { StatePositionStore } from '../../pipeline/state-positions.js';
-import { withStateStore } from '../../state/commands.js';
+import { withStateStore } from './state.js';
 import { DEFAULT_CONFIG } from './config.command.js';
 
 function parseTarget(to: string): 'earliest' | 'latest' | Date {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfigFile } from '../../config/load.js';
 import { CrmUnifyError } from '../../core/errors.js';
-import { getCompanyCommand, statsCommand, withStateStore } from '../../state/commands.js';
+import { getCompanyCommand, statsCommand, withStateStore } from './state.js';
 import { migrateState } from '../../state/migrate.js';
 import { DEFAULT_CONFIG } from './config.command.js';
 

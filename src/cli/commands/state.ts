@@ -1,8 +1,8 @@
-import { CrmUnifyError } from '../core/errors.js';
-import { openLevelStore } from './level-store.js';
-import { companyProvenance } from '../resolve/provenance.js';
-import type { CrmLedgerEntry, GoldenCompanyState, GoldenContactState, ProvenanceEntry } from './records.js';
-import type { StateStats, StateStore } from './store.js';
+import { CrmUnifyError } from '../../core/errors.js';
+import { openLevelStore } from '../../state/level-store.js';
+import { companyProvenance } from '../../resolve/provenance.js';
+import type { CrmLedgerEntry, GoldenCompanyState, GoldenContactState, ProvenanceEntry } from '../../state/records.js';
+import type { StateStats, StateStore } from '../../state/store.js';
 
 /**
  * `crm-unify state stats [--json]` and `crm-unify state get company <inn> [--json]`: functions

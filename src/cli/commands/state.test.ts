@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { company, contact, person, upsert } from '../resolve/fixtures.js';
-import { Resolver } from '../resolve/resolver.js';
-import { getCompanyCommand, statsCommand, withStateStore } from './commands.js';
-import { openLevelStore } from './level-store.js';
+import { company, contact, person, upsert } from '../../resolve/fixtures.js';
+import { Resolver } from '../../resolve/resolver.js';
+import { getCompanyCommand, statsCommand, withStateStore } from './state.js';
+import { openLevelStore } from '../../state/level-store.js';
 
 describe('state commands', () => {
   it('prints stats and a golden company from a LevelDB state dir', async () => {
