@@ -8,7 +8,7 @@ import { assignGoldenIds, connectedComponents, type PreviousGolden } from './clu
 import { companyHash, contactHash, deliveryOf } from './delivery.js';
 import { personalKeys, refineNameKeys, sharedChannels, sharedKeySet } from './match-keys.js';
 import { joinPartialNames } from './partial-names.js';
-import { buildCompany, buildContact } from './survivorship.js';
+import { buildCompanyRecord, buildContactRecord } from './survivorship.js';
 import type { Tx } from './tx.js';
 
 /**
@@ -76,14 +76,12 @@ export class CompanyAggregate {
   recompute(tx: Tx): AggregateResult {
     const result: AggregateResult = { companyChanged: false, contacts: [], pending: [], merges: [] };
     // The company record depends on company contributions only: rebuild it only if they moved.
-    const built = this.prev && !this.companyTouched
-      ? (this.prev.record ? { record: this.prev.record } : null)
-      : buildCompany(this.inn, [...this.companyContribs.values()]);
+    const built = this.prev && !this.companyTouched ? this.prev.record : buildCompanyRecord(this.inn, [...this.companyContribs.values()]);
     if (!this.prev && !built && this.contactContribs.size === 0) return result;
     const active = built !== null;
 
     const contribs = [...this.contactContribs];
-    const shared = sharedKeySet(sharedChannels(built?.record.phones ?? [], built?.record.emails ?? [],
+    const shared = sharedKeySet(sharedChannels(built?.phones ?? [], built?.emails ?? [],
       contribs.map(([, c]) => c.contact)));
     const keysOf = new Map<string, readonly string[]>();
     const items = refineNameKeys(contribs.map(([k, c]) => ({ id: k, keys: personalKeys(c.contact, shared) })));
@@ -122,13 +120,13 @@ export class CompanyAggregate {
         contributions[m] = c;
         members.push(c);
       }
-      const contact = buildContact(base.id, this.inn, members);
+      const record = buildContactRecord(base.id, this.inn, members);
       kept.push(finish({
         ...base,
         status: active ? 'active' : 'deleted',
         mergedInto: null,
         mergedFrom: [...mergedFrom.values()].sort((a, b) => (a.goldenId < b.goldenId ? -1 : 1)),
-        record: contact?.record ?? null,
+        record,
         contributions,
         keys: keys as string[],
       }));
@@ -153,7 +151,7 @@ export class CompanyAggregate {
     const company: GoldenCompanyState = {
       inn: this.inn,
       status: active ? 'active' : 'deleted',
-      record: built?.record ?? null,
+      record: built,
       contributions: this.prev && !this.companyTouched ? this.prev.contributions : toDict(this.companyContribs),
       contactIds: kept.sort((a, b) => a.seq - b.seq).map((s) => s.id),
       nextContactSeq: nextSeq,

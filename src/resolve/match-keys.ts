@@ -51,7 +51,7 @@ export function sharedChannels(companyPhones: readonly Phone[], companyEmails: r
   };
   for (const c of contacts) {
     c.phones.forEach(note);
-    const name = nameKey(c)?.replace(/\|[^|]*$/, '');
+    const name = personName(c);
     for (const e of c.emails) noteName(`email:${foldEmail(e)}`, name);
     for (const p of c.phones) if (!p.ext) noteName(`phone:${p.e164}`, name);
   }
@@ -64,6 +64,15 @@ export function sharedChannels(companyPhones: readonly Phone[], companyEmails: r
     else phones.add(channel.slice('phone:'.length));
   }
   return { phones, emails };
+}
+
+/** `last|first` of `nameKey` (the middle name cut off), memoized per record like `candidateKeys`. */
+const personNameMemo = new WeakMap<Contact, string | null>();
+
+function personName(c: Contact): string | undefined {
+  let name = personNameMemo.get(c);
+  if (name === undefined) personNameMemo.set(c, (name = nameKey(c)?.replace(/\|[^|]*$/, '') ?? null));
+  return name ?? undefined;
 }
 
 /** An initial ("И.", "И") is not a name: matching on it would merge Ivan and Igor. */

@@ -56,6 +56,11 @@ class Suppliers<T> {
   }
 }
 
+/** For the hot path: provenance is not stored, so who supplied what need not be tracked. */
+class Untracked<T> extends Suppliers<T> {
+  override mark(): void {}
+}
+
 /** Phones united by number+extension; the newest record's type wins; sorted for a stable hash. */
 function unitePhones<T>(ordered: readonly T[], get: (t: T) => readonly Phone[], sup: Suppliers<T>): Phone[] {
   const out = new Map<string, Phone>();
@@ -104,6 +109,16 @@ export function buildCompany(inn: string, contributions: readonly CompanyContrib
   if (contributions.length === 0) return null;
   const ordered = byRecency(contributions, (c) => c.company);
   const sup = new Suppliers<CompanyContribution>();
+  return { record: companyRecord(inn, ordered, sup), provenance: provenance(ordered, sup, companyRef) };
+}
+
+/** The golden company alone (what resolution stores and hashes): `buildCompany` without provenance. */
+export function buildCompanyRecord(inn: string, contributions: readonly CompanyContribution[]): GoldenCompanyRecord | null {
+  if (contributions.length === 0) return null;
+  return companyRecord(inn, byRecency(contributions, (c) => c.company), new Untracked());
+}
+
+function companyRecord(inn: string, ordered: readonly CompanyContribution[], sup: Suppliers<CompanyContribution>): GoldenCompanyRecord {
   const newest = ordered[0]!;
   sup.mark(newest, 'kind');
   sup.mark(newest, 'blocked');
@@ -164,7 +179,7 @@ export function buildCompany(inn: string, contributions: readonly CompanyContrib
   if (address !== undefined) record.address = address;
   if (ogrn !== undefined) record.ogrn = ogrn;
   if (ogrnip !== undefined) record.ogrnip = ogrnip;
-  return { record, provenance: provenance(ordered, sup, companyRef) };
+  return record;
 }
 
 const isInitialOnly = (v: string | undefined) => v !== undefined && v.replace(/\./g, '').trim().length <= 1;
@@ -178,6 +193,16 @@ export function buildContact(id: string, inn: string, contributions: readonly Co
   if (contributions.length === 0) return null;
   const ordered = byRecency(contributions, (c) => c.contact);
   const sup = new Suppliers<ContactContribution>();
+  return { record: contactRecord(id, inn, ordered, sup), provenance: provenance(ordered, sup, contactRef) };
+}
+
+/** The golden contact alone: `buildContact` without provenance. */
+export function buildContactRecord(id: string, inn: string, contributions: readonly ContactContribution[]): GoldenContactRecord | null {
+  if (contributions.length === 0) return null;
+  return contactRecord(id, inn, byRecency(contributions, (c) => c.contact), new Untracked());
+}
+
+function contactRecord(id: string, inn: string, ordered: readonly ContactContribution[], sup: Suppliers<ContactContribution>): GoldenContactRecord {
   const record: GoldenContactRecord = {
     id, inn,
     phones: unitePhones(ordered, (c) => c.contact.phones, sup),
@@ -191,5 +216,5 @@ export function buildContact(id: string, inn: string, contributions: readonly Co
     const v = spelled ?? sup.pick(ordered, field, (c) => c.contact[field]);
     if (v !== undefined) record[field] = v;
   }
-  return { record, provenance: provenance(ordered, sup, contactRef) };
+  return record;
 }
