@@ -14,7 +14,7 @@ import { writeDataset } from '../gen/write.js';
 import { createMetrics } from '../metrics/metrics.js';
 import { buildPipelineDeps } from '../pipeline/build-deps.js';
 import { StatePositionStore } from '../pipeline/state-positions.js';
-import type { RunSummary } from '../pipeline/summary.js';
+import type { RunSummaryJson } from '../pipeline/summary.js';
 import type { Topology } from '../pipeline/topology.js';
 import { runPipeline } from '../runtime/run-pipeline.js';
 import { startSandbox, type CrmSeedResult } from '../sandbox/sandbox.js';
@@ -27,7 +27,7 @@ import { openLevelStore } from '../state/level-store.js';
 export type DemoTopologies = (ds: Dataset, dumpPath: string, positions: PositionStore) => Topology[];
 
 export interface DemoReport {
-  summary: ReturnType<RunSummary['toJSON']>;
+  summary: RunSummaryJson;
   crm: Record<string, number>;
   expected: { companies: number; contacts: number };
   input: Dataset['truth']['counts'];

@@ -1,6 +1,18 @@
 import type { RejectReason } from '../model/index.js';
 import type { ResolveOutcome } from '../resolve/apply-change.js';
 
+/** A run's summary as printed (`--json`), logged and returned by the service. */
+export interface RunSummaryJson {
+  read: Record<string, number>;
+  totalRead: number;
+  resolved: Partial<Record<ResolveOutcome, number>>;
+  rejected: Partial<Record<RejectReason, number>>;
+  totalRejected: number;
+  delivered: RunSummary['delivered'];
+  warnings: Record<string, number>;
+  durationMs: number;
+}
+
 /** What a run did, for the demo's table, `--json`, logs and tests. */
 export class RunSummary {
   readonly startedAt = Date.now();
@@ -26,7 +38,7 @@ export class RunSummary {
     for (const w of warnings) this.warnings[w] = (this.warnings[w] ?? 0) + 1;
   }
 
-  toJSON() {
+  toJSON(): RunSummaryJson {
     return {
       read: this.read,
       totalRead: Object.values(this.read).reduce((a, b) => a + b, 0),

@@ -6,6 +6,7 @@ import { Health, isUp } from '../metrics/health.js';
 import { createMetrics, type Metrics } from '../metrics/metrics.js';
 import { startMetricsServer } from '../metrics/server.js';
 import { StatePositionStore } from '../pipeline/state-positions.js';
+import type { RunSummaryJson } from '../pipeline/summary.js';
 import type { TopologyRegistry } from '../pipeline/topology.js';
 import { openLevelStore } from '../state/level-store.js';
 import type { StateStore } from '../state/store.js';
@@ -63,7 +64,7 @@ async function inFlightRecords(m: Metrics): Promise<number> {
  * side by side — so stores de-duplicate across each other. Returns when the sources are drained
  * (`once`) or after a graceful stop.
  */
-export async function runService(o: ServiceOptions): Promise<ReturnType<ReturnType<typeof buildPipelineDeps>['summary']['toJSON']>> {
+export async function runService(o: ServiceOptions): Promise<RunSummaryJson> {
   checkNames(o.topologies, o.names);
   const store = await openLevelStore(o.config.state.dir);
   const metrics = createMetrics();
