@@ -6,7 +6,7 @@ import { parseEmails } from './email.js';
 import { CrmUnifyError } from '../core/errors.js';
 import { MisdeclaredUtf8Sniffer, UNDECODABLE_MARK, createWin1251DecodeStream, decodeWin1251, isMojibake } from './encoding.js';
 import { extractLegalForm } from './legal-form.js';
-import { matchKey, nameSkeleton, personNameKey } from './match-key.js';
+import { nameSkeleton } from './match-key.js';
 import { displayCase, femaleFirstNames, isKnownFirstName, maleFirstNames, parsePersonName } from './person-name.js';
 import { cleanText, normalizeQuotes } from './text.js';
 
@@ -148,20 +148,6 @@ describe('person names', () => {
   });
   it('keeps chosen mixed case', () => expect(displayCase('McDonald')).toBe('McDonald'));
   it('empty input is no name', () => expect(parsePersonName('  ')).toEqual({}));
-});
-
-describe('match keys', () => {
-  it('folds case, ё, quotes, spacing and Latin look-alikes inside Cyrillic words', () => {
-    expect(matchKey('ООО «Ёлка»')).toBe(matchKey('ооо "елка"'));
-    expect(matchKey('Ромашкa')).toBe(matchKey('Ромашка')); // Latin a
-    expect(matchKey('  Smith ')).toBe('smith');
-    expect(personNameKey({ lastName: 'Сёмин', firstName: 'Пётр' })).toBe('семин петр');
-  });
-  it('is idempotent', () => {
-    fc.assert(fc.property(fc.string({ unit: 'binary' }), (s) => {
-      expect(matchKey(matchKey(s))).toBe(matchKey(s));
-    }));
-  });
 });
 
 describe('emails', () => {

@@ -1,6 +1,6 @@
 /**
  * Text cleaning for display values: the same string a person meant, without the noise that
- * copy-paste and old databases add. Folding (case, ё) is NOT done here — see match-key.ts.
+ * copy-paste and old databases add. Folding (case, ё) is NOT done here — see src/resolve/fold.ts.
  */
 
 // C0/C1 controls, DEL, and invisible format characters (ZW space/joiners, BOM, soft hyphen,

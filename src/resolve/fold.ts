@@ -1,6 +1,7 @@
 /**
- * Match-key folding, local to resolution until src/normalize lands: ё→е, lower case, runs of
- * white space (NBSP too) collapsed, trimmed. Applied to keys only; display values stay as cleaned.
+ * Match-key folding for resolution: ё→е, lower case, runs of white space (NBSP too) collapsed,
+ * trimmed. Applied to keys only; display values stay as cleaned. Name words fold further, to a
+ * transliteration skeleton (src/normalize/match-key.ts).
  */
 export function foldKey(s: string): string {
   return s.normalize('NFC').toLowerCase().replace(/ё/g, 'е').replace(/[\s\u00a0]+/g, ' ').trim();
