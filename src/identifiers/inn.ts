@@ -3,7 +3,7 @@ import { type CheckResult, VALID, checkDigitsOfLength, digitAt, invalid } from '
 /**
  * INN (ИНН): 10 digits for a legal entity, 12 for a person or individual entrepreneur.
  * Check digit = (Σ wᵢ·dᵢ mod 11) mod 10; the 12-digit form has two, the second over the first.
- * Source of the rule: notes/egrul-and-identifiers.md §B (python-stdnum, stdnum-js, russian-id agree).
+ * Source of the rule: docs/identifiers.md (python-stdnum, stdnum-js, russian-id agree).
  */
 const W10 = [2, 4, 10, 3, 5, 9, 4, 6, 8] as const;
 const W11 = [7, 2, 4, 10, 3, 5, 9, 4, 6, 8] as const;

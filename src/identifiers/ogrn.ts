@@ -3,7 +3,7 @@ import { type CheckResult, VALID, checkDigitsOfLength, invalid } from './result.
 /**
  * OGRN (ОГРН), 13 digits: check = (first 12 digits mod 11) mod 10 — a remainder of 10 gives 0.
  * First digit 1 or 5 marks an OGRN; 2, 4, 6–9 are ГРН record numbers of later entries, which are
- * not a company's registration number (notes/egrul-and-identifiers.md §B).
+ * not a company's registration number (docs/identifiers.md).
  */
 export function ogrnCheckDigit(body12: string): number {
   return mod(body12, 11) % 10;

@@ -9,7 +9,7 @@ import { validateOgrnip } from './ogrnip.js';
 /*
  * Published test vectors from other validators' own test suites, each list under its source
  * (repo + path). Where a source asserts something our (correct) rule disagrees with, the vector
- * sits in a separate list with the reason — see notes/egrul-and-identifiers.md §B.
+ * sits in a separate list with the reason — see docs/identifiers.md.
  */
 
 const validInn: Record<string, string[]> = {
@@ -101,8 +101,8 @@ const invalidInn: Record<string, Array<[string, string]>> = {
     ['780103209222', 'checksum'], ['7707012149', 'checksum'], ['140700989886', 'checksum'],
     ['774334078054', 'checksum'],
   ],
-  // notes/egrul-and-identifiers.md: python-validators' ru_inn accepts this (only d12 checked).
-  'notes/egrul-and-identifiers.md (python-validators bug)': [['164870596402', 'checksum']],
+  // docs/identifiers.md: python-validators' ru_inn accepts this (only d12 checked).
+  'docs/identifiers.md (python-validators bug)': [['164870596402', 'checksum']],
 };
 
 const validOgrn: Record<string, string[]> = {
@@ -174,7 +174,7 @@ const validOgrnip: Record<string, string[]> = {
   'docs-code ogrnip/ogrnip_test.go': ['304500116000157', '312502904600034'],
   'postgresql-patterns-library functions/is/is_ogrnip.sql': ['307760324100018'],
   // python-stdnum and rigour reject this one (remainder 11 → check digit 1): their bug.
-  'notes/egrul-and-identifiers.md': ['304500116000061'],
+  'docs/identifiers.md': ['304500116000061'],
   // python-stdnum stdnum/ru/ogrn.py doctest: the 15-digit example.
   'python-stdnum stdnum/ru/ogrn.py': ['385768585948949'],
 };

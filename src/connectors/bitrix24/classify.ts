@@ -1,6 +1,6 @@
 import { BackOffError, CrmUnifyError } from '../../core/errors.js';
 
-/** The portal's error envelope: `{error, error_description}` (notes §2). */
+/** The portal's error envelope: `{error, error_description}` (docs/bitrix24-rest.md §2). */
 export interface PortalError {
   error: string;
   error_description: string;
@@ -10,7 +10,7 @@ export interface PortalError {
 export const isWriteMethod = (method: string): boolean =>
   !/\.(list|get|fields|countries|findbycomm|items\.get)$/i.test(method) && method.toLowerCase() !== 'batch';
 
-/** Codes that mean "these credentials will not work", compared case-insensitively (notes §1). */
+/** Codes that mean "these credentials will not work", compared case-insensitively (docs/bitrix24-rest.md §1). */
 const authCodes = new Set(['no_auth_found', 'invalid_credentials', 'insufficient_scope', 'expired_token', 'invalid_token',
   'access_denied', 'wrong_auth_type', 'portal_deleted']);
 

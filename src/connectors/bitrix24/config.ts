@@ -5,8 +5,9 @@ import { isSecureOrLoopback, isWebhookPath } from '../../core/urls.js';
 
 
 /**
- * Bitrix24 inbound webhook and the client's limits. Defaults are the portal's own (notes §3: 2
- * requests/s drained, 50 in the bucket, 50 commands per batch) so QUERY_LIMIT_EXCEEDED stays rare.
+ * Bitrix24 inbound webhook and the client's limits. Defaults are the portal's own
+ * (docs/bitrix24-rest.md §3: 2 requests/s drained, 50 in the bucket, 50 commands per batch) so
+ * QUERY_LIMIT_EXCEEDED stays rare.
  */
 export const Bitrix24ConfigSchema = z.object({
   webhookUrl: z.url({ error: 'a webhook URL is required (set BITRIX24_WEBHOOK_URL)' })
@@ -29,8 +30,9 @@ export const Bitrix24ConfigSchema = z.object({
   /** Wait after OPERATION_TIME_LIMIT when the portal gave no operating_reset_at (JSSDK waits ≥ 10 s). */
   operationLimitWaitMs: z.number().int().positive().default(10_000),
   /**
-   * Server seconds one method may spend per 10 minutes before the portal answers 429 (notes §3:
-   * 480 s in the 2024 docs and the JSSDK; the 2026 docs leave it to the portal's configuration).
+   * Server seconds one method may spend per 10 minutes before the portal answers 429
+   * (docs/bitrix24-rest.md §3: 480 s in the 2024 docs and the JSSDK; the 2026 docs leave it to the
+   * portal's configuration).
    */
   operatingLimitSec: z.number().positive().default(480),
   /** Kept free under operatingLimitSec: the learned cost per command is an average (the JSSDK keeps 5 s). */
@@ -44,8 +46,8 @@ export const Bitrix24ConfigSchema = z.object({
   presetIds: z.object({ ORG: z.number().int().positive(), IE: z.number().int().positive() }).optional(),
   /**
    * After a write timed out (no answer at all), how long the portal may still be running it: the
-   * look-ups that decide whether to re-create wait this long. The cloud portal interrupts a
-   * request after 60 s (notes §2, limits.md "Request Execution Time Limit").
+   * look-ups that decide whether to re-create wait this long. The cloud portal interrupts a request
+   * after 60 s (docs/bitrix24-rest.md §2; the docs' limits.md, "Request Execution Time Limit").
    */
   unansweredSettleMs: z.number().int().nonnegative().default(60_000),
   /** Rounds of batches per load() before an unsettled company is handed back as retriable. */

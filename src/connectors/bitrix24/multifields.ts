@@ -7,7 +7,7 @@ export interface WantedRow {
   valueType: string;
 }
 
-/** The extension rides in the value: the portal's duplicate search ignores it (notes §8). */
+/** The extension rides in the value: the portal's duplicate search ignores it (docs/bitrix24-rest.md §8). */
 export const phoneValue = (p: GoldenPhone): string => (p.ext ? `${p.e164} доб. ${p.ext}` : p.e164);
 
 export function wantedRows(phones: readonly GoldenPhone[], emails: readonly string[]): WantedRow[] {

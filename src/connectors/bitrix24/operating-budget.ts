@@ -1,14 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
- * The portal's resource limit mirrored on the client (notes §3, limits.md): each method may spend
- * `limitSec` of server time per 10 minutes, counted in one-minute baskets, and the call after the
- * total reaches the limit gets 429 OPERATION_TIME_LIMIT. The portal reports the running total as
- * `time.operating` (per command in a batch: `result_time[key].operating`), so the client keeps a
- * ledger per method of what was charged and when, reconciled with every reading, learns what one
- * command costs, and holds a request back until every method in it fits under the limit less a
- * headroom. A charge is forgotten 10 minutes after the client learned of it, never earlier than
- * the portal's basket (which lives 10 minutes from its first call), so the estimate errs high.
+ * The portal's resource limit mirrored on the client (docs/bitrix24-rest.md §3,
+ * docs/bitrix24-api-facts.md §5): each method may spend `limitSec` of server time per 10 minutes,
+ * counted in one-minute baskets, and the call after the total reaches the limit gets 429
+ * OPERATION_TIME_LIMIT. The portal reports the running total as `time.operating` (per command in a
+ * batch: `result_time[key].operating`), so the client keeps a ledger per method of what was charged
+ * and when, reconciled with every reading, learns what one command costs, and holds a request back
+ * until every method in it fits under the limit less a headroom. A charge is forgotten 10 minutes
+ * after the client learned of it, never earlier than the portal's basket (which lives 10 minutes
+ * from its first call), so the estimate errs high.
  */
 export interface Clock {
   now(): number;

@@ -8,8 +8,8 @@ const wanted = {
 } as const;
 
 /**
- * Preset ids differ per portal (notes §7), so they are read once from crm.requisite.preset.list:
- * the legal-entity preset for ORG, the sole-proprietor preset for IE.
+ * Preset ids differ per portal (docs/bitrix24-rest.md §7), so they are read once from
+ * crm.requisite.preset.list: the legal-entity preset for ORG, the sole-proprietor preset for IE.
  */
 export async function resolvePresets(client: Bitrix24Client): Promise<{ ORG: number; IE: number }> {
   const rows = await client.call<Array<Record<string, unknown>>>('crm.requisite.preset.list', {

@@ -143,8 +143,9 @@ export class Bitrix24Client {
   }
 
   /**
-   * Feeds the budget: a single call's `time`; for a batch each command's `result_time[key]`, or
-   * the outer `time` when the portal charges the batch as a whole (notes §3: the sources differ).
+   * Feeds the budget: a single call's `time`; for a batch each command's `result_time[key]`, or the
+   * outer `time` when the portal charges the batch as a whole (docs/bitrix24-rest.md §3: the
+   * sources differ).
    */
   private learn(method: string, body: CallResult, plan: Plan): void {
     if (!plan.keys || typeof body.time?.operating === 'number') {
@@ -159,7 +160,7 @@ export class Bitrix24Client {
     }
   }
 
-  /** notes §3: retry at operating_reset_at from the last success; without one, the configured wait. */
+  /** docs/bitrix24-rest.md §3: retry at operating_reset_at from the last success; without one, the configured wait. */
   private operationWait(): number {
     const until = this.resetAt * 1000 - Date.now();
     return until > 0 ? Math.min(until, 600_000) : this.config.operationLimitWaitMs;

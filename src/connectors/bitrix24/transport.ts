@@ -19,8 +19,8 @@ export class WireError extends Error {
 const notSentCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 
 /**
- * One JSON POST to the portal (notes §1: POST with a JSON body, never GET, which leaves the
- * webhook in logs). Errors never quote the URL: it carries the webhook secret.
+ * One JSON POST to the portal (docs/bitrix24-rest.md §1: POST with a JSON body, never GET, which
+ * leaves the webhook in logs). Errors never quote the URL: it carries the webhook secret.
  */
 export class Transport {
   private readonly dispatcher: Dispatcher;

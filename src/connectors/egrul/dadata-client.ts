@@ -19,7 +19,7 @@ export interface DadataClientDeps {
 }
 
 /**
- * DaData `findById/party` (notes/egrul-and-identifiers.md A1). One attempt per call, every failure
+ * DaData `findById/party` (docs/egrul-register.md A1). One attempt per call, every failure
  * classified: 429, 5xx and network errors are retriable (a look-up is a read, always safe to
  * repeat); 401/403 are not — a wrong, unconfirmed or exhausted token will not heal by retrying.
  */

@@ -75,7 +75,8 @@ describe('portal limits over HTTP', () => {
     expect(r.result_time.c?.operating).toBeCloseTo(1.2);
     expect(r.result_time.u?.operating).toBeCloseTo(0.05);
     expect(r.result_time.a?.operating_reset_at).toBe(t / 1000 + 600); // 10 minutes from the basket's first call
-    expect(a.body.time).not.toHaveProperty('operating'); // limits.md: the outer batch is not counted
+    // docs/bitrix24-api-facts.md §5: the outer batch is not counted
+    expect(a.body.time).not.toHaveProperty('operating');
     const single = await call(srv.webhookUrl, 'crm.item.batchImport', { entityTypeId: 4, data: [{ title: 'x' }] });
     expect(single).toMatchObject({ status: 429, body: { error: 'OPERATION_TIME_LIMIT' } });
     expect(srv.portal.counters).toMatchObject({ operationTimeLimit: 2, byStatus: { 200: 1, 429: 1 },

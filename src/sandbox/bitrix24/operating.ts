@@ -1,13 +1,14 @@
 /**
- * The resource ("operating") limit of limits.md: execution time is summed per method in ten
- * one-minute baskets; a basket drops out 10 minutes after the first call recorded in it
- * (`operating_reset_at`). When a method's total has reached the limit, its next call is refused
+ * The resource ("operating") limit (docs/bitrix24-api-facts.md §5): execution time is summed per
+ * method in ten one-minute baskets; a basket drops out 10 minutes after the first call recorded in
+ * it (`operating_reset_at`). When a method's total has reached the limit, its next call is refused
  * with 429 OPERATION_TIME_LIMIT before it runs. Off unless a limit is set.
  *
  * `costs` (per method) and `costSec` (any other method) replace the measured time per call, so
  * tests can reach the limit without slow calls. `batchAccounting` says who pays for a `batch`:
- * `nested` (limits.md: the outer call is not counted, each command against its own method) or
- * `batch` (the JSSDK PR #539 measurement: the outer `batch` is charged, commands read 0).
+ * `nested` (docs/bitrix24-api-facts.md §5: the outer call is not counted, each command against its
+ * own method) or `batch` (the JSSDK PR #539 measurement: the outer `batch` is charged, commands
+ * read 0).
  */
 export interface OperatingOptions {
   limitSec?: number;

@@ -1,6 +1,6 @@
 /**
- * The portal's request-rate limit (limits.md): every request adds one to a counter that drains by
- * `rate` per second; a request that would push it over `burst` is refused (503
+ * The portal's request-rate limit (docs/bitrix24-rest.md §3): every request adds one to a counter
+ * that drains by `rate` per second; a request that would push it over `burst` is refused (503
  * QUERY_LIMIT_EXCEEDED) and not counted. Defaults are the non-Enterprise plans': 2/s, 50.
  * `Infinity` for either turns the limit off (handy for functional tests).
  */

@@ -111,7 +111,8 @@ export class Portal {
     this.counters.requests++;
     bump(this.counters.byMethod, method);
     const batchPays = method === 'batch' && this.operating.batchAccounting === 'batch';
-    // limits.md: the outer batch is not checked itself unless the portal charges batches to `batch`
+    // The outer batch is not checked itself unless the portal charges batches to `batch`
+    // (docs/bitrix24-api-facts.md §5).
     if ((method !== 'batch' || batchPays) && !this.operating.allowed(method)) return this.fail(this.refuseOperating());
     const start = Date.now();
     const outcome = method === 'batch' ? this.batch(call.params, start, batchPays) : this.command(method, call.params, true);
