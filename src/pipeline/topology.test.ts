@@ -11,7 +11,7 @@ import { startSandbox, type Sandbox } from '../sandbox/sandbox.js';
 import { MemoryStateStore } from '../state/memory-store.js';
 import { buildPipelineDeps } from './build-deps.js';
 import type { Chain } from './stage-kit.js';
-import { phase, runTopology } from './topology.js';
+import { describeTopology, formatDescription, phase, runTopology } from './topology.js';
 
 const ds = generate(scales.small, 3);
 let sb: Sandbox;
@@ -73,5 +73,20 @@ describe('runTopology', () => {
     const forever = phase({ name: 'forever', chain: partnerChain, open: async () => ({ source: new MemorySource(partners, { name: 'forever' }) }) });
     await expect(runTopology({ name: 't', groups: [[dumpPhase('first')], [forever]] }, d, stop.signal)).rejects.toThrow(/portal gone/);
     stop.abort();
+  });
+});
+
+describe('describeTopology', () => {
+  it('reads each source\'s chain as composed: a stage left out is not printed, one chain shared by all is printed once', () => {
+    const noVerify = phase({ name: 'b', chain: (r, s) => r.pipe(s.map(mapPartner), s.resolve(), s.load()), open: async () => ({ source: new MemorySource(partners, { name: 'b' }) }) });
+    const d = describeTopology({ name: 't', groups: [[dumpPhase('a'), noVerify]] });
+    expect(d.sources).toEqual([['a', 'b']]);
+    expect(d.chains.a!.map((s) => s.stage)).toEqual(['map', 'verify', 'resolve', 'load']);
+    expect(d.chains.b!.map((s) => s.stage)).toEqual(['map', 'resolve', 'load']);
+    const text = formatDescription(d);
+    expect(text).toContain('sources  a + b');
+    expect(text).toContain('a: map(mapPartner) → verify → resolve → load');
+    expect(text).toContain('b: map(mapPartner) → resolve → load');
+    expect(formatDescription(describeTopology({ name: 'u', groups: [[dumpPhase('a')], [dumpPhase('c')]] }))).toMatch(/then\s+c\n\s+chain\s+map\(mapPartner\) → verify → resolve → load\n/);
   });
 });
