@@ -41,9 +41,6 @@ export interface KafkaSourceOptions {
  */
 const MAX_RESTARTS = 30;
 
-/** Re-exported for callers that still import it from here (it lives in transient.ts). */
-export { isTransientKafkaError };
-
 export class KafkaSource implements PullSource<KafkaRawRecord> {
   readonly name: string;
   private readonly config: KafkaSourceConfig;
