@@ -7,6 +7,8 @@ import { z } from 'zod';
  */
 const optionalText = z.string().nullish();
 const textList = z.array(z.string()).nullish().transform((v) => v ?? []);
+/** ISO 8601 with seconds and a zone (Z or an offset); shop-b.check.ts runs this same schema. */
+export const IsoDateTime = z.string().datetime({ offset: true });
 
 export const TaxNumber = z.object({
   type: z.string().min(1), // INN, KPP, OGRN, OGRNIP — others are ignored, not errors
@@ -41,14 +43,14 @@ export const Partner = z.object({
   emails: textList,
   bankAccounts: z.array(PartnerBankAccount).nullish().transform((v) => v ?? []),
   blocked: z.boolean().nullish().transform((v) => v ?? false),
-  changedAt: z.string().datetime({ offset: true }),
+  changedAt: IsoDateTime,
   contacts: z.array(PartnerContact).nullish().transform((v) => v ?? []),
 });
 export type Partner = z.infer<typeof Partner>;
 
 const envelope = {
   eventId: z.string().min(1),
-  occurredAt: z.string().datetime({ offset: true }),
+  occurredAt: IsoDateTime,
 };
 
 export const ShopBEvent = z.discriminatedUnion('type', [

@@ -7,6 +7,7 @@ import { type PersonName, displayCase, isKnownFirstName, parsePersonName } from 
 import { cleanOptional } from '../normalize/text.js';
 import { type Warnings, buildBankAccount, buildEmails, buildPhones, buildRequisite, checkInn } from './build.js';
 import { hasContactData } from './shop-a.js';
+import { checkPartner, checkShopBEvent } from './shop-b.check.js';
 import { Partner, ShopBEvent } from './shop-b.schema.js';
 import { SHOP_B, shopBCompanyId, shopBContactId } from './source-ids.js';
 
@@ -43,6 +44,8 @@ export function decodeShopBEvent(value: Uint8Array | string | null | undefined):
   } catch (e) {
     return reject('MALFORMED_RECORD', `not JSON: ${(e as Error).message}`);
   }
+  const checked = checkShopBEvent(json);
+  if (checked) return accept(checked);
   const parsed = ShopBEvent.safeParse(json);
   const partnerId = (json as { partner?: { partnerId?: unknown } } | null)?.partner?.partnerId;
   const sourceId = typeof partnerId === 'string' && partnerId !== '' ? partnerId : undefined;
@@ -100,6 +103,8 @@ export function contactName(last: string | null | undefined, first: string | nul
 
 /** A Partner (from the dump, or anything not yet validated) → company + contacts. */
 export function mapPartner(input: unknown): Outcome<CanonicalChange> {
+  const checked = checkPartner(input);
+  if (checked) return mapParsedPartner(checked);
   const parsed = Partner.safeParse(input);
   const rawId = (input as { partnerId?: unknown } | null)?.partnerId;
   if (!parsed.success) return reject('MALFORMED_RECORD', describeIssues(parsed.error), typeof rawId === 'string' ? rawId : undefined);
