@@ -113,6 +113,26 @@ describe('EgrulVerifier', () => {
     expect(calls).toBe(1);
   });
 
+  it('never has more look-ups in flight than its concurrency, and serves the waiting ones in turn', async () => {
+    const config = loadEgrulConfig({ url, token: 't', rate: 10_000, concurrency: 3 }, {});
+    let running = 0;
+    let peak = 0;
+    const client = {
+      findParty: async () => {
+        peak = Math.max(peak, ++running);
+        await new Promise((r) => setTimeout(r, 5));
+        running--;
+        return [];
+      },
+    } as unknown as DadataClient;
+    const verifier = new EgrulVerifier(config, { client });
+    const inns = Array.from({ length: 20 }, (_, i) => String(7700000000 + i));
+    const looked = await Promise.all(inns.map((inn) => verifier.lookup(inn)));
+    expect(looked.map((s) => s.status)).toEqual(inns.map(() => 'NOT_FOUND'));
+    expect(peak).toBe(3);
+    expect(verifier.requestsInFlight).toBe(0);
+  });
+
   it.each(['down', 'reset', '429'] as const)('holds look-ups through an outage (%s) and never says not-found', async (m) => {
     const { verifier } = setup();
     mode = m;
