@@ -42,6 +42,7 @@ export interface OpenKafkaDlqOptions {
   /** The sink's outage policy: opening waits for the brokers as long as it says. */
   reach: Reachability;
   lookup: KafkaDlqRejectSinkOptions['lookup'];
+  now?: () => Date;
 }
 
 /** An open DLQ producer: `over(inner)` makes the reject sink; `close()` disconnects it. */
@@ -74,7 +75,7 @@ export class KafkaDlqRejectSink implements RejectSink {
       await Promise.all([producer.connect(), admin.connect()]);
     }, isTransientKafkaError);
     return {
-      over: (inner) => new KafkaDlqRejectSink({ producer, admin, inner, lookup: opts.lookup }),
+      over: (inner) => new KafkaDlqRejectSink({ producer, admin, inner, lookup: opts.lookup, ...(opts.now && { now: opts.now }) }),
       close: async () => {
         await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
       },

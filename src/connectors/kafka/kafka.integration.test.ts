@@ -3,6 +3,7 @@ import { lastValueFrom, mergeMap } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Envelope } from '../../core/envelope.js';
 import { CrmUnifyError } from '../../core/errors.js';
+import { defaultConnectPolicy, Reachability } from '../../core/reachability.js';
 import { fromPullSource } from '../../core/pull-source.js';
 import type { RejectSink } from '../../core/rejects.js';
 import { stage } from '../../core/stage.js';
@@ -106,7 +107,9 @@ describe('KafkaSource', () => {
     const source = new KafkaSource({ config: config(topic), kafka });
     const recorded: string[] = [];
     const inner: RejectSink = { reject: async (env, reason) => void recorded.push(`${reason}@${env.position.offset}`) };
-    const dlq = new KafkaDlqRejectSink({ producer, inner, admin, lookup: (p) => source.rawRecord(p), now: () => new Date('2024-01-02T03:04:05Z') });
+    const reach = new Reachability({ component: 'sink:test.dlq', endpoint: 'kafka', setBy: 'test' }, defaultConnectPolicy());
+    const opened = await KafkaDlqRejectSink.open({ kafka, brokers: kafkaBrokers(), reach, lookup: (p) => source.rawRecord(p), now: () => new Date('2024-01-02T03:04:05Z') });
+    const dlq = opened.over(inner);
     const parse = stage('parse', (raw: KafkaRawRecord) => {
       try {
         return accept(JSON.parse(raw.value.toString('utf8')) as { seq: number });
@@ -120,6 +123,7 @@ describe('KafkaSource', () => {
       env.ack();
     })), { defaultValue: undefined });
     await source.close();
+    await opened.close();
     expect(parsed).toEqual([1, 3]);
     expect(recorded).toEqual(['MALFORMED_RECORD@1']);
     expect(await committed(`${topic}-g`, topic)).toEqual({ 0: '3' });
