@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
+import mysql from 'mysql2/promise';
 import { loadConfigFile, resolveConfig } from '../../src/config/load.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { runService } from '../../src/runtime/service.js';
 import type { StoredEntity } from '../../src/sandbox/bitrix24/store.js';
+import { cli } from '../support/cli.js';
 import { mysqlUrl } from '../support/inject.js';
 import { binlogServer, type BinlogServer } from '../support/mysql-binlog.js';
 import { freePorts } from '../support/net.js';
@@ -68,6 +70,34 @@ describe('both topologies end to end with Shop A in binlog mode', () => {
     const second = await run(binlog);
     expect(binlog.sandbox.portal.counters.writes).toBe(writes);
     expect((second.read['shop-a.companies'] ?? 0) + (second.read['shop-a.contacts'] ?? 0)).toBe(0);
+  });
+
+  it('replays with the CLI to a time (the changes since, read again from the binlog) and to earliest (a new full extract), writing nothing', async () => {
+    const sql = await mysql.createConnection({ uri: binlog.mysqlUrl, charset: 'UTF8MB4_UNICODE_CI' });
+    const shopA = (s: { read: Record<string, number> }) => (s.read['shop-a.companies'] ?? 0) + (s.read['shop-a.contacts'] ?? 0);
+    try {
+      const [now] = await sql.query('SELECT UNIX_TIMESTAMP() AS s');
+      const t = new Date(Number((now as Array<{ s: number }>)[0]!.s) * 1000 + 1000);
+      await sleep(1100); // binlog times are whole seconds: the change is in the next one
+      await sql.query("UPDATE companies SET address = 'г. Реплей, ул. Бинлога, д. 1', updated_at = NOW() WHERE status = 'active' ORDER BY id LIMIT 1");
+      const first = await run(binlog);
+      expect(shopA(first)).toBe(1);
+      const writes = binlog.sandbox.portal.counters.writes;
+
+      const toTime = await cli('replay', 'shop-a', '--to', t.toISOString(), '--config', binlog.configPath);
+      expect(toTime.code, toTime.err).toBe(0);
+      expect(toTime.out).toContain('binlog mode: the stream restarts at');
+      expect(shopA(await run(binlog))).toBe(1);
+
+      const toEarliest = await cli('replay', 'shop-a', '--to', 'earliest', '--config', binlog.configPath);
+      expect(toEarliest.code, toEarliest.err).toBe(0);
+      expect(toEarliest.out).toContain('the next run takes a new full extract');
+      const c = binlog.ds.truth.counts;
+      expect(shopA(await run(binlog))).toBe(c.shopACompanies! + c.shopAContacts!);
+      expect(binlog.sandbox.portal.counters.writes).toBe(writes);
+    } finally {
+      await sql.end();
+    }
   });
 
   it('exports the lag series the dashboard\'s lag panel reads, for the binlog source', async () => {

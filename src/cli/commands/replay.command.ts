@@ -2,7 +2,10 @@ import type { Command } from 'commander';
 import { loadConfigFile } from '../../config/load.js';
 import { resetGroupOffsets } from '../../connectors/kafka/offsets-admin.js';
 import { dumpKey } from '../../connectors/json-dump/positions.js';
+import { resetBinlogPositions } from '../../connectors/mysql/binlog-replay.js';
+import { MysqlSourceConfigSchema } from '../../connectors/mysql/config.js';
 import { resetMysqlPositions } from '../../connectors/mysql/reset.js';
+import { parseConfig } from '../../core/config.js';
 import { CrmUnifyError } from '../../core/errors.js';
 import { StatePositionStore } from '../../pipeline/state-positions.js';
 import { withStateStore } from './state.js';
@@ -34,6 +37,14 @@ export function replayCommand(program: Command): void {
       if (topology === 'shop-a') {
         const a = config.sources.shopA;
         if (!a) throw new CrmUnifyError('USAGE', 'replay shop-a: sources.shopA is not configured');
+        if (a.mode === 'binlog') {
+          // A time is looked up in the server's binlogs (event times), so the server must answer.
+          const { mysql, ...rest } = a;
+          const mysqlConfig = parseConfig(MysqlSourceConfigSchema, { ...rest, url: mysql, name: 'shop-a' }, 'sources.shopA');
+          done.push(await withStateStore(config.state.dir, (store) => resetBinlogPositions(new StatePositionStore(store), mysqlConfig, to)));
+          process.stdout.write(`${done.join('\n')}\n`);
+          return;
+        }
         await withStateStore(config.state.dir, (store) => resetMysqlPositions(new StatePositionStore(store), { name: 'shop-a', tables: a.tables, sourceTimeZone: a.sourceTimeZone }, to));
         done.push(`shop-a: MySQL positions of ${a.tables.join(', ')} reset to ${opts.to}`);
       } else if (topology === 'shop-b') {

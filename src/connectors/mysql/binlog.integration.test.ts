@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { mysqlUrl } from '../../../test/support/inject.js';
@@ -8,10 +9,11 @@ import type { Envelope } from '../../core/envelope.js';
 import { shopASchema } from '../../gen/shop-a-schema.js';
 import { mapShopACompany, mapShopAContact, type ShopAContactRow, type ShopACompanyRow } from '../../mappers/shop-a.js';
 import { currentPosition, openSnapshotAtBinlogPosition, parseBinlogPosition } from './binlog-position.js';
+import { binlogPositionAt, resetBinlogPositions } from './binlog-replay.js';
 import { checkBinlogStart, MysqlBinlogSource } from './binlog.source.js';
 import { MysqlSourceConfigSchema, type MysqlSourceConfig } from './config.js';
 import { MysqlFullSource } from './mysql-full.source.js';
-import { binlogKey, fullKey, MemoryPositionStore } from './positions.js';
+import { binlogKey, deltaKey, fullKey, MemoryPositionStore } from './positions.js';
 import type { MysqlRow } from './rows.js';
 
 // Runs on a server with a binlog: the shared test server if it has one, else a throwaway
@@ -484,5 +486,55 @@ describe('a saved position the server no longer has (binlogs purged)', () => {
     expect(positions.data.get(fullKey('shop-a', 'companies'))).toBe('done');
     expect(positions.data.get(fullKey('shop-a', 'contacts'))).toBe('done');
     expect(parseBinlogPosition(positions.data.get(binlogKey('shop-a'))!).file).toBe(kept);
+  });
+});
+
+describe('replay in binlog mode (crm-unify replay shop-a --to …)', () => {
+  const serverNow = async () => {
+    const [rows] = await admin.query('SELECT UNIX_TIMESTAMP() AS s');
+    return new Date(Number((rows as Array<{ s: number }>)[0]!.s) * 1000);
+  };
+  const names = (envs: Envelope<MysqlRow>[]) => envs.map((e) => String(e.value.row.name));
+
+  it('restarts the stream at the first transaction at or after a time, across binlog files; latest and earliest', async () => {
+    await insertCompanies(company('a'));
+    // Binlog events have whole seconds: each step waits into the next one. b in a new file.
+    await sleep(1100);
+    await admin.query('FLUSH BINARY LOGS');
+    const t2 = await serverNow();
+    await insertCompanies(company('b'));
+    await admin.query("INSERT INTO orders (note) VALUES ('другая таблица')");
+    await insertCompanies(company('c'));
+    await sleep(1100);
+    await admin.query('FLUSH BINARY LOGS');
+    const t3 = await serverNow();
+    await insertCompanies(company('d'));
+    const end = await currentPosition(admin);
+
+    const positions = new MemoryPositionStore();
+    const message = await resetBinlogPositions(positions, config({ tables: ['companies'] }), new Date(t2.getTime() + 400));
+    expect(message).toMatch(/^shop-a: binlog mode: the stream restarts at binlog\.\d+:\d+, the first transaction committed at or after /);
+    const src = source(positions, { once: true, tables: ['companies'] });
+    expect(names(await drain(src))).toEqual(['b', 'c', 'd']);
+    await src.close();
+    // The file d is in, found by its start time; a time after the last event gives the end.
+    const atD = await binlogPositionAt(config(), t3);
+    expect(atD.file).toBe(end.file);
+    expect(await binlogPositionAt(config(), new Date(t3.getTime() + 3_600_000))).toMatchObject({ file: end.file, pos: end.pos });
+
+    expect(await resetBinlogPositions(positions, config(), 'latest')).toContain(`continues from the server's end, ${end.file}:${end.pos}`);
+    expect(positions.data.get(fullKey('shop-a', 'companies'))).toBe('done');
+    expect(parseBinlogPosition(positions.data.get(binlogKey('shop-a'))!)).toMatchObject({ file: end.file, pos: end.pos, rows: 0 });
+
+    positions.data.set(deltaKey('shop-a', 'companies'), 'x');
+    expect(await resetBinlogPositions(positions, config(), 'earliest')).toContain('the next run takes a new full extract');
+    expect([...positions.data.keys()]).toEqual([]);
+  });
+
+  it('refuses a time before the oldest binlog the server keeps, naming it', async () => {
+    const err = (await resetBinlogPositions(new MemoryPositionStore(), config(), new Date('2001-01-01T00:00:00Z')).catch((e: unknown) => e)) as { code?: string; message?: string };
+    expect(err.code).toBe('USAGE');
+    expect(err.message).toMatch(/^replay: the binlogs the server keeps do not reach back to 2001-01-01T00:00:00\.000Z \(oldest: \S+\.\d+, which starts at 20\d\d-/);
+    expect(err.message).toContain('replay --to earliest takes a new full extract instead');
   });
 });
