@@ -97,6 +97,20 @@ describe('mapPartner', () => {
     const marked = { ...partner, address: `г. Москва ${UNDECODABLE_MARK}` };
     expect(mapPartner(marked)).toMatchObject({ ok: false, reason: 'BAD_ENCODING', detail: expect.stringMatching(/^address/) });
   });
+
+  it('BAD_ENCODING names the first marked string, in key order, by its path', () => {
+    const mark = (s: string) => `${s}${UNDECODABLE_MARK}`;
+    const c0 = partner.contacts[0]!;
+    const cases: Array<[object, string]> = [
+      [{ ...partner, contacts: [c0, { ...c0, contactId: 'C-2', phones: ['1', mark('2')] }] }, 'contacts[1].phones[1]'],
+      [{ ...partner, bankAccounts: [{ ...partner.bankAccounts[0]!, bankName: mark('ПАО') }], contacts: [{ ...c0, lastName: mark('И') }] }, 'bankAccounts[0].bankName'],
+      [{ ...partner, name: mark('ООО'), address: mark('г.') }, 'name'],
+      [{ ...partner, taxNumbers: [partner.taxNumbers[0]!, { type: mark('X'), value: '1' }] }, 'taxNumbers[1].type'],
+    ];
+    for (const [p, path] of cases) {
+      expect(mapPartner(p)).toMatchObject({ ok: false, reason: 'BAD_ENCODING', detail: `${path}: holds byte 0x98, which has no character in windows-1251` });
+    }
+  });
 });
 
 describe('contact names', () => {

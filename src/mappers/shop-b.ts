@@ -61,21 +61,38 @@ export function mapShopBEvent(event: ShopBEvent): Outcome<CanonicalChange> {
   return mapParsedPartner(event.partner);
 }
 
-/** Any string in the partner holding a 0x98 byte (marked by the dump decoder). */
-function findUndecodable(v: unknown, path: string): string | undefined {
-  if (typeof v === 'string') return v.includes(UNDECODABLE_MARK) ? path : undefined;
+/**
+ * The path ('contacts[0].lastName') of the first string in the partner holding a 0x98 byte (marked
+ * by the dump decoder), walking keys in their order. The path is written only for a hit: the walk
+ * over every good partner builds no strings.
+ */
+function findUndecodable(v: unknown): string | undefined {
+  const path: Array<string | number> = [];
+  if (!holdsMark(v, path)) return undefined;
+  let out = '';
+  for (const p of path) out = typeof p === 'number' ? `${out}[${p}]` : out ? `${out}.${p}` : p;
+  return out;
+}
+
+/** Whether v holds a marked string; if so, `path` (innermost last) leads to the first one. */
+function holdsMark(v: unknown, path: Array<string | number>): boolean {
+  if (typeof v === 'string') return v.includes(UNDECODABLE_MARK);
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) {
-      const hit = findUndecodable(v[i], `${path}[${i}]`);
-      if (hit) return hit;
+      if (holdsMark(v[i], path)) {
+        path.unshift(i);
+        return true;
+      }
     }
   } else if (v && typeof v === 'object') {
-    for (const [k, x] of Object.entries(v)) {
-      const hit = findUndecodable(x, path ? `${path}.${k}` : k);
-      if (hit) return hit;
+    for (const k of Object.keys(v)) {
+      if (holdsMark((v as Record<string, unknown>)[k], path)) {
+        path.unshift(k);
+        return true;
+      }
     }
   }
-  return undefined;
+  return false;
 }
 
 const taxNumber = (p: Partner, type: string) => p.taxNumbers.find((t) => t.type.toUpperCase() === type)?.value;
@@ -114,7 +131,7 @@ export function mapPartner(input: unknown): Outcome<CanonicalChange> {
 /** A Partner already validated by the schema (e.g. inside a decoded event): not parsed twice. */
 export function mapParsedPartner(p: Partner): Outcome<CanonicalChange> {
   const sourceId = shopBCompanyId(p.partnerId);
-  const bad = findUndecodable(p, '');
+  const bad = findUndecodable(p);
   if (bad) return reject('BAD_ENCODING', `${bad}: holds byte 0x98, which has no character in windows-1251`, sourceId);
 
   const inn = checkInn(taxNumber(p, 'INN'), sourceId);
