@@ -141,6 +141,19 @@ function cachedParse(candidate: string): Parsed {
 
 /** One candidate → its parts (cached and fast, or libphonenumber-js alone for the reference). */
 type ParseCandidate = (candidate: string) => Parsed;
+/** How parseFields runs: the hot path, or the reference (every regex, libphonenumber-js for every candidate). */
+interface Mode {
+  parse: ParseCandidate;
+  /** Bare pieces skip the separator, label and extension regexes, which cannot match them. */
+  bare: boolean;
+}
+const FAST: Mode = { parse: cachedParse, bare: true };
+const REFERENCE: Mode = { parse: parseCandidate, bare: false };
+/**
+ * Only digits, spaces and + ( ) . - (most fields: one number as typed): SPLIT, ONLY_EXTENSION,
+ * LABEL and EXTENSION all need a letter, '#' or one of , ; | / and a line break to match.
+ */
+const BARE = /^[\d +().-]*$/u;
 
 function toPhone(text: string, ext: string | undefined, parse: ParseCandidate): Phone | undefined {
   let candidate = text;
@@ -155,9 +168,9 @@ function toPhone(text: string, ext: string | undefined, parse: ParseCandidate): 
   return phone;
 }
 
-function parsePiece(piece: string, parse: ParseCandidate): { phones: Phone[]; ok: boolean } {
-  const text = piece.replace(LABEL, '');
-  const extMatch = EXTENSION.exec(text);
+function parsePiece(piece: string, bare: boolean, parse: ParseCandidate): { phones: Phone[]; ok: boolean } {
+  const text = bare ? piece : piece.replace(LABEL, '');
+  const extMatch = bare ? null : EXTENSION.exec(text);
   const main = extMatch ? text.slice(0, extMatch.index) : text;
   const single = toPhone(main, extMatch?.[1], parse);
   if (single) return { phones: [single], ok: true };
@@ -169,7 +182,7 @@ function parsePiece(piece: string, parse: ParseCandidate): { phones: Phone[]; ok
 }
 
 export function parsePhones(field: string | readonly string[] | null | undefined): ParsedPhones {
-  return parseFields(field, cachedParse);
+  return parseFields(field, FAST);
 }
 
 /**
@@ -177,10 +190,10 @@ export function parsePhones(field: string | readonly string[] | null | undefined
  * parsePhones must give; phone-fast.test.ts holds the two to it.
  */
 export function parsePhonesReference(field: string | readonly string[] | null | undefined): ParsedPhones {
-  return parseFields(field, parseCandidate);
+  return parseFields(field, REFERENCE);
 }
 
-function parseFields(field: string | readonly string[] | null | undefined, parse: ParseCandidate): ParsedPhones {
+function parseFields(field: string | readonly string[] | null | undefined, mode: Mode): ParsedPhones {
   const out: ParsedPhones = { phones: [], unparseable: [] };
   if (field == null) return out;
   const pieces: string[] = [];
@@ -188,6 +201,7 @@ function parseFields(field: string | readonly string[] | null | undefined, parse
     // A phone field longer than this is not a list of numbers; and white space is collapsed
     // first, so SPLIT's optional spaces cannot backtrack over long runs of it.
     if (f.length > MAX_FIELD) out.unparseable.push(`${f.slice(0, 64)}… (${f.length} characters)`);
+    else if (mode.bare && BARE.test(f)) pieces.push(f);
     else pieces.push(...f.replace(/[ \t\u00A0\u202F]+/gu, ' ').replace(/[\r\n]+/gu, '\n').split(SPLIT));
   }
   const seen = new Set<string>();
@@ -195,14 +209,15 @@ function parseFields(field: string | readonly string[] | null | undefined, parse
   for (const raw of pieces) {
     const piece = raw.replace(/[\s\u00A0\u202F]+/gu, ' ').trim();
     if (piece === '') continue;
-    const onlyExt = ONLY_EXTENSION.exec(piece);
+    const bare = mode.bare && BARE.test(piece);
+    const onlyExt = bare ? null : ONLY_EXTENSION.exec(piece);
     if (onlyExt && last && last.ext === undefined) {
       seen.delete(key(last));
       last.ext = onlyExt[1];
       seen.add(key(last));
       continue;
     }
-    const { phones, ok } = parsePiece(piece, parse);
+    const { phones, ok } = parsePiece(piece, bare, mode.parse);
     if (!ok) out.unparseable.push(piece);
     for (const p of phones) {
       if (seen.has(key(p))) continue;
