@@ -23,15 +23,15 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { lastValueFrom, tap } from 'rxjs';
+import { lastValueFrom, map, tap } from 'rxjs';
 import { MemorySource } from '../src/connectors/memory/memory.source.js';
-import type { Envelope } from '../src/core/envelope.js';
+import { mapEnvelope, type Envelope } from '../src/core/envelope.js';
 import { fromPullSource } from '../src/core/pull-source.js';
 import type { StageHooks } from '../src/core/stage.js';
 import { generate, scales, type Scale, type Truth } from '../src/gen/dataset.js';
 import { evaluateDedup, type DedupScore } from '../src/gen/evaluate.js';
 import type { CanonicalChange, Outcome } from '../src/model/index.js';
-import { mapStage } from '../src/pipeline/stages/map.stage.js';
+import { mapStage, type Mapper } from '../src/pipeline/stages/map.stage.js';
 import { resolveStage } from '../src/pipeline/stages/resolve.stage.js';
 import { StateRejectSink } from '../src/pipeline/state-rejects.js';
 import { Resolver } from '../src/resolve/resolver.js';
@@ -58,9 +58,11 @@ export interface CoreFigures {
   goldenCompanies: number;
   goldenContacts: number;
   peakRssMB: number;
-  /** The normalizers' bounded LRUs (phone parses, name casing) over the staged pass. */
+  /** The normalizers' bounded LRUs (phone parses, name casing) over the mapper-only pass (the staged pass may map on the map thread). */
   normalizeCache: { hits: number; misses: number; entries: number; hitRate: number };
-  /** CPU µs per source record of the staged pass: the main thread, and every other thread (LevelDB, libuv, GC helpers). */
+  /** Whether the staged pass mapped on the map thread (CORE_MAP_THREAD=1) or inline on the main thread. */
+  mapThread: boolean;
+  /** CPU µs per source record of the staged pass: the main thread, and every other thread (map thread, LevelDB, libuv, GC helpers). */
   cpuMicrosPerRecord?: { main: number; other: number };
   /** The benchmark's own inputs held in memory (JSON lines and the truth), part of the peak RSS. */
   inputMB: number;
@@ -99,15 +101,21 @@ class Lines {
 interface Input {
   name: string;
   lines: Lines;
-  map: (lines: Lines, i: number) => Outcome<CanonicalChange>;
+  /** What the source hands the map stage (a row, a parsed dump element, a message's bytes): decoded on the main thread, as the sources do. */
+  raw: (lines: Lines, i: number) => unknown;
+  /** The topology's mapper. */
+  mapper: Mapper<unknown>;
 }
 
+const shopARow = (table: string) => (l: Lines, i: number) => ({ table, row: JSON.parse(l.text(i)) as Record<string, unknown> });
 const inputs = {
-  shopACompanies: (l: Lines, i: number) => mapShopARow({ table: 'companies', row: JSON.parse(l.text(i)) as Record<string, unknown> }),
-  shopAContacts: (l: Lines, i: number) => mapShopARow({ table: 'contacts', row: JSON.parse(l.text(i)) as Record<string, unknown> }),
-  shopBDump: (l: Lines, i: number) => mapShopBDumpElement({ index: i, value: JSON.parse(l.text(i)) as unknown } as Parameters<typeof mapShopBDumpElement>[0]),
-  shopBEvents: (l: Lines, i: number) => mapShopBMessage({ value: l.bytes(i), tombstone: false }),
-};
+  shopACompanies: { raw: shopARow('companies'), mapper: mapShopARow },
+  shopAContacts: { raw: shopARow('contacts'), mapper: mapShopARow },
+  shopBDump: { raw: (l: Lines, i: number) => ({ index: i, value: JSON.parse(l.text(i)) as unknown }), mapper: mapShopBDumpElement },
+  shopBEvents: { raw: (l: Lines, i: number) => ({ value: l.bytes(i), tombstone: false }), mapper: mapShopBMessage },
+} as Record<string, Pick<Input, 'raw' | 'mapper'>>;
+
+const mapOne = (x: Input, i: number) => x.mapper(x.raw(x.lines, i));
 
 export function forceGc(): void {
   setFlagsFromString('--expose-gc');
@@ -127,17 +135,18 @@ function countEntities(out: Outcome<CanonicalChange>): { entities: number; neste
   return { entities: 1, nested: 0 };
 }
 
-export async function benchCore(opts: { fraction?: number; seed?: number; scale?: Scale; log?: (m: string) => void } = {}): Promise<CoreFigures> {
+export async function benchCore(opts: { fraction?: number; seed?: number; scale?: Scale; mapThread?: boolean; log?: (m: string) => void } = {}): Promise<CoreFigures> {
+  const mapThread = opts.mapThread ?? false;
   const log = opts.log ?? (() => {});
   const fraction = opts.fraction ?? 1;
   const scale = opts.scale ?? (fraction === 1 ? scales.seed : scaleFraction(fraction));
   log('core: generating the seed-scale dataset');
   let ds: ReturnType<typeof generate> | undefined = generate(scale, opts.seed ?? 1);
   const all: Input[] = [
-    { name: 'shop-a.companies', lines: new Lines(ds.shopA.companies.map((r) => JSON.stringify(r))), map: inputs.shopACompanies },
-    { name: 'shop-a.contacts', lines: new Lines(ds.shopA.contacts.map((r) => JSON.stringify(r))), map: inputs.shopAContacts },
-    { name: 'shop-b.dump', lines: new Lines(ds.shopB.dump.map((p) => JSON.stringify(p))), map: inputs.shopBDump },
-    { name: 'shop-b.events', lines: new Lines(ds.shopB.events.map((e) => e.value)), map: inputs.shopBEvents },
+    { name: 'shop-a.companies', lines: new Lines(ds.shopA.companies.map((r) => JSON.stringify(r))), ...inputs.shopACompanies! },
+    { name: 'shop-a.contacts', lines: new Lines(ds.shopA.contacts.map((r) => JSON.stringify(r))), ...inputs.shopAContacts! },
+    { name: 'shop-b.dump', lines: new Lines(ds.shopB.dump.map((p) => JSON.stringify(p))), ...inputs.shopBDump! },
+    { name: 'shop-b.events', lines: new Lines(ds.shopB.events.map((e) => e.value)), ...inputs.shopBEvents! },
   ];
   const truthJson = Buffer.from(JSON.stringify(ds.truth));
   ds = undefined;
@@ -147,19 +156,20 @@ export async function benchCore(opts: { fraction?: number; seed?: number; scale?
 
   // Mapper-only pass (map → normalize → validate), for the per-stage figure.
   log(`core: mapping ${records} source records (mappers only)`);
-  for (const x of all) for (let i = 0; i < Math.min(2000, x.lines.length); i++) x.map(x.lines, i); // warm-up
+  for (const x of all) for (let i = 0; i < Math.min(2000, x.lines.length); i++) mapOne(x, i); // warm-up
   clearCaches(); // each timed pass starts with cold normalizer caches
   let entities = 0;
   let nested = 0;
   const t0 = performance.now();
   for (const x of all) {
     for (let i = 0; i < x.lines.length; i++) {
-      const e = countEntities(x.map(x.lines, i));
+      const e = countEntities(mapOne(x, i));
       entities += e.entities;
       nested += e.nested;
     }
   }
   const mapOnlySeconds = (performance.now() - t0) / 1000;
+  const cs = cacheStats();
   clearCaches();
   forceGc();
 
@@ -177,7 +187,8 @@ export async function benchCore(opts: { fraction?: number; seed?: number; scale?
     const run = async (x: Input) => {
       const source = new MemorySource(Array.from({ length: x.lines.length }, (_, i) => i), { name: x.name });
       await lastValueFrom(fromPullSource(source, { maxInFlight: 2000 }).pipe(
-        mapStage((i: number) => x.map(x.lines, i), hooks),
+        map((env: Envelope<number>) => mapEnvelope(env, x.raw(x.lines, env.value))),
+        mapStage(x.mapper, hooks, undefined, { thread: mapThread }),
         resolveStage(resolver, hooks, 2000), // as the service runs it: the source's whole credit (build-deps)
         tap((env: Envelope<unknown>) => {
           env.ack();
@@ -196,12 +207,11 @@ export async function benchCore(opts: { fraction?: number; seed?: number; scale?
     const seconds = (performance.now() - started) / 1000;
     const cpuMicrosPerRecord = cpuPerRecord(cpuBefore, threadCpu(), records);
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
-    const cs = cacheStats();
     log('core: scoring dedup against the ground truth');
     const truth = JSON.parse(truthJson.toString('utf8')) as Truth;
     const dedup = await evaluateDedup(store, truth, { register: false }); // no register in this run
     return {
-      fraction, records, byInput, entities, nestedContacts: nested, seconds,
+      fraction, records, byInput, entities, nestedContacts: nested, seconds, mapThread,
       coreRecordsPerSec: records / seconds, coreEntitiesPerSec: entities / seconds,
       mapOnlySeconds, mapRecordsPerSec: records / mapOnlySeconds,
       rejected,
@@ -219,11 +229,12 @@ export async function benchCore(opts: { fraction?: number; seed?: number; scale?
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  // CORE_FRACTION=0.05: a share of the seed scale; CORE_SCALE=small: `gen --scale small`; CORE_SEED=N.
+  // CORE_FRACTION=0.05: a share of the seed scale; CORE_SCALE=small: `gen --scale small`; CORE_SEED=N;
+  // CORE_MAP_THREAD=1: map on the map thread.
   const fraction = process.env.CORE_FRACTION ? Number(process.env.CORE_FRACTION) : undefined;
   const named = process.env.CORE_SCALE === 'small' || process.env.CORE_SCALE === 'seed' ? scales[process.env.CORE_SCALE] : undefined;
   const seed = process.env.CORE_SEED ? Number(process.env.CORE_SEED) : undefined;
-  const r = await benchCore({ ...(fraction === undefined ? {} : { fraction }), ...(named ? { scale: named } : {}), ...(seed === undefined ? {} : { seed }),
+  const r = await benchCore({ ...(fraction === undefined ? {} : { fraction }), ...(named ? { scale: named } : {}), ...(seed === undefined ? {} : { seed }), mapThread: process.env.CORE_MAP_THREAD === '1',
     log: (m) => process.stderr.write(`${m}\n`) });
   console.log(JSON.stringify({ bench: 'core', ...r }));
 }
