@@ -15,7 +15,7 @@ import type { CrmDelivery } from '../delivery/crm-delivery.js';
 import { phaseStages, type Chain } from './stage-kit.js';
 import type { RunSummary } from './summary.js';
 
-/** Everything the shared chain runs on; built once per process (one state store writer). */
+/** Everything the shared stages run on; built once per process (one state store writer). */
 export interface PipelineDeps {
   store: StateStore;
   resolver: Resolver;

@@ -37,7 +37,7 @@ export type TopologyFactory = (c: TopologyContext) => Topology | string;
  */
 export type TopologyRegistry = Readonly<Record<string, TopologyFactory>>;
 
-/** Erases a phase's raw record type: inside a phase the source and its mapper agree by construction. */
+/** Erases a phase's raw record type: `phase()` checks that the source and its chain agree on it. */
 export function phase<Raw>(p: SourcePhase<Raw>): SourcePhase<unknown> {
   return p as unknown as SourcePhase<unknown>;
 }
