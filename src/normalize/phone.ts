@@ -75,7 +75,7 @@ const TYPES = ['FIXED_LINE', 'MOBILE', 'PREMIUM_RATE', 'TOLL_FREE', 'SHARED_COST
  * checked per number are checked here once: if a metadata update changes one, the fast path is off.
  * normalize/phone-fast.test.ts compares the two on every number of the generated data and on random ones.
  */
-function ruFastPath(): ((candidate: string) => Parsed | undefined) | undefined {
+function ruFastPath(): ((candidate: string, digits?: string) => Parsed | undefined) | undefined {
   const metadata = new Metadata(maxMetadata) as unknown as Metadata & { getCountryCodesForCallingCode(code: string): string[] | undefined };
   metadata.selectNumberingPlan('RU');
   const plan = metadata.numberingPlan as unknown as Plan;
@@ -94,9 +94,9 @@ function ruFastPath(): ((candidate: string) => Parsed | undefined) | undefined {
   if (!mobile || types[0]?.type !== 'FIXED_LINE') return undefined; // otherwise FIXED_LINE_OR_MOBILE rules would apply
   const fixedLine = types[0].pattern;
   const mobilePattern = whole(mobile);
-  return (candidate) => {
+  // `digits`: the candidate's digits, when the caller has them already.
+  return (candidate, digits = candidate.replace(/\D/gu, '')) => {
     if (!FAST_PLAIN.test(candidate)) return undefined;
-    const digits = candidate.replace(/\D/gu, '');
     const plus = candidate.trimStart().startsWith('+');
     let n: string;
     if (plus) {
@@ -132,15 +132,15 @@ export const fastParseRu = ruFastPath();
  */
 export const phoneCache = new Lru<Parsed>(50_000);
 
-function cachedParse(candidate: string): Parsed {
-  const fast = fastParseRu?.(candidate);
+function cachedParse(candidate: string, digits: string): Parsed {
+  const fast = fastParseRu?.(candidate, digits);
   if (fast !== undefined) return fast;
-  const key = PLAIN.test(candidate) ? (candidate.trimStart().startsWith('+') ? '+' : '') + candidate.replace(/\D/gu, '') : `\u0000${candidate}`;
+  const key = PLAIN.test(candidate) ? (candidate.trimStart().startsWith('+') ? '+' : '') + digits : `\u0000${candidate}`;
   return phoneCache.get(key, () => parseCandidate(candidate));
 }
 
-/** One candidate → its parts (cached and fast, or libphonenumber-js alone for the reference). */
-type ParseCandidate = (candidate: string) => Parsed;
+/** One candidate and its digits → its parts (cached and fast, or libphonenumber-js alone for the reference). */
+type ParseCandidate = (candidate: string, digits: string) => Parsed;
 /** How parseFields runs: the hot path, or the reference (every regex, libphonenumber-js for every candidate). */
 interface Mode {
   parse: ParseCandidate;
@@ -158,9 +158,12 @@ const BARE = /^[\d +().-]*$/u;
 function toPhone(text: string, ext: string | undefined, parse: ParseCandidate): Phone | undefined {
   let candidate = text;
   // '7 495 500 55 50' / '+8 495…': eleven digits with a 7 or 8 in front and no '+7'.
-  const digits = text.replace(/\D/gu, '');
-  if (digits.length === 11 && /^[78]/u.test(digits) && !text.trimStart().startsWith('+7')) candidate = `+7${digits.slice(1)}`;
-  const parsed = parse(candidate);
+  let digits = text.replace(/\D/gu, '');
+  if (digits.length === 11 && /^[78]/u.test(digits) && !text.trimStart().startsWith('+7')) {
+    digits = `7${digits.slice(1)}`;
+    candidate = `+${digits}`;
+  }
+  const parsed = parse(candidate, digits);
   if (!parsed) return undefined;
   const phone: Phone = { e164: parsed.e164, type: parsed.type };
   const extension = ext ?? parsed.ext;
