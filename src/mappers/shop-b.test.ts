@@ -1,7 +1,10 @@
+import fc from 'fast-check';
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import { Company, Contact } from '../model/canonical.js';
 import { UNDECODABLE_MARK, decodeWin1251 } from '../normalize/encoding.js';
+import { displayCase, isKnownFirstName, parsePersonName } from '../normalize/person-name.js';
+import { cleanOptional } from '../normalize/text.js';
 import { contactName, decodeShopBEvent, mapPartner, mapShopBEvent } from './shop-b.js';
 
 // DESIGN.md §3 sample partner.
@@ -125,6 +128,27 @@ describe('contact names', () => {
     [['Lidiya', '', null], { firstName: 'Lidiya' }],
   ] as const)('%j', ([last, first, middle], want) => {
     expect(contactName(last, first, middle)).toEqual(want);
+  });
+
+  it('is the formulation it replaced (word count by join and split, casing by closure) on random parts', () => {
+    const before = (last: string | null, first: string | null, middle: string | null) => {
+      const [l, f, m] = [cleanOptional(last), cleanOptional(first), cleanOptional(middle)];
+      const filled = [l, f, m].filter((t): t is string => t !== undefined);
+      if ((!l || !f) && filled.join(' ').split(' ').length >= 2) return parsePersonName(filled.join(' '));
+      if (l && !f && !m && !l.includes(' ') && isKnownFirstName(l)) return { firstName: displayCase(l) };
+      const cased = (t: string | undefined) => (t ? t.split(' ').map(displayCase).join(' ') : undefined);
+      const out: Record<string, string> = {};
+      if (l) out.lastName = cased(l)!;
+      if (f) out.firstName = cased(f)!;
+      if (m) out.middleName = cased(m)!;
+      return out;
+    };
+    const word = fc.constantFrom('ЛИДИЯ', 'лукина', 'Семеновна', 'Иван', 'оглы', 'Рза', 'Л.', 'С.', 'Lidiya', 'иванов-петров', 'd\'Artagnan', '');
+    const part = fc.oneof(fc.constant(null), fc.array(fc.tuple(word, fc.constantFrom(' ', '  ', '\u00A0', '\t', '')), { maxLength: 3 })
+      .map((ws) => ws.map(([w, sp]) => w + sp).join('')));
+    fc.assert(fc.property(part, part, part, (l, f, m) => {
+      expect(contactName(l, f, m)).toStrictEqual(before(l, f, m));
+    }), { numRuns: 3000 });
   });
 
   it('a partner whose contact holds the whole name in lastName gets the parts split', () => {

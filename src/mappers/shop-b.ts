@@ -105,17 +105,26 @@ const taxNumber = (p: Partner, type: string) => p.taxNumbers.find((t) => t.type.
  * given, display case fixed.
  */
 export function contactName(last: string | null | undefined, first: string | null | undefined, middle: string | null | undefined): PersonName {
-  const [l, f, m] = [cleanOptional(last), cleanOptional(first), cleanOptional(middle)];
-  const filled = [l, f, m].filter((t): t is string => t !== undefined);
-  if ((!l || !f) && filled.join(' ').split(' ').length >= 2) return parsePersonName(filled.join(' '));
+  const l = cleanOptional(last);
+  const f = cleanOptional(first);
+  const m = cleanOptional(middle);
+  if (!l || !f) {
+    const filled = [l, f, m].filter((t): t is string => t !== undefined);
+    // Cleaned parts hold single spaces between words only: two words or more is a space somewhere.
+    if (filled.length >= 2 || filled[0]?.includes(' ')) return parsePersonName(filled.join(' '));
+  }
   // "Лидия" alone in the last-name field is a first name (the dictionary's), not a surname.
-  if (l && !f && !m && !l.includes(' ') && isKnownFirstName(l)) return { firstName: displayCase(l) };
-  const cased = (t: string | undefined) => (t ? t.split(' ').map(displayCase).join(' ') : undefined);
+  if (l && !f && !m && isKnownFirstName(l)) return { firstName: displayCase(l) };
   const out: PersonName = {};
-  if (l) out.lastName = cased(l)!;
-  if (f) out.firstName = cased(f)!;
-  if (m) out.middleName = cased(m)!;
+  if (l) out.lastName = casedWords(l);
+  if (f) out.firstName = casedWords(f);
+  if (m) out.middleName = casedWords(m);
   return out;
+}
+
+/** Display case for each word of a cleaned name part. */
+function casedWords(t: string): string {
+  return t.includes(' ') ? t.split(' ').map((w) => displayCase(w)).join(' ') : displayCase(t);
 }
 
 /** A Partner (from the dump, or anything not yet validated) → company + contacts. */
