@@ -393,6 +393,10 @@ describe('MysqlBinlogSource', () => {
         "  - 'crm_nogrants'@'%' lacks REPLICATION SLAVE (MySQL 8.0.22+: REPLICATION REPLICA), needed to read the binlog: GRANT REPLICATION SLAVE ON *.* TO 'crm_nogrants'@'%'",
         `  - 'crm_nogrants'@'%' may not SELECT from ${db.name}.contacts: GRANT SELECT ON ${db.name}.contacts TO 'crm_nogrants'@'%'`,
       ]);
+      // A restart (a position stored) is checked too.
+      const restart = new MemoryPositionStore();
+      await markNow(restart);
+      expect(await checkBinlogStart(config({ url: url.toString() }), restart).catch((e: unknown) => e)).toMatchObject({ code: 'SOURCE_READ_FAILED', message: err.message });
       // The stream's own start checks the same, before it asks for the binlog.
       await admin.query("SET GLOBAL binlog_row_image = 'FULL'");
       await admin.query("GRANT REPLICATION CLIENT, REPLICATION SLAVE ON *.* TO 'crm_nogrants'@'%'");

@@ -420,14 +420,15 @@ function opOf(name: string): 'insert' | 'update' | 'delete' {
  */
 export async function checkBinlogStart(config: MysqlSourceConfig, positions: PositionStore, reach?: Reachability): Promise<BinlogPosition | undefined> {
   const stored = await positions.get(binlogKey(config.name));
-  if (stored !== undefined) return parseBinlogPosition(stored);
   // A full extract begun (or done) without a binlog position, i.e. in poll mode: a position taken
   // now would skip what changed since, with no error anywhere. A new extract is the safe way.
-  for (const table of config.tables) {
+  for (const table of stored === undefined ? config.tables : []) {
     if ((await positions.get(fullKey(config.name, table))) !== undefined) {
       throw new CrmUnifyError('USAGE', `${config.name}: switching to mode binlog needs a new full extract (the state was read in poll mode and has no binlog position): run \`crm-unify replay ${config.name} --to earliest\` first`);
     }
   }
+  // Checked on every start, a restart too: grants and settings can change while we are stopped,
+  // and the reach's first success is what tells /healthz the server answers.
   let conn: MysqlConnection;
   try {
     const connect = connector(config.url);
@@ -437,7 +438,7 @@ export async function checkBinlogStart(config: MysqlSourceConfig, positions: Pos
   }
   try {
     await checkBinlogServer(conn, config, `${config.name}.binlog`);
-    return undefined;
+    return stored === undefined ? undefined : parseBinlogPosition(stored);
   } finally {
     await conn.end().catch(() => conn.destroy());
   }
