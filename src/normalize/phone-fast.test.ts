@@ -141,7 +141,8 @@ describe('Russian phone fast path', () => {
     const label = fc.constantFrom('', '', 'тел.: ', 'моб. ', 'Phone: ');
     const number = fc.tuple(label, spelled, extension).map(([l, s, e]) => `${l}${s}${e}`);
     const joiner = fc.constantFrom(', ', '; ', ' / ', ' или ', '\n', ' ', ', доб. 9, ');
-    const field = fc.tuple(fc.array(number, { minLength: 1, maxLength: 3 }), joiner).map(([ns, j]) => ns.join(j));
+    // Numbers repeated (with and without an extension) exercise the de-duplication.
+    const field = fc.tuple(fc.array(number, { minLength: 1, maxLength: 3 }), joiner, fc.nat(3)).map(([ns, j, repeat]) => [...ns, ...ns.slice(0, repeat)].join(j));
     fc.assert(fc.property(fc.oneof(field, fc.array(field, { maxLength: 3 })), (f) => {
       expect(parsePhones(f)).toEqual(parsePhonesReference(f));
     }), { numRuns: 2000 });

@@ -144,11 +144,14 @@ type ParseCandidate = (candidate: string, digits: string) => Parsed;
 /** How parseFields runs: the hot path, or the reference (every regex, libphonenumber-js for every candidate). */
 interface Mode {
   parse: ParseCandidate;
-  /** Bare pieces skip the separator, label and extension regexes, which cannot match them. */
-  bare: boolean;
+  /**
+   * Shortcuts: bare pieces skip the separator, label and extension regexes, which cannot match
+   * them; duplicates are found by a scan of the few phones kept so far, not a Set of key strings.
+   */
+  shortcuts: boolean;
 }
-const FAST: Mode = { parse: cachedParse, bare: true };
-const REFERENCE: Mode = { parse: parseCandidate, bare: false };
+const FAST: Mode = { parse: cachedParse, shortcuts: true };
+const REFERENCE: Mode = { parse: parseCandidate, shortcuts: false };
 /**
  * Only digits, spaces and + ( ) . - (most fields: one number as typed): SPLIT, ONLY_EXTENSION,
  * LABEL and EXTENSION all need a letter, '#' or one of , ; | / and a line break to match.
@@ -204,27 +207,28 @@ function parseFields(field: string | readonly string[] | null | undefined, mode:
     // A phone field longer than this is not a list of numbers; and white space is collapsed
     // first, so SPLIT's optional spaces cannot backtrack over long runs of it.
     if (f.length > MAX_FIELD) out.unparseable.push(`${f.slice(0, 64)}… (${f.length} characters)`);
-    else if (mode.bare && BARE.test(f)) pieces.push(f);
+    else if (mode.shortcuts && BARE.test(f)) pieces.push(f);
     else pieces.push(...f.replace(/[ \t\u00A0\u202F]+/gu, ' ').replace(/[\r\n]+/gu, '\n').split(SPLIT));
   }
-  const seen = new Set<string>();
+  // The keys of out.phones (a Set in the reference; the shortcut scans out.phones itself).
+  const seen = mode.shortcuts ? undefined : new Set<string>();
   let last: Phone | undefined;
   for (const raw of pieces) {
     const piece = raw.replace(/[\s\u00A0\u202F]+/gu, ' ').trim();
     if (piece === '') continue;
-    const bare = mode.bare && BARE.test(piece);
+    const bare = mode.shortcuts && BARE.test(piece);
     const onlyExt = bare ? null : ONLY_EXTENSION.exec(piece);
     if (onlyExt && last && last.ext === undefined) {
-      seen.delete(key(last));
+      seen?.delete(key(last));
       last.ext = onlyExt[1];
-      seen.add(key(last));
+      seen?.add(key(last));
       continue;
     }
     const { phones, ok } = parsePiece(piece, bare, mode.parse);
     if (!ok) out.unparseable.push(piece);
     for (const p of phones) {
-      if (seen.has(key(p))) continue;
-      seen.add(key(p));
+      if (seen ? seen.has(key(p)) : holds(out.phones, p)) continue;
+      seen?.add(key(p));
       out.phones.push(p);
       last = p;
     }
@@ -233,3 +237,9 @@ function parseFields(field: string | readonly string[] | null | undefined, mode:
 }
 
 const key = (p: Phone) => `${p.e164};${p.ext ?? ''}`;
+
+/** Whether `phones` has one with p's key: the same e164 (never holding ';') and extension. */
+function holds(phones: readonly Phone[], p: Phone): boolean {
+  for (const q of phones) if (q.e164 === p.e164 && q.ext === p.ext) return true;
+  return false;
+}
