@@ -17,7 +17,8 @@
  *
  *   npx tsx bench/core.bench.ts            (CORE_FRACTION=0.1 for a quick run on a tenth of the data)
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -67,6 +68,23 @@ export interface CoreFigures {
   /** The benchmark's own inputs held in memory (JSON lines and the truth), part of the peak RSS. */
   inputMB: number;
   dedup: DedupScore;
+}
+
+/**
+ * CORE_PROFILE=<file>: a CPU profile of the staged pass alone (the mapper-only pass, the data
+ * generation and the dedup scoring left out), for chrome://inspect or a summary script.
+ */
+async function startProfile(file: string | undefined): Promise<(() => Promise<void>) | undefined> {
+  if (!file) return undefined;
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    await writeFile(file, JSON.stringify(profile));
+    session.disconnect();
+  };
 }
 
 /** Lines of JSON in one Buffer (off the JS heap) with their offsets. */
@@ -196,6 +214,7 @@ export async function benchCore(opts: { fraction?: number; seed?: number; scale?
         }),
       ), { defaultValue: undefined });
     };
+    const profile = await startProfile(process.env.CORE_PROFILE);
     const cpuBefore = threadCpu();
     const started = performance.now();
     const [aCompanies, aContacts, bDump, bEvents] = all as [Input, Input, Input, Input];
@@ -206,6 +225,7 @@ export async function benchCore(opts: { fraction?: number; seed?: number; scale?
     await resolver.flush();
     const seconds = (performance.now() - started) / 1000;
     const cpuMicrosPerRecord = cpuPerRecord(cpuBefore, threadCpu(), records);
+    await profile?.();
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
     log('core: scoring dedup against the ground truth');
     const truth = JSON.parse(truthJson.toString('utf8')) as Truth;

@@ -4,19 +4,24 @@
  * the identity of the golden contacts it grew from.
  */
 
+// Helpers live at module level, not as closures in the hot functions: tsx (esbuild keepNames)
+// wraps every named closure in a naming call each time it is created, 1 % of the core profile.
+
+/** Union-find root of `x`, compressing the path. */
+function find(parent: Map<string, string>, x: string): string {
+  let root = x;
+  while (parent.get(root) !== root) root = parent.get(root)!;
+  while (parent.get(x) !== root) {
+    const next = parent.get(x)!;
+    parent.set(x, root);
+    x = next;
+  }
+  return root;
+}
+
 /** Components of `items` linked by shared keys; members sorted, components sorted by first member. */
 export function connectedComponents(items: ReadonlyArray<{ id: string; keys: readonly string[] }>): string[][] {
   const parent = new Map<string, string>();
-  const find = (x: string): string => {
-    let root = x;
-    while (parent.get(root) !== root) root = parent.get(root)!;
-    while (parent.get(x) !== root) {
-      const next = parent.get(x)!;
-      parent.set(x, root);
-      x = next;
-    }
-    return root;
-  };
   const owner = new Map<string, string>();
   for (const { id } of items) parent.set(id, id);
   for (const { id, keys } of items) {
@@ -24,15 +29,15 @@ export function connectedComponents(items: ReadonlyArray<{ id: string; keys: rea
       const other = owner.get(k);
       if (other === undefined) owner.set(k, id);
       else {
-        const a = find(id);
-        const b = find(other);
+        const a = find(parent, id);
+        const b = find(parent, other);
         if (a !== b) parent.set(a < b ? b : a, a < b ? a : b);
       }
     }
   }
   const groups = new Map<string, string[]>();
   for (const { id } of items) {
-    const r = find(id);
+    const r = find(parent, id);
     const g = groups.get(r) ?? [];
     g.push(id);
     groups.set(r, g);
@@ -66,9 +71,12 @@ export interface Assignment {
  * most of its former members (ties: the earlier component), or emptied when none remains.
  * A component with no free previous id (a new person, or the smaller half of a split) gets null.
  */
+function older(a: PreviousGolden, b: PreviousGolden): number {
+  return a.seq - b.seq || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
 export function assignGoldenIds(components: readonly string[][], previous: ReadonlyMap<string, PreviousGolden>,
   allPrevious: readonly PreviousGolden[]): Assignment {
-  const older = (a: PreviousGolden, b: PreviousGolden) => a.seq - b.seq || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
   const candidates = components.map((members) => {
     const byId = new Map<string, PreviousGolden>();
     for (const m of members) {

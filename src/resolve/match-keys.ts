@@ -66,13 +66,10 @@ export function sharedChannels(companyPhones: readonly Phone[], companyEmails: r
   return { phones, emails };
 }
 
-/** `last|first` of `nameKey` (the middle name cut off), memoized per record like `candidateKeys`. */
-const personNameMemo = new WeakMap<Contact, string | null>();
-
+/** `last|first` of `nameKey` (the middle name cut off), from the record's memoized candidate keys (which hold its name key). */
 function personName(c: Contact): string | undefined {
-  let name = personNameMemo.get(c);
-  if (name === undefined) personNameMemo.set(c, (name = nameKey(c)?.replace(/\|[^|]*$/, '') ?? null));
-  return name ?? undefined;
+  for (const k of candidateKeys(c)) if (k.startsWith('name:')) return k.slice(0, k.lastIndexOf('|'));
+  return undefined;
 }
 
 /** An initial ("И.", "И") is not a name: matching on it would merge Ivan and Igor. */
