@@ -39,6 +39,7 @@ import { Resolver } from '../src/resolve/resolver.js';
 import { openLevelStore } from '../src/state/level-store.js';
 import { cacheStats, clearCaches } from '../src/normalize/lru.js';
 import { mapShopARow, mapShopBDumpElement, mapShopBMessage } from '../topologies/mappers.js';
+import { summarize, type ProfileShare } from './profile-summary.js';
 import { cpuPerRecord, threadCpu } from './thread-cpu.js';
 
 export interface CoreFigures {
@@ -61,6 +62,8 @@ export interface CoreFigures {
   peakRssMB: number;
   /** The normalizers' bounded LRUs (phone parses, name casing) over the mapper-only pass (the staged pass may map on the map thread). */
   normalizeCache: { hits: number; misses: number; entries: number; hitRate: number };
+  /** Main-thread CPU of the staged pass by part of the core (`profile: true`). */
+  profile?: ProfileShare[];
   /** Whether the staged pass mapped on the map thread (CORE_MAP_THREAD=1) or inline on the main thread. */
   mapThread: boolean;
   /** CPU µs per source record of the staged pass: the main thread, and every other thread (map thread, LevelDB, libuv, GC helpers). */
@@ -71,19 +74,20 @@ export interface CoreFigures {
 }
 
 /**
- * CORE_PROFILE=<file>: a CPU profile of the staged pass alone (the mapper-only pass, the data
- * generation and the dedup scoring left out), for chrome://inspect or a summary script.
+ * A CPU profile of the staged pass alone (the data generation, the mapper-only pass and the dedup
+ * scoring left out), summarized by part of the core; also written to `file` when given, for
+ * chrome://inspect or bench/profile-summary.ts.
  */
-async function startProfile(file: string | undefined): Promise<(() => Promise<void>) | undefined> {
-  if (!file) return undefined;
+async function startProfile(file: string | undefined): Promise<() => Promise<ProfileShare[]>> {
   const session = new Session();
   session.connect();
   await session.post('Profiler.enable');
   await session.post('Profiler.start');
   return async () => {
     const { profile } = await session.post('Profiler.stop');
-    await writeFile(file, JSON.stringify(profile));
     session.disconnect();
+    if (file) await writeFile(file, JSON.stringify(profile));
+    return summarize(profile as Parameters<typeof summarize>[0]);
   };
 }
 
@@ -153,7 +157,11 @@ function countEntities(out: Outcome<CanonicalChange>): { entities: number; neste
   return { entities: 1, nested: 0 };
 }
 
-export async function benchCore(opts: { fraction?: number; seed?: number; scale?: Scale; mapThread?: boolean; log?: (m: string) => void } = {}): Promise<CoreFigures> {
+export async function benchCore(opts: {
+  fraction?: number; seed?: number; scale?: Scale; mapThread?: boolean;
+  /** Profile the staged pass (the sampling profiler costs a few per cent of the figure). */
+  profile?: boolean; profileFile?: string; log?: (m: string) => void;
+} = {}): Promise<CoreFigures> {
   const mapThread = opts.mapThread ?? false;
   const log = opts.log ?? (() => {});
   const fraction = opts.fraction ?? 1;
@@ -214,7 +222,7 @@ export async function benchCore(opts: { fraction?: number; seed?: number; scale?
         }),
       ), { defaultValue: undefined });
     };
-    const profile = await startProfile(process.env.CORE_PROFILE);
+    const stopProfile = opts.profile ? await startProfile(opts.profileFile) : undefined;
     const cpuBefore = threadCpu();
     const started = performance.now();
     const [aCompanies, aContacts, bDump, bEvents] = all as [Input, Input, Input, Input];
@@ -225,13 +233,13 @@ export async function benchCore(opts: { fraction?: number; seed?: number; scale?
     await resolver.flush();
     const seconds = (performance.now() - started) / 1000;
     const cpuMicrosPerRecord = cpuPerRecord(cpuBefore, threadCpu(), records);
-    await profile?.();
+    const profile = await stopProfile?.();
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
     log('core: scoring dedup against the ground truth');
     const truth = JSON.parse(truthJson.toString('utf8')) as Truth;
     const dedup = await evaluateDedup(store, truth, { register: false }); // no register in this run
     return {
-      fraction, records, byInput, entities, nestedContacts: nested, seconds, mapThread,
+      fraction, records, byInput, entities, nestedContacts: nested, seconds, mapThread, ...(profile ? { profile } : {}),
       coreRecordsPerSec: records / seconds, coreEntitiesPerSec: entities / seconds,
       mapOnlySeconds, mapRecordsPerSec: records / mapOnlySeconds,
       rejected,
@@ -250,11 +258,12 @@ export async function benchCore(opts: { fraction?: number; seed?: number; scale?
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   // CORE_FRACTION=0.05: a share of the seed scale; CORE_SCALE=small: `gen --scale small`; CORE_SEED=N;
-  // CORE_MAP_THREAD=1: map on the map thread.
+  // CORE_MAP_THREAD=1: map on the map thread; CORE_PROFILE=<file>: profile the staged pass into <file>.
   const fraction = process.env.CORE_FRACTION ? Number(process.env.CORE_FRACTION) : undefined;
   const named = process.env.CORE_SCALE === 'small' || process.env.CORE_SCALE === 'seed' ? scales[process.env.CORE_SCALE] : undefined;
   const seed = process.env.CORE_SEED ? Number(process.env.CORE_SEED) : undefined;
   const r = await benchCore({ ...(fraction === undefined ? {} : { fraction }), ...(named ? { scale: named } : {}), ...(seed === undefined ? {} : { seed }), mapThread: process.env.CORE_MAP_THREAD === '1',
+    profile: !!process.env.CORE_PROFILE, ...(process.env.CORE_PROFILE ? { profileFile: process.env.CORE_PROFILE } : {}),
     log: (m) => process.stderr.write(`${m}\n`) });
   console.log(JSON.stringify({ bench: 'core', ...r }));
 }

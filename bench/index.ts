@@ -38,7 +38,7 @@ const machine = {
 };
 
 // 1 + 8. Core throughput over the seed-scale data; dedup against the ground truth.
-const core = await benchCore({ fraction: num('CORE_FRACTION', 1), log });
+const core = await benchCore({ fraction: num('CORE_FRACTION', 1), profile: true, log });
 line('core', { records: core.records, seconds: r3(core.seconds), coreRecordsPerSec: Math.round(core.coreRecordsPerSec), coreEntitiesPerSec: Math.round(core.coreEntitiesPerSec), mapRecordsPerSec: Math.round(core.mapRecordsPerSec) });
 line('dedup', { precision: r3(core.dedup.contacts.precision), recall: r3(core.dedup.contacts.recall), companies: core.dedup.companies });
 

@@ -21,7 +21,14 @@ const parts: Array<[string, RegExp]> = [
   ['benchmark input parsing', /\/bench\//],
 ];
 
-export function summarize(profile: Profile): Array<{ part: string; share: number; ms: number }> {
+export interface ProfileShare {
+  part: string;
+  /** Of all samples of the profile (main thread). */
+  share: number;
+  ms: number;
+}
+
+export function summarize(profile: Profile): ProfileShare[] {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);

@@ -167,7 +167,15 @@ calls (verify and load left out). Inputs are held off the JS heap as JSON lines 
 | peak RSS | ${fmt(core.peakRssMB)} MB (of which ${fmt(core.inputMB ?? 0)} MB are the benchmark's own inputs held in memory; target < 1 000 MB: ${met(core.peakRssMB < 1000)}) |
 | CPU per record | ${core.cpuMicrosPerRecord ? `${fmt(core.cpuMicrosPerRecord.main)} µs on the main thread, ${fmt(core.cpuMicrosPerRecord.other)} µs on the others (LevelDB compaction and I/O, GC helpers)` : 'not measured (needs Linux /proc)'} |
 | normalizer LRUs (phone parses, name casing) | ${fmt(core.normalizeCache.hitRate * 100, 1)} % hits, ${fmt(core.normalizeCache.entries)} entries at the end (bounded: 50 000 + 20 000) |
+${core.profile ? `
+**This run's profile** of the staged pass, main thread (V8's sampling profiler; a sample counts
+for the part of the core whose code is nearest the top of its stack, so JSON, sorting and hashing
+count for their caller; bench/profile-summary.ts):
 
+| part | share of the main thread |
+|---|---|
+${core.profile.map((p) => `| ${p.part} | ${fmt(p.share * 100, 1)} % |`).join('\n')}
+` : ''}
 ${BOTTLENECKS}
 
 ## 2. Dump memory
