@@ -43,15 +43,20 @@ export function buildRequisite(
     if (base.kind === 'ORG' && validateKpp(kpp).valid) req.kpp = kpp;
     else warnings.push('KPP_INVALID');
   }
-  for (const value of [cleanIdentifier(raw.ogrn), cleanIdentifier(raw.ogrnip)]) {
-    if (value === '') continue;
-    if (base.kind === 'ORG' && value.length === 13 && validateOgrn(value).valid) req.ogrn = value;
-    else if (base.kind === 'IE' && value.length === 15 && validateOgrnip(value).valid) req.ogrnip = value;
-    else warnings.push('OGRN_INVALID');
-  }
+  // Either column may hold either number: each goes where its length and checksum say.
+  registrationNumber(req, base.kind, cleanIdentifier(raw.ogrn), warnings);
+  registrationNumber(req, base.kind, cleanIdentifier(raw.ogrnip), warnings);
   if (raw.name) req.name = raw.name;
   if (raw.fullName) req.fullName = raw.fullName;
   return req;
+}
+
+/** An OGRN (ORG, 13 digits) or OGRNIP (IE, 15 digits) into the requisite, or OGRN_INVALID. */
+function registrationNumber(req: Requisite, kind: InnResult['kind'], value: string, warnings: Warnings): void {
+  if (value === '') return;
+  if (kind === 'ORG' && value.length === 13 && validateOgrn(value).valid) req.ogrn = value;
+  else if (kind === 'IE' && value.length === 15 && validateOgrnip(value).valid) req.ogrnip = value;
+  else warnings.push('OGRN_INVALID');
 }
 
 export interface RawBank {

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { CanonicalChange, Company, Contact } from '../model/canonical.js';
+import type { BankAccount, CanonicalChange, Company, Contact } from '../model/canonical.js';
 import { type Outcome, accept, reject } from '../model/outcome.js';
 import { UNDECODABLE_MARK } from '../normalize/encoding.js';
 import { extractLegalForm } from '../normalize/legal-form.js';
@@ -95,6 +95,16 @@ function holdsMark(v: unknown, path: Array<string | number>): boolean {
   return false;
 }
 
+/** The valid bank accounts, in order (one array, not a map and a filter). */
+function bankAccounts(raw: Partner['bankAccounts'], warnings: Warnings): BankAccount[] {
+  const out: BankAccount[] = [];
+  for (const b of raw) {
+    const account = buildBankAccount(b, warnings);
+    if (account) out.push(account);
+  }
+  return out;
+}
+
 const taxNumber = (p: Partner, type: string) => p.taxNumbers.find((t) => t.type.toUpperCase() === type)?.value;
 
 /**
@@ -156,9 +166,6 @@ export function mapParsedPartner(p: Partner): Outcome<CanonicalChange> {
   const legalForm = fromShort.legalForm ?? (fullRaw ? extractLegalForm(fullRaw).legalForm : undefined);
 
   const warnings: Warnings = [];
-  const requisiteNames: { name?: string; fullName?: string } = {};
-  if (shortRaw) requisiteNames.name = shortRaw;
-  if (fullRaw) requisiteNames.fullName = fullRaw;
   const company: Company = {
     source: SHOP_B,
     sourceId,
@@ -171,9 +178,10 @@ export function mapParsedPartner(p: Partner): Outcome<CanonicalChange> {
       kpp: taxNumber(p, 'KPP'),
       ogrn: taxNumber(p, 'OGRN'),
       ogrnip: taxNumber(p, 'OGRNIP'),
-      ...requisiteNames,
+      name: shortRaw, // buildRequisite keeps only the names that are there
+      fullName: fullRaw,
     }, warnings),
-    bankAccounts: p.bankAccounts.map((b) => buildBankAccount(b, warnings)).filter((b) => b !== undefined),
+    bankAccounts: bankAccounts(p.bankAccounts, warnings),
     blocked: p.blocked,
   };
   if (fullRaw) company.fullName = fullRaw;
