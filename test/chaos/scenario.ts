@@ -23,7 +23,7 @@ import { openLevelStore } from '../../src/state/level-store.js';
 import type { StateStats, StateStore } from '../../src/state/store.js';
 import { freshDatabase, uniqueTopic } from '../support/inject.js';
 import { startKafka, type KafkaBroker } from '../support/kafka-broker.js';
-import type { TestDatabase } from '../support/mysql-database.js';
+import { createTestDatabase, type TestDatabase } from '../support/mysql-database.js';
 import { freePorts } from '../support/net.js';
 import { OVERRIDING_ENV, PipelineProcess, PROJECT_ROOT } from './pipeline-process.js';
 import { verifyChaosOutcome, type RowUpdates, type VerifyReport } from './verify.js';
@@ -48,6 +48,10 @@ export interface ChaosOptions {
   brokerDownMs: number;
   /** Keep the run directory (logs, data, state) even when the load passes. */
   keep: boolean;
+  /** How the pipeline reads Shop A after its full extract: the delta (poll) or the binlog (the binlog profile). */
+  shopAMode: 'poll' | 'binlog';
+  /** Server for Shop A's database (base URL); the binlog profile needs one with a binlog. Default: the shared test server. */
+  mysqlServerUrl?: string;
   log: (message: string) => void;
 }
 
@@ -66,7 +70,7 @@ export interface ChaosFigures {
     /** Per outage: the states /healthz gave `source:shop-b.kafka` while the broker was down, and once it was back. */
     health: Array<{ whileDown: string[]; afterBack: string | undefined }>;
   };
-  mysql: { connectionsKilled: number; duringFull: number; duringDelta: number; rowsUpdated: { companies: number; contacts: number } };
+  mysql: { connectionsKilled: number; duringFull: number; duringDelta: number; duringBinlog: number; rowsUpdated: { companies: number; contacts: number } };
   /**
    * Whether each fault that must be proven landed as meant (after at most 3 injections), and the
    * evidence: the broker stopped while the Kafka source consumed, the delta's connection killed
@@ -96,7 +100,7 @@ export interface ChaosFigures {
   verify: VerifyReport['figures'];
 }
 
-export type ProvenFault = 'full-conn-kill' | 'broker-restart' | 'broker-crash' | 'delta-conn-kill' | 'targeted-crash';
+export type ProvenFault = 'full-conn-kill' | 'broker-restart' | 'broker-crash' | 'delta-conn-kill' | 'binlog-conn-kill' | 'targeted-crash';
 
 export interface LostCreate { entity: EntityName; id: number; origin: string }
 
@@ -125,6 +129,8 @@ export function chaosOptionsFromEnv(defaults: Partial<ChaosOptions> & { kills: n
     registerDownMs: defaults.registerDownMs ?? [2_000, 2_000],
     brokerDownMs: defaults.brokerDownMs ?? 2_000,
     keep: process.env.CHAOS_KEEP === '1' || (defaults.keep ?? false),
+    shopAMode: defaults.shopAMode ?? 'poll',
+    ...(defaults.mysqlServerUrl ? { mysqlServerUrl: defaults.mysqlServerUrl } : {}),
     log: defaults.log ?? ((m) => process.stderr.write(`[chaos] ${m}\n`)),
   };
 }
@@ -138,11 +144,14 @@ function chaosScale(f: number): Scale {
 
 const between = ([lo, hi]: [number, number]) => lo + Math.floor(Math.random() * (hi - lo + 1));
 
-type Action = 'full-conn-kill' | 'register-outage' | 'broker-restart' | 'delta-conn-kill' | 'broker-crash' | 'targeted-crash';
+type Action = 'full-conn-kill' | 'register-outage' | 'broker-restart' | 'delta-conn-kill' | 'binlog-conn-kill' | 'broker-crash' | 'targeted-crash';
 
-/** Which actions go with which kill: in this order, spread over the kills (several per kill when there are few). */
-export function planActions(kills: number): Action[][] {
-  const actions: Action[] = ['full-conn-kill', 'register-outage', 'broker-restart', 'delta-conn-kill'];
+/**
+ * Which actions go with which kill: in this order, spread over the kills (several per kill when
+ * there are few). In binlog mode the binlog stream's connection is killed where the delta's would be.
+ */
+export function planActions(kills: number, shopAMode: ChaosOptions['shopAMode'] = 'poll'): Action[][] {
+  const actions: Action[] = ['full-conn-kill', 'register-outage', 'broker-restart', shopAMode === 'binlog' ? 'binlog-conn-kill' : 'delta-conn-kill'];
   if (kills >= 8) actions.push('broker-crash');
   actions.push('targeted-crash');
   const plan: Action[][] = Array.from({ length: kills }, () => []);
@@ -196,7 +205,7 @@ class Load {
     this.ds = generate(chaosScale(o.scale), o.seed);
     this.runDir = await mkdtemp(join(tmpdir(), 'crm-unify-chaos-'));
     const paths = await writeDataset(this.ds, this.runDir);
-    this.db = await freshDatabase('chaos');
+    this.db = o.mysqlServerUrl ? await createTestDatabase(o.mysqlServerUrl, 'chaos') : await freshDatabase('chaos');
     const bare = new URL(this.db.url);
     bare.pathname = '/';
     // One connection without a default database: it loads and updates rows, and kills the
@@ -236,7 +245,7 @@ class Load {
       registry: { url: this.sandbox.egrulUrl, token: this.sandbox.egrulToken, rate: 200, concurrency: 16, retryBaseMs: 100, retryMaxMs: 1_000, timeoutMs: 3_000 },
       runtime: { maxInFlight: 100, loadWindowMs: 100, loadMaxRecords: 100, shutdownTimeoutMs: 10_000 },
       sources: {
-        shopA: { mysql: this.db.url, pageSize: 50, pollIntervalMs: 300, lookbackSeconds: 2, reconnectBaseMs: 100, reconnectMaxMs: 1_000 },
+        shopA: { mysql: this.db.url, pageSize: 50, pollIntervalMs: 300, lookbackSeconds: 2, reconnectBaseMs: 100, reconnectMaxMs: 1_000, ...(o.shopAMode === 'binlog' ? { mode: 'binlog' } : {}) },
         shopB: {
           dump: { path: paths.shopBDump, encoding: 'windows-1251' },
           kafka: { brokers: this.broker.brokers, topic: this.topic, groupId: this.groupId, maxWaitMs: 300, commitIntervalMs: 500, sessionTimeoutMs: 6_000 },
@@ -323,6 +332,12 @@ class Load {
       }
     }
     return n;
+  }
+
+  /** Connection ids of the binlog dump threads streaming this load's database (binlog mode). */
+  async binlogDumpThreads(): Promise<number[]> {
+    const [rows] = await this.sql.query("SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? AND COMMAND LIKE 'Binlog Dump%'", [this.db.name]);
+    return (rows as { ID: number }[]).map((r) => Number(r.ID));
   }
 
   /** Changes non-identity fields of a few rows (address, position) with updated_at = NOW(): work for the delta. */
@@ -448,7 +463,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       killMoments: [] as ChaosFigures['killMoments'],
       register: { outageMs: 0, down503Ms: 0, refusedMs: 0 },
       broker: { restarts: 0, crashes: 0, downMs: [] as number[], health: [] as ChaosFigures['broker']['health'] },
-      mysql: { connectionsKilled: 0, duringFull: 0, duringDelta: 0 },
+      mysql: { connectionsKilled: 0, duringFull: 0, duringDelta: 0, duringBinlog: 0 },
       faults: {} as ChaosFigures['faults'],
       targetedCrash: { createsAppliedWithLostResponse: 0, lostCreates: [], unsettledAtKill: [], adoptedCompanies: 0 } as ChaosFigures['targetedCrash'],
     };
@@ -466,7 +481,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
 
     pipeline.supervise(true);
     await pipeline.start();
-    const plan = planActions(o.kills);
+    const plan = planActions(o.kills, o.shopAMode);
     o.log(`plan: ${plan.map((a, i) => `kill ${i + 1}: ${a.join('+') || 'random'}`).join('; ')}`);
     for (let i = 0; i < o.kills; i++) {
       const startedAt = Date.now();
@@ -583,6 +598,41 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
               if (state === 'running' && n > 0 && noticed) evidence = `shop-a.delta running, ${n} connections killed, then it logged that it could not reach MySQL and retried`;
             }
             figures.faults['delta-conn-kill'] = { landed: evidence !== undefined, attempts: attempt, evidence: evidence ?? `no kill while the delta ran was noticed by it in ${attempt} attempts` };
+            break;
+          }
+          case 'binlog-conn-kill': {
+            // The binlog stream must have work: rows change, then its dump connection (and every
+            // other of the load's) is killed. It landed when the stream ran at the kill and the
+            // same process opened a new dump connection afterwards (it reconnected, not restarted).
+            let evidence: string | undefined;
+            let attempt = 0;
+            while (!evidence && attempt < ATTEMPTS) {
+              attempt++;
+              // /healthz says running once the start check reached the server; the stream runs once its dump thread does.
+              if (!(await waitFor(async () => (await component('shop-a.binlog')) === 'running' && (await load.binlogDumpThreads()).length > 0, 30_000))) {
+                o.log(`binlog-conn-kill: attempt ${attempt}: shop-a.binlog not streaming within 30 s`);
+                continue;
+              }
+              await load.updateRows('binlog', 8, 8);
+              await sleep(between([300, 800]));
+              const state = await component('shop-a.binlog');
+              const pid = pipeline.pid;
+              const before = await load.binlogDumpThreads();
+              const n = await load.killMysqlConnections();
+              figures.mysql.connectionsKilled += n;
+              figures.mysql.duringBinlog += n;
+              let after: number[] = [];
+              const reconnected = await waitFor(async () => {
+                after = (await load.binlogDumpThreads()).filter((id) => !before.includes(id));
+                return after.length > 0;
+              }, 15_000);
+              const same = pipeline.pid === pid;
+              o.log(`killed ${n} MySQL connections (shop-a.binlog ${state ?? 'unknown'}, dump threads ${before.join(',') || 'none'}; ${reconnected ? `new dump thread ${after.join(',')}` : 'no new dump thread'}${same ? '' : ', but the pipeline restarted'})`);
+              if (state === 'running' && before.length > 0 && reconnected && same) {
+                evidence = `shop-a.binlog running, its dump thread ${before.join(',')} killed (${n} connections), then the same process opened dump thread ${after.join(',')}`;
+              }
+            }
+            figures.faults['binlog-conn-kill'] = { landed: evidence !== undefined, attempts: attempt, evidence: evidence ?? `no kill of the running binlog stream was followed by its reconnect in ${attempt} attempts` };
             break;
           }
           case 'targeted-crash':
@@ -705,7 +755,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
 
     const c = portal.counters;
     const result: ChaosFigures = {
-      options: { kills: o.kills, scale: o.scale, seed: o.seed, portalRate: o.portalRate, portalBurst: o.portalBurst, killDelayMs: o.killDelayMs, registerDownMs: o.registerDownMs, brokerDownMs: o.brokerDownMs, keep: o.keep },
+      options: { kills: o.kills, scale: o.scale, seed: o.seed, portalRate: o.portalRate, portalBurst: o.portalBurst, killDelayMs: o.killDelayMs, registerDownMs: o.registerDownMs, brokerDownMs: o.brokerDownMs, keep: o.keep, shopAMode: o.shopAMode },
       durationMs: Date.now() - t0,
       dataset: load.ds.truth.counts,
       kills: pipeline.runs.filter((r) => r.killed).length,
