@@ -60,12 +60,10 @@ export interface CoreFigures {
   goldenCompanies: number;
   goldenContacts: number;
   peakRssMB: number;
-  /** The normalizers' bounded LRUs (phone parses, name casing) over the mapper-only pass (the staged pass may map on the map thread). */
+  /** The normalizers' bounded LRUs (phone parses, name casing) over the mapper-only pass. */
   normalizeCache: { hits: number; misses: number; entries: number; hitRate: number };
   /** Main-thread CPU of the staged pass by part of the core (`profile: true`). */
   profile?: ProfileShare[];
-  /** Whether the staged pass mapped on the map thread (CORE_MAP_THREAD=1) or inline on the main thread. */
-  mapThread: boolean;
   /** CPU µs per source record of the staged pass: the main thread, and every other thread (map thread, LevelDB, libuv, GC helpers). */
   cpuMicrosPerRecord?: { main: number; other: number };
   /** The benchmark's own inputs held in memory (JSON lines and the truth), part of the peak RSS. */
@@ -158,11 +156,10 @@ function countEntities(out: Outcome<CanonicalChange>): { entities: number; neste
 }
 
 export async function benchCore(opts: {
-  fraction?: number; seed?: number; scale?: Scale; mapThread?: boolean;
+  fraction?: number; seed?: number; scale?: Scale;
   /** Profile the staged pass (the sampling profiler costs a few per cent of the figure). */
   profile?: boolean; profileFile?: string; log?: (m: string) => void;
 } = {}): Promise<CoreFigures> {
-  const mapThread = opts.mapThread ?? false;
   const log = opts.log ?? (() => {});
   const fraction = opts.fraction ?? 1;
   const scale = opts.scale ?? (fraction === 1 ? scales.seed : scaleFraction(fraction));
@@ -214,7 +211,7 @@ export async function benchCore(opts: {
       const source = new MemorySource(Array.from({ length: x.lines.length }, (_, i) => i), { name: x.name });
       await lastValueFrom(fromPullSource(source, { maxInFlight: 2000 }).pipe(
         map((env: Envelope<number>) => mapEnvelope(env, x.raw(x.lines, env.value))),
-        mapStage(x.mapper, hooks, undefined, { thread: mapThread }),
+        mapStage(x.mapper, hooks),
         resolveStage(resolver, hooks, 2000), // as the service runs it: the source's whole credit (build-deps)
         tap((env: Envelope<unknown>) => {
           env.ack();
@@ -239,7 +236,7 @@ export async function benchCore(opts: {
     const truth = JSON.parse(truthJson.toString('utf8')) as Truth;
     const dedup = await evaluateDedup(store, truth, { register: false }); // no register in this run
     return {
-      fraction, records, byInput, entities, nestedContacts: nested, seconds, mapThread, ...(profile ? { profile } : {}),
+      fraction, records, byInput, entities, nestedContacts: nested, seconds, ...(profile ? { profile } : {}),
       coreRecordsPerSec: records / seconds, coreEntitiesPerSec: entities / seconds,
       mapOnlySeconds, mapRecordsPerSec: records / mapOnlySeconds,
       rejected,
@@ -258,11 +255,11 @@ export async function benchCore(opts: {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   // CORE_FRACTION=0.05: a share of the seed scale; CORE_SCALE=small: `gen --scale small`; CORE_SEED=N;
-  // CORE_MAP_THREAD=1: map on the map thread; CORE_PROFILE=<file>: profile the staged pass into <file>.
+  // CORE_PROFILE=<file>: profile the staged pass into <file>.
   const fraction = process.env.CORE_FRACTION ? Number(process.env.CORE_FRACTION) : undefined;
   const named = process.env.CORE_SCALE === 'small' || process.env.CORE_SCALE === 'seed' ? scales[process.env.CORE_SCALE] : undefined;
   const seed = process.env.CORE_SEED ? Number(process.env.CORE_SEED) : undefined;
-  const r = await benchCore({ ...(fraction === undefined ? {} : { fraction }), ...(named ? { scale: named } : {}), ...(seed === undefined ? {} : { seed }), mapThread: process.env.CORE_MAP_THREAD === '1',
+  const r = await benchCore({ ...(fraction === undefined ? {} : { fraction }), ...(named ? { scale: named } : {}), ...(seed === undefined ? {} : { seed }),
     profile: !!process.env.CORE_PROFILE, ...(process.env.CORE_PROFILE ? { profileFile: process.env.CORE_PROFILE } : {}),
     log: (m) => process.stderr.write(`${m}\n`) });
   console.log(JSON.stringify({ bench: 'core', ...r }));
