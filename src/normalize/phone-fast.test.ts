@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Dataset, generate, scales } from '../gen/dataset.js';
-import { type Parsed, fastParseRu, parseCandidate, parsePhones, parsePhonesReference, phoneCache } from './phone.js';
+import { type Parsed, parseCandidate, parsePhones, parsePhonesReference, phoneCache } from './phone.js';
+import { fastParseRu } from './phone-ru.js';
 
 /**
  * The fast path for Russian numbers must answer exactly as libphonenumber-js does (e164, type, ext)
@@ -48,7 +49,7 @@ function candidates(text: string): string[] {
 
 /** Compares one candidate; true when the fast path answered. */
 function agrees(candidate: string): boolean {
-  const fast = fastParseRu!(candidate);
+  const fast: Parsed | undefined = fastParseRu!(candidate);
   if (fast === undefined) return false;
   const slow: Parsed = parseCandidate(candidate);
   expect(slow, candidate).not.toBeNull();
