@@ -134,9 +134,10 @@ function parseFields(field: string | readonly string[] | null | undefined, mode:
   const seen = mode.shortcuts ? undefined : new Set<string>();
   let last: Phone | undefined;
   for (const raw of pieces) {
-    const piece = raw.replace(/[\s\u00A0\u202F]+/gu, ' ').trim();
+    const bare = mode.shortcuts && BARE.test(raw);
+    // A bare piece's only white space is ' ': most have no run of it to collapse.
+    const piece = (bare ? (raw.includes('  ') ? raw.replace(/ {2,}/gu, ' ') : raw) : raw.replace(/[\s\u00A0\u202F]+/gu, ' ')).trim();
     if (piece === '') continue;
-    const bare = mode.shortcuts && BARE.test(piece);
     const onlyExt = bare ? null : ONLY_EXTENSION.exec(piece);
     if (onlyExt && last && last.ext === undefined) {
       seen?.delete(key(last));
