@@ -74,7 +74,7 @@ const FAST: Mode = { parse: cachedParse, shortcuts: true };
 const REFERENCE: Mode = { parse: parseCandidate, shortcuts: false };
 /**
  * Only digits, spaces and + ( ) . - (most fields: one number as typed): SPLIT, ONLY_EXTENSION,
- * LABEL and EXTENSION all need a letter, '#' or one of , ; | / and a line break to match.
+ * LABEL and EXTENSION each need a letter, '#', a line break or one of , ; | / to match.
  */
 const BARE = /^[\d +().-]*$/u;
 
