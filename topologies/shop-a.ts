@@ -53,7 +53,7 @@ export function shopATopology(cfg: ShopAConfig, positions: PositionStore, opts: 
           name: 'shop-a.binlog',
           chain: shopAChain,
           open: async () => {
-            const source = new MysqlBinlogSource({ config, positions });
+            const source = new MysqlBinlogSource({ config, positions, reach: reach('source:shop-a.binlog') });
             return { source, report: (m) => m.lagSeconds.set({ source: 'shop-a.binlog' }, source.lagSeconds) };
           },
         })

@@ -9,6 +9,7 @@ import { cli } from '../support/cli.js';
 import { mysqlUrl } from '../support/inject.js';
 import { binlogServer, type BinlogServer } from '../support/mysql-binlog.js';
 import { freePorts } from '../support/net.js';
+import { tcpProxy } from '../support/tcp-proxy.js';
 import { deploy, type Deployment } from '../support/pipeline-fixture.js';
 import { topologies } from '../../topologies/index.js';
 
@@ -118,6 +119,64 @@ describe('both topologies end to end with Shop A in binlog mode', () => {
     }
     // Caught up and everything acked: the panel's max by (source) shows 0 for it.
     expect(line).toBe('crm_unify_source_lag_seconds{source="shop-a.binlog"} 0');
+  });
+
+  it('waits out a lost binlog connection under the service\'s outage policy: /healthz shows the stream down, then running, and the changes made meanwhile arrive once', async () => {
+    const [port, proxyPort] = (await freePorts(2)) as [number, number];
+    const direct = new URL(binlog.mysqlUrl);
+    const proxy = tcpProxy(proxyPort, { host: direct.hostname, port: Number(direct.port || 3306) });
+    await proxy.up();
+    const via = new URL(binlog.mysqlUrl);
+    via.host = `127.0.0.1:${proxyPort}`;
+    const sources = binlog.config.sources as { shopA: Record<string, unknown> };
+    const config = resolveConfig({
+      ...binlog.config,
+      metrics: { port, host: '127.0.0.1' },
+      runtime: { ...(binlog.config.runtime as object), connectRetryBaseMs: 100, connectRetryMaxMs: 500 },
+      sources: { ...sources, shopA: { ...sources.shopA, mysql: via.toString() } },
+    }, {});
+    const sql = await mysql.createConnection({ uri: binlog.mysqlUrl, charset: 'UTF8MB4_UNICODE_CI' });
+    const stop = new AbortController();
+    const running = runService({ topologies, names: ['shop-a'], config, once: false, logger: silentLogger, stop: stop.signal });
+    const state = async () => {
+      const h = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.json() as Promise<{ components: Record<string, { state: string }> }>, () => undefined);
+      return h?.components['source:shop-a.binlog']?.state;
+    };
+    /** Rows the binlog phase has mapped so far (each row read passes the map stage once). */
+    const mapped = async () => {
+      const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => '');
+      return text.split('\n').filter((l) => l.startsWith('crm_unify_records_total{') && l.includes('source="shop-a.binlog"') && l.includes('stage="map"'))
+        .reduce((n, l) => n + Number(l.split(' ').pop()), 0);
+    };
+    const until = async (what: () => Promise<boolean>, label: string) => {
+      for (let i = 0; !(await what()); i++) {
+        if (i === 300) throw new Error(`timed out waiting for ${label}`);
+        await sleep(100);
+      }
+    };
+    const touch = (n: number) => sql.query("UPDATE companies SET address = CONCAT('г. Обрыв, д. ', ?), updated_at = NOW() WHERE status = 'active' ORDER BY id LIMIT 1", [n]);
+    let summary;
+    try {
+      // A change read first: the stream itself (not only the start check) is running when cut.
+      await touch(0);
+      await until(async () => (await state()) === 'running' && (await mapped()) >= 1, 'the stream running');
+      await proxy.down();
+      await until(async () => (await state()) === 'backing-off', 'the stream shown down');
+      // Two transactions committed while the stream cannot reach the server.
+      await touch(1);
+      await touch(2);
+      await proxy.up();
+      await until(async () => (await state()) === 'running' && (await mapped()) >= 3, 'the stream running again with both changes read');
+      // A change after the outage: anything of the outage read twice would come before it.
+      await touch(3);
+      await until(async () => (await mapped()) >= 4, 'the change after the outage');
+    } finally {
+      stop.abort();
+      summary = await running;
+      await proxy.down();
+      await sql.end();
+    }
+    expect(summary.read['shop-a.companies']).toBe(4);
   });
 
 });

@@ -4,14 +4,21 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { mysqlUrl } from '../../../test/support/inject.js';
 import { binlogServer, binlogShortfalls, type BinlogServer } from '../../../test/support/mysql-binlog.js';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/mysql-database.js';
+import { freePorts } from '../../../test/support/net.js';
+import { tcpProxy, type TcpProxy } from '../../../test/support/tcp-proxy.js';
 import { drain, expectCreditHeld, take } from '../../../test/sources/contract.js';
 import type { Envelope } from '../../core/envelope.js';
+import type { CrmUnifyError } from '../../core/errors.js';
+import { silentLogger } from '../../core/logger.js';
+import { Reachability, type ConnectPolicy, type ReachState } from '../../core/reachability.js';
 import { shopASchema } from '../../gen/shop-a-schema.js';
+import { Health } from '../../metrics/health.js';
 import { mapShopACompany, mapShopAContact, type ShopAContactRow, type ShopACompanyRow } from '../../mappers/shop-a.js';
 import { currentPosition, openSnapshotAtBinlogPosition, parseBinlogPosition } from './binlog-position.js';
 import { binlogPositionAt, resetBinlogPositions } from './binlog-replay.js';
 import { checkBinlogStart, MysqlBinlogSource } from './binlog.source.js';
 import { MysqlSourceConfigSchema, type MysqlSourceConfig } from './config.js';
+import { MysqlDeltaSource } from './mysql-delta.source.js';
 import { MysqlFullSource } from './mysql-full.source.js';
 import { binlogKey, deltaKey, fullKey, MemoryPositionStore } from './positions.js';
 import type { MysqlRow } from './rows.js';
@@ -426,6 +433,120 @@ describe('MysqlBinlogSource', () => {
     } finally {
       await other.drop();
     }
+  });
+});
+
+describe('a lost binlog stream under the service\'s outage policy (a reach), as poll mode', () => {
+  // The stream reaches the server through a TCP forwarder the test closes ("the server is down":
+  // connections cut, new ones refused) and opens again; changes are committed directly meanwhile.
+  let proxy: TcpProxy;
+  let viaProxy: string;
+  beforeAll(async () => {
+    const [port] = (await freePorts(1)) as [number];
+    const direct = new URL(db.url);
+    proxy = tcpProxy(port, { host: direct.hostname, port: Number(direct.port || 3306) });
+    direct.host = `127.0.0.1:${port}`;
+    viaProxy = direct.toString();
+  });
+  beforeEach(() => proxy.up());
+  afterAll(() => proxy?.down());
+
+  const target = { component: 'source:shop-a.binlog', endpoint: 'the test server', setBy: 'sources.shopA.mysql (or SHOP_A_MYSQL_URL)' };
+  /** The service's policy (runtime/connect-policy.ts) in small: states to a Health, as /healthz shows them. */
+  function policy(health: Health, states: ReachState[], over: Partial<ConnectPolicy> = {}): ConnectPolicy {
+    return { baseMs: 50, maxMs: 200, logEveryMs: 60_000, logger: silentLogger, status: { set: (c, s, d) => { states.push(s); health.reach(c, s, d); } }, ...over };
+  }
+  const shown = (health: Health) => health.report().components['source:shop-a.binlog'];
+
+  it('waits out an outage longer than reconnectRetries, shows it on /healthz, and then delivers every change made meanwhile once', async () => {
+    const health = new Health();
+    const states: ReachState[] = [];
+    // reconnectRetries: 2 would end the stream at the third failed reconnect without a reach.
+    const src = new MysqlBinlogSource({ config: config({ url: viaProxy, reconnectRetries: 2 }), positions: new MemoryPositionStore(), reach: new Reachability(target, policy(health, states)) });
+    await src.read(1);
+    expect(shown(health)?.state).toBe('running');
+    // A row dated an hour back, held unacked across the outage: the row the position waits on.
+    await admin.query('SET TIMESTAMP = UNIX_TIMESTAMP() - 3600');
+    await insertCompanies(company('час назад'));
+    await admin.query('SET TIMESTAMP = DEFAULT');
+    await insertCompanies(company('a'));
+    const [old, a] = await take(src, 2);
+    a!.ack();
+
+    await proxy.down();
+    // Committed while the stream cannot reach the server: a 3-row transaction, an update, a hard delete.
+    await insertCompanies(company('b'), company('c'), company('d'));
+    await admin.query("UPDATE companies SET name = 'a2' WHERE name = 'a'");
+    await admin.query("DELETE FROM companies WHERE name = 'c'");
+    while (states.filter((s) => s === 'backing-off').length <= 4) {
+      expect((await src.read(10)).records).toEqual([]);
+    }
+    expect(src.reconnects).toBeGreaterThan(2);
+    expect(shown(health)).toMatchObject({ state: 'backing-off', detail: expect.stringMatching(/^ECONNREFUSED: /) });
+    expect(health.report().ready).toBe(false);
+    // Lag keeps its meaning through the outage: the server's now minus the oldest unacked event.
+    expect(src.lagSeconds).toBeGreaterThanOrEqual(3599);
+
+    await proxy.up();
+    await insertCompanies(company('end'));
+    const rest = await until(src, 'end');
+    expect(summary(rest)).toEqual(['insert companies 3', 'insert companies 4', 'insert companies 5', 'update companies 2', 'delete companies 4', 'insert companies 6']);
+    expect(shown(health)?.state).toBe('running');
+    expect(states.filter((s) => s === 'failed')).toEqual([]);
+    old!.ack();
+    expect(src.lagSeconds).toBe(0);
+    await src.close();
+  });
+
+  it('a close ends a wait for the server at once (SHUTDOWN), as poll mode\'s', async () => {
+    const health = new Health();
+    // A minute's back-off: only the cancel can end the wait within the test's time.
+    const src = new MysqlBinlogSource({ config: config({ url: viaProxy }), positions: new MemoryPositionStore(), reach: new Reachability(target, policy(health, [], { baseMs: 60_000, maxMs: 60_000 })) });
+    await src.read(1);
+    await proxy.down();
+    const reading = (async () => { for (;;) await src.read(10); })().catch((e: unknown) => e as CrmUnifyError);
+    while (shown(health)?.state !== 'backing-off') await sleep(20);
+    await src.close();
+    expect((await reading).code).toBe('SHUTDOWN');
+  });
+
+  it('with a bound (--once), gives up as poll mode does: SERVICE_UNAVAILABLE, failed on /healthz, the saved position kept', async () => {
+    const health = new Health();
+    const bounded = { giveUpAfterMs: 1000, giveUpKey: 'runtime.connectTimeoutMs = 1000' };
+    const positions = new MemoryPositionStore();
+    const src = new MysqlBinlogSource({ config: config({ url: viaProxy }), positions, reach: new Reachability(target, policy(health, [], bounded)) });
+    await src.read(1);
+    await insertCompanies(company('a'));
+    const [a] = await take(src, 1);
+    a!.ack();
+    await proxy.down();
+    await insertCompanies(company('b'));
+    const err = (await (async () => { for (;;) await src.read(10); })().catch((e: unknown) => e)) as CrmUnifyError;
+    // A second read does not start a new stream: it fails the same way.
+    await expect(src.read(10)).rejects.toBe(err);
+    await src.close();
+    expect(shown(health)?.state).toBe('failed');
+
+    // Poll mode's source against the same closed server, under the same policy.
+    const pollHealth = new Health();
+    const delta = new MysqlDeltaSource({ config: config({ url: viaProxy }), positions: new MemoryPositionStore(), reach: new Reachability({ ...target, component: 'source:shop-a.delta' }, policy(pollHealth, [], bounded)) });
+    const pollErr = (await delta.read(10).catch((e: unknown) => e)) as CrmUnifyError;
+    await delta.close();
+    expect(pollHealth.report().components['source:shop-a.delta']?.state).toBe('failed');
+    const same = (e: CrmUnifyError) => e.message.replace(/shop-a\.(binlog|delta)/, 'X').replace(/tried \d+ times/, 'tried N times');
+    expect(err.code).toBe('SERVICE_UNAVAILABLE');
+    expect(err.details).toMatchObject({ component: 'source:shop-a.binlog', lastErrorCode: 'ECONNREFUSED' });
+    expect(pollErr.code).toBe('SERVICE_UNAVAILABLE');
+    expect(same(err)).toBe(same(pollErr));
+    expect(err.message).toMatch(/^source:shop-a\.binlog could not reach the test server within 1 s \(runtime\.connectTimeoutMs = 1000\)/);
+
+    // Nothing lost: a restart from the saved position reads what was committed during the outage.
+    await proxy.up();
+    await insertCompanies(company('end'));
+    const next = source(positions);
+    const rest = await until(next, 'end');
+    await next.close();
+    expect(summary(rest)).toEqual(['insert companies 2', 'insert companies 3']);
   });
 });
 

@@ -21,6 +21,11 @@ export interface MysqlBinlogSourceOptions {
   positions: PositionStore;
   /** Where to start when no position is stored (a snapshot's); default: the server's current end. */
   from?: BinlogPosition;
+  /**
+   * The service's outage policy for the server (core/reachability.ts): a lost stream is waited
+   * for as it says, and reported on /healthz; without one, `reconnectRetries` bounds it.
+   */
+  reach?: Reachability;
 }
 
 interface Pending {
@@ -53,6 +58,7 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
   private readonly config: MysqlSourceConfig;
   private readonly positions: PositionStore;
   private readonly from: BinlogPosition | undefined;
+  private readonly reach: Reachability | undefined;
   private readonly database: string;
   /** Replaced by a new snapshot: acks of rows from before it must not move the new position. */
   private acks = new OrderedAcks();
@@ -85,7 +91,7 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
   private closed = false;
   private seq = 0n;
   private wake: (() => void) | undefined;
-  /** Reconnects since the stream last delivered an event (bounded by reconnectRetries). */
+  /** Reconnects since the stream last delivered an event (bounded by reconnectRetries when there is no reach). */
   private attempts = 0;
   reconnects = 0;
   /** New full extracts taken because the saved position was lost (snapshotWhenNeeded). */
@@ -96,6 +102,7 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
     this.name = `${opts.config.name}.binlog`;
     this.positions = opts.positions;
     this.from = opts.from;
+    this.reach = opts.reach;
     this.writer = new PositionWriter(opts.positions);
     this.database = decodeURIComponent(new URL(opts.config.url).pathname.replace(/^\//, ''));
     if (!this.database) throw new CrmUnifyError('CONFIG_INVALID', `${this.name}: the MySQL URL must name the database to follow`);
@@ -125,7 +132,8 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
   async read(max: number): Promise<ReadResult<MysqlRow>> {
     this.writer.check();
     if (this.snapshot && !this.snapshotDone) return this.readSnapshot(max);
-    if (!this.client) await this.start(await this.startPosition());
+    // After a give-up (`failure` set) no new stream is started: the loop below rethrows it.
+    if (!this.client && this.failure === undefined) await this.start(await this.startPosition());
     const deadline = Date.now() + this.config.pollIntervalMs;
     while (!this.closed && this.buffer.length === 0) {
       if (this.positionLost) return this.resnapshot(max);
@@ -159,6 +167,8 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
 
   async close(): Promise<void> {
     this.closed = true;
+    // A wait for the server ends at once (the read waiting in it throws SHUTDOWN, as poll mode's).
+    this.reach?.cancel();
     this.wake?.();
     await this.stopClient();
     await this.snapshot?.close();
@@ -225,16 +235,31 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
   /** The stored position, else `from`, else the server's current end; checks the server can serve it. */
   private async startPosition(): Promise<BinlogPosition> {
     const stored = await this.positions.get(binlogKey(this.config.name));
-    const conn = await this.admin();
-    try {
+    return this.onServer(async (conn) => {
       await checkBinlogServer(conn, this.config, this.name);
       const [now] = await conn.query('SELECT UNIX_TIMESTAMP(NOW(3)) * 1000 AS ms');
       this.clockSkewMs = Number((now as Array<{ ms: unknown }>)[0]!.ms) - Date.now();
       if (this.config.once) this.end = await currentPosition(conn);
       if (stored !== undefined) return parseBinlogPosition(stored);
       return this.from ?? (await currentPosition(conn));
-    } finally {
-      await conn.end().catch(() => conn.destroy());
+    });
+  }
+
+  /** `work` on a connection of its own; with a reach, an unreachable server is waited for under its policy. */
+  private async onServer<T>(work: (conn: MysqlConnection) => Promise<T>): Promise<T> {
+    const once = async () => {
+      const conn = await connector(this.config.url)();
+      try {
+        return await work(conn);
+      } finally {
+        await conn.end().catch(() => conn.destroy());
+      }
+    };
+    try {
+      return this.reach ? await this.reach.attempt(once, (err) => !this.closed && isUnreachable(err)) : await once();
+    } catch (err) {
+      if (err instanceof CrmUnifyError) throw err;
+      throw new CrmUnifyError('SOURCE_READ_FAILED', `${this.name}: ${errorMessage(err)}`, { cause: err, retriable: isConnectionLost(err) });
     }
   }
 
@@ -254,6 +279,11 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
     this.client = client;
     client.on('binlog', (event: AnyBinlogEvent) => {
       if (this.client === client) this.onEvent(client, event);
+    });
+    // Both of the client's connections have answered queries (the dump request follows): the
+    // server is reachable again, on /healthz before any event (a quiet table sends none).
+    client.on('ready', () => {
+      if (this.client === client && !this.closed) this.reach?.up();
     });
     client.on('error', (err: unknown) => {
       if (this.client !== client || this.closed) return;
@@ -277,18 +307,34 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
     });
   }
 
-  /** After a lost connection: a new client from the last row buffered, with backoff. */
+  /**
+   * After a lost connection: a new client from the last row buffered, after a wait. With a reach
+   * the service's policy sets the wait and when to give up (never in a service run; with `--once`
+   * SERVICE_UNAVAILABLE after runtime.connectTimeoutMs, as poll mode), and /healthz shows the
+   * outage; without one, `reconnectRetries` failures in a row end it.
+   */
   private async reconnect(): Promise<void> {
     const at = this.last!;
     await this.stopClient();
     this.lost = false;
-    if (this.attempts >= this.config.reconnectRetries) {
-      throw new CrmUnifyError('SOURCE_READ_FAILED', `${this.name}: binlog connection lost, ${this.attempts} reconnects in a row failed (last: ${errorMessage(this.lastError)})`, { cause: this.lastError, retriable: true });
+    let wait: number;
+    if (this.reach) {
+      try {
+        wait = this.reach.down(this.lastError);
+      } catch (giveUp) {
+        this.failure = giveUp;
+        throw giveUp;
+      }
+    } else {
+      if (this.attempts >= this.config.reconnectRetries) {
+        throw new CrmUnifyError('SOURCE_READ_FAILED', `${this.name}: binlog connection lost, ${this.attempts} reconnects in a row failed (last: ${errorMessage(this.lastError)})`, { cause: this.lastError, retriable: true });
+      }
+      wait = Math.min(this.config.reconnectMaxMs, this.config.reconnectBaseMs * 2 ** this.attempts);
     }
-    const wait = Math.min(this.config.reconnectMaxMs, this.config.reconnectBaseMs * 2 ** this.attempts);
     this.attempts++;
     this.reconnects++;
-    await sleep(wait);
+    if (this.reach) await this.reach.wait(wait);
+    else await sleep(wait);
     if (!this.closed) await this.start(at);
   }
 
