@@ -9,15 +9,15 @@
  * verify and load stages are left out. Shop A and Shop B run side by side, as `crm-unify run
  * shop-a shop-b` does; Shop B reads its dump, then its events.
  *
- * The inputs are held off the JS heap (one Buffer of JSON lines per source) and parsed as they are
- * read: a pulled pipeline holds only its in-flight records, and a 1.5 GB heap of generated objects
- * would measure the old-generation GC, not the stages. The JSON parse is inside the timed part
- * (a real source decodes its records too). A mapper-only pass over the same inputs is timed
+ * The inputs are files of JSON lines, one per source, written by a child process (bench/core-inputs.ts)
+ * and read line by line as the sources pull: a pulled pipeline holds only its in-flight records,
+ * and neither the generator's gigabyte of objects nor the inputs are part of the measured RSS.
+ * Reading and the JSON parse are inside the timed part (a real source reads and decodes too). A mapper-only pass over the same inputs is timed
  * first, for the per-stage chart.
  *
  *   npx tsx bench/core.bench.ts            (CORE_FRACTION=0.1 for a quick run on a tenth of the data)
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,7 +29,7 @@ import { MemorySource } from '../src/connectors/memory/memory.source.js';
 import { mapEnvelope, type Envelope } from '../src/core/envelope.js';
 import { fromPullSource } from '../src/core/pull-source.js';
 import type { StageHooks } from '../src/core/stage.js';
-import { generate, scales, type Scale, type Truth } from '../src/gen/dataset.js';
+import { scales, type Scale, type Truth } from '../src/gen/dataset.js';
 import { evaluateDedup, type DedupScore } from '../src/gen/evaluate.js';
 import type { CanonicalChange, Outcome } from '../src/model/index.js';
 import { mapStage, type Mapper } from '../src/pipeline/stages/map.stage.js';
@@ -41,6 +41,7 @@ import { cacheStats, clearCaches } from '../src/normalize/lru.js';
 import { mapShopARow, mapShopBDumpElement, mapShopBMessage } from '../topologies/mappers.js';
 import { summarize, type ProfileShare } from './profile-summary.js';
 import { cpuPerRecord, threadCpu } from './thread-cpu.js';
+import { FileLines, inputNames, writeInputsInChild } from './core-inputs.js';
 
 export interface CoreFigures {
   /** Share of the seed scale (1 = the full seed-scale data). */
@@ -66,7 +67,7 @@ export interface CoreFigures {
   profile?: ProfileShare[];
   /** CPU µs per source record of the staged pass: the main thread, and every other thread (map thread, LevelDB, libuv, GC helpers). */
   cpuMicrosPerRecord?: { main: number; other: number };
-  /** The benchmark's own inputs held in memory (JSON lines and the truth), part of the peak RSS. */
+  /** The benchmark's own inputs held in memory (the line offsets of the input files), part of the peak RSS. */
   inputMB: number;
   dedup: DedupScore;
 }
@@ -89,50 +90,21 @@ async function startProfile(file: string | undefined): Promise<() => Promise<Pro
   };
 }
 
-/** Lines of JSON in one Buffer (off the JS heap) with their offsets. */
-class Lines {
-  readonly buf: Buffer;
-  readonly starts: Uint32Array;
-  constructor(items: Iterable<string>) {
-    const parts: Buffer[] = [];
-    const starts: number[] = [];
-    let at = 0;
-    for (const s of items) {
-      const b = Buffer.from(s, 'utf8');
-      starts.push(at);
-      parts.push(b);
-      at += b.length;
-    }
-    starts.push(at);
-    this.buf = Buffer.concat(parts);
-    this.starts = Uint32Array.from(starts);
-  }
-  get length(): number {
-    return this.starts.length - 1;
-  }
-  bytes(i: number): Buffer {
-    return this.buf.subarray(this.starts[i]!, this.starts[i + 1]!);
-  }
-  text(i: number): string {
-    return this.buf.toString('utf8', this.starts[i]!, this.starts[i + 1]!);
-  }
-}
-
 interface Input {
   name: string;
-  lines: Lines;
+  lines: FileLines;
   /** What the source hands the map stage (a row, a parsed dump element, a message's bytes): decoded on the main thread, as the sources do. */
-  raw: (lines: Lines, i: number) => unknown;
+  raw: (lines: FileLines, i: number) => unknown;
   /** The topology's mapper. */
   mapper: Mapper<unknown>;
 }
 
-const shopARow = (table: string) => (l: Lines, i: number) => ({ table, row: JSON.parse(l.text(i)) as Record<string, unknown> });
+const shopARow = (table: string) => (l: FileLines, i: number) => ({ table, row: JSON.parse(l.text(i)) as Record<string, unknown> });
 const inputs = {
   shopACompanies: { raw: shopARow('companies'), mapper: mapShopARow },
   shopAContacts: { raw: shopARow('contacts'), mapper: mapShopARow },
-  shopBDump: { raw: (l: Lines, i: number) => ({ index: i, value: JSON.parse(l.text(i)) as unknown }), mapper: mapShopBDumpElement },
-  shopBEvents: { raw: (l: Lines, i: number) => ({ value: l.bytes(i), tombstone: false }), mapper: mapShopBMessage },
+  shopBDump: { raw: (l: FileLines, i: number) => ({ index: i, value: JSON.parse(l.text(i)) as unknown }), mapper: mapShopBDumpElement },
+  shopBEvents: { raw: (l: FileLines, i: number) => ({ value: l.bytes(i), tombstone: false }), mapper: mapShopBMessage },
 } as Record<string, Pick<Input, 'raw' | 'mapper'>>;
 
 const mapOne = (x: Input, i: number) => x.mapper(x.raw(x.lines, i));
@@ -163,17 +135,11 @@ export async function benchCore(opts: {
   const log = opts.log ?? (() => {});
   const fraction = opts.fraction ?? 1;
   const scale = opts.scale ?? (fraction === 1 ? scales.seed : scaleFraction(fraction));
-  log('core: generating the seed-scale dataset');
-  let ds: ReturnType<typeof generate> | undefined = generate(scale, opts.seed ?? 1);
-  const all: Input[] = [
-    { name: 'shop-a.companies', lines: new Lines(ds.shopA.companies.map((r) => JSON.stringify(r))), ...inputs.shopACompanies! },
-    { name: 'shop-a.contacts', lines: new Lines(ds.shopA.contacts.map((r) => JSON.stringify(r))), ...inputs.shopAContacts! },
-    { name: 'shop-b.dump', lines: new Lines(ds.shopB.dump.map((p) => JSON.stringify(p))), ...inputs.shopBDump! },
-    { name: 'shop-b.events', lines: new Lines(ds.shopB.events.map((e) => e.value)), ...inputs.shopBEvents! },
-  ];
-  const truthJson = Buffer.from(JSON.stringify(ds.truth));
-  ds = undefined;
-  forceGc();
+  log('core: generating the seed-scale dataset (in a child process, into files)');
+  const inputDir = await mkdtemp(join(tmpdir(), 'crm-unify-bench-core-inputs-'));
+  writeInputsInChild(inputDir, scale, opts.seed ?? 1);
+  const mappers = [inputs.shopACompanies!, inputs.shopAContacts!, inputs.shopBDump!, inputs.shopBEvents!];
+  const all: Input[] = inputNames.map((name, i) => ({ name, lines: new FileLines(join(inputDir, `${name}.jsonl`)), ...mappers[i]! }));
   const records = all.reduce((n, x) => n + x.lines.length, 0);
   const byInput = Object.fromEntries(all.map((x) => [x.name, x.lines.length]));
 
@@ -233,7 +199,7 @@ export async function benchCore(opts: {
     const profile = await stopProfile?.();
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
     log('core: scoring dedup against the ground truth');
-    const truth = JSON.parse(truthJson.toString('utf8')) as Truth;
+    const truth = JSON.parse(await readFile(join(inputDir, 'truth.json'), 'utf8')) as Truth;
     const dedup = await evaluateDedup(store, truth, { register: false }); // no register in this run
     return {
       fraction, records, byInput, entities, nestedContacts: nested, seconds, ...(profile ? { profile } : {}),
@@ -244,12 +210,14 @@ export async function benchCore(opts: {
       peakRssMB: Math.round(peakRss / 1048576),
       normalizeCache: { ...cs, hitRate: cs.hits / Math.max(1, cs.hits + cs.misses) },
       ...(cpuMicrosPerRecord ? { cpuMicrosPerRecord } : {}),
-      inputMB: Math.round((all.reduce((n, x) => n + x.lines.buf.length, 0) + truthJson.length) / 1048576),
+      inputMB: Math.round(all.reduce((n, x) => n + x.lines.starts.byteLength, 0) / 1048576),
       dedup,
     };
   } finally {
     await store.close();
+    for (const x of all) x.lines.close();
     await rm(dir, { recursive: true, force: true });
+    await rm(inputDir, { recursive: true, force: true });
   }
 }
 

@@ -153,8 +153,8 @@ The seed-scale dataset (\`generate(scales.seed, 1)\`) through the **real stages*
 credit-limited pull sources (2 000 in flight) → \`mapStage\` (map, normalize, validate) →
 \`resolveStage\` (the \`Resolver\`, LevelDB in a temp dir, group commit) → ack; rejects written to
 the state store. Shop A and Shop B side by side, as \`crm-unify run shop-a shop-b\`; no external
-calls (verify and load left out). Inputs are held off the JS heap as JSON lines and parsed as read
-(the parse is timed).
+calls (verify and load left out). Inputs are files of JSON lines written by a child process, read
+and parsed as the sources pull (timed); the generator's objects are never in the measured process.
 
 | | |
 |---|---|
@@ -164,7 +164,7 @@ calls (verify and load left out). Inputs are held off the JS heap as JSON lines 
 | mappers alone | ${fmt(core.mapOnlySeconds, 1)} s → ${fmt(core.mapRecordsPerSec)} records/s |
 | golden companies / contacts | ${fmt(core.goldenCompanies)} / ${fmt(core.goldenContacts)} (no register filter here) |
 | rejected records | ${fmt(core.rejected)} |
-| peak RSS | ${fmt(core.peakRssMB)} MB (of which ${fmt(core.inputMB ?? 0)} MB are the benchmark's own inputs held in memory; target < 1 000 MB: ${met(core.peakRssMB < 1000)}) |
+| peak RSS | ${fmt(core.peakRssMB)} MB (inputs read from files; ${fmt(core.inputMB ?? 0)} MB of line offsets held; target < 1 000 MB: ${met(core.peakRssMB < 1000)}) |
 | CPU per record | ${core.cpuMicrosPerRecord ? `${fmt(core.cpuMicrosPerRecord.main)} µs on the main thread, ${fmt(core.cpuMicrosPerRecord.other)} µs on the others (LevelDB compaction and I/O, GC helpers)` : 'not measured (needs Linux /proc)'} |
 | normalizer LRUs (phone parses, name casing) | ${fmt(core.normalizeCache.hitRate * 100, 1)} % hits, ${fmt(core.normalizeCache.entries)} entries at the end (bounded: 50 000 + 20 000) |
 ${core.profile ? `
@@ -329,27 +329,33 @@ which the resolver is exact, so they assert exactly the expected contacts.
 }
 
 /** Findings that are not figures: kept here so the generated document carries them. */
-const BOTTLENECKS = `**Where the core time goes** (\`node --cpu-prof\`): the resolve stage, not the mappers —
-compare "mappers alone" with "map + resolve": mapping is a fraction of the staged time. The
-largest self-time entries of a core profile are the garbage collector, LevelDB
-(\`classic-level\` \`_batch\`, \`_getMany\`, iterators) and the resolver's per-company
-recompute (src/resolve/aggregate.ts \`recompute\`, survivorship, \`canonicalJson\` + sha256
-content hashes): every change to a company re-clusters, re-hashes and rewrites the whole company
-with all its contacts, so a Shop B partner with its nested contacts, or a Shop A contact row,
-costs a read and a rewrite of the aggregate. The target is **missed** by an order of magnitude;
-closing it needs work in src/resolve and src/state (outside this benchmark's files): see the
-benchmark report for the suggestions.
+const BOTTLENECKS = `**Where the core time goes, and what the target needs.** The core is CPU-bound on both
+cores: the main thread runs resolution, the state store's encoding and the stages, and the other
+threads are V8's GC helpers (most of the "others" CPU above), LevelDB's compaction and libuv's
+I/O. 25 000 records/s on 2 cores leaves 80 µs of CPU per record in all; the run above spends
+several times that, spread over many small costs (no single function above a few per cent of the
+main thread): every change to a company re-clusters, re-hashes and rewrites the company with all
+its contacts, and each change writes its golden states whole as JSON (about 3.9 KB per source
+record). Closing the gap is structural, not a tuning: one compact value per company (the
+contributions and a small header per golden contact, without the golden records that can be
+rebuilt), nested contacts' links inside their company's, incremental clustering for a record that
+only adds a contact, and resolution partitioned by INN across threads — see issue 16.
 
-Mapper speed-up made here, measured: a bounded LRU (50 000 entries) of libphonenumber-js parses
-keyed by the candidate's digits when it holds only digits and ( ) . - spaces, so every spelling of
-one number is one entry (src/normalize/phone.ts), and a bounded LRU (20 000) of cased name words
-(src/normalize/person-name.ts \`displayCase\`); both are exact (a cached answer is the uncached
-one) and start cold in each timed pass (\`clearCaches\`). On a tenth of the seed data,
-mappers only, CPU time, cold caches, alternating runs: 11 250–11 780 records/s with the caches
-against 8 950–10 050 without (about +20 %). On the core figure it is within the noise, as mapping
-is a small part of it.
+What issue 16's first steps changed, measured (bench/COMPONENTS.md "Core before/after"): LevelDB
+tuned for this workload (64 MB write buffer and files); state format 2 (no stored provenance, no
+match-key index: 3.5 of 10.8 LevelDB operations and 0.9 of 4.75 KB per source record less);
+golden records built without provenance tracking; memoized name keys; cheaper mappers (a fast
+path for Russian numbers proven against libphonenumber-js on every number of the seed data, a
+hand check in front of zod on the Shop B hot path, fewer intermediate objects: mapping from about
+60 to 22 µs of CPU per record). Golden records, hashes, links and rejects are unchanged: the
+state digest of the full seed data is identical before and after (\`bench/state-digest.ts\`).
+Mapping on a worker thread was built and measured, and removed: with the cheaper mappers it saved
+about 20 µs of main-thread CPU per record and cost about 100 µs on the other threads (structured
+clone of the raw record, JSON of the outcome, the worker's own GC), so on 2 cores it lowered the
+figure.
 
-Profiling: \`CORE_FRACTION=0.05 node --import tsx --cpu-prof --cpu-prof-dir=/tmp/prof bench/core.bench.ts\`.`;
+Profiling: \`CORE_PROFILE=/tmp/core.cpuprofile CORE_FRACTION=0.1 node --max-semi-space-size=64 --import tsx bench/core.bench.ts\`,
+then \`node --import tsx bench/profile-summary.ts /tmp/core.cpuprofile\`.`;
 
 const byMethod = (f: RunFigures): string =>
   Object.entries(f.commandsByMethod).sort((x, y) => y[1] - x[1]).map(([m, n]) => `${m.replace(/^crm\./, '')} ${fmt(n)}`).join(', ');
