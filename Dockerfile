@@ -2,7 +2,7 @@
 FROM node:24-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
-# glibc's per-thread malloc arenas: LevelDB's and libuv's threads each got their own, 200–250 MB
+# glibc's per-thread malloc arenas: LevelDB's and libuv's threads each got their own, about 200 MB
 # of peak RSS over the seed data for nothing (BENCHMARKS §1).
 ENV MALLOC_ARENA_MAX=2
 COPY package.json package-lock.json ./
