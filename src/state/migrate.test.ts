@@ -1,15 +1,17 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generate, scales } from '../gen/dataset.js';
-import { mapPartner, mapShopAContact, mapShopACompany } from '../mappers/index.js';
+import { decodeShopBEvent, mapPartner, mapShopAContact, mapShopACompany, mapShopBEvent } from '../mappers/index.js';
 import { companyProvenance, contactProvenance } from '../resolve/provenance.js';
 import { Resolver } from '../resolve/resolver.js';
 import { openLevelStore, type LevelStateStore } from './level-store.js';
 import { matchIndexKey } from './keys.js';
 import { migrateState } from './migrate.js';
-import { namespaces, type StateOp, type StateStore } from './store.js';
+import { namespaces, type Namespace, type StateOp, type StateStore } from './store.js';
 
 async function dump(store: StateStore): Promise<Record<string, Array<[string, unknown]>>> {
   const out: Record<string, Array<[string, unknown]>> = {};
@@ -101,6 +103,52 @@ describe('state migrate (format 1 → 2)', () => {
     expect(await dump(old)).toEqual(await dump(fresh));
   });
 });
+
+describe('state migrate on a state the release before format 2 wrote', () => {
+  // fixtures/format1-state.jsonl.gz: every entry of every namespace, read through the StateStore API
+  // from a LevelDB state that commit 30ad4f4 (the last format-1 release) wrote resolving
+  // generate(seed scale × 0.0005, seed 1) in order — the input `resolveInOrder` gives below.
+  it('migrates to exactly the state this release writes for the same input', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'crm-unify-migrate-release-'));
+    const old = await openLevelStore(join(dir, 'old'));
+    const fresh = await openLevelStore(join(dir, 'fresh'));
+    try {
+      const entries = gunzipSync(readFileSync(new URL('./fixtures/format1-state.jsonl.gz', import.meta.url))).toString('utf8')
+        .trim().split('\n').map((l) => JSON.parse(l) as [Namespace, string, unknown]);
+      await old.batch(entries.map(([ns, key, value]) => ({ type: 'put', ns, key, value }) as StateOp));
+      expect(await old.count('matchKeys')).toBeGreaterThan(100);
+      await resolveInOrder(fresh);
+
+      const report = await migrateState(old);
+      expect(report).toEqual({ companies: await fresh.count('companies'), contacts: await fresh.count('contacts'), matchKeys: expect.any(Number) });
+      expect(await dump(old)).toEqual(await dump(fresh));
+    } finally {
+      await Promise.all([old.close(), fresh.close()]);
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** The fixture's input: generate(seed × 0.0005, 1), every store's records mapped and resolved one at a time, in order. */
+async function resolveInOrder(store: StateStore): Promise<void> {
+  const s = scales.seed;
+  const f = 0.0005;
+  const ds = generate({ ...s, shopACompanies: Math.round(s.shopACompanies * f), shopBCompanies: Math.round(s.shopBCompanies * f),
+    overlap: Math.round(s.overlap * f) }, 1);
+  const outcomes = [
+    ...ds.shopA.companies.map((r) => mapShopACompany(r as never)),
+    ...ds.shopA.contacts.map((r) => mapShopAContact(r as never)),
+    ...ds.shopB.dump.map((p) => mapPartner(p)),
+    ...ds.shopB.events.map((e) => {
+      const ev = decodeShopBEvent(e.value);
+      return ev.ok ? mapShopBEvent(ev.value) : ev;
+    }),
+  ];
+  const resolver = new Resolver(store, { now: () => new Date('2026-01-01T00:00:00Z') });
+  let n = 0;
+  for (const o of outcomes) if (o.ok) await resolver.resolve(o.value, { ref: `0@${n++}` });
+  await resolver.flush();
+}
 
 describe('crm-unify state migrate', () => {
   it('converts a state dir, says so, then reports it current; a running service (the lock) stops it with a clear error', async () => {
