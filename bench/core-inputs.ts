@@ -26,17 +26,32 @@ function writeLines(path: string, items: Iterable<string>): number {
 /** Generates the dataset and writes `<dir>/<input>.jsonl` and `<dir>/truth.json` (in the child). */
 export function writeInputs(dir: string, scale: Scale, seed: number): void {
   const ds = generate(scale, seed);
-  writeLines(join(dir, 'shop-a.companies.jsonl'), ds.shopA.companies.map((r) => JSON.stringify(r)));
-  writeLines(join(dir, 'shop-a.contacts.jsonl'), ds.shopA.contacts.map((r) => JSON.stringify(r)));
-  writeLines(join(dir, 'shop-b.dump.jsonl'), ds.shopB.dump.map((p) => JSON.stringify(p)));
-  writeLines(join(dir, 'shop-b.events.jsonl'), ds.shopB.events.map((e) => e.value));
+  writeLines(
+    join(dir, 'shop-a.companies.jsonl'),
+    ds.shopA.companies.map((r) => JSON.stringify(r)),
+  );
+  writeLines(
+    join(dir, 'shop-a.contacts.jsonl'),
+    ds.shopA.contacts.map((r) => JSON.stringify(r)),
+  );
+  writeLines(
+    join(dir, 'shop-b.dump.jsonl'),
+    ds.shopB.dump.map((p) => JSON.stringify(p)),
+  );
+  writeLines(
+    join(dir, 'shop-b.events.jsonl'),
+    ds.shopB.events.map((e) => e.value),
+  );
   writeFileSync(join(dir, 'truth.json'), JSON.stringify(ds.truth));
 }
 
 /** Runs `writeInputs` in a child process and waits for it. */
 export function writeInputsInChild(dir: string, scale: Scale, seed: number): void {
-  execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), dir, JSON.stringify(scale), String(seed)],
-    { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(import.meta.url), dir, JSON.stringify(scale), String(seed)],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
 }
 
 /** The lines of one input file: offsets in memory, each line read from the file when asked for. */

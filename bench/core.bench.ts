@@ -99,11 +99,17 @@ interface Input {
   mapper: Mapper<unknown>;
 }
 
-const shopARow = (table: string) => (l: FileLines, i: number) => ({ table, row: JSON.parse(l.text(i)) as Record<string, unknown> });
+const shopARow = (table: string) => (l: FileLines, i: number) => ({
+  table,
+  row: JSON.parse(l.text(i)) as Record<string, unknown>,
+});
 const inputs = {
   shopACompanies: { raw: shopARow('companies'), mapper: mapShopARow },
   shopAContacts: { raw: shopARow('contacts'), mapper: mapShopARow },
-  shopBDump: { raw: (l: FileLines, i: number) => ({ index: i, value: JSON.parse(l.text(i)) as unknown }), mapper: mapShopBDumpElement },
+  shopBDump: {
+    raw: (l: FileLines, i: number) => ({ index: i, value: JSON.parse(l.text(i)) as unknown }),
+    mapper: mapShopBDumpElement,
+  },
   shopBEvents: { raw: (l: FileLines, i: number) => ({ value: l.bytes(i), tombstone: false }), mapper: mapShopBMessage },
 } as Record<string, Pick<Input, 'raw' | 'mapper'>>;
 
@@ -117,7 +123,12 @@ export function forceGc(): void {
 /** A fraction of the seed scale, every proportion kept (companies, overlap; shares are shares). */
 export function scaleFraction(fraction: number): Scale {
   const s = scales.seed;
-  return { ...s, shopACompanies: Math.round(s.shopACompanies * fraction), shopBCompanies: Math.round(s.shopBCompanies * fraction), overlap: Math.round(s.overlap * fraction) };
+  return {
+    ...s,
+    shopACompanies: Math.round(s.shopACompanies * fraction),
+    shopBCompanies: Math.round(s.shopBCompanies * fraction),
+    overlap: Math.round(s.overlap * fraction),
+  };
 }
 
 function countEntities(out: Outcome<CanonicalChange>): { entities: number; nested: number } {
@@ -127,11 +138,17 @@ function countEntities(out: Outcome<CanonicalChange>): { entities: number; neste
   return { entities: 1, nested: 0 };
 }
 
-export async function benchCore(opts: {
-  fraction?: number; seed?: number; scale?: Scale;
-  /** Profile the staged pass (the sampling profiler costs a few per cent of the figure). */
-  profile?: boolean; profileFile?: string; log?: (m: string) => void;
-} = {}): Promise<CoreFigures> {
+export async function benchCore(
+  opts: {
+    fraction?: number;
+    seed?: number;
+    scale?: Scale;
+    /** Profile the staged pass (the sampling profiler costs a few per cent of the figure). */
+    profile?: boolean;
+    profileFile?: string;
+    log?: (m: string) => void;
+  } = {},
+): Promise<CoreFigures> {
   const log = opts.log ?? (() => {});
   const fraction = opts.fraction ?? 1;
   const scale = opts.scale ?? (fraction === 1 ? scales.seed : scaleFraction(fraction));
@@ -139,7 +156,11 @@ export async function benchCore(opts: {
   const inputDir = await mkdtemp(join(tmpdir(), 'crm-unify-bench-core-inputs-'));
   writeInputsInChild(inputDir, scale, opts.seed ?? 1);
   const mappers = [inputs.shopACompanies!, inputs.shopAContacts!, inputs.shopBDump!, inputs.shopBEvents!];
-  const all: Input[] = inputNames.map((name, i) => ({ name, lines: new FileLines(join(inputDir, `${name}.jsonl`)), ...mappers[i]! }));
+  const all: Input[] = inputNames.map((name, i) => ({
+    name,
+    lines: new FileLines(join(inputDir, `${name}.jsonl`)),
+    ...mappers[i]!,
+  }));
   const records = all.reduce((n, x) => n + x.lines.length, 0);
   const byInput = Object.fromEntries(all.map((x) => [x.name, x.lines.length]));
 
@@ -170,28 +191,47 @@ export async function benchCore(opts: {
     const resolver = new Resolver(store);
     const rejects = new StateRejectSink(store);
     let rejected = 0;
-    const hooks: StageHooks = { rejects: { reject: async (env, reason, detail, sourceId) => { rejected++; await rejects.reject(env, reason, detail, sourceId); } } };
+    const hooks: StageHooks = {
+      rejects: {
+        reject: async (env, reason, detail, sourceId) => {
+          rejected++;
+          await rejects.reject(env, reason, detail, sourceId);
+        },
+      },
+    };
     let peakRss = 0;
     let done = 0;
     const run = async (x: Input) => {
-      const source = new MemorySource(Array.from({ length: x.lines.length }, (_, i) => i), { name: x.name });
-      await lastValueFrom(fromPullSource(source, { maxInFlight: 2000 }).pipe(
-        map((env: Envelope<number>) => mapEnvelope(env, x.raw(x.lines, env.value))),
-        mapStage(x.mapper, hooks),
-        resolveStage(resolver, hooks, 2000), // as the service runs it: the source's whole credit (build-deps)
-        tap((env: Envelope<unknown>) => {
-          env.ack();
-          if ((++done & 0x3fff) === 0) peakRss = Math.max(peakRss, process.memoryUsage().rss);
-        }),
-      ), { defaultValue: undefined });
+      const source = new MemorySource(
+        Array.from({ length: x.lines.length }, (_, i) => i),
+        { name: x.name },
+      );
+      await lastValueFrom(
+        fromPullSource(source, { maxInFlight: 2000 }).pipe(
+          map((env: Envelope<number>) => mapEnvelope(env, x.raw(x.lines, env.value))),
+          mapStage(x.mapper, hooks),
+          resolveStage(resolver, hooks, 2000), // as the service runs it: the source's whole credit (build-deps)
+          tap((env: Envelope<unknown>) => {
+            env.ack();
+            if ((++done & 0x3fff) === 0) peakRss = Math.max(peakRss, process.memoryUsage().rss);
+          }),
+        ),
+        { defaultValue: undefined },
+      );
     };
     const stopProfile = opts.profile ? await startProfile(opts.profileFile) : undefined;
     const cpuBefore = threadCpu();
     const started = performance.now();
     const [aCompanies, aContacts, bDump, bEvents] = all as [Input, Input, Input, Input];
     await Promise.all([
-      (async () => { await run(aCompanies); await run(aContacts); })(),
-      (async () => { await run(bDump); await run(bEvents); })(),
+      (async () => {
+        await run(aCompanies);
+        await run(aContacts);
+      })(),
+      (async () => {
+        await run(bDump);
+        await run(bEvents);
+      })(),
     ]);
     await resolver.flush();
     const seconds = (performance.now() - started) / 1000;
@@ -202,11 +242,20 @@ export async function benchCore(opts: {
     const truth = JSON.parse(await readFile(join(inputDir, 'truth.json'), 'utf8')) as Truth;
     const dedup = await evaluateDedup(store, truth, { register: false }); // no register in this run
     return {
-      fraction, records, byInput, entities, nestedContacts: nested, seconds, ...(profile ? { profile } : {}),
-      coreRecordsPerSec: records / seconds, coreEntitiesPerSec: entities / seconds,
-      mapOnlySeconds, mapRecordsPerSec: records / mapOnlySeconds,
+      fraction,
+      records,
+      byInput,
+      entities,
+      nestedContacts: nested,
+      seconds,
+      ...(profile ? { profile } : {}),
+      coreRecordsPerSec: records / seconds,
+      coreEntitiesPerSec: entities / seconds,
+      mapOnlySeconds,
+      mapRecordsPerSec: records / mapOnlySeconds,
       rejected,
-      goldenCompanies: await store.count('companies'), goldenContacts: await store.count('contacts'),
+      goldenCompanies: await store.count('companies'),
+      goldenContacts: await store.count('contacts'),
       peakRssMB: Math.round(peakRss / 1048576),
       normalizeCache: { ...cs, hitRate: cs.hits / Math.max(1, cs.hits + cs.misses) },
       ...(cpuMicrosPerRecord ? { cpuMicrosPerRecord } : {}),
@@ -225,10 +274,18 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   // CORE_FRACTION=0.05: a share of the seed scale; CORE_SCALE=small: `gen --scale small`; CORE_SEED=N;
   // CORE_PROFILE=<file>: profile the staged pass into <file>.
   const fraction = process.env.CORE_FRACTION ? Number(process.env.CORE_FRACTION) : undefined;
-  const named = process.env.CORE_SCALE === 'small' || process.env.CORE_SCALE === 'seed' ? scales[process.env.CORE_SCALE] : undefined;
+  const named =
+    process.env.CORE_SCALE === 'small' || process.env.CORE_SCALE === 'seed'
+      ? scales[process.env.CORE_SCALE]
+      : undefined;
   const seed = process.env.CORE_SEED ? Number(process.env.CORE_SEED) : undefined;
-  const r = await benchCore({ ...(fraction === undefined ? {} : { fraction }), ...(named ? { scale: named } : {}), ...(seed === undefined ? {} : { seed }),
-    profile: !!process.env.CORE_PROFILE, ...(process.env.CORE_PROFILE ? { profileFile: process.env.CORE_PROFILE } : {}),
-    log: (m) => process.stderr.write(`${m}\n`) });
+  const r = await benchCore({
+    ...(fraction === undefined ? {} : { fraction }),
+    ...(named ? { scale: named } : {}),
+    ...(seed === undefined ? {} : { seed }),
+    profile: !!process.env.CORE_PROFILE,
+    ...(process.env.CORE_PROFILE ? { profileFile: process.env.CORE_PROFILE } : {}),
+    log: (m) => process.stderr.write(`${m}\n`),
+  });
   console.log(JSON.stringify({ bench: 'core', ...r }));
 }

@@ -42,8 +42,11 @@ export async function benchDump(opts: { mb?: number } = {}): Promise<DumpFigures
     const seconds = (performance.now() - t0) / 1000;
     const capped = readDumpInChild(path, HEAP_CAP_FLAGS);
     return {
-      dumpMB: Math.round(size / 1048576), elements: r.records, dumpPeakRssMB: r.peakRssMB,
-      dumpElementsPerSec: r.perSec, dumpMBPerSec: size / 1048576 / seconds,
+      dumpMB: Math.round(size / 1048576),
+      elements: r.records,
+      dumpPeakRssMB: r.peakRssMB,
+      dumpElementsPerSec: r.perSec,
+      dumpMBPerSec: size / 1048576 / seconds,
       heapCapped: { flags: HEAP_CAP_FLAGS, peakRssMB: capped.peakRssMB, elementsPerSec: capped.perSec },
     };
   } finally {

@@ -52,17 +52,26 @@ export const e2eRates = {
  * against the documented 480 s per 10 minutes. The bench runs the portal 10× faster, so the
  * costs are a tenth: the same share of the budget per command.
  */
-export const operatingCosts = { 'crm.item.batchimport': 0.04, 'crm.company.update': 0.005, 'crm.contact.update': 0.005, 'crm.requisite.update': 0.005 };
+export const operatingCosts = {
+  'crm.item.batchimport': 0.04,
+  'crm.company.update': 0.005,
+  'crm.contact.update': 0.005,
+  'crm.requisite.update': 0.005,
+};
 
 export function sandboxOptions(ds: Dataset): SandboxOptions {
   return {
-    registry: ds.registry, rate: e2eRates.portal.rate, burst: e2eRates.portal.burst,
-    egrulLatencyMs: e2eRates.registry.latencyMs, egrulRateLimit: e2eRates.registry.rate * 2,
+    registry: ds.registry,
+    rate: e2eRates.portal.rate,
+    burst: e2eRates.portal.burst,
+    egrulLatencyMs: e2eRates.registry.latencyMs,
+    egrulRateLimit: e2eRates.registry.rate * 2,
     operating: { limitSec: 480, costs: operatingCosts },
   };
 }
 
-export const registryBound = (r: { rate: number; concurrency: number; latencyMs: number }) => Math.min(r.rate, r.concurrency / (r.latencyMs / 1000));
+export const registryBound = (r: { rate: number; concurrency: number; latencyMs: number }) =>
+  Math.min(r.rate, r.concurrency / (r.latencyMs / 1000));
 
 export interface RunFigures {
   seconds: number;
@@ -105,12 +114,29 @@ export function sourceRecordCount(ds: Dataset): number {
   return ds.shopA.companies.length + ds.shopA.contacts.length + ds.shopB.dump.length + ds.shopB.events.length;
 }
 
-export async function runOnce(ds: Dataset, dumpPath: string, store: LevelStateStore, sb: RemoteSandbox, opts: { replay: boolean; bulkImport?: boolean }): Promise<{ figures: RunFigures; deps: ReturnType<typeof buildPipelineDeps> }> {
+export async function runOnce(
+  ds: Dataset,
+  dumpPath: string,
+  store: LevelStateStore,
+  sb: RemoteSandbox,
+  opts: { replay: boolean; bulkImport?: boolean },
+): Promise<{ figures: RunFigures; deps: ReturnType<typeof buildPipelineDeps> }> {
   const r = e2eRates;
   const deps = buildPipelineDeps({
     store,
-    crm: parseConfig(Bitrix24ConfigSchema, { webhookUrl: sb.webhookUrl, rate: r.portal.rate, burst: r.portal.burst, concurrency: r.portal.concurrency, bulkImport: opts.bulkImport ?? true }),
-    registry: parseConfig(EgrulConfigSchema, { url: sb.egrulUrl, token: sb.egrulToken, rate: r.registry.rate, concurrency: r.registry.concurrency }),
+    crm: parseConfig(Bitrix24ConfigSchema, {
+      webhookUrl: sb.webhookUrl,
+      rate: r.portal.rate,
+      burst: r.portal.burst,
+      concurrency: r.portal.concurrency,
+      bulkImport: opts.bulkImport ?? true,
+    }),
+    registry: parseConfig(EgrulConfigSchema, {
+      url: sb.egrulUrl,
+      token: sb.egrulToken,
+      rate: r.registry.rate,
+      concurrency: r.registry.concurrency,
+    }),
     metrics: createMetrics(undefined, { defaultMetrics: false }),
     logger: silentLogger,
     maxInFlight: r.maxInFlight,
@@ -145,12 +171,23 @@ export async function runOnce(ds: Dataset, dumpPath: string, store: LevelStateSt
   return {
     deps,
     figures: {
-      seconds, sourceRecords, recordsPerSec: sourceRecords / seconds,
-      registryRequests, crmRequests: c.requests, crmCommands: c.commands, crmWrites: c.writes, crm503: c.queryLimitExceeded,
+      seconds,
+      sourceRecords,
+      recordsPerSec: sourceRecords / seconds,
+      registryRequests,
+      crmRequests: c.requests,
+      crmCommands: c.commands,
+      crmWrites: c.writes,
+      crm503: c.queryLimitExceeded,
       registrySeconds,
-      loadStageSeconds, deliveryRounds,
-      crmEntities, crmCommandsPerEntity: c.commands / crmEntities, floorSeconds, vsFloor: seconds / floorSeconds,
-      crm429: c.operationTimeLimit, commandsByMethod: { ...c.commandsByMethod },
+      loadStageSeconds,
+      deliveryRounds,
+      crmEntities,
+      crmCommandsPerEntity: c.commands / crmEntities,
+      floorSeconds,
+      vsFloor: seconds / floorSeconds,
+      crm429: c.operationTimeLimit,
+      commandsByMethod: { ...c.commandsByMethod },
     },
   };
 }
@@ -178,15 +215,22 @@ export function seedScaleModel(e2e: Pick<E2eFigures, 'run' | 'withoutBulkImport'
   const hoursFor = (f: RunFigures) => (entities * f.crmCommandsPerEntity) / (f.crmCommands / f.crmRequests) / 2 / 3600;
   const r3 = (x: number) => Math.round(x * 1000) / 1000;
   return {
-    entities, commandsPerEntity: r3(e2e.run.crmCommandsPerEntity), commandsPerRequest: r3(e2e.run.crmCommands / e2e.run.crmRequests),
+    entities,
+    commandsPerEntity: r3(e2e.run.crmCommandsPerEntity),
+    commandsPerRequest: r3(e2e.run.crmCommands / e2e.run.crmRequests),
     requests: Math.round((entities * e2e.run.crmCommandsPerEntity) / (e2e.run.crmCommands / e2e.run.crmRequests)),
-    hours: r3(hoursFor(e2e.run)), hoursWithoutBulkImport: r3(hoursFor(e2e.withoutBulkImport)),
+    hours: r3(hoursFor(e2e.run)),
+    hoursWithoutBulkImport: r3(hoursFor(e2e.withoutBulkImport)),
     registerHours: r3(seedVolumes.registerLookups / 30 / 3600),
   };
 }
 
 /** One first run from an empty state into a fresh portal; `then` runs on the same state and portal after it. */
-async function freshRun<T>(ds: Dataset, bulkImport: boolean, then: (ctx: { store: LevelStateStore; sb: RemoteSandbox; dumpPath: string }) => Promise<T>): Promise<{ figures: RunFigures; counts: Record<string, number>; after: T }> {
+async function freshRun<T>(
+  ds: Dataset,
+  bulkImport: boolean,
+  then: (ctx: { store: LevelStateStore; sb: RemoteSandbox; dumpPath: string }) => Promise<T>,
+): Promise<{ figures: RunFigures; counts: Record<string, number>; after: T }> {
   const dir = await mkdtemp(join(tmpdir(), 'crm-unify-bench-e2e-'));
   const sb = await startRemoteSandbox(sandboxOptions(ds));
   let store: LevelStateStore | undefined;
@@ -203,29 +247,50 @@ async function freshRun<T>(ds: Dataset, bulkImport: boolean, then: (ctx: { store
   }
 }
 
-export async function benchE2e(opts: { fraction?: number; seed?: number; log?: (m: string) => void } = {}): Promise<E2eFigures> {
+export async function benchE2e(
+  opts: { fraction?: number; seed?: number; log?: (m: string) => void } = {},
+): Promise<E2eFigures> {
   const log = opts.log ?? (() => {});
   const fraction = opts.fraction ?? 0.06;
   const scale = scaleFraction(fraction);
   const ds = generate(scale, opts.seed ?? 1);
-  log(`e2e: ${sourceRecordCount(ds)} source records, ${scale.shopACompanies + scale.shopBCompanies - scale.overlap} companies: first run (bulk import on), then its replay`);
+  log(
+    `e2e: ${sourceRecordCount(ds)} source records, ${scale.shopACompanies + scale.shopBCompanies - scale.overlap} companies: first run (bulk import on), then its replay`,
+  );
   const on = await freshRun(ds, true, async ({ store, sb, dumpPath }) => ({
     dedup: await evaluateDedup(store, ds.truth),
     replay: (await runOnce(ds, dumpPath, store, sb, { replay: true })).figures,
   }));
-  log(`e2e: ${on.figures.seconds.toFixed(1)} s, ${on.figures.crmCommandsPerEntity.toFixed(3)} commands per entity; first run with bulk import off`);
+  log(
+    `e2e: ${on.figures.seconds.toFixed(1)} s, ${on.figures.crmCommandsPerEntity.toFixed(3)} commands per entity; first run with bulk import off`,
+  );
   const off = await freshRun(ds, false, async () => undefined);
-  log(`e2e: bulk import off ${off.figures.seconds.toFixed(1)} s, ${off.figures.crmCommandsPerEntity.toFixed(3)} commands per entity`);
+  log(
+    `e2e: bulk import off ${off.figures.seconds.toFixed(1)} s, ${off.figures.crmCommandsPerEntity.toFixed(3)} commands per entity`,
+  );
   return {
-    fraction, companiesInUniverse: scale.shopACompanies + scale.shopBCompanies - scale.overlap, input: ds.truth.counts, rates: e2eRates,
-    run: on.figures, replay: on.after.replay, withoutBulkImport: off.figures,
-    crm: { companies: on.counts.company!, requisites: on.counts.requisite!, bankDetails: on.counts.bankdetail!, contacts: on.counts.contact! },
+    fraction,
+    companiesInUniverse: scale.shopACompanies + scale.shopBCompanies - scale.overlap,
+    input: ds.truth.counts,
+    rates: e2eRates,
+    run: on.figures,
+    replay: on.after.replay,
+    withoutBulkImport: off.figures,
+    crm: {
+      companies: on.counts.company!,
+      requisites: on.counts.requisite!,
+      bankDetails: on.counts.bankdetail!,
+      contacts: on.counts.contact!,
+    },
     dedup: on.after.dedup,
   };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const fraction = process.env.E2E_FRACTION ? Number(process.env.E2E_FRACTION) : undefined;
-  const r = await benchE2e({ ...(fraction === undefined ? {} : { fraction }), log: (m) => process.stderr.write(`${m}\n`) });
+  const r = await benchE2e({
+    ...(fraction === undefined ? {} : { fraction }),
+    log: (m) => process.stderr.write(`${m}\n`),
+  });
   console.log(JSON.stringify({ bench: 'e2e', ...r }));
 }

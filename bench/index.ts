@@ -28,51 +28,109 @@ const here = dirname(fileURLToPath(import.meta.url));
 const num = (name: string, dflt: number) => (process.env[name] ? Number(process.env[name]) : dflt);
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
-const line = (measure: string, figures: Record<string, unknown>) => console.log(`${measure.padEnd(14)} ${JSON.stringify(figures)}`);
+const line = (measure: string, figures: Record<string, unknown>) =>
+  console.log(`${measure.padEnd(14)} ${JSON.stringify(figures)}`);
 
 const startedAt = new Date();
 const t0 = performance.now();
 const machine = {
-  cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', ramGB: Math.round(totalmem() / 1e9 * 10) / 10,
-  node: process.version, platform: `${process.platform}-${process.arch}`, loadAvgAtStart: loadavg().map((x) => Math.round(x * 100) / 100),
+  cpus: cpus().length,
+  cpuModel: cpus()[0]?.model ?? 'unknown',
+  ramGB: Math.round((totalmem() / 1e9) * 10) / 10,
+  node: process.version,
+  platform: `${process.platform}-${process.arch}`,
+  loadAvgAtStart: loadavg().map((x) => Math.round(x * 100) / 100),
 };
 
 // 1 + 8. Core throughput over the seed-scale data; dedup against the ground truth.
 const core = await benchCore({ fraction: num('CORE_FRACTION', 1), profile: true, log });
-line('core', { records: core.records, seconds: r3(core.seconds), coreRecordsPerSec: Math.round(core.coreRecordsPerSec), coreEntitiesPerSec: Math.round(core.coreEntitiesPerSec), mapRecordsPerSec: Math.round(core.mapRecordsPerSec) });
-line('dedup', { precision: r3(core.dedup.contacts.precision), recall: r3(core.dedup.contacts.recall), companies: core.dedup.companies });
+line('core', {
+  records: core.records,
+  seconds: r3(core.seconds),
+  coreRecordsPerSec: Math.round(core.coreRecordsPerSec),
+  coreEntitiesPerSec: Math.round(core.coreEntitiesPerSec),
+  mapRecordsPerSec: Math.round(core.mapRecordsPerSec),
+});
+line('dedup', {
+  precision: r3(core.dedup.contacts.precision),
+  recall: r3(core.dedup.contacts.recall),
+  companies: core.dedup.companies,
+});
 
 // 2. Peak RSS reading the dump.
 const dump = await benchDump({ mb: num('DUMP_MB', 1024) });
-line('dump', { dumpMB: dump.dumpMB, elements: dump.elements, dumpPeakRssMB: dump.dumpPeakRssMB, heapCappedPeakRssMB: dump.heapCapped.peakRssMB, elementsPerSec: dump.dumpElementsPerSec });
+line('dump', {
+  dumpMB: dump.dumpMB,
+  elements: dump.elements,
+  dumpPeakRssMB: dump.dumpPeakRssMB,
+  heapCappedPeakRssMB: dump.heapCapped.peakRssMB,
+  elementsPerSec: dump.dumpElementsPerSec,
+});
 
 // 3. Register stage against min(rate, concurrency ÷ latency).
-const reg = { ...await benchRegistry({ ...registryBenchRates, lookups: 1200 }), rates: registryBenchRates };
+const reg = { ...(await benchRegistry({ ...registryBenchRates, lookups: 1200 })), rates: registryBenchRates };
 line('registry', { perSec: r3(reg.registryPerSec), bound: reg.registryBound, vsBound: r3(reg.registryVsBound) });
 
 // 4. The loader alone against rate × 50 commands (how busy it keeps the portal, not how few commands it needs).
 const crm = await benchCrm({ rate: e2eRates.portal.rate, burst: e2eRates.portal.burst, companies: 2000 });
-line('crm', { commandsPerSec: r3(crm.crmCommandsPerSec), bound: crm.crmBound, vsBound: r3(crm.crmVsBound), crm503: crm.crm503 });
+line('crm', {
+  commandsPerSec: r3(crm.crmCommandsPerSec),
+  bound: crm.crmBound,
+  vsBound: r3(crm.crmVsBound),
+  crm503: crm.crm503,
+});
 
 // 5 + 7. End to end on a seed-scale subset, then its replay.
 log('end to end');
 const e2e = await benchE2e({ fraction: num('E2E_FRACTION', 0.06), log });
-line('e2e', { records: e2e.run.sourceRecords, entities: e2e.run.crmEntities, seconds: r3(e2e.run.seconds), floorSeconds: r3(e2e.run.floorSeconds), vsFloor: r3(e2e.run.vsFloor), commandsPerEntity: r3(e2e.run.crmCommandsPerEntity), crm503: e2e.run.crm503, crm429: e2e.run.crm429 });
-line('e2e-no-bulk', { seconds: r3(e2e.withoutBulkImport.seconds), vsFloor: r3(e2e.withoutBulkImport.vsFloor), commandsPerEntity: r3(e2e.withoutBulkImport.crmCommandsPerEntity) });
+line('e2e', {
+  records: e2e.run.sourceRecords,
+  entities: e2e.run.crmEntities,
+  seconds: r3(e2e.run.seconds),
+  floorSeconds: r3(e2e.run.floorSeconds),
+  vsFloor: r3(e2e.run.vsFloor),
+  commandsPerEntity: r3(e2e.run.crmCommandsPerEntity),
+  crm503: e2e.run.crm503,
+  crm429: e2e.run.crm429,
+});
+line('e2e-no-bulk', {
+  seconds: r3(e2e.withoutBulkImport.seconds),
+  vsFloor: r3(e2e.withoutBulkImport.vsFloor),
+  commandsPerEntity: r3(e2e.withoutBulkImport.crmCommandsPerEntity),
+});
 const seedModel = seedScaleModel(e2e);
 line('seed-scale', { ...seedModel });
-line('replay', { seconds: r3(e2e.replay.seconds), recordsPerSec: Math.round(e2e.replay.recordsPerSec), crmWrites: e2e.replay.crmWrites, registryRequests: e2e.replay.registryRequests });
+line('replay', {
+  seconds: r3(e2e.replay.seconds),
+  recordsPerSec: Math.round(e2e.replay.recordsPerSec),
+  crmWrites: e2e.replay.crmWrites,
+  registryRequests: e2e.replay.registryRequests,
+});
 
 // 6. The seed system's approach, extrapolated linearly to the end-to-end subset.
 log('seed approach');
 const seed = await benchSeedApproach({ fraction: num('SEED_FRACTION', 0.001) });
 const seedExtrapolatedSeconds = seed.seconds * (e2e.run.sourceRecords / seed.sourceRecords);
 const speedup = seedExtrapolatedSeconds / e2e.run.seconds;
-line('seed-approach', { records: seed.sourceRecords, seconds: r3(seed.seconds), recordsPerSec: r3(seed.recordsPerSec), extrapolatedSeconds: Math.round(seedExtrapolatedSeconds), speedup: r3(speedup) });
+line('seed-approach', {
+  records: seed.sourceRecords,
+  seconds: r3(seed.seconds),
+  recordsPerSec: r3(seed.recordsPerSec),
+  extrapolatedSeconds: Math.round(seedExtrapolatedSeconds),
+  speedup: r3(speedup),
+});
 
 const run: BenchRun = {
-  startedAt: startedAt.toISOString(), totalSeconds: (performance.now() - t0) / 1000, machine,
-  core, dump, registry: reg, crm, e2e, seedModel, seed: { ...seed, extrapolatedSeconds: seedExtrapolatedSeconds },
+  startedAt: startedAt.toISOString(),
+  totalSeconds: (performance.now() - t0) / 1000,
+  machine,
+  core,
+  dump,
+  registry: reg,
+  crm,
+  e2e,
+  seedModel,
+  seed: { ...seed, extrapolatedSeconds: seedExtrapolatedSeconds },
   summary: {
     coreRecordsPerSec: Math.round(core.coreRecordsPerSec),
     coreEntitiesPerSec: Math.round(core.coreEntitiesPerSec),
@@ -99,6 +157,7 @@ const run: BenchRun = {
 const outDir = join(here, 'out');
 mkdirSync(outDir, { recursive: true });
 writeFileSync(join(outDir, 'last-run.json'), `${JSON.stringify(run, null, 2)}\n`);
-if (!process.env.BENCH_NO_DOCS) writeReport(run, { markdown: join(here, '..', 'BENCHMARKS.md'), svg: join(here, 'throughput.svg') });
+if (!process.env.BENCH_NO_DOCS)
+  writeReport(run, { markdown: join(here, '..', 'BENCHMARKS.md'), svg: join(here, 'throughput.svg') });
 log(`done in ${Math.round(run.totalSeconds)} s; bench/out/last-run.json written`);
 console.log(JSON.stringify(run.summary));

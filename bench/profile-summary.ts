@@ -9,14 +9,25 @@
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
-interface ProfileNode { id: number; callFrame: { functionName: string; url: string }; children?: number[] }
-interface Profile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string };
+  children?: number[];
+}
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
 
 /** Parts of the core, first match wins (order matters: the state store before the rest of src/). */
 const parts: Array<[string, RegExp]> = [
   ['state store (LevelDB, JSON encoding)', /abstract-level|classic-level|level-transcoder|module-error|src\/state\//],
   ['resolution (src/resolve)', /src\/resolve\//],
-  ['mapping (mappers, normalize, identifiers)', /src\/mappers\/|src\/normalize\/|src\/identifiers\/|libphonenumber|zod|iconv-lite/],
+  [
+    'mapping (mappers, normalize, identifiers)',
+    /src\/mappers\/|src\/normalize\/|src\/identifiers\/|libphonenumber|zod|iconv-lite/,
+  ],
   ['stages, credits, acks (RxJS, src/core, src/pipeline)', /rxjs|src\/core\/|src\/pipeline\/|src\/connectors\//],
   ['benchmark input parsing', /\/bench\//],
 ];

@@ -18,7 +18,9 @@ export interface BenchRun {
   machine: { cpus: number; cpuModel: string; ramGB: number; node: string; platform: string; loadAvgAtStart: number[] };
   core: CoreFigures;
   dump: DumpFigures;
-  registry: Awaited<ReturnType<typeof benchRegistry>> & { rates: { rate: number; concurrency: number; latencyMs: number } };
+  registry: Awaited<ReturnType<typeof benchRegistry>> & {
+    rates: { rate: number; concurrency: number; latencyMs: number };
+  };
   crm: Awaited<ReturnType<typeof benchCrm>>;
   e2e: E2eFigures;
   seedModel: SeedScaleModel;
@@ -28,18 +30,41 @@ export interface BenchRun {
   summary: Record<string, number>;
 }
 
-const fmt = (x: number, digits = 0) => (Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : String(x));
+const fmt = (x: number, digits = 0) =>
+  Number.isFinite(x)
+    ? x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+    : String(x);
 const met = (ok: boolean) => (ok ? '**met**' : '**missed**');
 
 /** Throughput per stage, records/s on a log scale (each bar names its unit). */
 export function throughputSvg(run: BenchRun): string {
   const bars: Array<{ label: string; value: number; note: string; color: string }> = [
     { label: 'map (mappers only)', value: run.core.mapRecordsPerSec, note: 'source records/s', color: '#4e79a7' },
-    { label: 'core: map + resolve', value: run.core.coreRecordsPerSec, note: 'source records/s (target 25 000)', color: '#4e79a7' },
+    {
+      label: 'core: map + resolve',
+      value: run.core.coreRecordsPerSec,
+      note: 'source records/s (target 25 000)',
+      color: '#4e79a7',
+    },
     { label: 'dump read (1 GB)', value: run.dump.dumpElementsPerSec, note: 'partners/s', color: '#76b7b2' },
-    { label: 'verify (EGRUL)', value: run.registry.registryPerSec, note: `look-ups/s, bound ${fmt(run.registry.registryBound)}`, color: '#f28e2b' },
-    { label: 'load (Bitrix24)', value: run.crm.crmCommandsPerSec, note: `commands/s, bound ${fmt(run.crm.crmBound)}`, color: '#e15759' },
-    { label: 'end to end', value: run.e2e.run.recordsPerSec, note: `source records/s (${fmt(run.e2e.run.vsFloor, 2)} × the portal floor)`, color: '#59a14f' },
+    {
+      label: 'verify (EGRUL)',
+      value: run.registry.registryPerSec,
+      note: `look-ups/s, bound ${fmt(run.registry.registryBound)}`,
+      color: '#f28e2b',
+    },
+    {
+      label: 'load (Bitrix24)',
+      value: run.crm.crmCommandsPerSec,
+      note: `commands/s, bound ${fmt(run.crm.crmBound)}`,
+      color: '#e15759',
+    },
+    {
+      label: 'end to end',
+      value: run.e2e.run.recordsPerSec,
+      note: `source records/s (${fmt(run.e2e.run.vsFloor, 2)} × the portal floor)`,
+      color: '#59a14f',
+    },
     { label: 'replay', value: run.e2e.replay.recordsPerSec, note: 'source records/s, 0 CRM writes', color: '#59a14f' },
     { label: "seed system's approach", value: run.seed.recordsPerSec, note: 'source records/s', color: '#9c755f' },
   ];
@@ -60,10 +85,16 @@ export function throughputSvg(run: BenchRun): string {
   ];
   for (let d = 0; d <= decades; d++) {
     const gx = x(10 ** d);
-    parts.push(`<line x1="${gx}" y1="${top - 8}" x2="${gx}" y2="${H - 30}" stroke="#ddd"/>`, `<text x="${gx}" y="${H - 14}" text-anchor="middle" fill="#555">${fmt(10 ** d)}</text>`);
+    parts.push(
+      `<line x1="${gx}" y1="${top - 8}" x2="${gx}" y2="${H - 30}" stroke="#ddd"/>`,
+      `<text x="${gx}" y="${H - 14}" text-anchor="middle" fill="#555">${fmt(10 ** d)}</text>`,
+    );
   }
   const target = x(25_000);
-  parts.push(`<line x1="${target}" y1="${top - 8}" x2="${target}" y2="${H - 30}" stroke="#c00" stroke-dasharray="4 3"/>`, `<text x="${target + 3}" y="${top - 12}" fill="#c00">25 000/s core target</text>`);
+  parts.push(
+    `<line x1="${target}" y1="${top - 8}" x2="${target}" y2="${H - 30}" stroke="#c00" stroke-dasharray="4 3"/>`,
+    `<text x="${target + 3}" y="${top - 12}" fill="#c00">25 000/s core target</text>`,
+  );
   bars.forEach((b, i) => {
     const y = top + i * rowH;
     parts.push(
@@ -158,7 +189,9 @@ and parsed as the sources pull (timed); the generator's objects are never in the
 
 | | |
 |---|---|
-| source records | ${fmt(core.records)} (${Object.entries(core.byInput).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}) |
+| source records | ${fmt(core.records)} (${Object.entries(core.byInput)
+    .map(([k, v]) => `${k} ${fmt(v)}`)
+    .join(', ')}) |
 | canonical entities | ${fmt(core.entities)} (of which ${fmt(core.nestedContacts)} contacts nested in partners) |
 | map + resolve | ${fmt(core.seconds, 1)} s → **${fmt(core.coreRecordsPerSec)} records/s**, ${fmt(core.coreEntitiesPerSec)} entities/s (target 25 000 records/s: ${met(core.coreRecordsPerSec >= 25_000)}) |
 | mappers alone | ${fmt(core.mapOnlySeconds, 1)} s → ${fmt(core.mapRecordsPerSec)} records/s |
@@ -167,7 +200,9 @@ and parsed as the sources pull (timed); the generator's objects are never in the
 | peak RSS | ${fmt(core.peakRssMB)} MB (inputs read from files; ${fmt(core.inputMB ?? 0)} MB of line offsets held; target < 1 000 MB: ${met(core.peakRssMB < 1000)}) |
 | CPU per record | ${core.cpuMicrosPerRecord ? `${fmt(core.cpuMicrosPerRecord.main)} µs on the main thread, ${fmt(core.cpuMicrosPerRecord.other)} µs on the others (LevelDB compaction and I/O, GC helpers)` : 'not measured (needs Linux /proc)'} |
 | normalizer LRUs (phone parses, name casing) | ${fmt(core.normalizeCache.hitRate * 100, 1)} % hits, ${fmt(core.normalizeCache.entries)} entries at the end (bounded: 50 000 + 20 000) |
-${core.profile ? `
+${
+  core.profile
+    ? `
 **This run's profile** of the staged pass, main thread (V8's sampling profiler; a sample counts
 for the part of the core whose code is nearest the top of its stack, so JSON, sorting and hashing
 count for their caller; bench/profile-summary.ts):
@@ -175,7 +210,9 @@ count for their caller; bench/profile-summary.ts):
 | part | share of the main thread |
 |---|---|
 ${core.profile.map((p) => `| ${p.part} | ${fmt(p.share * 100, 1)} % |`).join('\n')}
-` : ''}
+`
+    : ''
+}
 ${BOTTLENECKS}
 
 ## 2. Dump memory
@@ -252,7 +289,9 @@ memory, the dump as a real windows-1251 file), fresh state dir, the in-process s
 | ratio | **${fmt(e2e.run.vsFloor, 3)} ×** (target ≤ 0.7: ${met(e2e.run.vsFloor <= 0.7)}) |
 | 503 QUERY_LIMIT_EXCEEDED | ${e2e.run.crm503} |
 | deliveries asked for / time inside them | ${fmt(e2e.run.deliveryRounds)} / ${fmt(e2e.run.loadStageSeconds, 1)} s (summed over the phases running side by side) |
-| CRM after the run | ${Object.entries(e2e.crm).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')} |
+| CRM after the run | ${Object.entries(e2e.crm)
+    .map(([k, v]) => `${k} ${fmt(v)}`)
+    .join(', ')} |
 | expected (ground truth) | companies ${fmt(e2e.input.expectedCompanies!)}, contacts ${fmt(e2e.input.expectedContacts!)} |
 | dedup on this subset (after EGRUL) | companies missing ${e2e.dedup.companies.missing}, extra ${e2e.dedup.companies.extra}; contacts precision ${fmt(e2e.dedup.contacts.precision, 4)}, recall ${fmt(e2e.dedup.contacts.recall, 4)} |
 
@@ -358,7 +397,10 @@ Profiling: \`CORE_PROFILE=/tmp/core.cpuprofile CORE_FRACTION=0.1 node --max-semi
 then \`node --import tsx bench/profile-summary.ts /tmp/core.cpuprofile\`.`;
 
 const byMethod = (f: RunFigures): string =>
-  Object.entries(f.commandsByMethod).sort((x, y) => y[1] - x[1]).map(([m, n]) => `${m.replace(/^crm\./, '')} ${fmt(n)}`).join(', ');
+  Object.entries(f.commandsByMethod)
+    .sort((x, y) => y[1] - x[1])
+    .map(([m, n]) => `${m.replace(/^crm\./, '')} ${fmt(n)}`)
+    .join(', ');
 
 const E2E_NOTES = `**What is sent when** (README "How it works"): a company is delivered once no record has touched
 it for \`crm.settleMs\` (2 s); deliveries asked for by all topologies share loads of up to 1 000

@@ -30,8 +30,18 @@ export interface ResolveBenchResult {
   heapUsedMb: number;
 }
 
-
-const lastNames = ['Иванов', 'Петров', 'Сидоров', 'Смирнов', 'Кузнецов', 'Попов', 'Васильев', 'Соколов', 'Михайлов', 'Фёдоров'];
+const lastNames = [
+  'Иванов',
+  'Петров',
+  'Сидоров',
+  'Смирнов',
+  'Кузнецов',
+  'Попов',
+  'Васильев',
+  'Соколов',
+  'Михайлов',
+  'Фёдоров',
+];
 const firstNames = ['Иван', 'Пётр', 'Анна', 'Мария', 'Олег', 'Елена', 'Сергей', 'Ольга', 'Дмитрий', 'Татьяна'];
 
 /**
@@ -47,19 +57,34 @@ export function* generateChanges(records: number, seed = 42): Generator<{ change
   const shopAInn: number[] = [];
   let made = 0;
   let t = Date.parse('2023-01-01T00:00:00Z');
-  const personOf = (inn: number, slot: number, source: string, sourceId: string, company: Contact['company']): Contact => {
+  const personOf = (
+    inn: number,
+    slot: number,
+    source: string,
+    sourceId: string,
+    company: Contact['company'],
+  ): Contact => {
     const h = (inn * 31 + slot) >>> 0;
     const show = 1 + int(7); // non-empty subset of {name, e-mail, phone}
-    const phones: Phone[] = show & 4 ? [{ e164: `+7916${String(h % 10_000_000).padStart(7, '0')}`, type: 'MOBILE' }] : [];
+    const phones: Phone[] =
+      show & 4 ? [{ e164: `+7916${String(h % 10_000_000).padStart(7, '0')}`, type: 'MOBILE' }] : [];
     return {
-      source, sourceId, changedAt: new Date((t += 1000)).toISOString(), company, phones,
+      source,
+      sourceId,
+      changedAt: new Date((t += 1000)).toISOString(),
+      company,
+      phones,
       emails: show & 2 ? [`p${h}@c${inn}.ru`] : [],
       ...(show & 1 ? { lastName: lastNames[h % 10]!, firstName: firstNames[(h >> 3) % 10]! } : {}),
     };
   };
   const company = (inn: number, source: string, sourceId: string) => ({
-    source, sourceId, changedAt: new Date((t += 1000)).toISOString(), kind: 'ORG' as const,
-    name: `ООО "Компания ${inn}"`, address: `г. Москва, ул. ${inn % 997}, д. ${inn % 31}`,
+    source,
+    sourceId,
+    changedAt: new Date((t += 1000)).toISOString(),
+    kind: 'ORG' as const,
+    name: `ООО "Компания ${inn}"`,
+    address: `г. Москва, ул. ${inn % 997}, д. ${inn % 31}`,
     phones: [{ e164: `+7495${String(inn % 10_000_000).padStart(7, '0')}`, type: 'FIXED_LINE' }],
     emails: [`info@c${inn}.ru`],
     requisite: { inn: innOf(inn), kpp: `7736${String(1 + int(3)).padStart(2, '0')}001` },
@@ -80,7 +105,10 @@ export function* generateChanges(records: number, seed = 42): Generator<{ change
       const inn = shopAInn[companyId] ?? 0;
       made += 1;
       yield {
-        change: { kind: 'contact', contact: personOf(inn, int(4), 'shop-a', `c${made}`, { source: 'shop-a', sourceId: String(companyId) }) },
+        change: {
+          kind: 'contact',
+          contact: personOf(inn, int(4), 'shop-a', `c${made}`, { source: 'shop-a', sourceId: String(companyId) }),
+        },
         records: 1,
       };
     } else {
@@ -104,12 +132,17 @@ async function dirBytes(dir: string): Promise<number> {
 }
 
 /** Runs the benchmark; keeps `window` changes in flight, as the pipeline's credits would. */
-export async function measureResolve(records: number,
-  options: { window?: number; dir?: string; cacheEntries?: number } = {}): Promise<ResolveBenchResult> {
+export async function measureResolve(
+  records: number,
+  options: { window?: number; dir?: string; cacheEntries?: number } = {},
+): Promise<ResolveBenchResult> {
   const window = options.window ?? 2000;
-  const dir = options.dir ?? await mkdtemp(join(tmpdir(), 'crm-unify-bench-'));
+  const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'crm-unify-bench-')));
   const store = await openLevelStore(join(dir, 'state'));
-  const resolver = new Resolver(store, options.cacheEntries === undefined ? {} : { cacheEntries: options.cacheEntries });
+  const resolver = new Resolver(
+    store,
+    options.cacheEntries === undefined ? {} : { cacheEntries: options.cacheEntries },
+  );
   let peakRss = 0;
   let changes = 0;
   let total = 0;
@@ -120,12 +153,18 @@ export async function measureResolve(records: number,
   let failure: unknown = null;
   for (const { change, records: n } of generateChanges(records)) {
     inFlight++;
-    resolver.resolve(change, {
-      ref: `p0@${changes}`, commit: { source: 'bench', partition: '0', resume: String(changes) },
-    }).catch((err: unknown) => { failure ??= err; }).finally(() => {
-      inFlight--;
-      wake?.();
-    });
+    resolver
+      .resolve(change, {
+        ref: `p0@${changes}`,
+        commit: { source: 'bench', partition: '0', resume: String(changes) },
+      })
+      .catch((err: unknown) => {
+        failure ??= err;
+      })
+      .finally(() => {
+        inFlight--;
+        wake?.();
+      });
     changes++;
     total += n;
     while (inFlight >= window) await new Promise<void>((r) => (wake = r));
@@ -145,8 +184,14 @@ export async function measureResolve(records: number,
   const bytesOnDisk = await dirBytes(join(dir, 'state'));
   if (!options.dir) await rm(dir, { recursive: true, force: true });
   return {
-    bench: 'resolve', records: total, changes, seconds: Math.round(seconds * 100) / 100,
-    recordsPerSec: Math.round(total / seconds), bytesOnDisk, goldenCompanies, goldenContacts,
+    bench: 'resolve',
+    records: total,
+    changes,
+    seconds: Math.round(seconds * 100) / 100,
+    recordsPerSec: Math.round(total / seconds),
+    bytesOnDisk,
+    goldenCompanies,
+    goldenContacts,
     cacheHitRate: Math.round((cache.hits / Math.max(1, cache.hits + cache.misses)) * 1000) / 1000,
     cacheEntries: cache.entries,
     peakRssMb: Math.round(peakRss / 1048576),
@@ -160,7 +205,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const window = env('BENCH_WINDOW');
   const cacheEntries = env('BENCH_CACHE');
   const result = await measureResolve(n, {
-    ...(window === undefined ? {} : { window }), ...(cacheEntries === undefined ? {} : { cacheEntries }),
+    ...(window === undefined ? {} : { window }),
+    ...(cacheEntries === undefined ? {} : { cacheEntries }),
   });
   console.log(JSON.stringify(result));
 }

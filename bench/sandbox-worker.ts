@@ -7,7 +7,14 @@ import { Worker, isMainThread, parentPort, workerData } from 'node:worker_thread
 import { startSandbox, type SandboxOptions } from '../src/sandbox/sandbox.js';
 
 export interface SandboxStats {
-  portal: { requests: number; commands: number; writes: number; queryLimitExceeded: number; operationTimeLimit: number; commandsByMethod: Record<string, number> };
+  portal: {
+    requests: number;
+    commands: number;
+    writes: number;
+    queryLimitExceeded: number;
+    operationTimeLimit: number;
+    commandsByMethod: Record<string, number>;
+  };
   egrul: { requests: number };
   counts: Record<string, number>;
 }
@@ -27,11 +34,28 @@ if (!isMainThread && parentPort) {
   const port = parentPort;
   const sb = await startSandbox(workerData as SandboxOptions);
   port.on('message', async (m: Request) => {
-    if (m.op === 'reset') { sb.portal.resetCounters(); sb.egrul.resetCounters(); port.postMessage({ id: m.id }); return; }
-    if (m.op === 'stop') { await sb.stop(); port.postMessage({ id: m.id }); port.close(); return; }
+    if (m.op === 'reset') {
+      sb.portal.resetCounters();
+      sb.egrul.resetCounters();
+      port.postMessage({ id: m.id });
+      return;
+    }
+    if (m.op === 'stop') {
+      await sb.stop();
+      port.postMessage({ id: m.id });
+      port.close();
+      return;
+    }
     const c = sb.portal.counters;
     const stats: SandboxStats = {
-      portal: { requests: c.requests, commands: c.commands, writes: c.writes, queryLimitExceeded: c.queryLimitExceeded, operationTimeLimit: c.operationTimeLimit, commandsByMethod: { ...c.commandsByMethod } },
+      portal: {
+        requests: c.requests,
+        commands: c.commands,
+        writes: c.writes,
+        queryLimitExceeded: c.queryLimitExceeded,
+        operationTimeLimit: c.operationTimeLimit,
+        commandsByMethod: { ...c.commandsByMethod },
+      },
       egrul: { requests: sb.egrul.counters.requests },
       counts: { ...sb.portal.store.counts() },
     };
@@ -49,20 +73,36 @@ export async function startRemoteSandbox(opts: SandboxOptions): Promise<RemoteSa
   const pending = new Map<number, (v: { stats?: SandboxStats }) => void>();
   const ready = await new Promise<{ webhookUrl: string; egrulUrl: string; egrulToken: string }>((resolve, reject) => {
     worker.once('error', reject);
-    worker.on('message', (m: { ready?: { webhookUrl: string; egrulUrl: string; egrulToken: string }; id?: number; stats?: SandboxStats }) => {
-      if (m.ready) resolve(m.ready);
-      else if (m.id !== undefined) { pending.get(m.id)?.(m); pending.delete(m.id); }
+    worker.on(
+      'message',
+      (m: {
+        ready?: { webhookUrl: string; egrulUrl: string; egrulToken: string };
+        id?: number;
+        stats?: SandboxStats;
+      }) => {
+        if (m.ready) resolve(m.ready);
+        else if (m.id !== undefined) {
+          pending.get(m.id)?.(m);
+          pending.delete(m.id);
+        }
+      },
+    );
+  });
+  const ask = (op: Request['op']) =>
+    new Promise<{ stats?: SandboxStats }>((resolve) => {
+      const id = next++;
+      pending.set(id, resolve);
+      worker.postMessage({ id, op });
     });
-  });
-  const ask = (op: Request['op']) => new Promise<{ stats?: SandboxStats }>((resolve) => {
-    const id = next++;
-    pending.set(id, resolve);
-    worker.postMessage({ id, op });
-  });
   return {
     ...ready,
     stats: async () => (await ask('stats')).stats!,
-    resetCounters: async () => { await ask('reset'); },
-    stop: async () => { await ask('stop'); await worker.terminate(); },
+    resetCounters: async () => {
+      await ask('reset');
+    },
+    stop: async () => {
+      await ask('stop');
+      await worker.terminate();
+    },
   };
 }

@@ -41,15 +41,31 @@ export interface SeedApproachFigures {
   contactsCreated: number;
 }
 
-const phoneRows = (phones: Company['phones']) => phones.map((p) => ({ VALUE: p.ext ? `${p.e164} доб. ${p.ext}` : p.e164, VALUE_TYPE: 'WORK' }));
+const phoneRows = (phones: Company['phones']) =>
+  phones.map((p) => ({ VALUE: p.ext ? `${p.e164} доб. ${p.ext}` : p.e164, VALUE_TYPE: 'WORK' }));
 const emailRows = (emails: string[]) => emails.map((e) => ({ VALUE: e, VALUE_TYPE: 'WORK' }));
 
 /** Runs the seed approach over `ds` against a fresh sandbox with the end-to-end rates. */
 export async function runSeedApproach(ds: Dataset, fraction: number): Promise<SeedApproachFigures> {
   const r = e2eRates;
-  const sb = await startSandbox({ registry: ds.registry, rate: r.portal.rate, burst: r.portal.burst, egrulLatencyMs: r.registry.latencyMs, egrulRateLimit: r.registry.rate * 2 });
-  const crm = new Bitrix24Client(parseConfig(Bitrix24ConfigSchema, { webhookUrl: sb.webhookUrl, rate: r.portal.rate, burst: r.portal.burst, concurrency: 1 }));
-  const dadata = new DadataClient(parseConfig(EgrulConfigSchema, { url: sb.egrulUrl, token: sb.egrulToken, rate: r.registry.rate, concurrency: 1 }));
+  const sb = await startSandbox({
+    registry: ds.registry,
+    rate: r.portal.rate,
+    burst: r.portal.burst,
+    egrulLatencyMs: r.registry.latencyMs,
+    egrulRateLimit: r.registry.rate * 2,
+  });
+  const crm = new Bitrix24Client(
+    parseConfig(Bitrix24ConfigSchema, {
+      webhookUrl: sb.webhookUrl,
+      rate: r.portal.rate,
+      burst: r.portal.burst,
+      concurrency: 1,
+    }),
+  );
+  const dadata = new DadataClient(
+    parseConfig(EgrulConfigSchema, { url: sb.egrulUrl, token: sb.egrulToken, rate: r.registry.rate, concurrency: 1 }),
+  );
   try {
     const presets = await resolvePresets(crm);
     sb.portal.resetCounters();
@@ -58,31 +74,63 @@ export async function runSeedApproach(ds: Dataset, fraction: number): Promise<Se
     let companiesCreated = 0;
     let contactsCreated = 0;
     const addContact = async (c: Contact, companyId: number | undefined) => {
-      await crm.call('crm.contact.add', { fields: {
-        LAST_NAME: c.lastName, NAME: c.firstName, SECOND_NAME: c.middleName, POST: c.position,
-        ...(companyId ? { COMPANY_ID: companyId } : {}), PHONE: phoneRows(c.phones), EMAIL: emailRows(c.emails),
-      } });
+      await crm.call('crm.contact.add', {
+        fields: {
+          LAST_NAME: c.lastName,
+          NAME: c.firstName,
+          SECOND_NAME: c.middleName,
+          POST: c.position,
+          ...(companyId ? { COMPANY_ID: companyId } : {}),
+          PHONE: phoneRows(c.phones),
+          EMAIL: emailRows(c.emails),
+        },
+      });
       contactsCreated++;
     };
     const addCompany = async (co: Company, contacts: readonly Contact[]) => {
       const status = toRegistryStatus(co.requisite.inn, await dadata.findParty(co.requisite.inn)).status;
       if (status !== 'ACTIVE' && status !== 'REORGANIZING') return;
-      const id = await crm.call<number>('crm.company.add', { fields: { TITLE: co.name, ADDRESS: co.address, PHONE: phoneRows(co.phones), EMAIL: emailRows(co.emails) } });
+      const id = await crm.call<number>('crm.company.add', {
+        fields: { TITLE: co.name, ADDRESS: co.address, PHONE: phoneRows(co.phones), EMAIL: emailRows(co.emails) },
+      });
       companiesCreated++;
       if (co.source === 'shop-a') shopACompanyCrmId.set(co.sourceId, Number(id));
       const rq = co.requisite;
-      const requisiteId = await crm.call<number>('crm.requisite.add', { fields: {
-        ENTITY_TYPE_ID: 4, ENTITY_ID: id, PRESET_ID: presets[co.kind], NAME: rq.name ?? co.name, RQ_INN: rq.inn, RQ_KPP: rq.kpp, RQ_OGRN: rq.ogrn, RQ_OGRNIP: rq.ogrnip,
-      } });
+      const requisiteId = await crm.call<number>('crm.requisite.add', {
+        fields: {
+          ENTITY_TYPE_ID: 4,
+          ENTITY_ID: id,
+          PRESET_ID: presets[co.kind],
+          NAME: rq.name ?? co.name,
+          RQ_INN: rq.inn,
+          RQ_KPP: rq.kpp,
+          RQ_OGRN: rq.ogrn,
+          RQ_OGRNIP: rq.ogrnip,
+        },
+      });
       for (const b of co.bankAccounts) {
-        await crm.call('crm.requisite.bankdetail.add', { fields: { ENTITY_ID: requisiteId, NAME: b.bankName ?? b.account, RQ_BIK: b.bik, RQ_ACC_NUM: b.account, RQ_COR_ACC_NUM: b.corrAccount } });
+        await crm.call('crm.requisite.bankdetail.add', {
+          fields: {
+            ENTITY_ID: requisiteId,
+            NAME: b.bankName ?? b.account,
+            RQ_BIK: b.bik,
+            RQ_ACC_NUM: b.account,
+            RQ_COR_ACC_NUM: b.corrAccount,
+          },
+        });
       }
       for (const c of contacts) await addContact(c, Number(id));
     };
     const records: Array<() => ReturnType<typeof mapShopARow>> = [
-      ...ds.shopA.companies.map((row) => () => mapShopARow({ table: 'companies', row: row as unknown as Record<string, unknown> })),
-      ...ds.shopA.contacts.map((row) => () => mapShopARow({ table: 'contacts', row: row as unknown as Record<string, unknown> })),
-      ...ds.shopB.dump.map((value, index) => () => mapShopBDumpElement({ index, value } as Parameters<typeof mapShopBDumpElement>[0])),
+      ...ds.shopA.companies.map(
+        (row) => () => mapShopARow({ table: 'companies', row: row as unknown as Record<string, unknown> }),
+      ),
+      ...ds.shopA.contacts.map(
+        (row) => () => mapShopARow({ table: 'contacts', row: row as unknown as Record<string, unknown> }),
+      ),
+      ...ds.shopB.dump.map(
+        (value, index) => () => mapShopBDumpElement({ index, value } as Parameters<typeof mapShopBDumpElement>[0]),
+      ),
       ...ds.shopB.events.map((e) => () => mapShopBMessage({ value: Buffer.from(e.value), tombstone: false })),
     ];
     const started = performance.now();
@@ -100,9 +148,15 @@ export async function runSeedApproach(ds: Dataset, fraction: number): Promise<Se
     const seconds = (performance.now() - started) / 1000;
     const sourceRecords = sourceRecordCount(ds);
     return {
-      fraction, sourceRecords, seconds, recordsPerSec: sourceRecords / seconds,
-      registryRequests: sb.egrul.counters.requests, crmRequests: sb.portal.counters.requests, crm503: sb.portal.counters.queryLimitExceeded,
-      companiesCreated, contactsCreated,
+      fraction,
+      sourceRecords,
+      seconds,
+      recordsPerSec: sourceRecords / seconds,
+      registryRequests: sb.egrul.counters.requests,
+      crmRequests: sb.portal.counters.requests,
+      crm503: sb.portal.counters.queryLimitExceeded,
+      companiesCreated,
+      contactsCreated,
     };
   } finally {
     await crm.close();
@@ -117,5 +171,10 @@ export async function benchSeedApproach(opts: { fraction?: number; seed?: number
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const fraction = process.env.SEED_FRACTION ? Number(process.env.SEED_FRACTION) : undefined;
-  console.log(JSON.stringify({ bench: 'seed-approach', ...(await benchSeedApproach(fraction === undefined ? {} : { fraction })) }));
+  console.log(
+    JSON.stringify({
+      bench: 'seed-approach',
+      ...(await benchSeedApproach(fraction === undefined ? {} : { fraction })),
+    }),
+  );
 }

@@ -26,10 +26,21 @@ import type { PositionStore } from '../src/core/positions.js';
 // dump's memory loads nothing but the dump reader.
 
 /** Drains a source under a credit limit, acking each record as it arrives; records/s. */
-export async function readRate<T>(source: PullSource<T>, maxInFlight = 1000): Promise<{ records: number; perSec: number }> {
+export async function readRate<T>(
+  source: PullSource<T>,
+  maxInFlight = 1000,
+): Promise<{ records: number; perSec: number }> {
   let records = 0;
   const t0 = performance.now();
-  await lastValueFrom(fromPullSource(source, { maxInFlight }).pipe(tap((env) => { records++; env.ack(); })), { defaultValue: undefined });
+  await lastValueFrom(
+    fromPullSource(source, { maxInFlight }).pipe(
+      tap((env) => {
+        records++;
+        env.ack();
+      }),
+    ),
+    { defaultValue: undefined },
+  );
   const seconds = (performance.now() - t0) / 1000;
   await source.close();
   return { records, perSec: Math.round(records / seconds) };
@@ -54,10 +65,19 @@ export async function benchMysqlFull(baseUrl: string, rows = 100_000): Promise<{
     ) ENGINE=InnoDB DEFAULT CHARSET=cp1251`);
     for (let i = 0; i < rows; i += 2000) {
       const batch = Array.from({ length: Math.min(2000, rows - i) }, (_, k) => [
-        `ООО «Ромашка ${i + k}»`, '7707083893', '773601001', '117997, г. Москва, ул. Вавилова, д. 19',
-        '+7 (495) 500-55-50', 'info@romashka.ru', '2024-01-01 10:00:00', '2024-01-01 10:00:00',
+        `ООО «Ромашка ${i + k}»`,
+        '7707083893',
+        '773601001',
+        '117997, г. Москва, ул. Вавилова, д. 19',
+        '+7 (495) 500-55-50',
+        'info@romashka.ru',
+        '2024-01-01 10:00:00',
+        '2024-01-01 10:00:00',
       ]);
-      await admin.query('INSERT INTO companies (name, inn, kpp, address, phone, email, created_at, updated_at) VALUES ?', [batch]);
+      await admin.query(
+        'INSERT INTO companies (name, inn, kpp, address, phone, email, created_at, updated_at) VALUES ?',
+        [batch],
+      );
     }
     const url = new URL(baseUrl);
     url.pathname = `/${name}`;
@@ -83,7 +103,13 @@ export async function benchKafka(brokers: string[], messages = 100_000): Promise
     await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
     for (let i = 0; i < messages; i += 1000) {
       const batch = Array.from({ length: Math.min(1000, messages - i) }, (_, k) => ({
-        key: `P${i + k}`, value: JSON.stringify({ eventId: `e${i + k}`, type: 'PARTNER_UPSERT', occurredAt: new Date().toISOString(), partner: partner(i + k) }),
+        key: `P${i + k}`,
+        value: JSON.stringify({
+          eventId: `e${i + k}`,
+          type: 'PARTNER_UPSERT',
+          occurredAt: new Date().toISOString(),
+          partner: partner(i + k),
+        }),
       }));
       await producer.send({ topic, messages: batch });
     }
@@ -97,13 +123,39 @@ export async function benchKafka(brokers: string[], messages = 100_000): Promise
 
 function partner(i: number): Record<string, unknown> {
   return {
-    partnerId: String(i).padStart(10, '0'), kind: i % 5 === 0 ? 'IE' : 'ORG', name: `ООО "Ромашка ${i}"`,
+    partnerId: String(i).padStart(10, '0'),
+    kind: i % 5 === 0 ? 'IE' : 'ORG',
+    name: `ООО "Ромашка ${i}"`,
     fullName: `Общество с ограниченной ответственностью "Ромашка ${i}"`,
-    taxNumbers: [{ type: 'INN', value: '7707083893' }, { type: 'KPP', value: '773601001' }, { type: 'OGRN', value: '1027700132195' }],
-    address: '117997, г. Москва, ул. Вавилова, д. 19', phones: ['+7 (495) 500-55-50', '8 800 555 55 50 доб. 123'], emails: ['Info@Romashka.ru '],
-    bankAccounts: [{ bik: '044525225', account: '40702810938000000001', corrAccount: '30101810400000000225', bankName: 'ПАО СБЕРБАНК' }],
-    blocked: false, changedAt: '2023-10-01T12:00:00Z',
-    contacts: [{ contactId: `C-${i}`, lastName: 'Иванов', firstName: 'Иван', middleName: 'Иванович', position: 'Менеджер по закупкам', phones: ['8-916-123-45-67'], emails: [] }],
+    taxNumbers: [
+      { type: 'INN', value: '7707083893' },
+      { type: 'KPP', value: '773601001' },
+      { type: 'OGRN', value: '1027700132195' },
+    ],
+    address: '117997, г. Москва, ул. Вавилова, д. 19',
+    phones: ['+7 (495) 500-55-50', '8 800 555 55 50 доб. 123'],
+    emails: ['Info@Romashka.ru '],
+    bankAccounts: [
+      {
+        bik: '044525225',
+        account: '40702810938000000001',
+        corrAccount: '30101810400000000225',
+        bankName: 'ПАО СБЕРБАНК',
+      },
+    ],
+    blocked: false,
+    changedAt: '2023-10-01T12:00:00Z',
+    contacts: [
+      {
+        contactId: `C-${i}`,
+        lastName: 'Иванов',
+        firstName: 'Иван',
+        middleName: 'Иванович',
+        position: 'Менеджер по закупкам',
+        phones: ['8-916-123-45-67'],
+        emails: [],
+      },
+    ],
   };
 }
 
@@ -134,7 +186,11 @@ export async function writeDump(path: string, mb: number): Promise<{ bytes: numb
 export async function readDump(path: string): Promise<{ records: number; perSec: number; peakRssMB: number }> {
   const config = JsonDumpSourceConfigSchema.parse({ path });
   const data = new Map<string, string>();
-  const positions: PositionStore = { get: async (k) => data.get(k), put: async (k, v) => void data.set(k, v), delete: async (k) => void data.delete(k) };
+  const positions: PositionStore = {
+    get: async (k) => data.get(k),
+    put: async (k, v) => void data.set(k, v),
+    delete: async (k) => void data.delete(k),
+  };
   const { records, perSec } = await readRate(new JsonDumpSource({ config, positions }));
   return { records, perSec, peakRssMB: Math.round(peakRssKiB() / 1024) };
 }
@@ -156,9 +212,15 @@ export function peakRssKiB(): number {
 }
 
 /** readDump in a fresh child process (with `nodeFlags`, e.g. a heap cap), so only the dump reading's memory is measured. */
-export function readDumpInChild(path: string, nodeFlags: readonly string[] = []): { records: number; perSec: number; peakRssMB: number } {
+export function readDumpInChild(
+  path: string,
+  nodeFlags: readonly string[] = [],
+): { records: number; perSec: number; peakRssMB: number } {
   const self = fileURLToPath(import.meta.url);
-  const out = execFileSync(process.execPath, [...nodeFlags, '--import', 'tsx', self, '--read-dump', path], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const out = execFileSync(process.execPath, [...nodeFlags, '--import', 'tsx', self, '--read-dump', path], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
   return JSON.parse(out.trim().split('\n').pop()!) as { records: number; perSec: number; peakRssMB: number };
 }
 
@@ -173,10 +235,16 @@ export async function main(): Promise<void> {
     const path = join(dir, 'partners.json');
     await writeDump(path, dumpMB);
     const dump = readDumpInChild(path);
-    console.log(JSON.stringify({
-      bench: 'sources', mysqlFullPerSec: mysqlFull.perSec, kafkaPerSec: kafka.perSec, dumpPerSec: dump.perSec,
-      dumpPeakRssMB: dump.peakRssMB, dumpMB: Math.round(statSync(path).size / 1024 / 1024),
-    }));
+    console.log(
+      JSON.stringify({
+        bench: 'sources',
+        mysqlFullPerSec: mysqlFull.perSec,
+        kafkaPerSec: kafka.perSec,
+        dumpPerSec: dump.perSec,
+        dumpPeakRssMB: dump.peakRssMB,
+        dumpMB: Math.round(statSync(path).size / 1024 / 1024),
+      }),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
     await servicesDown(services);

@@ -31,12 +31,22 @@ interface Store {
 
 const { generate, scales } = await load<typeof import('../src/gen/dataset.js')>('src/gen/dataset.ts');
 const mappers = await load<Record<string, (x: unknown) => Outcome>>('src/mappers/index.ts');
-const { Resolver } = await load<{ Resolver: new (s: Store, o: object) => { resolve(c: unknown, p: object): Promise<unknown>; flush(): Promise<void> } }>('src/resolve/resolver.ts');
+const { Resolver } = await load<{
+  Resolver: new (s: Store, o: object) => { resolve(c: unknown, p: object): Promise<unknown>; flush(): Promise<void> };
+}>('src/resolve/resolver.ts');
 const { openLevelStore } = await load<{ openLevelStore(dir: string): Promise<Store> }>('src/state/level-store.ts');
 
 const fraction = Number(process.env.DIGEST_FRACTION ?? 1);
 const s = scales.seed;
-const ds = generate({ ...s, shopACompanies: Math.round(s.shopACompanies * fraction), shopBCompanies: Math.round(s.shopBCompanies * fraction), overlap: Math.round(s.overlap * fraction) }, 1);
+const ds = generate(
+  {
+    ...s,
+    shopACompanies: Math.round(s.shopACompanies * fraction),
+    shopBCompanies: Math.round(s.shopBCompanies * fraction),
+    overlap: Math.round(s.overlap * fraction),
+  },
+  1,
+);
 const outcomes: Outcome[] = [
   ...ds.shopA.companies.map((r) => mappers.mapShopACompany!(r)),
   ...ds.shopA.contacts.map((r) => mappers.mapShopAContact!(r)),
@@ -59,8 +69,25 @@ const pick = (v: Record<string, unknown>, fields: string[]) => Object.fromEntrie
 const digest: Record<string, { entries: number; sha256: string }> = {};
 const fields: Record<string, string[] | null> = {
   companies: ['inn', 'status', 'record', 'contributions', 'contactIds', 'nextContactSeq', 'hash', 'delivery', 'synced'],
-  contacts: ['id', 'inn', 'seq', 'status', 'mergedInto', 'mergedFrom', 'record', 'contributions', 'keys', 'hash', 'delivery', 'synced'],
-  links: null, pending: null, rejects: null, rejectsByReason: null, positions: null,
+  contacts: [
+    'id',
+    'inn',
+    'seq',
+    'status',
+    'mergedInto',
+    'mergedFrom',
+    'record',
+    'contributions',
+    'keys',
+    'hash',
+    'delivery',
+    'synced',
+  ],
+  links: null,
+  pending: null,
+  rejects: null,
+  rejectsByReason: null,
+  positions: null,
 };
 for (const [ns, f] of Object.entries(fields)) {
   const h = createHash('sha256');
@@ -73,5 +100,7 @@ for (const [ns, f] of Object.entries(fields)) {
 }
 await store.close();
 await rm(dir, { recursive: true, force: true });
-process.stderr.write(`resolved ${n} changes in ${((performance.now() - started) / 1000).toFixed(1)} s (code from ${root})\n`);
+process.stderr.write(
+  `resolved ${n} changes in ${((performance.now() - started) / 1000).toFixed(1)} s (code from ${root})\n`,
+);
 console.log(JSON.stringify({ fraction, changes: n, digest }, null, 1));

@@ -31,7 +31,14 @@ export function threadCpu(): ThreadCpu | undefined {
 }
 
 /** CPU µs per record on the main thread and on all other threads between two readings. */
-export function cpuPerRecord(before: ThreadCpu | undefined, after: ThreadCpu | undefined, records: number): { main: number; other: number } | undefined {
+export function cpuPerRecord(
+  before: ThreadCpu | undefined,
+  after: ThreadCpu | undefined,
+  records: number,
+): { main: number; other: number } | undefined {
   if (!before || !after) return undefined;
-  return { main: ((after.mainMs - before.mainMs) * 1000) / records, other: ((after.otherMs - before.otherMs) * 1000) / records };
+  return {
+    main: ((after.mainMs - before.mainMs) * 1000) / records,
+    other: ((after.otherMs - before.otherMs) * 1000) / records,
+  };
 }

@@ -20,9 +20,14 @@ beforeAll(async () => {
 }, 300_000);
 
 describe('demo topologies', () => {
-  it('play both stores from memory and the real dump file through the stores\' own chains', () => {
-    const described = demoTopologies(generate(scales.small, 1), '/demo/shop-b.json', new MemoryPositionStore()).map(describeTopology);
-    expect(described.map((d) => [d.name, d.sources])).toEqual([['shop-a', [['shop-a.tables']]], ['shop-b', [['shop-b.dump'], ['shop-b.events']]]]);
+  it("play both stores from memory and the real dump file through the stores' own chains", () => {
+    const described = demoTopologies(generate(scales.small, 1), '/demo/shop-b.json', new MemoryPositionStore()).map(
+      describeTopology,
+    );
+    expect(described.map((d) => [d.name, d.sources])).toEqual([
+      ['shop-a', [['shop-a.tables']]],
+      ['shop-b', [['shop-b.dump'], ['shop-b.events']]],
+    ]);
     const text = described.map(formatDescription).join('\n');
     expect(text).toContain('chain    map(mapShopARow) → verify → resolve → load');
     expect(text).toContain('shop-b.dump: map(mapShopBDumpElement) → verify → resolve → load');
@@ -33,14 +38,24 @@ describe('demo topologies', () => {
 describe('demo with a CRM people filled', () => {
   it('starts from the seed and keeps every record people entered, with their comments and owners', () => {
     expect(report.adoption.seeded).toEqual({
-      companies: planned.adoptable + planned.twins + planned.invalidInn, contacts: planned.contacts, twins: planned.twins, invalidInn: planned.invalidInn,
+      companies: planned.adoptable + planned.twins + planned.invalidInn,
+      contacts: planned.contacts,
+      twins: planned.twins,
+      invalidInn: planned.invalidInn,
     });
     expect(planned.adoptable).toBeGreaterThan(0);
-    expect(report.adoption.kept).toEqual({ companies: report.adoption.seeded.companies, contacts: report.adoption.seeded.contacts });
+    expect(report.adoption.kept).toEqual({
+      companies: report.adoption.seeded.companies,
+      contacts: report.adoption.seeded.contacts,
+    });
     expect(report.adoption.changed).toEqual({ comments: 0, owners: 0 });
     const text = formatDemoReport(report);
-    expect(text).toContain(`INNs with 2+ CRM companies, beyond seeded twins  ${report.adoption.innsWithTwins}   (expected 0)`);
-    expect(text).toContain(`people with a second CRM contact                 ${report.adoption.personTwins}   (expected 0)`);
+    expect(text).toContain(
+      `INNs with 2+ CRM companies, beyond seeded twins  ${report.adoption.innsWithTwins}   (expected 0)`,
+    );
+    expect(text).toContain(
+      `people with a second CRM contact                 ${report.adoption.personTwins}   (expected 0)`,
+    );
   });
 
   it('adopts them: one CRM company per INN and one CRM contact per seeded person, all linked', () => {

@@ -19,14 +19,41 @@ export function demoTopologies(ds: Dataset, dumpPath: string, positions: Positio
   ];
   const messages = ds.shopB.events.map((e) => ({ value: Buffer.from(e.value), tombstone: false }));
   return [
-    { name: 'shop-a', groups: [[phase({ name: 'shop-a.tables', chain: shopAChain, open: async () => ({ source: new MemorySource(rows, { name: 'shop-a.tables' }) }) })]] },
+    {
+      name: 'shop-a',
+      groups: [
+        [
+          phase({
+            name: 'shop-a.tables',
+            chain: shopAChain,
+            open: async () => ({ source: new MemorySource(rows, { name: 'shop-a.tables' }) }),
+          }),
+        ],
+      ],
+    },
     {
       name: 'shop-b',
       groups: [
-        [phase({ name: 'shop-b.dump', chain: shopBDumpChain, open: async () => ({ source: new JsonDumpSource({ config: { name: 'shop-b.dump', path: dumpPath, encoding: 'windows-1251', readChunkBytes: 256 * 1024 }, positions }) }) })],
-        [phase({ name: 'shop-b.events', chain: shopBEventChain, open: async () => ({ source: new MemorySource(messages, { name: 'shop-b.events' }) }) })],
+        [
+          phase({
+            name: 'shop-b.dump',
+            chain: shopBDumpChain,
+            open: async () => ({
+              source: new JsonDumpSource({
+                config: { name: 'shop-b.dump', path: dumpPath, encoding: 'windows-1251', readChunkBytes: 256 * 1024 },
+                positions,
+              }),
+            }),
+          }),
+        ],
+        [
+          phase({
+            name: 'shop-b.events',
+            chain: shopBEventChain,
+            open: async () => ({ source: new MemorySource(messages, { name: 'shop-b.events' }) }),
+          }),
+        ],
       ],
     },
   ];
 }
-

@@ -1,7 +1,15 @@
 import type { DumpElement } from '../src/connectors/json-dump/json-dump.source.js';
 import type { KafkaRawRecord } from '../src/connectors/kafka/record.js';
 import type { MysqlRow } from '../src/connectors/mysql/rows.js';
-import { decodeShopBEvent, mapPartner, mapShopAContact, mapShopACompany, mapShopBEvent, type ShopAContactRow, type ShopACompanyRow } from '../src/mappers/index.js';
+import {
+  decodeShopBEvent,
+  mapPartner,
+  mapShopAContact,
+  mapShopACompany,
+  mapShopBEvent,
+  type ShopAContactRow,
+  type ShopACompanyRow,
+} from '../src/mappers/index.js';
 import { reject, type CanonicalChange, type Outcome } from '../src/model/index.js';
 
 /** From what each source emits to a store mapper: the only store-specific step of a topology. */
@@ -21,7 +29,8 @@ export function mapShopBDumpElement(raw: DumpElement): Outcome<CanonicalChange> 
 export type ShopBMessage = Pick<KafkaRawRecord, 'value' | 'tombstone'>;
 
 export function mapShopBMessage(raw: ShopBMessage): Outcome<CanonicalChange> {
-  if (raw.tombstone) return reject('MALFORMED_RECORD', 'tombstone (null value): Shop B sends PARTNER_DELETE events, not tombstones');
+  if (raw.tombstone)
+    return reject('MALFORMED_RECORD', 'tombstone (null value): Shop B sends PARTNER_DELETE events, not tombstones');
   const event = decodeShopBEvent(raw.value);
   return event.ok ? mapShopBEvent(event.value) : event;
 }

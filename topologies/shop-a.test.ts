@@ -11,7 +11,13 @@ import { shopAChain, shopATopology } from './shop-a.js';
 
 // Only the keys a user writes: the topology parses them (defaults included) itself.
 const described = (mode?: 'poll' | 'binlog') =>
-  describeTopology(shopATopology({ mysql: 'mysql://reader@127.0.0.1:1/shop', ...(mode ? { mode } : {}) } as never, new MemoryPositionStore(), { once: true, connect: defaultConnectPolicy(silentLogger) }));
+  describeTopology(
+    shopATopology(
+      { mysql: 'mysql://reader@127.0.0.1:1/shop', ...(mode ? { mode } : {}) } as never,
+      new MemoryPositionStore(),
+      { once: true, connect: defaultConnectPolicy(silentLogger) },
+    ),
+  );
 
 describe('shop-a topology', () => {
   it('reads the full extract, then the polling delta by default', () => {
@@ -27,7 +33,12 @@ describe('shop-a topology', () => {
     for (const mode of ['poll', 'binlog'] as const) {
       const d = described(mode);
       for (const steps of Object.values(d.chains)) {
-        expect(steps.map((s) => [s.stage, s.detail])).toEqual([['map', 'mapShopARow'], ['verify', undefined], ['resolve', undefined], ['load', undefined]]);
+        expect(steps.map((s) => [s.stage, s.detail])).toEqual([
+          ['map', 'mapShopARow'],
+          ['verify', undefined],
+          ['resolve', undefined],
+          ['load', undefined],
+        ]);
       }
       expect(formatDescription(d)).toContain('chain    map(mapShopARow) → verify → resolve → load');
     }
@@ -40,16 +51,29 @@ describe('shop-a topology', () => {
       ...ds.shopA.contacts.map((row) => ({ table: 'contacts', row: row as unknown as Record<string, unknown> })),
     ];
     let source: MemorySource<MysqlRow> | undefined;
-    const { sandbox, deps } = await runOverSandbox(ds, () => [{
-      name: 'shop-a',
-      groups: [[phase({ name: 'shop-a.tables', chain: shopAChain, open: async () => ({ source: (source = new MemorySource(rows, { name: 'shop-a.tables' })) }) })]],
-    }]);
+    const { sandbox, deps } = await runOverSandbox(ds, () => [
+      {
+        name: 'shop-a',
+        groups: [
+          [
+            phase({
+              name: 'shop-a.tables',
+              chain: shopAChain,
+              open: async () => ({ source: (source = new MemorySource(rows, { name: 'shop-a.tables' })) }),
+            }),
+          ],
+        ],
+      },
+    ]);
     try {
       const s = deps.summary.toJSON();
       expect(s.read).toEqual({ 'shop-a.tables': rows.length });
       expect(source!.committed).toBe(rows.length - 1);
       // One CRM company per golden company and INN (a company with branches has one requisite per KPP).
-      const inns = sandbox.portal.store.all('requisite').filter((r) => r.fields.ENTITY_TYPE_ID === '4').map((r) => r.fields.RQ_INN);
+      const inns = sandbox.portal.store
+        .all('requisite')
+        .filter((r) => r.fields.ENTITY_TYPE_ID === '4')
+        .map((r) => r.fields.RQ_INN);
       const companies = sandbox.portal.store.all('company').length;
       expect(companies).toBeGreaterThan(0);
       expect(new Set(inns).size).toBe(companies);

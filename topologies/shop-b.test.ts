@@ -13,10 +13,22 @@ import { shopBTopology } from './shop-b.js';
 
 const dump = (path: string) => ({ path, encoding: 'windows-1251', readChunkBytes: 256 * 1024 });
 const kafka = { brokers: ['127.0.0.1:9'], topic: 'shop-b.crm.partners', groupId: 'crm-unify', clientId: 'crm-unify' };
-const topology = (cfg: { dump?: ReturnType<typeof dump>; kafka?: typeof kafka }, positions: PositionStore = new MemoryPositionStore()) =>
-  shopBTopology(cfg as never, positions, { once: true, logger: silentLogger, connect: defaultConnectPolicy(silentLogger) });
+const topology = (
+  cfg: { dump?: ReturnType<typeof dump>; kafka?: typeof kafka },
+  positions: PositionStore = new MemoryPositionStore(),
+) =>
+  shopBTopology(cfg as never, positions, {
+    once: true,
+    logger: silentLogger,
+    connect: defaultConnectPolicy(silentLogger),
+  });
 const steps = (d: ReturnType<typeof describeTopology>) =>
-  Object.fromEntries(Object.entries(d.chains).map(([source, s]) => [source, s.map((x) => (x.detail ? `${x.stage}(${x.detail})` : x.stage))]));
+  Object.fromEntries(
+    Object.entries(d.chains).map(([source, s]) => [
+      source,
+      s.map((x) => (x.detail ? `${x.stage}(${x.detail})` : x.stage)),
+    ]),
+  );
 
 describe('shop-b topology', () => {
   it('reads the dump, then the topic; each through its mapper and the shared stages, as --describe prints', () => {
@@ -41,11 +53,16 @@ describe('shop-b topology', () => {
     const dir = await mkdtemp(join(tmpdir(), 'crm-unify-shop-b-'));
     try {
       const paths = await writeDataset(ds, dir);
-      const { sandbox, deps } = await runOverSandbox(ds, (positions) => [topology({ dump: dump(paths.shopBDump) }, positions)]);
+      const { sandbox, deps } = await runOverSandbox(ds, (positions) => [
+        topology({ dump: dump(paths.shopBDump) }, positions),
+      ]);
       try {
         const s = deps.summary.toJSON();
         expect(s.read).toEqual({ 'shop-b.dump': ds.shopB.dump.length });
-        const inns = sandbox.portal.store.all('requisite').filter((r) => r.fields.ENTITY_TYPE_ID === '4').map((r) => r.fields.RQ_INN);
+        const inns = sandbox.portal.store
+          .all('requisite')
+          .filter((r) => r.fields.ENTITY_TYPE_ID === '4')
+          .map((r) => r.fields.RQ_INN);
         expect(inns.length).toBeGreaterThan(0);
         // One CRM company per golden company and INN (a company with branches has one requisite per KPP).
         const companies = sandbox.portal.store.all('company').length;

@@ -37,15 +37,18 @@ describe('crm-unify command line', () => {
     expect(help.out).toMatch(/sandbox/);
   });
 
-  it('run --describe prints each topology\'s wiring without running it, and names every missing part', async () => {
+  it("run --describe prints each topology's wiring without running it, and names every missing part", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'crm-unify-describe-'));
     const path = join(dir, 'crm-unify.yaml');
-    writeFileSync(path, [
-      'crm: { webhookUrl: "http://127.0.0.1:1/rest/1/s3cret/" }',
-      'registry: { url: "http://127.0.0.1:2", token: "t0ken" }',
-      'sources:',
-      '  shopB: { dump: { path: /nonexistent/shop-b.json }, kafka: { brokers: ["127.0.0.1:9"] } }',
-    ].join('\n'));
+    writeFileSync(
+      path,
+      [
+        'crm: { webhookUrl: "http://127.0.0.1:1/rest/1/s3cret/" }',
+        'registry: { url: "http://127.0.0.1:2", token: "t0ken" }',
+        'sources:',
+        '  shopB: { dump: { path: /nonexistent/shop-b.json }, kafka: { brokers: ["127.0.0.1:9"] } }',
+      ].join('\n'),
+    );
     const ok = await run('run', 'shop-b', '--describe', '--config', path);
     expect(ok.code, ok.err).toBe(0);
     expect(ok.out).toMatch(/topology shop-b/);
@@ -60,15 +63,21 @@ describe('crm-unify command line', () => {
   it('config check and run refuse misspelt keys (exit 2), naming each one and the key it likely meant', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'crm-unify-typos-'));
     const path = join(dir, 'crm-unify.yaml');
-    writeFileSync(path, [
-      'crm: { webhookUrl: "http://127.0.0.1:1/rest/1/s3cret/", rat: 5 }',
-      'registry: { url: "http://127.0.0.1:2", token: "t0ken", concurency: 4 }',
-      'runtime: { conectTimeoutMs: 1000 }',
-      'sources:',
-      '  shopA: { mysql: "mysql://root@127.0.0.1:3306/a", mdoe: binlog }',
-      '  shopC: { mysql: "mysql://root@127.0.0.1:3306/c" }',
-    ].join('\n'));
-    for (const argv of [['config', 'check', '--config', path], ['run', 'shop-a', '--once', '--config', path]]) {
+    writeFileSync(
+      path,
+      [
+        'crm: { webhookUrl: "http://127.0.0.1:1/rest/1/s3cret/", rat: 5 }',
+        'registry: { url: "http://127.0.0.1:2", token: "t0ken", concurency: 4 }',
+        'runtime: { conectTimeoutMs: 1000 }',
+        'sources:',
+        '  shopA: { mysql: "mysql://root@127.0.0.1:3306/a", mdoe: binlog }',
+        '  shopC: { mysql: "mysql://root@127.0.0.1:3306/c" }',
+      ].join('\n'),
+    );
+    for (const argv of [
+      ['config', 'check', '--config', path],
+      ['run', 'shop-a', '--once', '--config', path],
+    ]) {
       const res = await run(...argv);
       expect(res.code, res.err).toBe(2);
       expect(res.out).toBe('');

@@ -25,7 +25,10 @@ export function buildProgram(modules: CommandModule[], ctx: CliContext): Command
     .exitOverride();
   for (const register of modules) register(program, ctx);
   // Sub-commands inherit exitOverride so usage errors surface as CommanderError, not process.exit.
-  const override = (cmd: Command) => { cmd.exitOverride(); cmd.commands.forEach(override); };
+  const override = (cmd: Command) => {
+    cmd.exitOverride();
+    cmd.commands.forEach(override);
+  };
   override(program);
   return program;
 }
@@ -45,7 +48,8 @@ export async function runProgram(program: Command, argv: string[]): Promise<numb
     return process.exitCode === undefined ? ExitCode.ok : Number(process.exitCode);
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.ok;
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help')
+        return ExitCode.ok;
       return ExitCode.usage;
     }
     if (err instanceof ConfigError || (err instanceof CrmUnifyError && err.code === 'USAGE')) {

@@ -52,7 +52,10 @@ describe('app config', () => {
 
   it('refuses plain http to a non-loopback portal and reports every problem at once', () => {
     try {
-      resolveConfig({ crm: { webhookUrl: 'http://portal.example/rest/1/abc/', rate: -1 }, registry: {}, metrics: { port: 'x' } }, {});
+      resolveConfig(
+        { crm: { webhookUrl: 'http://portal.example/rest/1/abc/', rate: -1 }, registry: {}, metrics: { port: 'x' } },
+        {},
+      );
       expect.unreachable();
     } catch (err) {
       expect(err).toBeInstanceOf(ConfigError);
@@ -76,12 +79,41 @@ describe('app config', () => {
 
   it('sweeps the register in the background by default (20 % of the rate, back-off 1, 3, 7, 14 days), refusing a misspelt or shrinking setting', async () => {
     const sweep = (await loadConfigFile('crm-unify.example.yaml', {})).registry.sweep;
-    expect(sweep).toEqual({ enabled: true, share: 0.2, batch: 25, idleMinutes: 60, notFoundBackoffDays: [1, 3, 7, 14] });
+    expect(sweep).toEqual({
+      enabled: true,
+      share: 0.2,
+      batch: 25,
+      idleMinutes: 60,
+      notFoundBackoffDays: [1, 3, 7, 14],
+    });
     expect((await loadConfigFile(await file(sample), {})).registry.sweep).toEqual(sweep);
-    expect(() => resolveConfig({ crm: { webhookUrl: 'https://p.example/rest/1/abc/' }, registry: { token: 't', sweep: { enabeld: false } } }, {})).toThrow(/registry\.sweep.*enabeld/);
-    expect(() => resolveConfig({ crm: { webhookUrl: 'https://p.example/rest/1/abc/' }, registry: { token: 't', sweep: { share: 1.5 } } }, {})).toThrow(/registry\.sweep\.share/);
-    expect(() => resolveConfig({ crm: { webhookUrl: 'https://p.example/rest/1/abc/' }, registry: { token: 't', sweep: { notFoundBackoffDays: [3, 1] } } }, {})).toThrow(/days must grow/);
-    expect(resolveConfig({ crm: { webhookUrl: 'https://p.example/rest/1/abc/' }, registry: { token: 't', sweep: { enabled: false } } }, {}).registry.sweep.enabled).toBe(false);
+    expect(() =>
+      resolveConfig(
+        { crm: { webhookUrl: 'https://p.example/rest/1/abc/' }, registry: { token: 't', sweep: { enabeld: false } } },
+        {},
+      ),
+    ).toThrow(/registry\.sweep.*enabeld/);
+    expect(() =>
+      resolveConfig(
+        { crm: { webhookUrl: 'https://p.example/rest/1/abc/' }, registry: { token: 't', sweep: { share: 1.5 } } },
+        {},
+      ),
+    ).toThrow(/registry\.sweep\.share/);
+    expect(() =>
+      resolveConfig(
+        {
+          crm: { webhookUrl: 'https://p.example/rest/1/abc/' },
+          registry: { token: 't', sweep: { notFoundBackoffDays: [3, 1] } },
+        },
+        {},
+      ),
+    ).toThrow(/days must grow/);
+    expect(
+      resolveConfig(
+        { crm: { webhookUrl: 'https://p.example/rest/1/abc/' }, registry: { token: 't', sweep: { enabled: false } } },
+        {},
+      ).registry.sweep.enabled,
+    ).toBe(false);
   });
 
   it('says clearly when the file is missing or not YAML', async () => {

@@ -18,7 +18,12 @@ export function applyEnvOverrides(raw: Record<string, unknown>, env: Env): Recor
   if (env.SHOP_A_MYSQL_URL) sources.shopA = { ...(sources.shopA as object | undefined), mysql: env.SHOP_A_MYSQL_URL };
   if (env.KAFKA_BROKERS && sources.shopB && (sources.shopB as Record<string, unknown>).kafka) {
     const shopB = sources.shopB as Record<string, Record<string, unknown>>;
-    shopB.kafka = { ...shopB.kafka, brokers: env.KAFKA_BROKERS.split(',').map((b) => b.trim()).filter(Boolean) };
+    shopB.kafka = {
+      ...shopB.kafka,
+      brokers: env.KAFKA_BROKERS.split(',')
+        .map((b) => b.trim())
+        .filter(Boolean),
+    };
   }
   return cfg;
 }
@@ -45,9 +50,11 @@ function registerSecretsOf(cfg: Record<string, unknown>): void {
 
 /** What a first run without a config needs to hear: where we looked, and how to make one. */
 function firstRunHint(path: string): string {
-  return `: looked for ${resolve(path)}. Start from crm-unify.example.yaml (copy it to ./crm-unify.yaml or pass --config FILE), ` +
+  return (
+    `: looked for ${resolve(path)}. Start from crm-unify.example.yaml (copy it to ./crm-unify.yaml or pass --config FILE), ` +
     'put secrets and endpoints in the environment (BITRIX24_WEBHOOK_URL, DADATA_TOKEN, SHOP_A_MYSQL_URL, KAFKA_BROKERS), ' +
-    'and check it with `crm-unify config check --config FILE`';
+    'and check it with `crm-unify config check --config FILE`'
+  );
 }
 
 export async function loadConfigFile(path: string, env: Env = process.env): Promise<Readonly<AppConfig>> {

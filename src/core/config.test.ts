@@ -29,10 +29,16 @@ describe('parseConfig', () => {
   });
 
   it('returns the parsed config with defaults, deeply frozen', () => {
-    const cfg = parseConfig(schema, { state: { dir: 'var' }, metrics: { port: 9464 }, crm: { webhookUrl: 'https://p.example/rest/1/x/' } });
+    const cfg = parseConfig(schema, {
+      state: { dir: 'var' },
+      metrics: { port: 9464 },
+      crm: { webhookUrl: 'https://p.example/rest/1/x/' },
+    });
     expect(cfg.crm.rate).toBe(2);
     expect(Object.isFrozen(cfg.crm)).toBe(true);
-    expect(() => { (cfg.crm as { rate: number }).rate = 5; }).toThrow(TypeError);
+    expect(() => {
+      (cfg.crm as { rate: number }).rate = 5;
+    }).toThrow(TypeError);
   });
 });
 
@@ -40,13 +46,23 @@ describe('parseConfig and unknown keys', () => {
   const app = z.object({
     crm: z.object({ rate: z.number().default(2), burst: z.number().default(50) }).default({ rate: 2, burst: 50 }),
     registry: z.object({ concurrency: z.number().default(16) }).optional(),
-    sources: z.object({ shopA: z.object({ mysql: z.string() }).optional(), shopB: z.object({ kafka: z.string() }).optional() }).default({}),
+    sources: z
+      .object({ shopA: z.object({ mysql: z.string() }).optional(), shopB: z.object({ kafka: z.string() }).optional() })
+      .default({}),
   });
 
   it('names every misspelt key with the key it most likely meant, together with other problems', () => {
     let caught: unknown;
     try {
-      parseConfig(app, { crm: { rat: 5, burst: 'x' }, registry: { concurency: 4 }, sources: { shopC: {}, shopA: { mysql: 'm', mode: 'binlog' } } }, 'f.yaml');
+      parseConfig(
+        app,
+        {
+          crm: { rat: 5, burst: 'x' },
+          registry: { concurency: 4 },
+          sources: { shopC: {}, shopA: { mysql: 'm', mode: 'binlog' } },
+        },
+        'f.yaml',
+      );
     } catch (err) {
       caught = err;
     }

@@ -17,7 +17,8 @@ export function formatIssues(error: z.ZodError, origin?: string): string[] {
 export function parseConfig<S extends z.ZodType>(schema: S, input: unknown, origin?: string): Readonly<z.infer<S>> {
   const unknown = findUnknownKeys(schema, input).map((u) => `${origin ? `${origin}: ` : ''}${formatUnknownKey(u)}`);
   const parsed = schema.safeParse(input);
-  if (!parsed.success || unknown.length) throw new ConfigError([...unknown, ...(parsed.success ? [] : formatIssues(parsed.error, origin))]);
+  if (!parsed.success || unknown.length)
+    throw new ConfigError([...unknown, ...(parsed.success ? [] : formatIssues(parsed.error, origin))]);
   return deepFreeze(parsed.data);
 }
 

@@ -57,8 +57,12 @@ export class CrmUnifyError extends Error {
 export class ConfigError extends CrmUnifyError {
   readonly issues: readonly string[];
   constructor(issues: readonly string[], options: CrmUnifyErrorOptions = {}) {
-    super('CONFIG_INVALID', `invalid configuration (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n` +
-      issues.map((i) => `  - ${i}`).join('\n'), options);
+    super(
+      'CONFIG_INVALID',
+      `invalid configuration (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n` +
+        issues.map((i) => `  - ${i}`).join('\n'),
+      options,
+    );
     this.name = 'ConfigError';
     this.issues = issues;
   }
@@ -85,8 +89,17 @@ export function isRetriable(err: unknown): boolean {
 }
 
 const transientNetworkCodes = new Set([
-  'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH',
-  'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
   'PROTOCOL_CONNECTION_LOST',
 ]);
 

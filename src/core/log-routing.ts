@@ -3,7 +3,14 @@ import type { Logger } from './logger.js';
 
 const consoleMethods = ['log', 'info', 'debug', 'warn', 'error', 'trace'] as const;
 type ConsoleMethod = (typeof consoleMethods)[number];
-const levelOf: Record<ConsoleMethod, 'info' | 'debug' | 'warn' | 'error'> = { log: 'info', info: 'info', debug: 'debug', trace: 'debug', warn: 'warn', error: 'error' };
+const levelOf: Record<ConsoleMethod, 'info' | 'debug' | 'warn' | 'error'> = {
+  log: 'info',
+  info: 'info',
+  debug: 'debug',
+  trace: 'debug',
+  warn: 'warn',
+  error: 'error',
+};
 
 /**
  * One log stream for a long run: whatever a library prints with `console.*` and Node's process
@@ -19,7 +26,8 @@ export function routeLibraryOutput(logger: Logger): () => void {
   // Node prints warnings itself through a default 'warning' listener; ours replaces it.
   const defaults = process.listeners('warning');
   process.removeAllListeners('warning');
-  const onWarning = (w: Error) => logger.warn({ component: 'node', warning: w.name, code: (w as { code?: unknown }).code }, w.message);
+  const onWarning = (w: Error) =>
+    logger.warn({ component: 'node', warning: w.name, code: (w as { code?: unknown }).code }, w.message);
   process.on('warning', onWarning);
   return () => {
     for (const [m, fn] of saved) console[m] = fn;

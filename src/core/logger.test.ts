@@ -5,7 +5,12 @@ import { clearSecretsForTests, redactUrl, registerSecret, registerUrlSecrets } f
 
 function capture() {
   const lines: string[] = [];
-  const destination = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } });
+  const destination = new Writable({
+    write(chunk, _enc, cb) {
+      lines.push(String(chunk));
+      cb();
+    },
+  });
   return { lines, logger: createLogger({ destination, level: 'debug' }) };
 }
 
@@ -18,7 +23,10 @@ describe('logger secret redaction', () => {
     registerUrlSecrets('mysql://app:pa55word@db:3306/shop');
     const { lines, logger } = capture();
     logger.info('calling https://portal.example/rest/7/s3cr3tw3bh00k/batch');
-    logger.warn({ req: { url: 'https://portal.example/rest/7/s3cr3tw3bh00k/crm.company.add', note: 'Token dadata-token-123' } }, 'retry');
+    logger.warn(
+      { req: { url: 'https://portal.example/rest/7/s3cr3tw3bh00k/crm.company.add', note: 'Token dadata-token-123' } },
+      'retry',
+    );
     logger.error({ err: new Error('connect failed for app:pa55word@db') }, 'mysql down');
     logger.info({ token: 'anything', webhookUrl: 'whatever' }, 'config');
     await new Promise((r) => setTimeout(r, 50));

@@ -36,21 +36,26 @@ describe('OrderedAcks', () => {
 
   it('never commits past an unacked record, whatever the ack order (property)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 200 }).chain((n) =>
-        fc.tuple(fc.constant(n), fc.shuffledSubarray([...Array(n).keys()], { minLength: 0, maxLength: n }))),
-      ([n, order]) => {
-        const acks = new OrderedAcks();
-        for (let i = 0; i < n; i++) acks.track('p', BigInt(i * 2)); // gaps, like compacted topics
-        const acked = new Set<number>();
-        for (const i of order) {
-          acks.ack('p', BigInt(i * 2));
-          acked.add(i);
-          let contiguous = -1;
-          while (acked.has(contiguous + 1)) contiguous++;
-          const c = acks.committable('p');
-          expect(c === undefined ? -1 : Number(c.offset) / 2).toBe(contiguous);
-        }
-      }),
+      fc.property(
+        fc
+          .integer({ min: 1, max: 200 })
+          .chain((n) =>
+            fc.tuple(fc.constant(n), fc.shuffledSubarray([...Array(n).keys()], { minLength: 0, maxLength: n })),
+          ),
+        ([n, order]) => {
+          const acks = new OrderedAcks();
+          for (let i = 0; i < n; i++) acks.track('p', BigInt(i * 2)); // gaps, like compacted topics
+          const acked = new Set<number>();
+          for (const i of order) {
+            acks.ack('p', BigInt(i * 2));
+            acked.add(i);
+            let contiguous = -1;
+            while (acked.has(contiguous + 1)) contiguous++;
+            const c = acks.committable('p');
+            expect(c === undefined ? -1 : Number(c.offset) / 2).toBe(contiguous);
+          }
+        },
+      ),
     );
   });
 

@@ -27,7 +27,13 @@ describe('PositionWriter', () => {
   });
 
   it('surfaces a failed write on flush and check', async () => {
-    const writer = new PositionWriter({ get: async () => undefined, delete: async () => {}, put: async () => { throw new Error('disk full'); } });
+    const writer = new PositionWriter({
+      get: async () => undefined,
+      delete: async () => {},
+      put: async () => {
+        throw new Error('disk full');
+      },
+    });
     writer.set('a', '1');
     await expect(writer.flush()).rejects.toThrow('disk full');
     expect(() => writer.check()).toThrow('disk full');

@@ -42,7 +42,13 @@ describe('fromPullSource', () => {
     const source = countingSource(total, () => acked++);
 
     await lastValueFrom(
-      fromPullSource(source, { maxInFlight, onInFlight: (n) => { inFlight = n; peak = Math.max(peak, n); } }).pipe(
+      fromPullSource(source, {
+        maxInFlight,
+        onInFlight: (n) => {
+          inFlight = n;
+          peak = Math.max(peak, n);
+        },
+      }).pipe(
         // The sink: would buffer without bound if the source pushed (mergeMap has no backpressure).
         mergeMap(async (env) => env, 10_000),
         bufferCount(250),
@@ -86,7 +92,14 @@ describe('fromPullSource', () => {
   it('completes on stop with nothing in flight while a read still waits (a server that is down)', async () => {
     const stop = new AbortController();
     let release: (r: ReadResult<number>) => void = () => {};
-    const waiting: PullSource<number> = { name: 'waiting', read: () => new Promise((r) => { release = r; }), close: async () => {} };
+    const waiting: PullSource<number> = {
+      name: 'waiting',
+      read: () =>
+        new Promise((r) => {
+          release = r;
+        }),
+      close: async () => {},
+    };
     const done = lastValueFrom(fromPullSource(waiting, { maxInFlight: 5, stop: stop.signal }).pipe(toArray()));
     await new Promise((r) => setTimeout(r, 10));
     stop.abort();
@@ -100,7 +113,11 @@ describe('fromPullSource', () => {
     const source = countingSource(3);
     await lastValueFrom(
       fromPullSource(source, { maxInFlight: 3, onInFlight: (n) => (inFlight = n) }).pipe(
-        tap((env) => { env.ack(); env.ack(); env.nack(new Error('late')); }),
+        tap((env) => {
+          env.ack();
+          env.ack();
+          env.nack(new Error('late'));
+        }),
       ),
     );
     expect(inFlight).toBe(0);
@@ -109,8 +126,16 @@ describe('fromPullSource', () => {
   it('errors when a source ignores its credits, and propagates read failures', async () => {
     const inner = countingSource(100);
     const greedy: PullSource<number> = { name: 'greedy', read: () => inner.read(10), close: async () => {} };
-    await expect(lastValueFrom(fromPullSource(greedy, { maxInFlight: 5 }))).rejects.toThrow('returned 10 records for 5 credits');
-    const bad: PullSource<number> = { name: 'bad', read: async () => { throw new Error('disk gone'); }, close: async () => {} };
+    await expect(lastValueFrom(fromPullSource(greedy, { maxInFlight: 5 }))).rejects.toThrow(
+      'returned 10 records for 5 credits',
+    );
+    const bad: PullSource<number> = {
+      name: 'bad',
+      read: async () => {
+        throw new Error('disk gone');
+      },
+      close: async () => {},
+    };
     await expect(lastValueFrom(fromPullSource(bad, { maxInFlight: 1 }))).rejects.toThrow('disk gone');
     expect(() => fromPullSource(inner, { maxInFlight: 0 })).toThrow(RangeError);
   });

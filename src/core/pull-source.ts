@@ -78,7 +78,9 @@ export function fromPullSource<T>(source: PullSource<T>, opts: CreditOptions): O
           // A stop requested while reading still delivers what was read: it is in our hands now.
           const stopRequested = done;
           if (result.records.length > credit) {
-            subscriber.error(new RangeError(`${source.name} returned ${result.records.length} records for ${credit} credits`));
+            subscriber.error(
+              new RangeError(`${source.name} returned ${result.records.length} records for ${credit} credits`),
+            );
             return;
           }
           inFlight += result.records.length;

@@ -31,7 +31,12 @@ export interface ConnectPolicy {
   giveUpKey?: string;
 }
 
-export const defaultConnectPolicy = (logger: Logger = silentLogger): ConnectPolicy => ({ baseMs: 500, maxMs: 15_000, logEveryMs: 30_000, logger });
+export const defaultConnectPolicy = (logger: Logger = silentLogger): ConnectPolicy => ({
+  baseMs: 500,
+  maxMs: 15_000,
+  logEveryMs: 30_000,
+  logger,
+});
 
 export interface Target {
   /** Health and metric name, e.g. `source:shop-a.full`. */
@@ -51,7 +56,10 @@ export class Reachability {
   private readonly cancelled = new AbortController();
   private reported: ReachState | undefined;
 
-  constructor(readonly target: Target, private readonly policy: ConnectPolicy) {
+  constructor(
+    readonly target: Target,
+    private readonly policy: ConnectPolicy,
+  ) {
     this.setStatus('connecting');
   }
 
@@ -85,7 +93,10 @@ export class Reachability {
   up(): void {
     if (this.cancelled.signal.aborted) return;
     if (this.downSince !== undefined) {
-      this.policy.logger.info({ ...this.fields(), downForSec: Math.round((Date.now() - this.downSince) / 1000), attempts: this.attempts }, `${this.target.component}: reached ${this.target.endpoint} again`);
+      this.policy.logger.info(
+        { ...this.fields(), downForSec: Math.round((Date.now() - this.downSince) / 1000), attempts: this.attempts },
+        `${this.target.component}: reached ${this.target.endpoint} again`,
+      );
     }
     this.downSince = undefined;
     this.attempts = 0;
@@ -132,11 +143,17 @@ export class Reachability {
     const detail = `${code}: ${errorMessage(err)}`;
     this.setStatus('backing-off', detail);
     if (this.attempts === 1 || code !== this.lastLoggedCode || now - this.lastLogAt >= this.policy.logEveryMs) {
-      this.policy.logger.warn({
-        ...this.fields(), code, err: errorMessage(err), attempt: this.attempts,
-        ...(waitMs === undefined ? {} : { nextRetryAt: new Date(now + waitMs).toISOString() }),
-        ...(this.suppressed ? { failuresSinceLastLine: this.suppressed } : {}),
-      }, `${this.target.component}: cannot reach ${this.target.endpoint} (${code}); retrying`);
+      this.policy.logger.warn(
+        {
+          ...this.fields(),
+          code,
+          err: errorMessage(err),
+          attempt: this.attempts,
+          ...(waitMs === undefined ? {} : { nextRetryAt: new Date(now + waitMs).toISOString() }),
+          ...(this.suppressed ? { failuresSinceLastLine: this.suppressed } : {}),
+        },
+        `${this.target.component}: cannot reach ${this.target.endpoint} (${code}); retrying`,
+      );
       this.lastLogAt = now;
       this.lastLoggedCode = code;
       this.suppressed = 0;
@@ -163,7 +180,12 @@ export class Reachability {
     return new Promise<T>((resolve, reject) => {
       const onAbort = () => {
         work.catch(() => {});
-        reject(new CrmUnifyError('SHUTDOWN', `${this.target.component}: stopped while connecting to ${this.target.endpoint}`));
+        reject(
+          new CrmUnifyError(
+            'SHUTDOWN',
+            `${this.target.component}: stopped while connecting to ${this.target.endpoint}`,
+          ),
+        );
       };
       signal.addEventListener('abort', onAbort, { once: true });
       work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
@@ -175,7 +197,11 @@ export class Reachability {
   }
 
   private throwIfCancelled(): void {
-    if (this.isCancelled()) throw new CrmUnifyError('SHUTDOWN', `${this.target.component}: stopped while waiting for ${this.target.endpoint}`);
+    if (this.isCancelled())
+      throw new CrmUnifyError(
+        'SHUTDOWN',
+        `${this.target.component}: stopped while waiting for ${this.target.endpoint}`,
+      );
   }
 
   private fields() {
@@ -198,7 +224,11 @@ export class Reachability {
 /** A short, stable code for an error: its own `code` (ECONNREFUSED…) or one in its causes, else its name. */
 export function errorCode(err: unknown): string {
   const seen = new Set<unknown>();
-  for (let e = err as { code?: unknown; cause?: unknown; originalError?: unknown } | undefined; e && typeof e === 'object' && !seen.has(e); e = (e.cause ?? e.originalError) as typeof e) {
+  for (
+    let e = err as { code?: unknown; cause?: unknown; originalError?: unknown } | undefined;
+    e && typeof e === 'object' && !seen.has(e);
+    e = (e.cause ?? e.originalError) as typeof e
+  ) {
     seen.add(e);
     if (typeof e.code === 'string' && e.code) return e.code;
   }

@@ -38,7 +38,8 @@ export function scrubValue<T>(value: T): T {
   if (known.size === 0) return value;
   if (typeof value === 'string') return scrub(value) as T;
   if (Array.isArray(value)) return value.map(scrubValue) as T;
-  if (value instanceof Error) return { type: value.name, message: scrub(value.message), code: (value as { code?: unknown }).code } as T;
+  if (value instanceof Error)
+    return { type: value.name, message: scrub(value.message), code: (value as { code?: unknown }).code } as T;
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) out[k] = scrubValue(v);

@@ -39,7 +39,9 @@ export function stage<A, B>(
     const started = performance.now();
     let outcome: Outcome<B>;
     try {
-      outcome = policy.retry ? await withRetry(() => Promise.resolve(fn(env.value, env)), policy.retry) : await fn(env.value, env);
+      outcome = policy.retry
+        ? await withRetry(() => Promise.resolve(fn(env.value, env)), policy.retry)
+        : await fn(env.value, env);
     } catch (err) {
       if (policy.onError !== 'reject' || isRetriable(err)) {
         throw new CrmUnifyError('TOPOLOGY_FAILED', `stage ${name} failed: ${errorMessage(err)}`, { cause: err });

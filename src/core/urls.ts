@@ -22,12 +22,18 @@ export function isWebhookPath(u: string): boolean {
 
 /** Hosts an operator explicitly allows over plain http (e.g. the sandbox in docker compose). */
 export function allowedHttpHosts(env: Record<string, string | undefined> = process.env): string[] {
-  return (env.CRM_UNIFY_ALLOW_HTTP_HOSTS ?? '').split(',').map((h) => h.trim()).filter(Boolean);
+  return (env.CRM_UNIFY_ALLOW_HTTP_HOSTS ?? '')
+    .split(',')
+    .map((h) => h.trim())
+    .filter(Boolean);
 }
 
 /** https, or plain http to a loopback host or one the operator allows (CRM_UNIFY_ALLOW_HTTP_HOSTS). */
 export function isSecureOrLoopback(u: string, extraHttpHosts: readonly string[] = allowedHttpHosts()): boolean {
   const url = tryUrl(u);
   if (!url) return false;
-  return url.protocol === 'https:' || (url.protocol === 'http:' && (isLoopbackHost(url.hostname) || extraHttpHosts.includes(url.hostname)));
+  return (
+    url.protocol === 'https:' ||
+    (url.protocol === 'http:' && (isLoopbackHost(url.hostname) || extraHttpHosts.includes(url.hostname)))
+  );
 }

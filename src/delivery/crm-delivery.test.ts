@@ -14,7 +14,9 @@ import { MemoryStateStore } from '../state/memory-store.js';
 import { CrmDelivery } from './crm-delivery.js';
 
 let sb: Sandbox;
-beforeAll(async () => { sb = await startSandbox({ rate: Number.POSITIVE_INFINITY, faults: 'latency=5-30' }); });
+beforeAll(async () => {
+  sb = await startSandbox({ rate: Number.POSITIVE_INFINITY, faults: 'latency=5-30' });
+});
 afterAll(() => sb.stop());
 
 function setup(opts: ConstructorParameters<typeof CrmDelivery>[3] = {}) {
@@ -39,7 +41,8 @@ function partners(n: number): Array<Extract<CanonicalChange, { kind: 'company' }
   return out;
 }
 
-const originCount = (entity: 'company' | 'contact', origin: string) => sb.portal.store.all(entity).filter((e) => e.fields.ORIGIN_ID === origin).length;
+const originCount = (entity: 'company' | 'contact', origin: string) =>
+  sb.portal.store.all(entity).filter((e) => e.fields.ORIGIN_ID === origin).length;
 
 describe('CrmDelivery', () => {
   it('delivers one company once when two topologies deliver it at the same time', async () => {
@@ -58,12 +61,22 @@ describe('CrmDelivery', () => {
     const inn = change!.company.requisite.inn;
     await resolver.resolve(change!, { ref: 'p@1' });
     await delivery.deliver([inn]);
-    const memo = (await store.get('crmIds', inn)) as { delivery?: { ids?: { contacts: Record<string, unknown> } } } | undefined;
+    const memo = (await store.get('crmIds', inn)) as
+      { delivery?: { ids?: { contacts: Record<string, unknown> } } } | undefined;
     const contactIds = Object.keys(memo?.delivery?.ids?.contacts ?? {});
     expect(contactIds.length).toBeGreaterThan(0);
     expect(contactIds.every((id) => originCount('contact', id) === 1)).toBe(true);
     expect(originCount('company', inn)).toBe(1);
-    await resolver.resolve({ kind: 'delete', entity: 'company', source: change!.company.source, sourceId: change!.company.sourceId, changedAt: '2030-01-01T00:00:00Z' }, { ref: 'p@2' });
+    await resolver.resolve(
+      {
+        kind: 'delete',
+        entity: 'company',
+        source: change!.company.source,
+        sourceId: change!.company.sourceId,
+        changedAt: '2030-01-01T00:00:00Z',
+      },
+      { ref: 'p@2' },
+    );
     const [out] = await delivery.deliver([inn]);
     expect(out!.writes).toBeGreaterThan(1);
     expect(originCount('company', inn)).toBe(0);
@@ -75,14 +88,28 @@ describe('CrmDelivery', () => {
     const { store, resolver, delivery } = setup();
     const change = partners(3)[2]!;
     const inn = change.company.requisite.inn;
-    const fromShopA: CanonicalChange = { kind: 'company', company: { ...change.company, source: 'shop-a', sourceId: '900' }, contacts: [] };
+    const fromShopA: CanonicalChange = {
+      kind: 'company',
+      company: { ...change.company, source: 'shop-a', sourceId: '900' },
+      contacts: [],
+    };
     await resolver.resolve(change, { ref: 'p@1' });
     await resolver.resolve(fromShopA, { ref: 'a@1' });
     await delivery.deliver([inn]);
-    const memo = (await store.get('crmIds', inn)) as { delivery?: { ids?: { contacts: Record<string, unknown> } } } | undefined;
+    const memo = (await store.get('crmIds', inn)) as
+      { delivery?: { ids?: { contacts: Record<string, unknown> } } } | undefined;
     const contactIds = Object.keys(memo?.delivery?.ids?.contacts ?? {});
     expect(contactIds.length).toBeGreaterThan(0);
-    await resolver.resolve({ kind: 'delete', entity: 'company', source: 'shop-b', sourceId: change.company.sourceId, changedAt: '2030-01-01T00:00:00Z' }, { ref: 'p@2' });
+    await resolver.resolve(
+      {
+        kind: 'delete',
+        entity: 'company',
+        source: 'shop-b',
+        sourceId: change.company.sourceId,
+        changedAt: '2030-01-01T00:00:00Z',
+      },
+      { ref: 'p@2' },
+    );
     await delivery.deliver([inn]);
     expect(originCount('company', inn)).toBe(1);
     expect(contactIds.map((id) => originCount('contact', id))).toEqual(contactIds.map(() => 0));
@@ -95,19 +122,44 @@ describe('CrmDelivery', () => {
     const inn = change.company.requisite.inn;
     const made: number[] = [];
     for (const title of ['Как ввёл менеджер', 'Дубль от другого менеджера']) {
-      const id = Number(await client.call('crm.company.add', { fields: { TITLE: title, COMMENTS: 'VIP', ASSIGNED_BY_ID: 7 } }));
-      await client.call('crm.requisite.add', { fields: { ENTITY_TYPE_ID: 4, ENTITY_ID: id, PRESET_ID: 1, NAME: title, RQ_INN: inn } });
+      const id = Number(
+        await client.call('crm.company.add', { fields: { TITLE: title, COMMENTS: 'VIP', ASSIGNED_BY_ID: 7 } }),
+      );
+      await client.call('crm.requisite.add', {
+        fields: { ENTITY_TYPE_ID: 4, ENTITY_ID: id, PRESET_ID: 1, NAME: title, RQ_INN: inn },
+      });
       made.push(id);
     }
     await resolver.resolve(change, { ref: 'p@1' });
     const [out] = await delivery.deliver([inn]);
     expect(out).toMatchObject({ status: 'synced', twins: [made[1]], adopted: expect.arrayContaining(['c']) });
-    expect(sb.portal.store.all('company').filter((x) => x.fields.ORIGIN_ID === inn).map((x) => x.id)).toEqual([made[0]]);
-    expect(sb.portal.store.get('company', made[0]!)!.fields).toMatchObject({ TITLE: 'Как ввёл менеджер', COMMENTS: 'VIP' });
+    expect(
+      sb.portal.store
+        .all('company')
+        .filter((x) => x.fields.ORIGIN_ID === inn)
+        .map((x) => x.id),
+    ).toEqual([made[0]]);
+    expect(sb.portal.store.get('company', made[0]!)!.fields).toMatchObject({
+      TITLE: 'Как ввёл менеджер',
+      COMMENTS: 'VIP',
+    });
     const findings = [];
     for await (const [key, v] of store.iterate('crmFindings')) findings.push([key, v.kind]);
-    expect(findings).toEqual(expect.arrayContaining([[`twins|${inn}`, 'twins'], [`conflict|${inn}|c|TITLE`, 'conflict']]));
-    const csv = formatFindings((await (async () => { const o = []; for await (const [, v] of store.iterate('crmFindings', { prefix: 'twins|' })) o.push(v); return o; })()), ['inn', 'adoptedId', 'twinIds'], 'csv');
+    expect(findings).toEqual(
+      expect.arrayContaining([
+        [`twins|${inn}`, 'twins'],
+        [`conflict|${inn}|c|TITLE`, 'conflict'],
+      ]),
+    );
+    const csv = formatFindings(
+      await (async () => {
+        const o = [];
+        for await (const [, v] of store.iterate('crmFindings', { prefix: 'twins|' })) o.push(v);
+        return o;
+      })(),
+      ['inn', 'adoptedId', 'twinIds'],
+      'csv',
+    );
     expect(csv).toBe(`inn,adoptedId,twinIds\n${inn},${made[0]},${made[1]}\n`);
   });
 
@@ -120,10 +172,26 @@ describe('CrmDelivery', () => {
     // The earlier release's record: ids and the aggregate hash, no record of what each entity was sent.
     const entry = (await store.get('crmIds', inn))!;
     const { sent: _sent, ...legacyIds } = entry.delivery!.ids!;
-    await store.batch([{ type: 'put', ns: 'crmIds', key: inn, value: { ...entry, delivery: { ...entry.delivery!, ids: legacyIds } } }]);
+    await store.batch([
+      { type: 'put', ns: 'crmIds', key: inn, value: { ...entry, delivery: { ...entry.delivery!, ids: legacyIds } } },
+    ]);
     sb.portal.resetCounters();
     // A later record adds a contact: only that contact is created; nothing already synced is re-sent.
-    const more: CanonicalChange = { ...change, contacts: [...change.contacts, { ...change.contacts[0]!, sourceId: 'C-new', lastName: 'Новикова', firstName: 'Нина', middleName: undefined, emails: ['nina.new@example.ru'], phones: [] }] };
+    const more: CanonicalChange = {
+      ...change,
+      contacts: [
+        ...change.contacts,
+        {
+          ...change.contacts[0]!,
+          sourceId: 'C-new',
+          lastName: 'Новикова',
+          firstName: 'Нина',
+          middleName: undefined,
+          emails: ['nina.new@example.ru'],
+          phones: [],
+        },
+      ],
+    };
     await resolver.resolve(more, { ref: 'p@2' });
     const [out] = await delivery.deliver([inn]);
     expect(out!.status).toBe('synced');
@@ -138,7 +206,16 @@ describe('CrmDelivery', () => {
     for (const [i, c] of changes.entries()) await resolver.resolve(c, { ref: `p@${i}` });
     await delivery.deliver(changes.map((c) => c.company.requisite.inn));
     for (const [i, c] of changes.entries()) {
-      await resolver.resolve({ kind: 'delete', entity: 'company', source: c.company.source, sourceId: c.company.sourceId, changedAt: '2030-01-01T00:00:00Z' }, { ref: `p@${10 + i}` });
+      await resolver.resolve(
+        {
+          kind: 'delete',
+          entity: 'company',
+          source: c.company.source,
+          sourceId: c.company.sourceId,
+          changedAt: '2030-01-01T00:00:00Z',
+        },
+        { ref: `p@${10 + i}` },
+      );
     }
     sb.portal.resetCounters();
     const out = await delivery.deliver(changes.map((c) => c.company.requisite.inn));
@@ -154,7 +231,10 @@ describe('CrmDelivery', () => {
     for (const [i, c] of changes.entries()) await resolver.resolve(c, { ref: `p@${i}` });
     const sizes: number[] = [];
     const load = loader.load.bind(loader);
-    loader.load = (companies) => { sizes.push(companies.length); return load(companies); };
+    loader.load = (companies) => {
+      sizes.push(companies.length);
+      return load(companies);
+    };
     const inns = changes.map((c) => c.company.requisite.inn);
     const first = delivery.deliver([inns[0]!]); // nothing running: goes at once
     // The rest arrive one by one while the first load runs: with fewer than 10 waiting they gather,

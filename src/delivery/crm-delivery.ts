@@ -39,7 +39,10 @@ export class CrmDelivery {
   private readonly log: Logger;
   private readonly onDelivered?: (outcomes: readonly DeliveryOutcome[]) => void;
   /** Companies asked for and not yet in a load, with the promise their callers await. */
-  private readonly waiting = new Map<string, { promise: Promise<DeliveryOutcome>; resolve: (o: DeliveryOutcome) => void; reject: (e: unknown) => void }>();
+  private readonly waiting = new Map<
+    string,
+    { promise: Promise<DeliveryOutcome>; resolve: (o: DeliveryOutcome) => void; reject: (e: unknown) => void }
+  >();
   private readonly inFlight = new Set<string>();
   private running = 0;
   private readonly maxLoads: number;
@@ -54,8 +57,12 @@ export class CrmDelivery {
     private readonly ledger: DeliveryLedger,
     private readonly loader: Bitrix24Loader,
     opts: {
-      logger?: Logger; onDelivered?: (outcomes: readonly DeliveryOutcome[]) => void; maxLoads?: number; maxCompanies?: number;
-      minCompanies?: number; gatherMs?: number;
+      logger?: Logger;
+      onDelivered?: (outcomes: readonly DeliveryOutcome[]) => void;
+      maxLoads?: number;
+      maxCompanies?: number;
+      minCompanies?: number;
+      gatherMs?: number;
     } = {},
   ) {
     this.log = opts.logger ?? silentLogger;
@@ -80,7 +87,10 @@ export class CrmDelivery {
       if (!w) {
         let resolve!: (o: DeliveryOutcome) => void;
         let reject!: (e: unknown) => void;
-        const promise = new Promise<DeliveryOutcome>((res, rej) => { resolve = res; reject = rej; });
+        const promise = new Promise<DeliveryOutcome>((res, rej) => {
+          resolve = res;
+          reject = rej;
+        });
         this.waiting.set(inn, (w = { promise, resolve, reject }));
       }
       return w.promise;
@@ -97,28 +107,46 @@ export class CrmDelivery {
       // handful sends part-empty batches, and every request counts against the portal's rate.
       const waitMs = this.waitingSince + this.gatherMs - Date.now();
       if (this.running > 0 && chunk.length < this.minCompanies && waitMs > 0) {
-        this.gatherTimer ??= setTimeout(() => { this.gatherTimer = undefined; this.pump(); }, waitMs);
+        this.gatherTimer ??= setTimeout(() => {
+          this.gatherTimer = undefined;
+          this.pump();
+        }, waitMs);
         return;
       }
-      const handles = chunk.map((inn) => { const w = this.waiting.get(inn)!; this.waiting.delete(inn); this.inFlight.add(inn); return w; });
+      const handles = chunk.map((inn) => {
+        const w = this.waiting.get(inn)!;
+        this.waiting.delete(inn);
+        this.inFlight.add(inn);
+        return w;
+      });
       this.waitingSince = Date.now();
       this.running++;
-      this.deliverLocked(chunk).then((outcomes) => {
-        this.onDelivered?.(outcomes);
-        const byInn = new Map(outcomes.map((o) => [o.inn, o]));
-        chunk.forEach((inn, i) => handles[i]!.resolve(byInn.get(inn) ?? { inn, status: 'skipped', detail: 'no outcome', writes: 0 }));
-      }, (err: unknown) => {
-        for (const h of handles) h.reject(err);
-      }).finally(() => {
-        for (const inn of chunk) this.inFlight.delete(inn);
-        this.running--;
-        this.pump();
-      });
+      this.deliverLocked(chunk)
+        .then(
+          (outcomes) => {
+            this.onDelivered?.(outcomes);
+            const byInn = new Map(outcomes.map((o) => [o.inn, o]));
+            chunk.forEach((inn, i) =>
+              handles[i]!.resolve(byInn.get(inn) ?? { inn, status: 'skipped', detail: 'no outcome', writes: 0 }),
+            );
+          },
+          (err: unknown) => {
+            for (const h of handles) h.reject(err);
+          },
+        )
+        .finally(() => {
+          for (const inn of chunk) this.inFlight.delete(inn);
+          this.running--;
+          this.pump();
+        });
     }
   }
 
   private async deliverLocked(unique: string[]): Promise<DeliveryOutcome[]> {
-    const [companies, entries] = await Promise.all([this.store.getMany('companies', unique), this.ledger.entries(unique)]);
+    const [companies, entries] = await Promise.all([
+      this.store.getMany('companies', unique),
+      this.ledger.entries(unique),
+    ]);
     const memos = entries.map((e) => e?.delivery);
     // Contacts the CRM holds that a company no longer lists (emptied by a source delete) must
     // leave the CRM as well: the id map is where they are still known. All contacts of the round
@@ -130,8 +158,11 @@ export class CrmDelivery {
     });
     const contactStates = new Map<string, GoldenContactState>();
     const allIds = [...new Set(wanted.flatMap((w) => [...w.listedIds, ...w.strayIds]))];
-    (await this.store.getMany('contacts', allIds)).forEach((c, k) => { if (c) contactStates.set(allIds[k]!, c); });
-    const states = (ids: readonly string[]) => ids.map((id) => contactStates.get(id)).filter((c): c is GoldenContactState => c !== undefined);
+    (await this.store.getMany('contacts', allIds)).forEach((c, k) => {
+      if (c) contactStates.set(allIds[k]!, c);
+    });
+    const states = (ids: readonly string[]) =>
+      ids.map((id) => contactStates.get(id)).filter((c): c is GoldenContactState => c !== undefined);
 
     const out: DeliveryOutcome[] = [];
     const work: Planned[] = [];
@@ -139,16 +170,29 @@ export class CrmDelivery {
     for (let i = 0; i < unique.length; i++) {
       const company = companies[i];
       const inn = unique[i]!;
-      if (!company) { out.push({ inn, status: 'skipped', detail: 'no golden company', writes: 0 }); continue; }
+      if (!company) {
+        out.push({ inn, status: 'skipped', detail: 'no golden company', writes: 0 });
+        continue;
+      }
       const memo = memos[i];
       const { listedIds, strayIds } = wanted[i]!;
       const contacts = [...states(listedIds), ...states(strayIds).filter((c) => c.status === 'deleted')];
-      const pending = company.delivery === 'pending' || contacts.some((c) => c.delivery === 'pending') ||
+      const pending =
+        company.delivery === 'pending' ||
+        contacts.some((c) => c.delivery === 'pending') ||
         (company.status === 'deleted' && strayIds.length > 0);
-      if (!pending) { out.push({ inn, status: 'unchanged', writes: 0 }); continue; }
-      (company.status === 'deleted' || !company.record ? removed : work).push({ company, contacts, memo, entry: entries[i] });
+      if (!pending) {
+        out.push({ inn, status: 'unchanged', writes: 0 });
+        continue;
+      }
+      (company.status === 'deleted' || !company.record ? removed : work).push({
+        company,
+        contacts,
+        memo,
+        entry: entries[i],
+      });
     }
-    if (removed.length) out.push(...await this.removeCompanies(removed));
+    if (removed.length) out.push(...(await this.removeCompanies(removed)));
     if (work.length === 0) return out;
 
     let todo = work;
@@ -161,19 +205,35 @@ export class CrmDelivery {
         const w = todo[i]!;
         if (r.status === 'retry') {
           // Keep what the failed load learned, and look up before creating: some creates may have landed.
-          retry.push({ ...w, memo: { hash: w.memo?.hash ?? null, ids: r.ids, createAttempted: r.createAttempted || (w.memo?.createAttempted ?? false) } });
+          retry.push({
+            ...w,
+            memo: {
+              hash: w.memo?.hash ?? null,
+              ids: r.ids,
+              createAttempted: r.createAttempted || (w.memo?.createAttempted ?? false),
+            },
+          });
           continue;
         }
         done.push({ w, r });
       }
       // Contacts no source lists any more leave the CRM, all of the load's in shared batches.
-      const gone = done.map(({ w, r }) => (r.status === 'synced' ? w.contacts.filter((c) => c.status === 'deleted' && r.ids.contacts[c.id]) : []));
-      await this.loader.remove(done.flatMap(({ r }, i) => gone[i]!.map((c) => ({ entity: 'contact' as const, id: r.ids.contacts[c.id]!.id }))));
+      const gone = done.map(({ w, r }) =>
+        r.status === 'synced' ? w.contacts.filter((c) => c.status === 'deleted' && r.ids.contacts[c.id]) : [],
+      );
+      await this.loader.remove(
+        done.flatMap(({ r }, i) => gone[i]!.map((c) => ({ entity: 'contact' as const, id: r.ids.contacts[c.id]!.id }))),
+      );
       // Together: their synced marks then share the resolver's group commits instead of one commit each.
-      out.push(...await Promise.all(done.map(({ w, r }, i) => this.settle(w.company, w.contacts, r, w.entry, gone[i]!))));
+      out.push(
+        ...(await Promise.all(done.map(({ w, r }, i) => this.settle(w.company, w.contacts, r, w.entry, gone[i]!)))),
+      );
       if (retry.length) {
         const wait = backoffDelay(attempt, { baseMs: 1000, maxMs: 60_000 });
-        this.log.warn({ companies: retry.length, attempt: attempt + 1, waitMs: wait }, 'CRM load not settled, retrying');
+        this.log.warn(
+          { companies: retry.length, attempt: attempt + 1, waitMs: wait },
+          'CRM load not settled, retrying',
+        );
         await sleep(wait);
       }
       todo = retry;
@@ -182,7 +242,10 @@ export class CrmDelivery {
   }
 
   private async settle(
-    company: GoldenCompanyState, contacts: GoldenContactState[], r: Exclude<LoadResult, { status: 'retry' }>, entry: CrmLedgerEntry | undefined,
+    company: GoldenCompanyState,
+    contacts: GoldenContactState[],
+    r: Exclude<LoadResult, { status: 'retry' }>,
+    entry: CrmLedgerEntry | undefined,
     gone: readonly GoldenContactState[],
   ): Promise<DeliveryOutcome> {
     if (r.status === 'rejected') {
@@ -193,14 +256,29 @@ export class CrmDelivery {
     // `gone`: contacts no source lists any more (and not merged into another), removed from the CRM by the caller.
     // The load's result is this delivery's own (the loader cloned its input): edited in place.
     const ids = r.ids;
-    for (const c of gone) { delete ids.contacts[c.id]; delete ids.sent?.[`ct:${c.id}`]; }
+    for (const c of gone) {
+      delete ids.contacts[c.id];
+      delete ids.sent?.[`ct:${c.id}`];
+    }
     await this.ledger.synced(company, contacts, { hash: r.hash, ids, createAttempted: false }, entry);
     await this.ledger.findings(company.inn, ids.companyId ?? 0, r.conflicts, r.twins);
-    if (r.adopted.length) this.log.info({ inn: company.inn, crmCompany: ids.companyId, adopted: r.adopted.length }, 'adopted CRM entities people entered');
-    if (r.conflicts.length) this.log.info({ inn: company.inn, fields: r.conflicts.map((c) => `${c.entity}.${c.field}`) }, 'CRM fields changed by people');
+    if (r.adopted.length)
+      this.log.info(
+        { inn: company.inn, crmCompany: ids.companyId, adopted: r.adopted.length },
+        'adopted CRM entities people entered',
+      );
+    if (r.conflicts.length)
+      this.log.info(
+        { inn: company.inn, fields: r.conflicts.map((c) => `${c.entity}.${c.field}`) },
+        'CRM fields changed by people',
+      );
     return {
-      inn: company.inn, status: 'synced', writes: r.writes + gone.length,
-      ...(r.adopted.length ? { adopted: r.adopted } : {}), ...(r.conflicts.length ? { conflicts: r.conflicts } : {}), ...(r.twins ? { twins: r.twins } : {}),
+      inn: company.inn,
+      status: 'synced',
+      writes: r.writes + gone.length,
+      ...(r.adopted.length ? { adopted: r.adopted } : {}),
+      ...(r.conflicts.length ? { conflicts: r.conflicts } : {}),
+      ...(r.twins ? { twins: r.twins } : {}),
     };
   }
 
@@ -211,10 +289,17 @@ export class CrmDelivery {
   private async removeCompanies(removed: readonly Planned[]): Promise<DeliveryOutcome[]> {
     const targets = removed.map(({ memo }) => crmTargets(memo?.ids ?? null));
     await this.loader.remove(targets.flat());
-    return Promise.all(removed.map(async ({ company, contacts, entry }, i) => {
-      await this.ledger.synced(company, contacts, { hash: null, ids: null, createAttempted: false }, entry);
-      return { inn: company.inn, status: 'skipped' as const, detail: 'deleted at every source', writes: targets[i]!.length };
-    }));
+    return Promise.all(
+      removed.map(async ({ company, contacts, entry }, i) => {
+        await this.ledger.synced(company, contacts, { hash: null, ids: null, createAttempted: false }, entry);
+        return {
+          inn: company.inn,
+          status: 'skipped' as const,
+          detail: 'deleted at every source',
+          writes: targets[i]!.length,
+        };
+      }),
+    );
   }
 }
 

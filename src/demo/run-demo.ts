@@ -48,7 +48,13 @@ export const DEMO_CRM_SEED_SHARE = 0.15;
  * + register, the portal already part-filled by people), the demo topologies run to completion on
  * a fresh state dir, and the result scored against the data's ground truth.
  */
-export async function runDemo(opts: { topologies: DemoTopologies; seed?: number; logger: Logger; keepDir?: boolean; crmSeedShare?: number }): Promise<DemoReport> {
+export async function runDemo(opts: {
+  topologies: DemoTopologies;
+  seed?: number;
+  logger: Logger;
+  keepDir?: boolean;
+  crmSeedShare?: number;
+}): Promise<DemoReport> {
   const started = Date.now();
   const ds = generate(scales.small, opts.seed ?? 1);
   const dir = await mkdtemp(join(tmpdir(), 'crm-unify-demo-'));
@@ -56,24 +62,44 @@ export async function runDemo(opts: { topologies: DemoTopologies; seed?: number;
   // A live portal is not empty: part of the companies and their people are already there, typed by managers.
   const crmSeed = crmSeedFrom(ds, { share: opts.crmSeedShare ?? DEMO_CRM_SEED_SHARE, seed: opts.seed ?? 1 });
   // Rates above the real defaults keep the demo short; the bucket and the register latency still apply.
-  const sandbox = await startSandbox({ registry: ds.registry, rate: 20, burst: 50, egrulLatencyMs: 100, egrulRateLimit: 200, crmSeed: crmSeed.seed });
+  const sandbox = await startSandbox({
+    registry: ds.registry,
+    rate: 20,
+    burst: 50,
+    egrulLatencyMs: 100,
+    egrulRateLimit: 200,
+    crmSeed: crmSeed.seed,
+  });
   const seedSnapshot = snapshotSeed(sandbox.portal.store, sandbox.crmSeed as CrmSeedResult, crmSeed.roles);
   const store = await openLevelStore(join(dir, 'state'));
   try {
     const deps = buildPipelineDeps({
       store,
       crm: parseConfig(Bitrix24ConfigSchema, { webhookUrl: sandbox.webhookUrl, rate: 20, burst: 50, concurrency: 4 }),
-      registry: parseConfig(EgrulConfigSchema, { url: sandbox.egrulUrl, token: sandbox.egrulToken, rate: 150, concurrency: 16 }),
+      registry: parseConfig(EgrulConfigSchema, {
+        url: sandbox.egrulUrl,
+        token: sandbox.egrulToken,
+        rate: 150,
+        concurrency: 16,
+      }),
       metrics: createMetrics(undefined, { defaultMetrics: false }),
       logger: opts.logger,
       maxInFlight: 500,
       load: { windowMs: 100, maxRecords: 300 },
     });
-    await runPipeline(deps, opts.topologies(ds, paths.shopBDump, new StatePositionStore(store)), { stop: new AbortController().signal, once: true });
+    await runPipeline(deps, opts.topologies(ds, paths.shopBDump, new StatePositionStore(store)), {
+      stop: new AbortController().signal,
+      once: true,
+    });
     const counts = sandbox.portal.store.counts();
     return {
       summary: deps.summary.toJSON(),
-      crm: { companies: counts.company, requisites: counts.requisite, bankDetails: counts.bankdetail, contacts: counts.contact },
+      crm: {
+        companies: counts.company,
+        requisites: counts.requisite,
+        bankDetails: counts.bankdetail,
+        contacts: counts.contact,
+      },
       expected: { companies: ds.truth.counts.expectedCompanies!, contacts: ds.truth.counts.expectedContacts! },
       input: ds.truth.counts,
       registerRequests: sandbox.egrul.counters.requests,

@@ -8,7 +8,13 @@ import type { CrmSeedResult } from '../sandbox/bitrix24/crm-seed.js';
 import type { PortalStore, StoredEntity } from '../sandbox/bitrix24/store.js';
 import type { SeedRole } from './crm-seed.js';
 
-interface Before { id: number; comments: string | null; owner: string | null; originator: string | null; channels: string[] }
+interface Before {
+  id: number;
+  comments: string | null;
+  owner: string | null;
+  originator: string | null;
+  channels: string[];
+}
 
 /** The seeded records as they were before the run (taken right after the sandbox started). */
 export interface SeedSnapshot {
@@ -36,7 +42,13 @@ const channelsOf = (r: StoredEntity): string[] => [
 ];
 
 function before(r: StoredEntity): Before {
-  return { id: r.id, comments: r.fields.COMMENTS ?? null, owner: r.fields.ASSIGNED_BY_ID ?? null, originator: r.fields.ORIGINATOR_ID ?? null, channels: channelsOf(r) };
+  return {
+    id: r.id,
+    comments: r.fields.COMMENTS ?? null,
+    owner: r.fields.ASSIGNED_BY_ID ?? null,
+    originator: r.fields.ORIGINATOR_ID ?? null,
+    channels: channelsOf(r),
+  };
 }
 
 /** `seeded.companies[i]` and `roles[i]` describe the same company (both in seed file order). */
@@ -55,13 +67,21 @@ export function snapshotSeed(store: PortalStore, seeded: CrmSeedResult, roles: r
 export function adoptionReport(snap: SeedSnapshot, store: PortalStore): AdoptionReport {
   const report: AdoptionReport = {
     seeded: {
-      companies: snap.companies.length, contacts: snap.contacts.length,
-      twins: snap.companies.filter((c) => c.role === 'twin').length, invalidInn: snap.companies.filter((c) => c.role === 'invalidInn').length,
+      companies: snap.companies.length,
+      contacts: snap.contacts.length,
+      twins: snap.companies.filter((c) => c.role === 'twin').length,
+      invalidInn: snap.companies.filter((c) => c.role === 'invalidInn').length,
     },
-    kept: { companies: 0, contacts: 0 }, linked: { companies: 0, contacts: 0 }, innsWithTwins: 0, personTwins: 0,
+    kept: { companies: 0, contacts: 0 },
+    linked: { companies: 0, contacts: 0 },
+    innsWithTwins: 0,
+    personTwins: 0,
     changed: { comments: 0, owners: 0 },
   };
-  for (const [kind, list] of [['company', snap.companies], ['contact', snap.contacts]] as const) {
+  for (const [kind, list] of [
+    ['company', snap.companies],
+    ['contact', snap.contacts],
+  ] as const) {
     const key = kind === 'company' ? 'companies' : 'contacts';
     for (const b of list) {
       const now = store.get(kind, b.id);
@@ -72,7 +92,10 @@ export function adoptionReport(snap: SeedSnapshot, store: PortalStore): Adoption
       if ((now.fields.ASSIGNED_BY_ID ?? null) !== b.owner) report.changed.owners++;
     }
   }
-  report.innsWithTwins = innsWithTwins(store, new Set(snap.companies.filter((c) => c.role === 'twin').map((c) => c.id)));
+  report.innsWithTwins = innsWithTwins(
+    store,
+    new Set(snap.companies.filter((c) => c.role === 'twin').map((c) => c.id)),
+  );
   report.personTwins = personTwins(store, snap.contacts);
   return report;
 }
@@ -82,7 +105,14 @@ function innsWithTwins(store: PortalStore, seededTwins: ReadonlySet<number>): nu
   for (const rq of store.all('requisite')) {
     const inn = rq.fields.RQ_INN;
     const owner = rq.fields.ENTITY_ID;
-    if (rq.fields.ENTITY_TYPE_ID !== '4' || !inn || !owner || seededTwins.has(Number(owner)) || !store.get('company', Number(owner))) continue;
+    if (
+      rq.fields.ENTITY_TYPE_ID !== '4' ||
+      !inn ||
+      !owner ||
+      seededTwins.has(Number(owner)) ||
+      !store.get('company', Number(owner))
+    )
+      continue;
     (companies.get(inn) ?? companies.set(inn, new Set()).get(inn)!).add(owner);
   }
   return [...companies.values()].filter((ids) => ids.size > 1).length;
@@ -90,6 +120,7 @@ function innsWithTwins(store: PortalStore, seededTwins: ReadonlySet<number>): nu
 
 function personTwins(store: PortalStore, seeded: readonly Before[]): number {
   const holders = new Map<string, number[]>();
-  for (const c of store.all('contact')) for (const ch of channelsOf(c)) (holders.get(ch) ?? holders.set(ch, []).get(ch)!).push(c.id);
+  for (const c of store.all('contact'))
+    for (const ch of channelsOf(c)) (holders.get(ch) ?? holders.set(ch, []).get(ch)!).push(c.id);
   return seeded.filter((b) => b.channels.some((ch) => (holders.get(ch) ?? []).some((id) => id !== b.id))).length;
 }

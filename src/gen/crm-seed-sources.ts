@@ -27,7 +27,12 @@ export interface SourceCompany {
   bank?: { bik: string; account: string; corrAccount: string; bankName: string };
 }
 
-interface Raw { person: number; name: string; phones: string | readonly string[] | null; emails: string | readonly string[] | null }
+interface Raw {
+  person: number;
+  name: string;
+  phones: string | readonly string[] | null;
+  emails: string | readonly string[] | null;
+}
 
 const digits = (s: string | null | undefined): string => (s ?? '').replace(/\D/g, '');
 const CYRILLIC = /^[А-ЯЁа-яё-]+$/u;
@@ -39,8 +44,11 @@ function partners(ds: Dataset): ShopBPartner[] {
   for (const e of ds.shopB.events) {
     try {
       const ev = JSON.parse(e.value) as { type?: string; partner?: ShopBPartner };
-      if (ev.type === 'PARTNER_UPSERT' && typeof ev.partner?.partnerId === 'string') byId.set(ev.partner.partnerId, ev.partner);
-    } catch { /* poison messages carry nothing */ }
+      if (ev.type === 'PARTNER_UPSERT' && typeof ev.partner?.partnerId === 'string')
+        byId.set(ev.partner.partnerId, ev.partner);
+    } catch {
+      /* poison messages carry nothing */
+    }
   }
   return [...byId.values()];
 }
@@ -62,39 +70,77 @@ export function sourceCompanies(ds: Dataset, inns: ReadonlySet<string>): Map<str
     if (!r || !r.live || !inns.has(r.inn)) return;
     (raws.get(r.inn) ?? raws.set(r.inn, []).get(r.inn)!).push({ ...raw, person: r.person });
   };
-  const companyRecord = (inn: string, phones: readonly string[], emails: readonly string[], bank?: SourceCompany['bank']) => {
+  const companyRecord = (
+    inn: string,
+    phones: readonly string[],
+    emails: readonly string[],
+    bank?: SourceCompany['bank'],
+  ) => {
     if (!inns.has(inn)) return;
     const c = company(inn);
     const own = companyChannels.get(inn) ?? companyChannels.set(inn, new Set()).get(inn)!;
-    for (const p of parsePhones(phones).phones) { own.add(p.e164); c.switchboard ??= p.e164; }
+    for (const p of parsePhones(phones).phones) {
+      own.add(p.e164);
+      c.switchboard ??= p.e164;
+    }
     for (const e of parseEmails(emails).emails) own.add(e);
     if (bank && /^\d{9}$/.test(bank.bik) && /^\d{20}$/.test(bank.account)) c.bank ??= bank;
   };
 
   for (const row of ds.shopA.companies) {
-    companyRecord(digits(row.inn), [row.phone ?? ''], [row.email ?? ''], row.bank_bik && row.bank_account
-      ? { bik: row.bank_bik, account: row.bank_account, corrAccount: row.bank_corr_account ?? '', bankName: row.bank_name ?? '' } : undefined);
+    companyRecord(
+      digits(row.inn),
+      [row.phone ?? ''],
+      [row.email ?? ''],
+      row.bank_bik && row.bank_account
+        ? {
+            bik: row.bank_bik,
+            account: row.bank_account,
+            corrAccount: row.bank_corr_account ?? '',
+            bankName: row.bank_name ?? '',
+          }
+        : undefined,
+    );
   }
-  for (const row of ds.shopA.contacts) push(sourceKey(SHOP_A, shopAContactId(row.id)), { name: row.full_name ?? '', phones: row.phone, emails: row.email });
+  for (const row of ds.shopA.contacts)
+    push(sourceKey(SHOP_A, shopAContactId(row.id)), {
+      name: row.full_name ?? '',
+      phones: row.phone,
+      emails: row.email,
+    });
   for (const p of partners(ds)) {
     const inn = digits(p.taxNumbers.find((t) => t.type === 'INN')?.value);
     const b = p.bankAccounts[0];
-    companyRecord(inn, p.phones, p.emails, b ? { bik: b.bik, account: b.account, corrAccount: b.corrAccount, bankName: b.bankName } : undefined);
+    companyRecord(
+      inn,
+      p.phones,
+      p.emails,
+      b ? { bik: b.bik, account: b.account, corrAccount: b.corrAccount, bankName: b.bankName } : undefined,
+    );
     for (const k of p.contacts) {
-      push(sourceKey(SHOP_B, shopBContactId(p.partnerId, k.contactId)),
-        { name: [k.lastName, k.firstName, k.middleName].filter(Boolean).join(' '), phones: k.phones, emails: k.emails });
+      push(sourceKey(SHOP_B, shopBContactId(p.partnerId, k.contactId)), {
+        name: [k.lastName, k.firstName, k.middleName].filter(Boolean).join(' '),
+        phones: k.phones,
+        emails: k.emails,
+      });
     }
   }
   for (const [inn, list] of raws) company(inn).persons = persons(list, companyChannels.get(inn) ?? new Set());
   return out;
 }
 
-const nameKey = (n: PersonName): string => [n.lastName, n.firstName, n.middleName].map((w) => w ?? '').join(' ').toLowerCase().replace(/ё/g, 'е');
+const nameKey = (n: PersonName): string =>
+  [n.lastName, n.firstName, n.middleName]
+    .map((w) => w ?? '')
+    .join(' ')
+    .toLowerCase()
+    .replace(/ё/g, 'е');
 
 /** Per person: names and the channels that are theirs alone within the company. */
 function persons(list: Raw[], companyOwn: ReadonlySet<string>): SourcePerson[] {
   const users = new Map<string, Set<number>>();
-  const seen = (channel: string, person: number) => (users.get(channel) ?? users.set(channel, new Set()).get(channel)!).add(person);
+  const seen = (channel: string, person: number) =>
+    (users.get(channel) ?? users.set(channel, new Set()).get(channel)!).add(person);
   const acc = new Map<number, { names: PersonName[]; mobiles: string[]; emails: string[] }>();
   for (const r of list) {
     const a = acc.get(r.person) ?? acc.set(r.person, { names: [], mobiles: [], emails: [] }).get(r.person)!;
@@ -106,19 +152,24 @@ function persons(list: Raw[], companyOwn: ReadonlySet<string>): SourcePerson[] {
       seen(p.e164, r.person);
       if (p.ext === undefined && (p.type === 'MOBILE' || p.type === 'FIXED_LINE_OR_MOBILE')) a.mobiles.push(p.e164);
     }
-    for (const e of parseEmails(r.emails).emails) { seen(e, r.person); a.emails.push(e); }
+    for (const e of parseEmails(r.emails).emails) {
+      seen(e, r.person);
+      a.emails.push(e);
+    }
   }
   const personal = (c: string) => users.get(c)?.size === 1 && !companyOwn.has(c);
-  return [...acc].map(([id, a]) => {
-    const names = new Map<string, PersonName>();
-    for (const n of a.names) names.set(nameKey(n), n);
-    const size = (k: string) => k.split(' ').filter(Boolean).length;
-    const order = byFrequency(a.names.map(nameKey)).sort((x, y) => size(y) - size(x)); // stable: frequency within a size
-    return {
-      id,
-      names: order.map((k) => names.get(k)!),
-      mobiles: byFrequency(a.mobiles).filter(personal),
-      emails: byFrequency(a.emails).filter(personal),
-    };
-  }).sort((x, y) => x.id - y.id);
+  return [...acc]
+    .map(([id, a]) => {
+      const names = new Map<string, PersonName>();
+      for (const n of a.names) names.set(nameKey(n), n);
+      const size = (k: string) => k.split(' ').filter(Boolean).length;
+      const order = byFrequency(a.names.map(nameKey)).sort((x, y) => size(y) - size(x)); // stable: frequency within a size
+      return {
+        id,
+        names: order.map((k) => names.get(k)!),
+        mobiles: byFrequency(a.mobiles).filter(personal),
+        emails: byFrequency(a.emails).filter(personal),
+      };
+    })
+    .sort((x, y) => x.id - y.id);
 }

@@ -25,10 +25,21 @@ function channelOwners(): Map<string, Set<string>> {
     }
   };
   for (const c of ds.shopA.contacts) add(sourceKey(SHOP_A, shopAContactId(c.id)), c.phone, c.email);
-  const partners = [...ds.shopB.dump, ...ds.shopB.events.flatMap((e) => {
-    try { const v = JSON.parse(e.value) as { partner?: { partnerId?: unknown; contacts?: unknown } }; return typeof v.partner?.partnerId === 'string' && Array.isArray(v.partner.contacts) ? [v.partner as typeof ds.shopB.dump[number]] : []; } catch { return []; }
-  })];
-  for (const p of partners) for (const k of p.contacts) add(sourceKey(SHOP_B, shopBContactId(p.partnerId, k.contactId)), k.phones, k.emails);
+  const partners = [
+    ...ds.shopB.dump,
+    ...ds.shopB.events.flatMap((e) => {
+      try {
+        const v = JSON.parse(e.value) as { partner?: { partnerId?: unknown; contacts?: unknown } };
+        return typeof v.partner?.partnerId === 'string' && Array.isArray(v.partner.contacts)
+          ? [v.partner as (typeof ds.shopB.dump)[number]]
+          : [];
+      } catch {
+        return [];
+      }
+    }),
+  ];
+  for (const p of partners)
+    for (const k of p.contacts) add(sourceKey(SHOP_B, shopBContactId(p.partnerId, k.contactId)), k.phones, k.emails);
   return owners;
 }
 
@@ -56,12 +67,18 @@ describe('crmSeedFrom', () => {
     let checked = 0;
     for (const [i, role] of gen.roles.entries()) {
       const contacts = gen.seed.companies[i]!.contacts ?? [];
-      if (role.role !== 'adoptable') { expect(contacts).toEqual([]); continue; }
+      if (role.role !== 'adoptable') {
+        expect(contacts).toEqual([]);
+        continue;
+      }
       expect(contacts.length).toBe(role.personId === undefined ? 0 : 1);
       for (const k of contacts) {
-        const channels = [...parsePhones(k.phones ?? []).phones.map((p) => p.e164), ...parseEmails(k.emails ?? []).emails];
+        const channels = [
+          ...parsePhones(k.phones ?? []).phones.map((p) => p.e164),
+          ...parseEmails(k.emails ?? []).emails,
+        ];
         expect(channels.length).toBeGreaterThan(0);
-        for (const ch of channels) expect([...owners.get(ch) ?? []]).toEqual([`${role.inn}|${role.personId}`]);
+        for (const ch of channels) expect([...(owners.get(ch) ?? [])]).toEqual([`${role.inn}|${role.personId}`]);
         expect(expectedPersons.has(`${role.inn}|${role.personId}`)).toBe(true);
         expect(k.name).toBeTruthy();
         checked++;
@@ -74,7 +91,9 @@ describe('crmSeedFrom', () => {
 
   it('adds twins (an INN twice, the twin later) and companies with a mistyped INN', () => {
     const byInn = new Map<string, number[]>();
-    gen.seed.companies.forEach((c, i) => byInn.set(c.requisites![0]!.inn, [...(byInn.get(c.requisites![0]!.inn) ?? []), i]));
+    gen.seed.companies.forEach((c, i) =>
+      byInn.set(c.requisites![0]!.inn, [...(byInn.get(c.requisites![0]!.inn) ?? []), i]),
+    );
     const twice = [...byInn].filter(([, idx]) => idx.length > 1);
     expect(twice.length).toBe(gen.counts.twins);
     expect(gen.counts.twins).toBeGreaterThan(0);

@@ -36,8 +36,14 @@ export interface GeneratedCrmSeed {
 
 const MANAGERS = [7, 9, 12, 15];
 const COMMENTS = [
-  'Работают по предоплате', 'Постоянный клиент с 2019 года', 'Скидка 5% по договору', 'Звонить только до 16:00',
-  'Документы отправлять курьером', 'Новый контакт с выставки', 'Был долг, погашен', 'Интересуются оптом',
+  'Работают по предоплате',
+  'Постоянный клиент с 2019 года',
+  'Скидка 5% по договору',
+  'Звонить только до 16:00',
+  'Документы отправлять курьером',
+  'Новый контакт с выставки',
+  'Был долг, погашен',
+  'Интересуются оптом',
 ];
 
 const QUOTED = /^(ООО|АО|ПАО|ЗАО)\s+(.+)$/u;
@@ -50,12 +56,22 @@ function managerTitle(rnd: Random, registryName: string): string {
     return rnd.chance(0.5) ? `ИП ${last} ${first[0] ?? ''}.${middle[0] ?? ''}.` : `${last} ${first} (ИП)`;
   }
   const [, form, name] = org as unknown as [string, string, string];
-  return rnd.pick([`${name}`, `${form} «${name}»`, `${name}, ${form}`, `${form} "${name}"`, `${name} (${form.toLowerCase()})`]);
+  return rnd.pick([
+    `${name}`,
+    `${form} «${name}»`,
+    `${name}, ${form}`,
+    `${form} "${name}"`,
+    `${name} (${form.toLowerCase()})`,
+  ]);
 }
 
-const phoneText = (e164: string): string => `+7 ${e164.slice(2, 5)} ${e164.slice(5, 8)}-${e164.slice(8, 10)}-${e164.slice(10, 12)}`;
+const phoneText = (e164: string): string =>
+  `+7 ${e164.slice(2, 5)} ${e164.slice(5, 8)}-${e164.slice(8, 10)}-${e164.slice(10, 12)}`;
 
-function contactOf(rnd: Random, p: SourcePerson): NonNullable<CrmSeed['companies'][number]['contacts']>[number] | undefined {
+function contactOf(
+  rnd: Random,
+  p: SourcePerson,
+): NonNullable<CrmSeed['companies'][number]['contacts']>[number] | undefined {
   const name = p.names[0];
   const mobile = p.mobiles[0];
   const email = p.emails[0];
@@ -63,7 +79,8 @@ function contactOf(rnd: Random, p: SourcePerson): NonNullable<CrmSeed['companies
   const which = !mobile ? 'email' : !email ? 'phone' : rnd.pick(['email', 'phone', 'both'] as const);
   const x = rnd.next();
   // a manager often skips the patronymic, sometimes the surname too
-  const typed = x < 0.4 ? { lastName: name.lastName } : x < 0.5 ? {} : { lastName: name.lastName, secondName: name.middleName };
+  const typed =
+    x < 0.4 ? { lastName: name.lastName } : x < 0.5 ? {} : { lastName: name.lastName, secondName: name.middleName };
   return {
     name: name.firstName,
     ...Object.fromEntries(Object.entries(typed).filter(([, v]) => v !== undefined)),
@@ -79,9 +96,18 @@ function companyOf(rnd: Random, inn: string, registry: Dataset['registry'][strin
     inn,
     ...(registry.kpp && rnd.chance(0.5) ? { kpp: registry.kpp } : {}),
     ...(registry.ogrn && rnd.chance(0.3) ? { ogrn: registry.ogrn } : {}),
-    ...(src?.bank && rnd.chance(0.2) ? { bankDetails: [{ bik: src.bank.bik, account: src.bank.account,
-      ...(/^\d{20}$/.test(src.bank.corrAccount) ? { corrAccount: src.bank.corrAccount } : {}),
-      ...(src.bank.bankName ? { bankName: src.bank.bankName } : {}) }] } : {}),
+    ...(src?.bank && rnd.chance(0.2)
+      ? {
+          bankDetails: [
+            {
+              bik: src.bank.bik,
+              account: src.bank.account,
+              ...(/^\d{20}$/.test(src.bank.corrAccount) ? { corrAccount: src.bank.corrAccount } : {}),
+              ...(src.bank.bankName ? { bankName: src.bank.bankName } : {}),
+            },
+          ],
+        }
+      : {}),
   };
   return {
     title: managerTitle(rnd, registry.name),
@@ -99,7 +125,11 @@ export function crmSeedFrom(ds: Dataset, opts: CrmSeedOptions): GeneratedCrmSeed
   const order = rnd.shuffle([...expected]);
   const chosen = order.slice(0, Math.round(Math.max(0, Math.min(1, opts.share)) * expected.length));
   const sources = sourceCompanies(ds, new Set(chosen));
-  const out: GeneratedCrmSeed = { seed: { companies: [] }, roles: [], counts: { adoptable: 0, contacts: 0, twins: 0, invalidInn: 0 } };
+  const out: GeneratedCrmSeed = {
+    seed: { companies: [] },
+    roles: [],
+    counts: { adoptable: 0, contacts: 0, twins: 0, invalidInn: 0 },
+  };
 
   for (const inn of chosen) {
     const src = sources.get(inn);

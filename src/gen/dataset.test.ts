@@ -27,7 +27,16 @@ describe('synthetic dataset', () => {
     expect(ds.shopA.companies.some((c) => c.name.includes('Общество с ограниченной ответственностью'))).toBe(true);
     expect(ds.shopA.companies.some((c) => c.status === 'deleted')).toBe(true);
     expect(ds.shopA.contacts.some((c) => c.company_id === null)).toBe(true);
-    expect(ds.shopB.events.some((e) => { try { JSON.parse(e.value); return false; } catch { return true; } })).toBe(true);
+    expect(
+      ds.shopB.events.some((e) => {
+        try {
+          JSON.parse(e.value);
+          return false;
+        } catch {
+          return true;
+        }
+      }),
+    ).toBe(true);
     expect(ds.shopB.events.some((e) => e.value.includes('PARTNER_DELETE'))).toBe(true);
     expect(Object.values(ds.registry).some((r) => r.status === 'LIQUIDATED')).toBe(true);
   });
@@ -51,19 +60,30 @@ describe('synthetic dataset', () => {
       const r = d.truth.contactRecords[`${c.source}|${c.sourceId}`];
       if (r) out.set(`${c.source}|${c.sourceId}`, { c, person: r.person });
     };
-    for (const row of d.shopA.contacts) { const o = mapShopAContact(row); if (o.ok && o.value.kind === 'contact') add(o.value.contact); }
-    for (const p of d.shopB.dump) { const o = mapPartner(p); if (o.ok && o.value.kind === 'company') o.value.contacts.forEach(add); }
+    for (const row of d.shopA.contacts) {
+      const o = mapShopAContact(row);
+      if (o.ok && o.value.kind === 'contact') add(o.value.contact);
+    }
+    for (const p of d.shopB.dump) {
+      const o = mapPartner(p);
+      if (o.ok && o.value.kind === 'company') o.value.contacts.forEach(add);
+    }
     return out;
   };
 
-  it('has a truth that owes nothing to the matching rules: no key shared by all of a person\'s records, hard cases of each kind', () => {
+  it("has a truth that owes nothing to the matching rules: no key shared by all of a person's records, hard cases of each kind", () => {
     const recs = [...mapped(ds).values()];
     const byPerson = new Map<number, Contact[]>();
     for (const { c, person } of recs) byPerson.set(person, [...(byPerson.get(person) ?? []), c]);
     const none = { phones: new Set<string>(), emails: new Set<string>() };
     // Some person has records with no key in common at all (initials only, a changed e-mail…).
-    const unlinked = [...byPerson.values()].filter((cs) => cs.length > 1 && cs.every((c, i) => cs.every((d, j) => i === j
-      || !contactMatchKeys(c, none).some((k) => contactMatchKeys(d, none).includes(k)))));
+    const unlinked = [...byPerson.values()].filter(
+      (cs) =>
+        cs.length > 1 &&
+        cs.every((c, i) =>
+          cs.every((d, j) => i === j || !contactMatchKeys(c, none).some((k) => contactMatchKeys(d, none).includes(k))),
+        ),
+    );
     expect(unlinked.length).toBeGreaterThan(0);
     // Hard negatives: two people of one company with the same full name (namesakes), a father and son.
     const names = new Map<string, number[]>();
@@ -75,7 +95,11 @@ describe('synthetic dataset', () => {
     }
     expect([...names.values()].some((ps) => ps.length > 1)).toBe(true);
     // Hard positives: names in one field of Shop B, initials, Latin, a typo in an e-mail's local part.
-    expect(ds.shopB.dump.some((p) => p.contacts.some((c) => c.firstName === null && (c.lastName ?? '').split(' ').length === 3))).toBe(true);
+    expect(
+      ds.shopB.dump.some((p) =>
+        p.contacts.some((c) => c.firstName === null && (c.lastName ?? '').split(' ').length === 3),
+      ),
+    ).toBe(true);
     expect(ds.shopA.contacts.some((c) => /^\S+ \S\. \S\.$/u.test(c.full_name ?? ''))).toBe(true);
     expect(ds.shopA.contacts.some((c) => /^[A-Z][a-z]+ [A-Z][a-z]+ [A-Z][a-z]+$/u.test(c.full_name ?? ''))).toBe(true);
   });
@@ -84,7 +108,13 @@ describe('synthetic dataset', () => {
     const d = generate(scales.small, 7);
     const written = new Map<string, string>([
       ...d.shopA.companies.map((r) => [`${SHOP_A}|${shopACompanyId(r.id)}`, r.inn ?? ''] as const),
-      ...d.shopB.dump.map((p) => [`${SHOP_B}|${shopBCompanyId(p.partnerId)}`, p.taxNumbers.find((t) => t.type === 'INN')?.value ?? ''] as const),
+      ...d.shopB.dump.map(
+        (p) =>
+          [
+            `${SHOP_B}|${shopBCompanyId(p.partnerId)}`,
+            p.taxNumbers.find((t) => t.type === 'INN')?.value ?? '',
+          ] as const,
+      ),
     ]);
     const fates = new Set<string>();
     for (const [key, inn] of written) {
@@ -94,7 +124,10 @@ describe('synthetic dataset', () => {
       if (r.inn === 'missing') expect(digits).toBe('');
       else if (r.inn === 'invalid') expect(digits === r.realInn || validateInn(digits).valid).toBe(false);
       else expect(digits).toBe(r.realInn);
-      if (key.startsWith(SHOP_A)) expect(r.deleted).toBe(d.shopA.companies.find((c) => `${SHOP_A}|${shopACompanyId(c.id)}` === key)!.status === 'deleted');
+      if (key.startsWith(SHOP_A))
+        expect(r.deleted).toBe(
+          d.shopA.companies.find((c) => `${SHOP_A}|${shopACompanyId(c.id)}` === key)!.status === 'deleted',
+        );
       expect(r.register === 'UNKNOWN').toBe(d.registry[r.realInn] === undefined);
     }
     expect([...fates].sort()).toEqual(['invalid', 'missing', 'ok']);
@@ -112,7 +145,11 @@ describe('synthetic dataset', () => {
 describe('evaluateDedup', () => {
   const INN = '7707083893';
   const truth = (owners: Record<string, number>, live = true) => ({
-    companies: [INN], contacts: [], contactOwners: owners, counts: {}, companyRecords: {},
+    companies: [INN],
+    contacts: [],
+    contactOwners: owners,
+    counts: {},
+    companyRecords: {},
     contactRecords: Object.fromEntries(Object.entries(owners).map(([k, p]) => [k, { person: p, inn: INN, live }])),
   });
 
@@ -122,13 +159,19 @@ describe('evaluateDedup', () => {
     let n = 0;
     for (const ch of [
       upsert(company({ inn: INN })),
-      person(contact({ sourceId: 'a', emails: ['x@y.ru'] })), person(contact({ sourceId: 'b', emails: ['x@y.ru'] })), // person 1, merged
+      person(contact({ sourceId: 'a', emails: ['x@y.ru'] })),
+      person(contact({ sourceId: 'b', emails: ['x@y.ru'] })), // person 1, merged
       person(contact({ sourceId: 'c', emails: ['z@y.ru'] })), // person 1 too, split off
-      person(contact({ sourceId: 'd', lastName: 'Иванов', firstName: 'Иван' })), person(contact({ sourceId: 'e', lastName: 'Иванов', firstName: 'Иван' })), // persons 2 and 3, merged
-    ]) await resolver.resolve(ch, { ref: `p@${n++}` });
+      person(contact({ sourceId: 'd', lastName: 'Иванов', firstName: 'Иван' })),
+      person(contact({ sourceId: 'e', lastName: 'Иванов', firstName: 'Иван' })), // persons 2 and 3, merged
+    ])
+      await resolver.resolve(ch, { ref: `p@${n++}` });
     await resolver.flush();
     // f (person 4) never reached the store: missed.
-    const s = await evaluateDedup(store, truth({ 'shop-a|a': 1, 'shop-a|b': 1, 'shop-a|c': 1, 'shop-a|d': 2, 'shop-a|e': 3, 'shop-a|f': 4 }));
+    const s = await evaluateDedup(
+      store,
+      truth({ 'shop-a|a': 1, 'shop-a|b': 1, 'shop-a|c': 1, 'shop-a|d': 2, 'shop-a|e': 3, 'shop-a|f': 4 }),
+    );
     // true pairs: ab, ac, bc (3); predicted: ab, de (2); true predicted: ab (1)
     expect(s.contacts.pairwise).toMatchObject({ truePairs: 1, predictedPairs: 2, actualPairs: 3, precision: 0.5 });
     expect(s.contacts.recall).toBeCloseTo(1 / 3);

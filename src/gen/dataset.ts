@@ -1,7 +1,16 @@
 import type { Registry } from '../sandbox/egrul/registry.js';
 import { Random } from './random.js';
 import { SHOP_A, SHOP_B, shopACompanyId, shopBCompanyId } from '../mappers/source-ids.js';
-import { sourceKey, shopACompanyRows, shopBPartners, type InnFate, type ShopAContactRow, type ShopACompanyRow, type ShopBPartner, type StoreOptions } from './stores.js';
+import {
+  sourceKey,
+  shopACompanyRows,
+  shopBPartners,
+  type InnFate,
+  type ShopAContactRow,
+  type ShopACompanyRow,
+  type ShopBPartner,
+  type StoreOptions,
+} from './stores.js';
 import { makeUniverse, type RegistryStatus, type TrueCompany } from './universe.js';
 
 export interface Scale {
@@ -23,18 +32,38 @@ export interface Scale {
 
 export const scales: Record<'small' | 'seed', Scale> = {
   small: {
-    shopACompanies: 120, shopBCompanies: 200, overlap: 40, personsPerCompany: [1, 5],
+    shopACompanies: 120,
+    shopBCompanies: 200,
+    overlap: 40,
+    personsPerCompany: [1, 5],
     people: { namesakes: 0.03, fatherAndSon: 0.03, changedEmail: 0.1 },
-    store: { shopAContactShare: 0.5, shopBContactShare: 0.9, missingInn: 0.04, invalidInn: 0.05, duplicateRecord: 0.05, shopBContactRepeats: [1, 2] },
+    store: {
+      shopAContactShare: 0.5,
+      shopBContactShare: 0.9,
+      missingInn: 0.04,
+      invalidInn: 0.05,
+      duplicateRecord: 0.05,
+      shopBContactRepeats: [1, 2],
+    },
     kafkaOnlyShare: 0.25,
     poisonShare: 0.02,
     deleteShare: 0.03,
   },
   // The seed system's volumes (hard negatives rarer than at small scale, where they must show up): A 53 000 companies / 75 000 contacts, B 125 000 / 600 000.
   seed: {
-    shopACompanies: 51_500, shopBCompanies: 122_500, overlap: 8_000, personsPerCompany: [1, 3],
+    shopACompanies: 51_500,
+    shopBCompanies: 122_500,
+    overlap: 8_000,
+    personsPerCompany: [1, 3],
     people: { namesakes: 0.005, fatherAndSon: 0.005, changedEmail: 0.1 },
-    store: { shopAContactShare: 0.7, shopBContactShare: 0.96, missingInn: 0.02, invalidInn: 0.02, duplicateRecord: 0.03, shopBContactRepeats: [1, 4] },
+    store: {
+      shopAContactShare: 0.7,
+      shopBContactShare: 0.96,
+      missingInn: 0.02,
+      invalidInn: 0.02,
+      duplicateRecord: 0.03,
+      shopBContactRepeats: [1, 4],
+    },
     kafkaOnlyShare: 0.2,
     poisonShare: 0.002,
     deleteShare: 0.01,
@@ -49,10 +78,17 @@ export const scales: Record<'small' | 'seed', Scale> = {
  * the resolver on the full mix (see BENCHMARKS.md §8).
  */
 export function reachable(scale: Scale): Scale {
-  return { ...scale, people: { ...scale.people, namesakes: 0, fatherAndSon: 0, distinctNames: true }, store: { ...scale.store, weakNames: false } };
+  return {
+    ...scale,
+    people: { ...scale.people, namesakes: 0, fatherAndSon: 0, distinctNames: true },
+    store: { ...scale.store, weakNames: false },
+  };
 }
 
-export interface KafkaEvent { key: string; value: string }
+export interface KafkaEvent {
+  key: string;
+  value: string;
+}
 
 export interface Truth {
   companies: string[];
@@ -85,19 +121,40 @@ export interface Dataset {
 const passes = (c: TrueCompany) => c.status === 'ACTIVE' || c.status === 'REORGANIZING';
 
 /** Shop B's change feed: new partners, updates, deletes, a redelivered event and poison messages. */
-function kafkaFeed(rnd: Random, partners: ShopBPartner[], kafkaOnly: Set<string>, deleted: Set<string>, t1: Date, poisonShare: number): KafkaEvent[] {
+function kafkaFeed(
+  rnd: Random,
+  partners: ShopBPartner[],
+  kafkaOnly: Set<string>,
+  deleted: Set<string>,
+  t1: Date,
+  poisonShare: number,
+): KafkaEvent[] {
   const events: KafkaEvent[] = [];
   let n = 0;
   const event = (type: 'PARTNER_UPSERT' | 'PARTNER_DELETE', partner: unknown, partnerId: string) => {
-    const value = JSON.stringify({ eventId: `ev-${++n}`, type, occurredAt: new Date(t1.getTime() + n * 1000).toISOString(), partner });
+    const value = JSON.stringify({
+      eventId: `ev-${++n}`,
+      type,
+      occurredAt: new Date(t1.getTime() + n * 1000).toISOString(),
+      partner,
+    });
     events.push({ key: partnerId, value });
     if (rnd.chance(0.01)) events.push({ key: partnerId, value }); // at-least-once upstream: same eventId again
   };
   for (const p of partners) {
     if (kafkaOnly.has(p.partnerId)) event('PARTNER_UPSERT', p, p.partnerId);
-    else if (rnd.chance(0.05)) event('PARTNER_UPSERT', { ...p, changedAt: new Date(t1.getTime() + n * 1000).toISOString() }, p.partnerId);
+    else if (rnd.chance(0.05))
+      event('PARTNER_UPSERT', { ...p, changedAt: new Date(t1.getTime() + n * 1000).toISOString() }, p.partnerId);
     if (deleted.has(p.partnerId)) event('PARTNER_DELETE', { partnerId: p.partnerId }, p.partnerId);
-    if (rnd.chance(poisonShare)) events.push({ key: p.partnerId, value: rnd.pick(['{"eventId": "broken', 'not json at all', '{"eventId":"x","type":"PARTNER_UPSERT","partner":{"partnerId":42}}']) });
+    if (rnd.chance(poisonShare))
+      events.push({
+        key: p.partnerId,
+        value: rnd.pick([
+          '{"eventId": "broken',
+          'not json at all',
+          '{"eventId":"x","type":"PARTNER_UPSERT","partner":{"partnerId":42}}',
+        ]),
+      });
   }
   return events;
 }
@@ -113,7 +170,9 @@ export function generate(scale: Scale, seed = 1): Dataset {
   const b = shopBPartners(rnd, inB, scale.store, t0);
 
   const kafkaOnly = new Set(b.partners.filter(() => rnd.chance(scale.kafkaOnlyShare)).map((p) => p.partnerId));
-  const deletedB = new Set(b.partners.filter((p) => !kafkaOnly.has(p.partnerId) && rnd.chance(scale.deleteShare)).map((p) => p.partnerId));
+  const deletedB = new Set(
+    b.partners.filter((p) => !kafkaOnly.has(p.partnerId) && rnd.chance(scale.deleteShare)).map((p) => p.partnerId),
+  );
   for (const id of deletedB) b.fates.get(id)!.fate.deleted = true;
   const events = kafkaFeed(rnd, b.partners, kafkaOnly, deletedB, new Date('2024-03-01T00:00:00Z'), scale.poisonShare);
 
@@ -122,8 +181,16 @@ export function generate(scale: Scale, seed = 1): Dataset {
   const byId = new Map(universe.map((c) => [c.id, c]));
   const liveValid = new Set<string>();
   const expectedCompanies = new Set<number>();
-  for (const [id, f] of a.fates) if (f.fate.valid && !f.fate.deleted) { liveValid.add(sourceKey(SHOP_A, shopACompanyId(id))); expectedCompanies.add(f.trueId); }
-  for (const [id, f] of b.fates) if (f.fate.valid && !f.fate.deleted) { liveValid.add(sourceKey(SHOP_B, shopBCompanyId(id))); expectedCompanies.add(f.trueId); }
+  for (const [id, f] of a.fates)
+    if (f.fate.valid && !f.fate.deleted) {
+      liveValid.add(sourceKey(SHOP_A, shopACompanyId(id)));
+      expectedCompanies.add(f.trueId);
+    }
+  for (const [id, f] of b.fates)
+    if (f.fate.valid && !f.fate.deleted) {
+      liveValid.add(sourceKey(SHOP_B, shopBCompanyId(id)));
+      expectedCompanies.add(f.trueId);
+    }
   for (const id of [...expectedCompanies]) if (!passes(byId.get(id)!)) expectedCompanies.delete(id);
 
   const owners = new Map([...a.contactOwners, ...b.contactOwners]);
@@ -131,13 +198,19 @@ export function generate(scale: Scale, seed = 1): Dataset {
   for (const c of universe) for (const p of c.persons) personCompany.set(p.id, c);
   const expectedPersons = new Set<number>();
   for (const { personId, recordKey } of owners.values()) {
-    if (liveValid.has(recordKey) && expectedCompanies.has(personCompany.get(personId)!.id)) expectedPersons.add(personId);
+    if (liveValid.has(recordKey) && expectedCompanies.has(personCompany.get(personId)!.id))
+      expectedPersons.add(personId);
   }
 
   const registry: Dataset['registry'] = {};
   for (const c of universe) {
     if (c.status === 'UNKNOWN') continue;
-    registry[c.inn] = { status: c.status as Exclude<RegistryStatus, 'UNKNOWN'>, name: `${c.form} ${c.name}`, ogrn: c.ogrn, ...(c.kpps[0] ? { kpp: c.kpps[0] } : {}) };
+    registry[c.inn] = {
+      status: c.status as Exclude<RegistryStatus, 'UNKNOWN'>,
+      name: `${c.form} ${c.name}`,
+      ogrn: c.ogrn,
+      ...(c.kpps[0] ? { kpp: c.kpps[0] } : {}),
+    };
   }
 
   return {
@@ -146,18 +219,39 @@ export function generate(scale: Scale, seed = 1): Dataset {
     registry,
     truth: {
       companies: [...expectedCompanies].map((id) => byId.get(id)!.inn).sort(),
-      contacts: [...expectedPersons].sort((x, y) => x - y).map((personId) => ({ personId, inn: personCompany.get(personId)!.inn })),
+      contacts: [...expectedPersons]
+        .sort((x, y) => x - y)
+        .map((personId) => ({ personId, inn: personCompany.get(personId)!.inn })),
       contactOwners: Object.fromEntries([...owners].map(([k, v]) => [k, v.personId])),
-      contactRecords: Object.fromEntries([...owners].map(([k, v]) => [k, { person: v.personId, inn: personCompany.get(v.personId)!.inn, live: liveValid.has(v.recordKey) }])),
-      companyRecords: Object.fromEntries([
-        ...[...a.fates].map(([id, f]) => [sourceKey(SHOP_A, shopACompanyId(id)), f] as const),
-        ...[...b.fates].map(([id, f]) => [sourceKey(SHOP_B, shopBCompanyId(id)), f] as const),
-      ].map(([k, f]) => [k, { realInn: byId.get(f.trueId)!.inn, inn: f.fate.inn, deleted: f.fate.deleted, register: byId.get(f.trueId)!.status }])),
+      contactRecords: Object.fromEntries(
+        [...owners].map(([k, v]) => [
+          k,
+          { person: v.personId, inn: personCompany.get(v.personId)!.inn, live: liveValid.has(v.recordKey) },
+        ]),
+      ),
+      companyRecords: Object.fromEntries(
+        [
+          ...[...a.fates].map(([id, f]) => [sourceKey(SHOP_A, shopACompanyId(id)), f] as const),
+          ...[...b.fates].map(([id, f]) => [sourceKey(SHOP_B, shopBCompanyId(id)), f] as const),
+        ].map(([k, f]) => [
+          k,
+          {
+            realInn: byId.get(f.trueId)!.inn,
+            inn: f.fate.inn,
+            deleted: f.fate.deleted,
+            register: byId.get(f.trueId)!.status,
+          },
+        ]),
+      ),
       counts: {
-        shopACompanies: a.companyRows.length, shopAContacts: a.contactRows.length,
-        shopBPartners: b.partners.length, shopBContacts: b.partners.reduce((n, p) => n + p.contacts.length, 0),
-        shopBDump: b.partners.length - kafkaOnly.size, kafkaEvents: events.length,
-        expectedCompanies: expectedCompanies.size, expectedContacts: expectedPersons.size,
+        shopACompanies: a.companyRows.length,
+        shopAContacts: a.contactRows.length,
+        shopBPartners: b.partners.length,
+        shopBContacts: b.partners.reduce((n, p) => n + p.contacts.length, 0),
+        shopBDump: b.partners.length - kafkaOnly.size,
+        kafkaEvents: events.length,
+        expectedCompanies: expectedCompanies.size,
+        expectedContacts: expectedPersons.size,
       },
     },
   };

@@ -140,10 +140,15 @@ export async function evaluateDedup(store: StateStore, truth: Truth, opts: Evalu
     if (byPerson.size > 1) {
       overMerged++;
       // One full name on every person's records here: namesakes nothing told apart.
-      const names = [...byPerson.values()].map((keys) => new Set(keys.map((k) => {
-        const ct = c.contributions[k]?.contact;
-        return ct ? nameKey(ct) : undefined;
-      })));
+      const names = [...byPerson.values()].map(
+        (keys) =>
+          new Set(
+            keys.map((k) => {
+              const ct = c.contributions[k]?.contact;
+              return ct ? nameKey(ct) : undefined;
+            }),
+          ),
+      );
       const common = [...names[0]!].filter((k) => k !== undefined && names.every((set) => set.has(k)));
       if (common.length > 0) causes.overMerged.sameFullName++;
       else causes.overMerged.other++;
@@ -168,7 +173,12 @@ export async function evaluateDedup(store: StateStore, truth: Truth, opts: Evalu
     const sorted = [...fr].sort((a, b) => b.length - a.length);
     sorted.slice(1).forEach((f) => {
       const others = new Set<string>();
-      for (const o of sorted) if (o !== f) for (const ct of o) { const k = ct ? nameKey(ct) : undefined; if (k) others.add(k); }
+      for (const o of sorted)
+        if (o !== f)
+          for (const ct of o) {
+            const k = ct ? nameKey(ct) : undefined;
+            if (k) others.add(k);
+          }
       causes.split[splitCause(f, others)]++;
     });
   }
@@ -180,7 +190,9 @@ export async function evaluateDedup(store: StateStore, truth: Truth, opts: Evalu
   const pairwise = {
     precision: predicted === 0 ? 1 : truePositive / predicted,
     recall: actual === 0 ? 1 : truePositive / actual,
-    truePairs: truePositive, predictedPairs: predicted, actualPairs: actual,
+    truePairs: truePositive,
+    predictedPairs: predicted,
+    actualPairs: actual,
   };
   return {
     companies: { expected: expected.size, golden, missing, extra },
@@ -190,7 +202,13 @@ export async function evaluateDedup(store: StateStore, truth: Truth, opts: Evalu
       precision: pairwise.precision,
       recall: pairwise.recall,
       pairwise,
-      cluster: { precision: goldenCount === 0 ? 1 : exact / goldenCount, recall: recordsOf.size === 0 ? 1 : exact / recordsOf.size, exact, golden: goldenCount, persons: recordsOf.size },
+      cluster: {
+        precision: goldenCount === 0 ? 1 : exact / goldenCount,
+        recall: recordsOf.size === 0 ? 1 : exact / recordsOf.size,
+        exact,
+        golden: goldenCount,
+        persons: recordsOf.size,
+      },
       records: mustReach.size,
       missedRecords: mustReach.size - reached.size,
       overMerged,

@@ -24,6 +24,21 @@ export const shopASchema = [
 ) ENGINE=InnoDB DEFAULT CHARSET=cp1251`,
 ];
 
-export const companyColumns = ['id', 'name', 'inn', 'kpp', 'ogrn', 'address', 'phone', 'email', 'bank_bik', 'bank_account',
-  'bank_corr_account', 'bank_name', 'status', 'created_at', 'updated_at'] as const;
+export const companyColumns = [
+  'id',
+  'name',
+  'inn',
+  'kpp',
+  'ogrn',
+  'address',
+  'phone',
+  'email',
+  'bank_bik',
+  'bank_account',
+  'bank_corr_account',
+  'bank_name',
+  'status',
+  'created_at',
+  'updated_at',
+] as const;
 export const contactColumns = ['id', 'company_id', 'full_name', 'position', 'phone', 'email', 'updated_at'] as const;

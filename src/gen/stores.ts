@@ -1,29 +1,74 @@
-import { corruptInn, dirtyCompanyName, dirtyEmail, dirtyIdentifier, dirtyPhone, fullNameText, nameForm, nameParts, typoEmail } from './dirt.js';
-import { SHOP_A, SHOP_B, shopACompanyId, shopAContactId, shopBCompanyId, shopBContactId } from '../mappers/source-ids.js';
+import {
+  corruptInn,
+  dirtyCompanyName,
+  dirtyEmail,
+  dirtyIdentifier,
+  dirtyPhone,
+  fullNameText,
+  nameForm,
+  nameParts,
+  typoEmail,
+} from './dirt.js';
+import {
+  SHOP_A,
+  SHOP_B,
+  shopACompanyId,
+  shopAContactId,
+  shopBCompanyId,
+  shopBContactId,
+} from '../mappers/source-ids.js';
 import type { Random } from './random.js';
 import { longForm, type TrueCompany, type TruePerson } from './universe.js';
 
 /** Shop A rows as the `companies` / `contacts` tables hold them (DESIGN §3). */
 export interface ShopACompanyRow {
-  id: number; name: string; inn: string | null; kpp: string | null; ogrn: string | null; address: string | null;
-  phone: string | null; email: string | null; bank_bik: string | null; bank_account: string | null;
-  bank_corr_account: string | null; bank_name: string | null; status: 'active' | 'blocked' | 'deleted';
-  created_at: string; updated_at: string;
+  id: number;
+  name: string;
+  inn: string | null;
+  kpp: string | null;
+  ogrn: string | null;
+  address: string | null;
+  phone: string | null;
+  email: string | null;
+  bank_bik: string | null;
+  bank_account: string | null;
+  bank_corr_account: string | null;
+  bank_name: string | null;
+  status: 'active' | 'blocked' | 'deleted';
+  created_at: string;
+  updated_at: string;
 }
 export interface ShopAContactRow {
-  id: number; company_id: number | null; full_name: string | null; position: string | null;
-  phone: string | null; email: string | null; updated_at: string;
+  id: number;
+  company_id: number | null;
+  full_name: string | null;
+  position: string | null;
+  phone: string | null;
+  email: string | null;
+  updated_at: string;
 }
 export interface ShopBContact {
-  contactId: string; lastName: string | null; firstName: string | null; middleName: string | null;
-  position: string | null; phones: string[]; emails: string[];
+  contactId: string;
+  lastName: string | null;
+  firstName: string | null;
+  middleName: string | null;
+  position: string | null;
+  phones: string[];
+  emails: string[];
 }
 export interface ShopBPartner {
-  partnerId: string; kind: 'ORG' | 'IE'; name: string; fullName: string;
+  partnerId: string;
+  kind: 'ORG' | 'IE';
+  name: string;
+  fullName: string;
   taxNumbers: { type: 'INN' | 'KPP' | 'OGRN' | 'OGRNIP'; value: string }[];
-  address: string; phones: string[]; emails: string[];
+  address: string;
+  phones: string[];
+  emails: string[];
   bankAccounts: { bik: string; account: string; corrAccount: string; bankName: string }[];
-  blocked: boolean; changedAt: string; contacts: ShopBContact[];
+  blocked: boolean;
+  changedAt: string;
+  contacts: ShopBContact[];
 }
 
 export interface StoreOptions {
@@ -43,7 +88,11 @@ export interface StoreOptions {
 export type InnFate = 'ok' | 'missing' | 'invalid';
 
 /** A valid company record: its contacts count toward the truth only if the record itself does. */
-export interface RecordFate { valid: boolean; deleted: boolean; inn: InnFate }
+export interface RecordFate {
+  valid: boolean;
+  deleted: boolean;
+  inn: InnFate;
+}
 
 function innFate(rnd: Random, o: StoreOptions): InnFate {
   const x = rnd.next();
@@ -90,11 +139,17 @@ function channels(rnd: Random, p: TruePerson, c: TrueCompany) {
 }
 
 /** A Shop B contact's name fields: the parts, or (as SAP exports often do) the whole name in one of them. */
-function shopBName(rnd: Random, p: TruePerson, weak: boolean): Pick<ShopBContact, 'lastName' | 'firstName' | 'middleName'> {
+function shopBName(
+  rnd: Random,
+  p: TruePerson,
+  weak: boolean,
+): Pick<ShopBContact, 'lastName' | 'firstName' | 'middleName'> {
   const form = nameForm(rnd, weak);
   if (rnd.chance(0.2)) {
     const text = fullNameText(p, form);
-    return rnd.chance(0.8) ? { lastName: text, firstName: null, middleName: null } : { lastName: null, firstName: text, middleName: null };
+    return rnd.chance(0.8)
+      ? { lastName: text, firstName: null, middleName: null }
+      : { lastName: null, firstName: text, middleName: null };
   }
   const n = nameParts(p, form);
   return { lastName: n.last, firstName: n.first, middleName: n.middle };
@@ -106,7 +161,12 @@ const iso = (d: Date) => d.toISOString();
 export const sourceKey = (source: string, sourceId: string) => `${source}|${sourceId}`;
 const sqlTime = (d: Date) => d.toISOString().slice(0, 19).replace('T', ' ');
 
-export function shopACompanyRows(rnd: Random, companies: TrueCompany[], o: StoreOptions & { deleteShare: number }, t0: Date) {
+export function shopACompanyRows(
+  rnd: Random,
+  companies: TrueCompany[],
+  o: StoreOptions & { deleteShare: number },
+  t0: Date,
+) {
   const companyRows: ShopACompanyRow[] = [];
   const contactRows: ShopAContactRow[] = [];
   const fates = new Map<number, { trueId: number; fate: RecordFate }>();
@@ -121,14 +181,23 @@ export function shopACompanyRows(rnd: Random, companies: TrueCompany[], o: Store
       const deleted = rnd.chance(o.deleteShare);
       const when = new Date(t0.getTime() + rnd.int(0, 300 * 86400) * 1000);
       companyRows.push({
-        id, name: dirtyCompanyName(rnd, c), inn: innValue(rnd, c, fate),
-        kpp: c.kpps[k] ?? c.kpps[0] ?? null, ogrn: rnd.chance(0.8) ? dirtyIdentifier(rnd, c.ogrn) : null,
+        id,
+        name: dirtyCompanyName(rnd, c),
+        inn: innValue(rnd, c, fate),
+        kpp: c.kpps[k] ?? c.kpps[0] ?? null,
+        ogrn: rnd.chance(0.8) ? dirtyIdentifier(rnd, c.ogrn) : null,
         address: rnd.chance(0.9) ? c.address : null,
-        phone: rnd.chance(0.2) ? `${dirtyPhone(rnd, c.switchboard)}, ${dirtyPhone(rnd, c.switchboard.replace(/\d$/, '9'))}` : dirtyPhone(rnd, c.switchboard),
+        phone: rnd.chance(0.2)
+          ? `${dirtyPhone(rnd, c.switchboard)}, ${dirtyPhone(rnd, c.switchboard.replace(/\d$/, '9'))}`
+          : dirtyPhone(rnd, c.switchboard),
         email: rnd.chance(0.8) ? dirtyEmail(rnd, c.email) : null,
-        bank_bik: c.bank.bik, bank_account: c.bank.account, bank_corr_account: c.bank.corr, bank_name: c.bank.name,
+        bank_bik: c.bank.bik,
+        bank_account: c.bank.account,
+        bank_corr_account: c.bank.corr,
+        bank_name: c.bank.name,
         status: deleted ? 'deleted' : rnd.chance(0.03) ? 'blocked' : 'active',
-        created_at: sqlTime(when), updated_at: sqlTime(when),
+        created_at: sqlTime(when),
+        updated_at: sqlTime(when),
       });
       fates.set(id, { trueId: c.id, fate: { valid: fate === 'ok', deleted, inn: fate } });
       if (deleted) continue;
@@ -137,16 +206,32 @@ export function shopACompanyRows(rnd: Random, companies: TrueCompany[], o: Store
         const a = channels(rnd, p, c);
         const cid = ++contactId;
         contactRows.push({
-          id: cid, company_id: id, full_name: fullNameText(p, nameForm(rnd, o.weakNames ?? true)), position: p.position || null,
-          phone: a.phones.join(', ') || null, email: a.emails.join(', ') || null, updated_at: sqlTime(when),
+          id: cid,
+          company_id: id,
+          full_name: fullNameText(p, nameForm(rnd, o.weakNames ?? true)),
+          position: p.position || null,
+          phone: a.phones.join(', ') || null,
+          email: a.emails.join(', ') || null,
+          updated_at: sqlTime(when),
         });
-        contactOwners.set(sourceKey(SHOP_A, shopAContactId(cid)), { personId: p.id, recordKey: sourceKey(SHOP_A, shopACompanyId(id)) });
+        contactOwners.set(sourceKey(SHOP_A, shopAContactId(cid)), {
+          personId: p.id,
+          recordKey: sourceKey(SHOP_A, shopACompanyId(id)),
+        });
       }
     }
   }
   // Orphans: contacts whose company the store never recorded.
   for (let i = 0; i < Math.ceil(contactRows.length * 0.005); i++) {
-    contactRows.push({ id: ++contactId, company_id: null, full_name: 'Неизвестный Контакт', position: null, phone: null, email: `orphan${i}@example.ru`, updated_at: sqlTime(t0) });
+    contactRows.push({
+      id: ++contactId,
+      company_id: null,
+      full_name: 'Неизвестный Контакт',
+      position: null,
+      phone: null,
+      email: `orphan${i}@example.ru`,
+      updated_at: sqlTime(t0),
+    });
   }
   return { companyRows, contactRows, fates, contactOwners };
 }
@@ -173,18 +258,34 @@ export function shopBPartners(rnd: Random, companies: TrueCompany[], o: StoreOpt
         for (let r = rnd.int(...o.shopBContactRepeats); r > 0; r--) {
           const a = channels(rnd, p, c);
           const contactId = `C-${p.id}-${k}-${r}`;
-          contacts.push({ contactId, ...shopBName(rnd, p, o.weakNames ?? true), position: p.position || null, phones: a.phones, emails: a.emails });
-          contactOwners.set(sourceKey(SHOP_B, shopBContactId(partnerId, contactId)), { personId: p.id, recordKey: sourceKey(SHOP_B, shopBCompanyId(partnerId)) });
+          contacts.push({
+            contactId,
+            ...shopBName(rnd, p, o.weakNames ?? true),
+            position: p.position || null,
+            phones: a.phones,
+            emails: a.emails,
+          });
+          contactOwners.set(sourceKey(SHOP_B, shopBContactId(partnerId, contactId)), {
+            personId: p.id,
+            recordKey: sourceKey(SHOP_B, shopBCompanyId(partnerId)),
+          });
         }
       }
       const q = rnd.pick(['"', '«']);
       partners.push({
-        partnerId, kind: c.kind, name: dirtyCompanyName(rnd, c),
-        fullName: c.kind === 'IE' ? `${longForm('ИП')} ${c.name}` : `${longForm(c.form)} ${q}${c.name}${q === '«' ? '»' : '"'}`,
-        taxNumbers, address: c.address,
-        phones: [dirtyPhone(rnd, c.switchboard, rnd.chance(0.1) ? '123' : undefined)], emails: [dirtyEmail(rnd, c.email)],
+        partnerId,
+        kind: c.kind,
+        name: dirtyCompanyName(rnd, c),
+        fullName:
+          c.kind === 'IE' ? `${longForm('ИП')} ${c.name}` : `${longForm(c.form)} ${q}${c.name}${q === '«' ? '»' : '"'}`,
+        taxNumbers,
+        address: c.address,
+        phones: [dirtyPhone(rnd, c.switchboard, rnd.chance(0.1) ? '123' : undefined)],
+        emails: [dirtyEmail(rnd, c.email)],
         bankAccounts: [{ bik: c.bank.bik, account: c.bank.account, corrAccount: c.bank.corr, bankName: c.bank.name }],
-        blocked: rnd.chance(0.03), changedAt: iso(new Date(t0.getTime() + rnd.int(0, 300 * 86400) * 1000)), contacts,
+        blocked: rnd.chance(0.03),
+        changedAt: iso(new Date(t0.getTime() + rnd.int(0, 300 * 86400) * 1000)),
+        contacts,
       });
       fates.set(partnerId, { trueId: c.id, fate: { valid: fate === 'ok', deleted: false, inn: fate } });
     }

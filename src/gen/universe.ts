@@ -1,6 +1,19 @@
 import { accountKey, innCheckDigits, ogrnCheckDigit, ogrnipCheckDigit } from '../identifiers/index.js';
 import type { Random } from './random.js';
-import { banks, cities, companySuffixes, companyWords, emailDomains, femaleFirst, lastNames, maleFirst, patronymics, positions, streets, translit } from './vocabulary.js';
+import {
+  banks,
+  cities,
+  companySuffixes,
+  companyWords,
+  emailDomains,
+  femaleFirst,
+  lastNames,
+  maleFirst,
+  patronymics,
+  positions,
+  streets,
+  translit,
+} from './vocabulary.js';
 
 /** The truth behind the synthetic stores: real companies and people, before any dirt. */
 export type RegistryStatus = 'ACTIVE' | 'REORGANIZING' | 'LIQUIDATING' | 'LIQUIDATED' | 'BANKRUPT' | 'UNKNOWN';
@@ -104,10 +117,15 @@ function makePersons(rnd: Random, opts: UniverseOptions, next: () => number): Tr
   const person = (lastName: string, firstName: string, middleName: string, kind: TruePerson['kind']): TruePerson => {
     const pid = next();
     const p: TruePerson = {
-      id: pid, lastName, firstName, middleName, position: rnd.pick(positions),
+      id: pid,
+      lastName,
+      firstName,
+      middleName,
+      position: rnd.pick(positions),
       mobile: `79${String(100_000_000 + pid).slice(-9)}`,
       email: `${latin(firstName)}.${latin(lastName)}${pid}@${rnd.pick(emailDomains)}`,
-      ext: String(100 + persons.length), kind,
+      ext: String(100 + persons.length),
+      kind,
     };
     if (rnd.chance(opts.changedEmail)) p.oldEmail = `${latin(lastName)}${pid % 1000}@${rnd.pick(emailDomains)}`;
     persons.push(p);
@@ -117,9 +135,16 @@ function makePersons(rnd: Random, opts: UniverseOptions, next: () => number): Tr
   for (let i = rnd.int(...opts.personsPerCompany); i > 0; i--) {
     const female = rnd.chance(0.5);
     const [m, f] = rnd.pick(lastNames);
-    const name = [female ? f : m, rnd.pick(female ? femaleFirst : maleFirst), rnd.pick(patronymics)[female ? 1 : 0]] as const;
+    const name = [
+      female ? f : m,
+      rnd.pick(female ? femaleFirst : maleFirst),
+      rnd.pick(patronymics)[female ? 1 : 0],
+    ] as const;
     const key = name.join(' ').replace(/ё/g, 'е');
-    if (opts.distinctNames && taken.has(key)) { i++; continue; }
+    if (opts.distinctNames && taken.has(key)) {
+      i++;
+      continue;
+    }
     taken.add(key);
     person(...name, 'person');
   }
@@ -143,13 +168,20 @@ export function makeUniverse(rnd: Random, opts: UniverseOptions): TrueCompany[] 
     const kind = rnd.chance(0.85) ? 'ORG' : 'IE';
     const inn = innFor(kind, id, rnd);
     const persons = makePersons(rnd, opts, () => ++personId);
-    const ieName = persons[0] ? `${persons[0].lastName} ${persons[0].firstName} ${persons[0].middleName}` : `Предприниматель ${id}`;
-    const name = kind === 'IE' ? ieName : `${rnd.pick(companyWords)}${rnd.pick(companySuffixes)}${id % 7 === 0 ? ` ${id}` : ''}`;
+    const ieName = persons[0]
+      ? `${persons[0].lastName} ${persons[0].firstName} ${persons[0].middleName}`
+      : `Предприниматель ${id}`;
+    const name =
+      kind === 'IE' ? ieName : `${rnd.pick(companyWords)}${rnd.pick(companySuffixes)}${id % 7 === 0 ? ` ${id}` : ''}`;
     const bank = rnd.pick(banks);
     const kppCount = kind === 'IE' ? 0 : rnd.chance(0.05) ? 2 : 1;
     const kpps = Array.from({ length: kppCount }, (_, i) => `${inn.slice(0, 4)}0${i + 1}001`);
     out.push({
-      id, kind, inn, kpps, ogrn: ogrnFor(kind, id),
+      id,
+      kind,
+      inn,
+      kpps,
+      ogrn: ogrnFor(kind, id),
       form: kind === 'IE' ? 'ИП' : rnd.pick(['ООО', 'ООО', 'ООО', 'АО', 'ПАО', 'ЗАО'] as const),
       name,
       address: `${rnd.int(100000, 199999)}, ${rnd.pick(cities)}, ${rnd.pick(streets)}, д. ${rnd.int(1, 120)}`,

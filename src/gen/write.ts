@@ -18,7 +18,11 @@ export const datasetFiles = {
 /** People's records for `crm-unify sandbox --crm-seed`, and which seeded company is what (twin, mistyped INN). */
 export const crmSeedFiles = { crmSeed: 'crm-seed.json', crmSeedRoles: 'crm-seed.roles.json' } as const;
 
-async function writeLines(path: string, lines: Iterable<string>, encode: (s: string) => Buffer | string = (s) => s): Promise<void> {
+async function writeLines(
+  path: string,
+  lines: Iterable<string>,
+  encode: (s: string) => Buffer | string = (s) => s,
+): Promise<void> {
   const out = createWriteStream(path);
   for (const line of lines) if (!out.write(encode(line))) await once(out, 'drain');
   out.end();
@@ -34,10 +38,15 @@ function sqlValue(v: unknown): string {
 function* sqlDump(ds: Dataset): Generator<string> {
   yield 'SET NAMES utf8mb4;\n';
   for (const ddl of shopASchema) yield `${ddl};\n`;
-  const tables = [['companies', companyColumns, ds.shopA.companies], ['contacts', contactColumns, ds.shopA.contacts]] as const;
+  const tables = [
+    ['companies', companyColumns, ds.shopA.companies],
+    ['contacts', contactColumns, ds.shopA.contacts],
+  ] as const;
   for (const [table, cols, rows] of tables) {
     for (let i = 0; i < rows.length; i += 500) {
-      const values = rows.slice(i, i + 500).map((r) => `(${cols.map((c) => sqlValue((r as unknown as Record<string, unknown>)[c])).join(',')})`);
+      const values = rows
+        .slice(i, i + 500)
+        .map((r) => `(${cols.map((c) => sqlValue((r as unknown as Record<string, unknown>)[c])).join(',')})`);
       yield `INSERT INTO ${table} (${cols.join(',')}) VALUES\n${values.join(',\n')};\n`;
     }
   }
@@ -52,17 +61,26 @@ function* jsonArray(items: unknown[]): Generator<string> {
 /** Writes the dataset: SQL for MySQL, a windows-1251 dump and Kafka events for Shop B, the register and the truth. */
 export async function writeDataset(ds: Dataset, dir: string): Promise<Record<keyof typeof datasetFiles, string>> {
   await mkdir(dir, { recursive: true });
-  const paths = Object.fromEntries(Object.entries(datasetFiles).map(([k, f]) => [k, join(dir, f)])) as Record<keyof typeof datasetFiles, string>;
+  const paths = Object.fromEntries(Object.entries(datasetFiles).map(([k, f]) => [k, join(dir, f)])) as Record<
+    keyof typeof datasetFiles,
+    string
+  >;
   await writeLines(paths.shopASql, sqlDump(ds));
   await writeLines(paths.shopBDump, jsonArray(ds.shopB.dump), (s) => iconv.encode(s, 'win1251'));
-  await writeLines(paths.shopBEvents, ds.shopB.events.map((e) => `${JSON.stringify(e)}\n`));
+  await writeLines(
+    paths.shopBEvents,
+    ds.shopB.events.map((e) => `${JSON.stringify(e)}\n`),
+  );
   await writeFile(paths.registry, JSON.stringify(ds.registry));
   await writeFile(paths.truth, JSON.stringify(ds.truth));
   return paths;
 }
 
 /** Writes a CRM seed next to the dataset: the seed file the sandbox reads, and its roles for checking a run. */
-export async function writeCrmSeed(seed: GeneratedCrmSeed, dir: string): Promise<Record<keyof typeof crmSeedFiles, string>> {
+export async function writeCrmSeed(
+  seed: GeneratedCrmSeed,
+  dir: string,
+): Promise<Record<keyof typeof crmSeedFiles, string>> {
   await mkdir(dir, { recursive: true });
   const paths = { crmSeed: join(dir, crmSeedFiles.crmSeed), crmSeedRoles: join(dir, crmSeedFiles.crmSeedRoles) };
   await writeFile(paths.crmSeed, `${JSON.stringify(seed.seed, null, 1)}\n`);

@@ -11,7 +11,18 @@ const LABEL = /^(?:инн|кпп|огрнип|огрн|бик|р\/с|к\/с|inn|
 const SEPARATORS = /[\s\u00A0\u2000-\u200D\u202F\u205F\u3000\uFEFF\-\u2010-\u2015\u2212._]/gu;
 // Cyrillic letters that look like the Latin letters a KPP may carry (its 5th-6th characters).
 const CYRILLIC_LOOKALIKES: Record<string, string> = {
-  А: 'A', В: 'B', Е: 'E', К: 'K', М: 'M', Н: 'H', О: 'O', Р: 'P', С: 'C', Т: 'T', У: 'Y', Х: 'X',
+  А: 'A',
+  В: 'B',
+  Е: 'E',
+  К: 'K',
+  М: 'M',
+  Н: 'H',
+  О: 'O',
+  Р: 'P',
+  С: 'C',
+  Т: 'T',
+  У: 'Y',
+  Х: 'X',
 };
 
 /** Bare form of an identifier typed by a person; '' for null/blank. Idempotent. */

@@ -2,14 +2,7 @@
  * What every identifier check returns. `reason` names the first rule the value broke, so a
  * reject or a `crm-unify check` line can say why without re-deriving it.
  */
-export type CheckFailure =
-  | 'empty'
-  | 'length'
-  | 'non-digit'
-  | 'format'
-  | 'prefix'
-  | 'checksum'
-  | 'bik';
+export type CheckFailure = 'empty' | 'length' | 'non-digit' | 'format' | 'prefix' | 'checksum' | 'bik';
 
 export interface CheckResult {
   valid: boolean;

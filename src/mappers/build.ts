@@ -1,6 +1,13 @@
 import {
-  cleanIdentifier, innKind, validateAccount, validateBik, validateCorrAccount, validateInn, validateKpp,
-  validateOgrn, validateOgrnip,
+  cleanIdentifier,
+  innKind,
+  validateAccount,
+  validateBik,
+  validateCorrAccount,
+  validateInn,
+  validateKpp,
+  validateOgrn,
+  validateOgrnip,
 } from '../identifiers/index.js';
 import type { BankAccount, Phone, Requisite } from '../model/canonical.js';
 import { type Outcome, accept, reject } from '../model/outcome.js';
@@ -105,6 +112,9 @@ export function buildEmails(raw: string | readonly string[] | null | undefined, 
 /** ISO 8601 from a driver Date or an ISO-ish string; undefined when it is not a real time. */
 export function toIso(value: Date | string | null | undefined): string | undefined {
   if (value == null) return undefined;
-  const d = value instanceof Date ? value : new Date(value.includes('T') || value.includes('Z') ? value : `${value.replace(' ', 'T')}Z`);
+  const d =
+    value instanceof Date
+      ? value
+      : new Date(value.includes('T') || value.includes('Z') ? value : `${value.replace(' ', 'T')}Z`);
   return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
 }

@@ -17,9 +17,16 @@ export type Text = string | Uint8Array | null | undefined;
 export interface ShopACompanyRow {
   id: number;
   name: Text;
-  inn: Text; kpp: Text; ogrn: Text;
-  address: Text; phone: Text; email: Text;
-  bank_bik: Text; bank_account: Text; bank_corr_account: Text; bank_name: Text;
+  inn: Text;
+  kpp: Text;
+  ogrn: Text;
+  address: Text;
+  phone: Text;
+  email: Text;
+  bank_bik: Text;
+  bank_account: Text;
+  bank_corr_account: Text;
+  bank_name: Text;
   status: Text;
   created_at: Date | string;
   updated_at: Date | string;
@@ -28,7 +35,10 @@ export interface ShopACompanyRow {
 export interface ShopAContactRow {
   id: number;
   company_id: number | null;
-  full_name: Text; position: Text; phone: Text; email: Text;
+  full_name: Text;
+  position: Text;
+  phone: Text;
+  email: Text;
   updated_at: Date | string;
   /**
    * Not a column: contacts have no soft delete, so only the binlog source sets `'deleted'`, for
@@ -57,7 +67,11 @@ function decodeRow<R extends object>(row: R): { [K in keyof R]: R[K] extends Tex
   return out as never;
 }
 
-function decoded<R extends object, T>(row: R, sourceId: string, f: (r: ReturnType<typeof decodeRow<R>>) => Outcome<T>): Outcome<T> {
+function decoded<R extends object, T>(
+  row: R,
+  sourceId: string,
+  f: (r: ReturnType<typeof decodeRow<R>>) => Outcome<T>,
+): Outcome<T> {
   try {
     return f(decodeRow(row));
   } catch (e) {
@@ -73,7 +87,8 @@ export function mapShopACompany(row: ShopACompanyRow): Outcome<CanonicalChange> 
     if (!changedAt) return reject('MALFORMED_RECORD', `updated_at: not a time (${String(row.updated_at)})`, sourceId);
     const status = r.status ?? 'active';
     if (status === 'deleted') return accept({ kind: 'delete', entity: 'company', source: SHOP_A, sourceId, changedAt });
-    if (status !== 'active' && status !== 'blocked') return reject('MALFORMED_RECORD', `status: unknown value ${JSON.stringify(status)}`, sourceId);
+    if (status !== 'active' && status !== 'blocked')
+      return reject('MALFORMED_RECORD', `status: unknown value ${JSON.stringify(status)}`, sourceId);
 
     const inn = checkInn(r.inn, sourceId);
     if (!inn.ok) return inn;
@@ -82,7 +97,10 @@ export function mapShopACompany(row: ShopACompanyRow): Outcome<CanonicalChange> 
     const { legalForm, name } = extractLegalForm(raw);
 
     const warnings: Warnings = [];
-    const bank = buildBankAccount({ bik: r.bank_bik, account: r.bank_account, corrAccount: r.bank_corr_account, bankName: r.bank_name }, warnings);
+    const bank = buildBankAccount(
+      { bik: r.bank_bik, account: r.bank_account, corrAccount: r.bank_corr_account, bankName: r.bank_name },
+      warnings,
+    );
     const company: Company = {
       source: SHOP_A,
       sourceId,
@@ -109,7 +127,8 @@ export function mapShopAContact(row: ShopAContactRow): Outcome<CanonicalChange> 
   return decoded(row, sourceId, (r) => {
     const changedAt = toIso(r.updated_at);
     if (!changedAt) return reject('MALFORMED_RECORD', `updated_at: not a time (${String(row.updated_at)})`, sourceId);
-    if (r.status === 'deleted') return accept({ kind: 'delete', entity: 'contact', source: SHOP_A, sourceId, changedAt });
+    if (r.status === 'deleted')
+      return accept({ kind: 'delete', entity: 'contact', source: SHOP_A, sourceId, changedAt });
     const warnings: Warnings = [];
     const contact: Contact = {
       source: SHOP_A,

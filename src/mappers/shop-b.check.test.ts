@@ -13,7 +13,11 @@ function ordered(v: unknown): unknown {
 }
 
 /** The hand check either passes (undefined) or gives exactly zod's value, keys and order included. */
-function expectSameAsZod(check: (x: unknown) => unknown, schema: typeof Partner | typeof ShopBEvent, input: unknown): boolean {
+function expectSameAsZod(
+  check: (x: unknown) => unknown,
+  schema: typeof Partner | typeof ShopBEvent,
+  input: unknown,
+): boolean {
   const fast = check(input);
   if (fast === undefined) return false;
   const zod = schema.safeParse(input);
@@ -23,11 +27,36 @@ function expectSameAsZod(check: (x: unknown) => unknown, schema: typeof Partner 
 }
 
 // Values that sit on the schema's edges: empty strings, numbers for strings, nulls, wrong containers.
-const edge = fc.constantFrom<unknown>('', ' ', 'ORG', 'IE', 'PARTNER_UPSERT', '2024-01-01T00:00:00Z', '2024-01-01T00:00:00', '2024-02-30T00:00:00Z',
-  0, -1, 1.5, 1e21, Infinity, Number.NaN, null, true, false, [], {}, [''], [null], [1], { type: 'INN', value: 1 }, { contactId: 0 }, DELETE);
+const edge = fc.constantFrom<unknown>(
+  '',
+  ' ',
+  'ORG',
+  'IE',
+  'PARTNER_UPSERT',
+  '2024-01-01T00:00:00Z',
+  '2024-01-01T00:00:00',
+  '2024-02-30T00:00:00Z',
+  0,
+  -1,
+  1.5,
+  1e21,
+  Infinity,
+  Number.NaN,
+  null,
+  true,
+  false,
+  [],
+  {},
+  [''],
+  [null],
+  [1],
+  { type: 'INN', value: 1 },
+  { contactId: 0 },
+  DELETE,
+);
 
 describe('Shop B hand check = zod', () => {
-  it('every dump partner and every event of a generated data set takes the hand check, with zod\'s value', () => {
+  it("every dump partner and every event of a generated data set takes the hand check, with zod's value", () => {
     const ds = generate(scales.small, 1);
     let events = 0;
     for (const p of ds.shopB.dump) expect(expectSameAsZod(checkPartner, Partner, p)).toBe(true);
@@ -45,38 +74,70 @@ describe('Shop B hand check = zod', () => {
     expect(events).toBeGreaterThan(50);
   });
 
-  it('partners with one field anywhere replaced or removed: passed to zod, or zod\'s value exactly', () => {
+  it("partners with one field anywhere replaced or removed: passed to zod, or zod's value exactly", () => {
     let taken = 0;
-    fc.assert(fc.property(mutated(goodPartners, fc.oneof(anyJson, edge)), (m) => {
-      if (expectSameAsZod(checkPartner, Partner, m.value)) taken++;
-    }), { numRuns: runs(3000) });
+    fc.assert(
+      fc.property(mutated(goodPartners, fc.oneof(anyJson, edge)), (m) => {
+        if (expectSameAsZod(checkPartner, Partner, m.value)) taken++;
+      }),
+      { numRuns: runs(3000) },
+    );
     expect(taken).toBeGreaterThan(0); // mutations that keep the partner valid (a string for a string) take the hand check
   });
 
-  it('events with one field anywhere replaced or removed: passed to zod, or zod\'s value exactly', () => {
+  it("events with one field anywhere replaced or removed: passed to zod, or zod's value exactly", () => {
     const events = goodEvents.map((e) => JSON.parse(e) as unknown);
-    fc.assert(fc.property(mutated(events, fc.oneof(anyJson, edge)), (m) => {
-      expectSameAsZod(checkShopBEvent, ShopBEvent, m.value);
-    }), { numRuns: runs(3000) });
+    fc.assert(
+      fc.property(mutated(events, fc.oneof(anyJson, edge)), (m) => {
+        expectSameAsZod(checkShopBEvent, ShopBEvent, m.value);
+      }),
+      { numRuns: runs(3000) },
+    );
   });
 
   it('any JSON, and objects JSON cannot make, are passed to zod unless zod takes them the same way', () => {
-    fc.assert(fc.property(fc.oneof(anyJson, fc.anything({ withNullPrototype: true, withBoxedValues: true, withSparseArray: true })), (v) => {
-      expectSameAsZod(checkPartner, Partner, v);
-      expectSameAsZod(checkShopBEvent, ShopBEvent, v);
-    }), { numRuns: runs(2000) });
+    fc.assert(
+      fc.property(
+        fc.oneof(anyJson, fc.anything({ withNullPrototype: true, withBoxedValues: true, withSparseArray: true })),
+        (v) => {
+          expectSameAsZod(checkPartner, Partner, v);
+          expectSameAsZod(checkShopBEvent, ShopBEvent, v);
+        },
+      ),
+      { numRuns: runs(2000) },
+    );
     const p = goodPartners[0]!;
-    for (const odd of [Object.assign(Object.create(null) as object, p), { ...p, contacts: [Object.assign(Object.create(null) as object, { contactId: 'c' })] }, { ...p, phones: Object.assign(new Array<string>(2), { 1: '1' }) }]) {
+    for (const odd of [
+      Object.assign(Object.create(null) as object, p),
+      { ...p, contacts: [Object.assign(Object.create(null) as object, { contactId: 'c' })] },
+      { ...p, phones: Object.assign(new Array<string>(2), { 1: '1' }) },
+    ]) {
       expect(checkPartner(odd)).toBeUndefined();
     }
   });
 
   it('the transforms: nullish lists → [], numbers → strings, blocked → false, absent optional text stays absent', () => {
-    const p = { partnerId: 'P', kind: 'ORG', name: 'N', taxNumbers: [{ type: 'INN', value: 7707083893 }], phones: null, changedAt: '2024-01-01T00:00:00+03:00', contacts: [{ contactId: 5, lastName: null }] };
+    const p = {
+      partnerId: 'P',
+      kind: 'ORG',
+      name: 'N',
+      taxNumbers: [{ type: 'INN', value: 7707083893 }],
+      phones: null,
+      changedAt: '2024-01-01T00:00:00+03:00',
+      contacts: [{ contactId: 5, lastName: null }],
+    };
     expect(expectSameAsZod(checkPartner, Partner, p)).toBe(true);
     expect(checkPartner(p)).toStrictEqual({
-      partnerId: 'P', kind: 'ORG', name: 'N', taxNumbers: [{ type: 'INN', value: '7707083893' }], phones: [], emails: [], bankAccounts: [], blocked: false,
-      changedAt: '2024-01-01T00:00:00+03:00', contacts: [{ contactId: '5', lastName: null, phones: [], emails: [] }],
+      partnerId: 'P',
+      kind: 'ORG',
+      name: 'N',
+      taxNumbers: [{ type: 'INN', value: '7707083893' }],
+      phones: [],
+      emails: [],
+      bankAccounts: [],
+      blocked: false,
+      changedAt: '2024-01-01T00:00:00+03:00',
+      contacts: [{ contactId: '5', lastName: null, phones: [], emails: [] }],
     });
   });
 });

@@ -131,6 +131,11 @@ export function checkShopBEvent(input: unknown): ShopBEvent | undefined {
   return sure(() => {
     const e = object(input);
     if (e.type !== 'PARTNER_UPSERT') throw NOT_SURE;
-    return { eventId: nonEmpty(e.eventId), occurredAt: isoDateTime(e.occurredAt), type: 'PARTNER_UPSERT', partner: partner(e.partner) };
+    return {
+      eventId: nonEmpty(e.eventId),
+      occurredAt: isoDateTime(e.occurredAt),
+      type: 'PARTNER_UPSERT',
+      partner: partner(e.partner),
+    };
   });
 }

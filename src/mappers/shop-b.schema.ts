@@ -6,7 +6,10 @@ import { z } from 'zod';
  * identity depends on (partnerId, kind, the event type and time).
  */
 const optionalText = z.string().nullish();
-const textList = z.array(z.string()).nullish().transform((v) => v ?? []);
+const textList = z
+  .array(z.string())
+  .nullish()
+  .transform((v) => v ?? []);
 /** ISO 8601 with seconds and a zone (Z or an offset); shop-b.check.ts runs this same schema. */
 export const IsoDateTime = z.string().datetime({ offset: true });
 
@@ -37,14 +40,26 @@ export const Partner = z.object({
   kind: z.enum(['ORG', 'IE']),
   name: z.string(),
   fullName: optionalText,
-  taxNumbers: z.array(TaxNumber).nullish().transform((v) => v ?? []),
+  taxNumbers: z
+    .array(TaxNumber)
+    .nullish()
+    .transform((v) => v ?? []),
   address: optionalText,
   phones: textList,
   emails: textList,
-  bankAccounts: z.array(PartnerBankAccount).nullish().transform((v) => v ?? []),
-  blocked: z.boolean().nullish().transform((v) => v ?? false),
+  bankAccounts: z
+    .array(PartnerBankAccount)
+    .nullish()
+    .transform((v) => v ?? []),
+  blocked: z
+    .boolean()
+    .nullish()
+    .transform((v) => v ?? false),
   changedAt: IsoDateTime,
-  contacts: z.array(PartnerContact).nullish().transform((v) => v ?? []),
+  contacts: z
+    .array(PartnerContact)
+    .nullish()
+    .transform((v) => v ?? []),
 });
 export type Partner = z.infer<typeof Partner>;
 
@@ -55,6 +70,10 @@ const envelope = {
 
 export const ShopBEvent = z.discriminatedUnion('type', [
   z.object({ ...envelope, type: z.literal('PARTNER_UPSERT'), partner: Partner }),
-  z.object({ ...envelope, type: z.literal('PARTNER_DELETE'), partner: z.object({ partnerId: z.string().min(1) }).loose() }),
+  z.object({
+    ...envelope,
+    type: z.literal('PARTNER_DELETE'),
+    partner: z.object({ partnerId: z.string().min(1) }).loose(),
+  }),
 ]);
 export type ShopBEvent = z.infer<typeof ShopBEvent>;

@@ -9,14 +9,39 @@ import { contactName, decodeShopBEvent, mapPartner, mapShopBEvent } from './shop
 
 // DESIGN.md §3 sample partner.
 const partner = {
-  partnerId: '0001000123', kind: 'ORG',
-  name: 'ООО "Ромашка"', fullName: 'Общество с ограниченной ответственностью "Ромашка"',
-  taxNumbers: [{ type: 'INN', value: '7707083893' }, { type: 'KPP', value: '773601001' }, { type: 'OGRN', value: '1027700132195' }],
+  partnerId: '0001000123',
+  kind: 'ORG',
+  name: 'ООО "Ромашка"',
+  fullName: 'Общество с ограниченной ответственностью "Ромашка"',
+  taxNumbers: [
+    { type: 'INN', value: '7707083893' },
+    { type: 'KPP', value: '773601001' },
+    { type: 'OGRN', value: '1027700132195' },
+  ],
   address: '117997, г. Москва, ул. Вавилова, д. 19',
-  phones: ['+7 (495) 500-55-50', '8 800 555 55 50 доб. 123'], emails: ['Info@Romashka.ru '],
-  bankAccounts: [{ bik: '044525225', account: '40702810938000000001', corrAccount: '30101810400000000225', bankName: 'ПАО СБЕРБАНК' }],
-  blocked: false, changedAt: '2023-10-01T12:00:00Z',
-  contacts: [{ contactId: 'C-1', lastName: 'Иванов', firstName: 'Иван', middleName: 'Иванович', position: 'Менеджер по закупкам', phones: ['8-916-123-45-67'], emails: [] }],
+  phones: ['+7 (495) 500-55-50', '8 800 555 55 50 доб. 123'],
+  emails: ['Info@Romashka.ru '],
+  bankAccounts: [
+    {
+      bik: '044525225',
+      account: '40702810938000000001',
+      corrAccount: '30101810400000000225',
+      bankName: 'ПАО СБЕРБАНК',
+    },
+  ],
+  blocked: false,
+  changedAt: '2023-10-01T12:00:00Z',
+  contacts: [
+    {
+      contactId: 'C-1',
+      lastName: 'Иванов',
+      firstName: 'Иван',
+      middleName: 'Иванович',
+      position: 'Менеджер по закупкам',
+      phones: ['8-916-123-45-67'],
+      emails: [],
+    },
+  ],
 };
 const upsert = { eventId: '9f0c', type: 'PARTNER_UPSERT', occurredAt: '2023-10-01T12:00:00.000Z', partner };
 
@@ -27,17 +52,38 @@ describe('decodeShopBEvent', () => {
     expect(decodeShopBEvent(JSON.stringify(upsert)).ok).toBe(true);
   });
   it('a delete event needs only partnerId', () => {
-    const r = decodeShopBEvent(JSON.stringify({ eventId: 'e2', type: 'PARTNER_DELETE', occurredAt: '2023-10-02T00:00:00Z', partner: { partnerId: '0001000123' } }));
+    const r = decodeShopBEvent(
+      JSON.stringify({
+        eventId: 'e2',
+        type: 'PARTNER_DELETE',
+        occurredAt: '2023-10-02T00:00:00Z',
+        partner: { partnerId: '0001000123' },
+      }),
+    );
     expect(r.ok).toBe(true);
     if (!r.ok) return;
-    expect(mapShopBEvent(r.value)).toEqual({ ok: true, warnings: [], value: { kind: 'delete', entity: 'company', source: 'shop-b', sourceId: '0001000123', changedAt: '2023-10-02T00:00:00Z' } });
+    expect(mapShopBEvent(r.value)).toEqual({
+      ok: true,
+      warnings: [],
+      value: {
+        kind: 'delete',
+        entity: 'company',
+        source: 'shop-b',
+        sourceId: '0001000123',
+        changedAt: '2023-10-02T00:00:00Z',
+      },
+    });
   });
   it.each([
     [null, 'MALFORMED_RECORD', /empty/],
     ['{not json', 'MALFORMED_RECORD', /not JSON/],
     [JSON.stringify({ ...upsert, type: 'PARTNER_MERGE' }), 'MALFORMED_RECORD', /type/],
     [JSON.stringify({ ...upsert, occurredAt: 'yesterday' }), 'MALFORMED_RECORD', /occurredAt/],
-    [JSON.stringify({ ...upsert, partner: { ...partner, taxNumbers: [{ type: 'INN', value: true }] } }), 'MALFORMED_RECORD', /partner\.taxNumbers\[0\]\.value/],
+    [
+      JSON.stringify({ ...upsert, partner: { ...partner, taxNumbers: [{ type: 'INN', value: true }] } }),
+      'MALFORMED_RECORD',
+      /partner\.taxNumbers\[0\]\.value/,
+    ],
     [JSON.stringify({ ...upsert, partner: { ...partner, kind: 'PERSON' } }), 'MALFORMED_RECORD', /partner\.kind/],
     [Buffer.from([0x7b, 0xff, 0x7d]), 'BAD_ENCODING', /UTF-8/],
   ] as const)('%j → %s', (value, reason, detail) => {
@@ -56,37 +102,77 @@ describe('mapPartner', () => {
     const { company, contacts } = r.value;
     expect(Company.parse(company)).toBeTruthy();
     expect(company).toMatchObject({
-      source: 'shop-b', sourceId: '0001000123', kind: 'ORG', name: 'Ромашка', legalForm: 'OOO',
-      fullName: 'Общество с ограниченной ответственностью "Ромашка"', emails: ['info@romashka.ru'],
+      source: 'shop-b',
+      sourceId: '0001000123',
+      kind: 'ORG',
+      name: 'Ромашка',
+      legalForm: 'OOO',
+      fullName: 'Общество с ограниченной ответственностью "Ромашка"',
+      emails: ['info@romashka.ru'],
       requisite: { inn: '7707083893', kpp: '773601001', ogrn: '1027700132195', name: 'ООО "Ромашка"' },
     });
     expect(company.bankAccounts).toHaveLength(1);
-    expect(contacts).toEqual([{
-      source: 'shop-b', sourceId: 'contact:0001000123:C-1', changedAt: '2023-10-01T12:00:00Z',
-      company: { source: 'shop-b', sourceId: '0001000123' },
-      lastName: 'Иванов', firstName: 'Иван', middleName: 'Иванович', position: 'Менеджер по закупкам',
-      phones: [{ e164: '+79161234567', type: 'MOBILE' }], emails: [],
-    }]);
+    expect(contacts).toEqual([
+      {
+        source: 'shop-b',
+        sourceId: 'contact:0001000123:C-1',
+        changedAt: '2023-10-01T12:00:00Z',
+        company: { source: 'shop-b', sourceId: '0001000123' },
+        lastName: 'Иванов',
+        firstName: 'Иван',
+        middleName: 'Иванович',
+        position: 'Менеджер по закупкам',
+        phones: [{ e164: '+79161234567', type: 'MOBILE' }],
+        emails: [],
+      },
+    ]);
     expect(contacts.every((c) => Contact.parse(c))).toBe(true);
   });
 
   it('IE uses the 12-digit INN and OGRNIP', () => {
-    const ie = { ...partner, kind: 'IE', name: 'ИП Петров П.П.', fullName: null, taxNumbers: [{ type: 'INN', value: '5001 0073 2259' }, { type: 'OGRNIP', value: '304500116000061' }] };
+    const ie = {
+      ...partner,
+      kind: 'IE',
+      name: 'ИП Петров П.П.',
+      fullName: null,
+      taxNumbers: [
+        { type: 'INN', value: '5001 0073 2259' },
+        { type: 'OGRNIP', value: '304500116000061' },
+      ],
+    };
     const r = mapPartner(ie);
-    expect(r.ok && r.value.kind === 'company' && r.value.company).toMatchObject({ kind: 'IE', legalForm: 'IP', requisite: { inn: '500100732259', ogrnip: '304500116000061' } });
+    expect(r.ok && r.value.kind === 'company' && r.value.company).toMatchObject({
+      kind: 'IE',
+      legalForm: 'IP',
+      requisite: { inn: '500100732259', ogrnip: '304500116000061' },
+    });
   });
 
   it('kind and INN length must agree', () => {
-    expect(mapPartner({ ...partner, kind: 'IE' })).toMatchObject({ ok: false, reason: 'INVALID_INN', detail: expect.stringMatching(/12-digit/) });
+    expect(mapPartner({ ...partner, kind: 'IE' })).toMatchObject({
+      ok: false,
+      reason: 'INVALID_INN',
+      detail: expect.stringMatching(/12-digit/),
+    });
   });
 
   it('missing / invalid INN', () => {
-    expect(mapPartner({ ...partner, taxNumbers: [] })).toMatchObject({ ok: false, reason: 'MISSING_INN', sourceId: '0001000123' });
-    expect(mapPartner({ ...partner, taxNumbers: [{ type: 'INN', value: '7707083890' }] })).toMatchObject({ ok: false, reason: 'INVALID_INN' });
+    expect(mapPartner({ ...partner, taxNumbers: [] })).toMatchObject({
+      ok: false,
+      reason: 'MISSING_INN',
+      sourceId: '0001000123',
+    });
+    expect(mapPartner({ ...partner, taxNumbers: [{ type: 'INN', value: '7707083890' }] })).toMatchObject({
+      ok: false,
+      reason: 'INVALID_INN',
+    });
   });
 
   it('contacts without any data are dropped with a warning', () => {
-    const r = mapPartner({ ...partner, contacts: [...partner.contacts, { contactId: 'C-2', phones: ['000'], emails: [] }] });
+    const r = mapPartner({
+      ...partner,
+      contacts: [...partner.contacts, { contactId: 'C-2', phones: ['000'], emails: [] }],
+    });
     expect(r.ok && r.value.kind === 'company' && r.value.contacts).toHaveLength(1);
     expect(r.ok && r.warnings.sort()).toEqual(['CONTACT_NO_DATA', 'PHONE_UNPARSEABLE']);
   });
@@ -98,7 +184,11 @@ describe('mapPartner', () => {
     if (!decoded.ok) return;
     expect(mapPartner(JSON.parse(decoded.value)).ok).toBe(true);
     const marked = { ...partner, address: `г. Москва ${UNDECODABLE_MARK}` };
-    expect(mapPartner(marked)).toMatchObject({ ok: false, reason: 'BAD_ENCODING', detail: expect.stringMatching(/^address/) });
+    expect(mapPartner(marked)).toMatchObject({
+      ok: false,
+      reason: 'BAD_ENCODING',
+      detail: expect.stringMatching(/^address/),
+    });
   });
 
   it('BAD_ENCODING names the first marked string, in key order, by its path', () => {
@@ -106,12 +196,23 @@ describe('mapPartner', () => {
     const c0 = partner.contacts[0]!;
     const cases: Array<[object, string]> = [
       [{ ...partner, contacts: [c0, { ...c0, contactId: 'C-2', phones: ['1', mark('2')] }] }, 'contacts[1].phones[1]'],
-      [{ ...partner, bankAccounts: [{ ...partner.bankAccounts[0]!, bankName: mark('ПАО') }], contacts: [{ ...c0, lastName: mark('И') }] }, 'bankAccounts[0].bankName'],
+      [
+        {
+          ...partner,
+          bankAccounts: [{ ...partner.bankAccounts[0]!, bankName: mark('ПАО') }],
+          contacts: [{ ...c0, lastName: mark('И') }],
+        },
+        'bankAccounts[0].bankName',
+      ],
       [{ ...partner, name: mark('ООО'), address: mark('г.') }, 'name'],
       [{ ...partner, taxNumbers: [partner.taxNumbers[0]!, { type: mark('X'), value: '1' }] }, 'taxNumbers[1].type'],
     ];
     for (const [p, path] of cases) {
-      expect(mapPartner(p)).toMatchObject({ ok: false, reason: 'BAD_ENCODING', detail: `${path}: holds byte 0x98, which has no character in windows-1251` });
+      expect(mapPartner(p)).toMatchObject({
+        ok: false,
+        reason: 'BAD_ENCODING',
+        detail: `${path}: holds byte 0x98, which has no character in windows-1251`,
+      });
     }
   });
 });
@@ -143,16 +244,45 @@ describe('contact names', () => {
       if (m) out.middleName = cased(m)!;
       return out;
     };
-    const word = fc.constantFrom('ЛИДИЯ', 'лукина', 'Семеновна', 'Иван', 'оглы', 'Рза', 'Л.', 'С.', 'Lidiya', 'иванов-петров', 'd\'Artagnan', '');
-    const part = fc.oneof(fc.constant(null), fc.array(fc.tuple(word, fc.constantFrom(' ', '  ', '\u00A0', '\t', '')), { maxLength: 3 })
-      .map((ws) => ws.map(([w, sp]) => w + sp).join('')));
-    fc.assert(fc.property(part, part, part, (l, f, m) => {
-      expect(contactName(l, f, m)).toStrictEqual(before(l, f, m));
-    }), { numRuns: 3000 });
+    const word = fc.constantFrom(
+      'ЛИДИЯ',
+      'лукина',
+      'Семеновна',
+      'Иван',
+      'оглы',
+      'Рза',
+      'Л.',
+      'С.',
+      'Lidiya',
+      'иванов-петров',
+      "d'Artagnan",
+      '',
+    );
+    const part = fc.oneof(
+      fc.constant(null),
+      fc
+        .array(fc.tuple(word, fc.constantFrom(' ', '  ', '\u00A0', '\t', '')), { maxLength: 3 })
+        .map((ws) => ws.map(([w, sp]) => w + sp).join('')),
+    );
+    fc.assert(
+      fc.property(part, part, part, (l, f, m) => {
+        expect(contactName(l, f, m)).toStrictEqual(before(l, f, m));
+      }),
+      { numRuns: 3000 },
+    );
   });
 
   it('a partner whose contact holds the whole name in lastName gets the parts split', () => {
-    const r = mapPartner({ ...partner, contacts: [{ contactId: 'C-9', lastName: 'Лукина Лидия Семеновна', firstName: null, phones: [], emails: ['l@x.ru'] }] });
-    expect(r.ok && r.value.kind === 'company' ? r.value.contacts[0] : undefined).toMatchObject({ lastName: 'Лукина', firstName: 'Лидия', middleName: 'Семеновна' });
+    const r = mapPartner({
+      ...partner,
+      contacts: [
+        { contactId: 'C-9', lastName: 'Лукина Лидия Семеновна', firstName: null, phones: [], emails: ['l@x.ru'] },
+      ],
+    });
+    expect(r.ok && r.value.kind === 'company' ? r.value.contacts[0] : undefined).toMatchObject({
+      lastName: 'Лукина',
+      firstName: 'Лидия',
+      middleName: 'Семеновна',
+    });
   });
 });

@@ -17,10 +17,16 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** "partner.taxNumbers[0].value: Invalid input: expected string, received boolean" */
 function describeIssues(error: z.ZodError): string {
-  return error.issues.slice(0, 3).map((i) => {
-    const path = i.path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), '');
-    return `${path || '(root)'}: ${i.message}`;
-  }).join('; ');
+  return error.issues
+    .slice(0, 3)
+    .map((i) => {
+      const path = i.path.reduce<string>(
+        (acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)),
+        '',
+      );
+      return `${path || '(root)'}: ${i.message}`;
+    })
+    .join('; ');
 }
 
 /**
@@ -56,7 +62,13 @@ export function decodeShopBEvent(value: Uint8Array | string | null | undefined):
 /** An event → its canonical change: an upsert maps the partner, a delete withdraws it. */
 export function mapShopBEvent(event: ShopBEvent): Outcome<CanonicalChange> {
   if (event.type === 'PARTNER_DELETE') {
-    return accept({ kind: 'delete', entity: 'company', source: SHOP_B, sourceId: shopBCompanyId(event.partner.partnerId), changedAt: event.occurredAt });
+    return accept({
+      kind: 'delete',
+      entity: 'company',
+      source: SHOP_B,
+      sourceId: shopBCompanyId(event.partner.partnerId),
+      changedAt: event.occurredAt,
+    });
   }
   return mapParsedPartner(event.partner);
 }
@@ -114,7 +126,11 @@ const taxNumber = (p: Partner, type: string) => p.taxNumbers.find((t) => t.type.
  * name that the first-name dictionary knows is the first name. Otherwise the parts are taken as
  * given, display case fixed.
  */
-export function contactName(last: string | null | undefined, first: string | null | undefined, middle: string | null | undefined): PersonName {
+export function contactName(
+  last: string | null | undefined,
+  first: string | null | undefined,
+  middle: string | null | undefined,
+): PersonName {
   const l = cleanOptional(last);
   const f = cleanOptional(first);
   const m = cleanOptional(middle);
@@ -134,7 +150,12 @@ export function contactName(last: string | null | undefined, first: string | nul
 
 /** Display case for each word of a cleaned name part. */
 function casedWords(t: string): string {
-  return t.includes(' ') ? t.split(' ').map((w) => displayCase(w)).join(' ') : displayCase(t);
+  return t.includes(' ')
+    ? t
+        .split(' ')
+        .map((w) => displayCase(w))
+        .join(' ')
+    : displayCase(t);
 }
 
 /** A Partner (from the dump, or anything not yet validated) → company + contacts. */
@@ -143,7 +164,8 @@ export function mapPartner(input: unknown): Outcome<CanonicalChange> {
   if (checked) return mapParsedPartner(checked);
   const parsed = Partner.safeParse(input);
   const rawId = (input as { partnerId?: unknown } | null)?.partnerId;
-  if (!parsed.success) return reject('MALFORMED_RECORD', describeIssues(parsed.error), typeof rawId === 'string' ? rawId : undefined);
+  if (!parsed.success)
+    return reject('MALFORMED_RECORD', describeIssues(parsed.error), typeof rawId === 'string' ? rawId : undefined);
   return mapParsedPartner(parsed.data);
 }
 
@@ -157,7 +179,11 @@ export function mapParsedPartner(p: Partner): Outcome<CanonicalChange> {
   if (!inn.ok) return inn;
   // kind and INN length must agree: an IE has a person's 12-digit INN, an ORG a 10-digit one.
   if (inn.value.kind !== p.kind) {
-    return reject('INVALID_INN', `kind ${p.kind} needs a ${p.kind === 'ORG' ? 10 : 12}-digit INN, got ${inn.value.inn.length} digits`, sourceId);
+    return reject(
+      'INVALID_INN',
+      `kind ${p.kind} needs a ${p.kind === 'ORG' ? 10 : 12}-digit INN, got ${inn.value.inn.length} digits`,
+      sourceId,
+    );
   }
   const shortRaw = cleanOptional(p.name);
   const fullRaw = cleanOptional(p.fullName);
@@ -174,13 +200,17 @@ export function mapParsedPartner(p: Partner): Outcome<CanonicalChange> {
     name: fromShort.name,
     phones: buildPhones(p.phones, warnings),
     emails: buildEmails(p.emails, warnings),
-    requisite: buildRequisite(inn.value, {
-      kpp: taxNumber(p, 'KPP'),
-      ogrn: taxNumber(p, 'OGRN'),
-      ogrnip: taxNumber(p, 'OGRNIP'),
-      name: shortRaw, // buildRequisite keeps only the names that are there
-      fullName: fullRaw,
-    }, warnings),
+    requisite: buildRequisite(
+      inn.value,
+      {
+        kpp: taxNumber(p, 'KPP'),
+        ogrn: taxNumber(p, 'OGRN'),
+        ogrnip: taxNumber(p, 'OGRNIP'),
+        name: shortRaw, // buildRequisite keeps only the names that are there
+        fullName: fullRaw,
+      },
+      warnings,
+    ),
     bankAccounts: bankAccounts(p.bankAccounts, warnings),
     blocked: p.blocked,
   };

@@ -10,7 +10,11 @@ describe('Health', () => {
     h.reach('source:shop-a.full', 'connecting');
     // The pipeline opening the source does not make it running: its tracker decides.
     h.set('source:shop-a.full', 'running');
-    expect(h.report()).toMatchObject({ live: true, ready: false, components: { 'source:shop-a.full': { state: 'connecting' } } });
+    expect(h.report()).toMatchObject({
+      live: true,
+      ready: false,
+      components: { 'source:shop-a.full': { state: 'connecting' } },
+    });
     h.reach('source:shop-a.full', 'backing-off', 'ECONNREFUSED: connect ECONNREFUSED');
     expect(h.report().ready).toBe(false); // never up yet: no grace
     h.reach('source:shop-a.full', 'running');
@@ -23,11 +27,22 @@ describe('Health', () => {
     h.reach('source:shop-a.full', 'backing-off', 'ECONNREFUSED: again');
     const report = h.report();
     expect(report.ready).toBe(true); // a blip within the grace period
-    expect(report.components['source:shop-a.full']).toEqual({ state: 'backing-off', detail: 'ECONNREFUSED: again', since });
+    expect(report.components['source:shop-a.full']).toEqual({
+      state: 'backing-off',
+      detail: 'ECONNREFUSED: again',
+      since,
+    });
     now += 6000;
     expect(h.report()).toMatchObject({ live: true, ready: false });
     h.set('source:shop-a.full', 'failed', 'gave up');
     expect(h.report().live).toBe(false);
-    expect(changes.map(([, s]) => s)).toEqual(['running', 'connecting', 'backing-off', 'running', 'backing-off', 'failed']);
+    expect(changes.map(([, s]) => s)).toEqual([
+      'running',
+      'connecting',
+      'backing-off',
+      'running',
+      'backing-off',
+      'failed',
+    ]);
   });
 });

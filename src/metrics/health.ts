@@ -3,7 +3,8 @@
  * first reaches its server, `backing-off` while it cannot (detail: the last error; since: when
  * it went down), `running` when it can, `done` when finished, `failed` when it gave up.
  */
-export type ComponentState = 'starting' | 'connecting' | 'running' | 'backing-off' | 'degraded' | 'draining' | 'done' | 'failed';
+export type ComponentState =
+  'starting' | 'connecting' | 'running' | 'backing-off' | 'degraded' | 'draining' | 'done' | 'failed';
 
 export interface ComponentHealth {
   state: ComponentState;
@@ -48,7 +49,10 @@ export class Health {
     // A new error while still down updates the detail, not since when the component is down.
     const at = prev?.state === state ? prev.at : now;
     this.components.set(name, {
-      state, ...(detail === undefined ? {} : { detail }), since: new Date(at).toISOString(), at,
+      state,
+      ...(detail === undefined ? {} : { detail }),
+      since: new Date(at).toISOString(),
+      at,
       wasUp: (prev?.wasUp ?? false) || upStates.has(state),
     });
     if (prev?.state !== state) this.opts.onChange?.(name, state);
@@ -63,8 +67,16 @@ export class Health {
     const grace = this.opts.graceMs ?? 0;
     const all = [...this.components.values()];
     const live = !all.some((c) => c.state === 'failed');
-    const ready = live && all.length > 0 && all.every((c) => upStates.has(c.state) || (c.state === 'backing-off' && c.wasUp && now - c.at < grace));
-    const components = Object.fromEntries([...this.components].map(([name, { state, detail, since }]) => [name, { state, ...(detail === undefined ? {} : { detail }), since }]));
+    const ready =
+      live &&
+      all.length > 0 &&
+      all.every((c) => upStates.has(c.state) || (c.state === 'backing-off' && c.wasUp && now - c.at < grace));
+    const components = Object.fromEntries(
+      [...this.components].map(([name, { state, detail, since }]) => [
+        name,
+        { state, ...(detail === undefined ? {} : { detail }), since },
+      ]),
+    );
     return { live, ready, components };
   }
 

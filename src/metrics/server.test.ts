@@ -18,7 +18,9 @@ describe('metrics server', () => {
 
       let res = await fetch(`${server.url}/healthz/ready`);
       expect(res.status).toBe(503);
-      expect(((await res.json()) as { components: Record<string, { state: string }> }).components['sink:bitrix24']?.state).toBe('starting');
+      expect(
+        ((await res.json()) as { components: Record<string, { state: string }> }).components['sink:bitrix24']?.state,
+      ).toBe('starting');
       health.set('sink:bitrix24', 'running');
       expect((await fetch(`${server.url}/healthz/ready`)).status).toBe(200);
       health.set('source:shop-a', 'failed', 'broker unreachable');

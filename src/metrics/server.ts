@@ -9,13 +9,24 @@ export interface MetricsServer {
 }
 
 /** Serves /metrics (Prometheus text) and /healthz (JSON; 503 when not live). Loopback by default. */
-export async function startMetricsServer(opts: { registry: Registry; health: Health; port: number; host?: string }): Promise<MetricsServer> {
+export async function startMetricsServer(opts: {
+  registry: Registry;
+  health: Health;
+  port: number;
+  host?: string;
+}): Promise<MetricsServer> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/metrics') {
       opts.registry.metrics().then(
-        (text) => { res.writeHead(200, { 'content-type': opts.registry.contentType }); res.end(text); },
-        (err: unknown) => { res.writeHead(500); res.end(String(err)); },
+        (text) => {
+          res.writeHead(200, { 'content-type': opts.registry.contentType });
+          res.end(text);
+        },
+        (err: unknown) => {
+          res.writeHead(500);
+          res.end(String(err));
+        },
       );
     } else if (path === '/healthz' || path === '/healthz/live' || path === '/healthz/ready') {
       const report = opts.health.report();
@@ -35,6 +46,10 @@ export async function startMetricsServer(opts: { registry: Registry; health: Hea
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${host}:${port}`,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

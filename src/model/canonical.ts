@@ -12,7 +12,10 @@ export const Phone = z.object({
   /** E.164, e.g. +74955005550 */
   e164: z.string().regex(/^\+\d{8,15}$/),
   /** Extension dialled after the number (доб. 123), kept apart. */
-  ext: z.string().regex(/^\d{1,6}$/).optional(),
+  ext: z
+    .string()
+    .regex(/^\d{1,6}$/)
+    .optional(),
   /** libphonenumber-js type when known: MOBILE, FIXED_LINE, … */
   type: z.string().optional(),
 });
@@ -30,9 +33,18 @@ export type SourceRef = z.infer<typeof SourceRef>;
 
 export const Requisite = z.object({
   inn: z.string().regex(/^\d{10}$|^\d{12}$/),
-  kpp: z.string().regex(/^\d{4}[\dA-Z]{2}\d{3}$/).optional(),
-  ogrn: z.string().regex(/^\d{13}$/).optional(),
-  ogrnip: z.string().regex(/^\d{15}$/).optional(),
+  kpp: z
+    .string()
+    .regex(/^\d{4}[\dA-Z]{2}\d{3}$/)
+    .optional(),
+  ogrn: z
+    .string()
+    .regex(/^\d{13}$/)
+    .optional(),
+  ogrnip: z
+    .string()
+    .regex(/^\d{15}$/)
+    .optional(),
   name: z.string().optional(),
   fullName: z.string().optional(),
 });
@@ -41,7 +53,10 @@ export type Requisite = z.infer<typeof Requisite>;
 export const BankAccount = z.object({
   bik: z.string().regex(/^\d{9}$/),
   account: z.string().regex(/^\d{20}$/),
-  corrAccount: z.string().regex(/^\d{20}$/).optional(),
+  corrAccount: z
+    .string()
+    .regex(/^\d{20}$/)
+    .optional(),
   bankName: z.string().optional(),
 });
 export type BankAccount = z.infer<typeof BankAccount>;

@@ -23,7 +23,12 @@ const MAX_FIELD = 4096;
 
 function cleanOne(raw: string): string | undefined {
   if (raw.length > MAX_ADDRESS + 16) return undefined;
-  let s = raw.trim().replace(/^mailto:/iu, '').replace(/^<|>$/gu, '').replace(/[.,;:]+$/u, '').toLowerCase();
+  let s = raw
+    .trim()
+    .replace(/^mailto:/iu, '')
+    .replace(/^<|>$/gu, '')
+    .replace(/[.,;:]+$/u, '')
+    .toLowerCase();
   const at = s.lastIndexOf('@');
   if (at > 0) {
     const domain = s.slice(at + 1);

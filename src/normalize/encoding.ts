@@ -45,7 +45,14 @@ const utf8 = new TextDecoder('utf-8');
 function plausibleText(text: string): boolean {
   for (const ch of text) {
     const c = ch.codePointAt(0)!;
-    if (c <= 0x52f || (c >= 0x2000 && c <= 0x206f) || (c >= 0x20a0 && c <= 0x20cf) || (c >= 0x2100 && c <= 0x214f) || c === 0xfeff) continue;
+    if (
+      c <= 0x52f ||
+      (c >= 0x2000 && c <= 0x206f) ||
+      (c >= 0x20a0 && c <= 0x20cf) ||
+      (c >= 0x2100 && c <= 0x214f) ||
+      c === 0xfeff
+    )
+      continue;
     return false;
   }
   return true;
@@ -135,7 +142,8 @@ export class MisdeclaredUtf8Sniffer {
   private verdict(final: boolean): Buffer[] | CrmUnifyError {
     this.decided = true;
     const w = this.window;
-    if (this.windowAt === 0 && w[0] === 0xef && w[1] === 0xbb && w[2] === 0xbf) return misdeclared(0, 'starts with a UTF-8 byte-order mark');
+    if (this.windowAt === 0 && w[0] === 0xef && w[1] === 0xbb && w[2] === 0xbf)
+      return misdeclared(0, 'starts with a UTF-8 byte-order mark');
     // A multi-byte sequence may be cut at the end of the window: drop up to 3 trailing bytes.
     for (let cut = 0; cut <= (final ? 0 : 3) && cut < w.length; cut++) {
       if (looksLikeUtf8(w.subarray(0, w.length - cut))) return misdeclared(this.windowAt, 'is valid UTF-8');
@@ -148,9 +156,13 @@ export class MisdeclaredUtf8Sniffer {
 }
 
 function misdeclared(at: number, what: string): CrmUnifyError {
-  return new CrmUnifyError('SOURCE_STRUCTURE_BROKEN', `declared windows-1251, but the text from byte ${at} ${what} (mis-declared encoding)`, {
-    details: { why: 'utf8-misdeclared', offset: at },
-  });
+  return new CrmUnifyError(
+    'SOURCE_STRUCTURE_BROKEN',
+    `declared windows-1251, but the text from byte ${at} ${what} (mis-declared encoding)`,
+    {
+      details: { why: 'utf8-misdeclared', offset: at },
+    },
+  );
 }
 
 /** A Buffer pass-through that fails the stream as MisdeclaredUtf8Sniffer decides. */
@@ -158,7 +170,10 @@ export function createMisdeclaredUtf8Guard(opts: { sniffBytes?: number } = {}): 
   return sniffingTransform(new MisdeclaredUtf8Sniffer(opts.sniffBytes), (c) => c);
 }
 
-function sniffingTransform(sniffer: MisdeclaredUtf8Sniffer, out: (chunk: Buffer) => Buffer | string | CrmUnifyError): Transform {
+function sniffingTransform(
+  sniffer: MisdeclaredUtf8Sniffer,
+  out: (chunk: Buffer) => Buffer | string | CrmUnifyError,
+): Transform {
   const emit = (stream: Transform, chunks: Buffer[] | CrmUnifyError): CrmUnifyError | null => {
     if (chunks instanceof CrmUnifyError) return chunks;
     for (const c of chunks) {
@@ -189,7 +204,11 @@ export function createWin1251DecodeStream(opts: Win1251StreamOptions = {}): Tran
   let offset = 0;
   return sniffingTransform(new MisdeclaredUtf8Sniffer(opts.sniffBytes), (chunk) => {
     const at = chunk.indexOf(UNMAPPED);
-    if (at >= 0 && onUnmapped === 'error') return new CrmUnifyError('SOURCE_STRUCTURE_BROKEN', `byte 0x98 at offset ${offset + at} has no character in windows-1251`);
+    if (at >= 0 && onUnmapped === 'error')
+      return new CrmUnifyError(
+        'SOURCE_STRUCTURE_BROKEN',
+        `byte 0x98 at offset ${offset + at} has no character in windows-1251`,
+      );
     offset += chunk.length;
     const text = iconv.decode(chunk, 'win1251');
     // 0x98 is the only byte that iconv-lite turns into U+FFFD here.

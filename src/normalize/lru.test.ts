@@ -20,10 +20,21 @@ describe('Lru', () => {
 });
 
 describe('normalizer caches give the uncached answers', () => {
-  const spellings = ['8 (495) 500-55-50', '8-495-500-55-50', '+7 495 5005550', '(495) 500 55 50', '84955005550 доб. 12', '+375 29 123-45-67', '123'];
+  const spellings = [
+    '8 (495) 500-55-50',
+    '8-495-500-55-50',
+    '+7 495 5005550',
+    '(495) 500 55 50',
+    '84955005550 доб. 12',
+    '+375 29 123-45-67',
+    '123',
+  ];
   it('phones: every spelling of a number is one entry, results equal to a cold parse, never shared objects', () => {
     clearCaches();
-    const cold = spellings.map((s) => { clearCaches(); return parsePhones(s); });
+    const cold = spellings.map((s) => {
+      clearCaches();
+      return parsePhones(s);
+    });
     clearCaches();
     const warm = spellings.map((s) => parsePhones(s));
     expect(warm).toEqual(cold);
@@ -33,7 +44,12 @@ describe('normalizer caches give the uncached answers', () => {
   });
   it('name casing', () => {
     clearCaches();
-    expect(['иванов', 'ИВАНОВ', 'иванов', 'МакДональд'].map(displayCase)).toEqual(['Иванов', 'Иванов', 'Иванов', 'МакДональд']);
+    expect(['иванов', 'ИВАНОВ', 'иванов', 'МакДональд'].map(displayCase)).toEqual([
+      'Иванов',
+      'Иванов',
+      'Иванов',
+      'МакДональд',
+    ]);
     expect(cacheStats().hits).toBeGreaterThan(0);
   });
 });

@@ -4,7 +4,13 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { parseEmails } from './email.js';
 import { CrmUnifyError } from '../core/errors.js';
-import { MisdeclaredUtf8Sniffer, UNDECODABLE_MARK, createWin1251DecodeStream, decodeWin1251, isMojibake } from './encoding.js';
+import {
+  MisdeclaredUtf8Sniffer,
+  UNDECODABLE_MARK,
+  createWin1251DecodeStream,
+  decodeWin1251,
+  isMojibake,
+} from './encoding.js';
 import { extractLegalForm } from './legal-form.js';
 import { nameSkeleton } from './match-key.js';
 import { displayCase, femaleFirstNames, isKnownFirstName, maleFirstNames, parsePersonName } from './person-name.js';
@@ -22,16 +28,22 @@ describe('text', () => {
     expect(normalizeQuotes('«Ромашка» “Роза” „Лилия“ "Мак" ＂Я＂')).toBe('"Ромашка" "Роза" "Лилия" "Мак" "Я"');
   });
   it('cleanText and normalizeQuotes are idempotent', () => {
-    fc.assert(fc.property(fc.string({ unit: 'binary' }), (s) => {
-      expect(cleanText(cleanText(s))).toBe(cleanText(s));
-      expect(normalizeQuotes(normalizeQuotes(s))).toBe(normalizeQuotes(s));
-    }));
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (s) => {
+        expect(cleanText(cleanText(s))).toBe(cleanText(s));
+        expect(normalizeQuotes(normalizeQuotes(s))).toBe(normalizeQuotes(s));
+      }),
+    );
   });
 });
 
 describe('encoding (windows-1251)', () => {
   it('decodes windows-1251 bytes', () => {
-    expect(decodeWin1251(iconv.encode('ООО «Ромашка» №1 ёЁ', 'win1251'))).toEqual({ ok: true, value: 'ООО «Ромашка» №1 ёЁ', warnings: [] });
+    expect(decodeWin1251(iconv.encode('ООО «Ромашка» №1 ёЁ', 'win1251'))).toEqual({
+      ok: true,
+      value: 'ООО «Ромашка» №1 ёЁ',
+      warnings: [],
+    });
   });
   it('rejects the unmapped byte 0x98 instead of producing U+FFFD', () => {
     const r = decodeWin1251(Buffer.from([0xc0, 0x98, 0xe0]));
@@ -43,12 +55,26 @@ describe('encoding (windows-1251)', () => {
     expect(r).toMatchObject({ ok: false, reason: 'BAD_ENCODING' });
     expect(!r.ok && r.detail).toMatch(/valid UTF-8/);
   });
-  it('ASCII is fine either way', () => expect(decodeWin1251(Buffer.from('OOO Romashka'))).toMatchObject({ ok: true, value: 'OOO Romashka' }));
+  it('ASCII is fine either way', () =>
+    expect(decodeWin1251(Buffer.from('OOO Romashka'))).toMatchObject({ ok: true, value: 'OOO Romashka' }));
   it('real Russian windows-1251 text is never taken for UTF-8', () => {
-    fc.assert(fc.property(fc.array(fc.constantFrom(...'абвгдеёжзийклмнопрстуфхцчшщъыьэюяАБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯ «»№-.,0123'.split('')), { minLength: 4 }).map((a) => a.join('')), (s) => {
-      fc.pre(/[а-яё]/u.test(s));
-      expect(decodeWin1251(iconv.encode(s, 'win1251'))).toMatchObject({ ok: true, value: s });
-    }), { examples: [['а«ё.']] }); // its bytes are valid UTF-8 (U+0AF8): it was once refused
+    fc.assert(
+      fc.property(
+        fc
+          .array(
+            fc.constantFrom(
+              ...'абвгдеёжзийклмнопрстуфхцчшщъыьэюяАБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯ «»№-.,0123'.split(''),
+            ),
+            { minLength: 4 },
+          )
+          .map((a) => a.join('')),
+        (s) => {
+          fc.pre(/[а-яё]/u.test(s));
+          expect(decodeWin1251(iconv.encode(s, 'win1251'))).toMatchObject({ ok: true, value: s });
+        },
+      ),
+      { examples: [['а«ё.']] },
+    ); // its bytes are valid UTF-8 (U+0AF8): it was once refused
   });
   it('detects mojibake in strings decoded by someone else', () => {
     const mojibake = iconv.decode(Buffer.from('Иванов Иван', 'utf8'), 'win1251');
@@ -64,13 +90,16 @@ describe('encoding (windows-1251)', () => {
   };
   it('stream: decodes chunks, keeps order', async () => {
     const bytes = iconv.encode('[{"name":"ООО «Ромашка»"},{"name":"ИП Петров"}]', 'win1251');
-    expect(await collect([bytes.subarray(0, 7), bytes.subarray(7, 20), bytes.subarray(20)], { sniffBytes: 16 }))
-      .toBe('[{"name":"ООО «Ромашка»"},{"name":"ИП Петров"}]');
+    expect(await collect([bytes.subarray(0, 7), bytes.subarray(7, 20), bytes.subarray(20)], { sniffBytes: 16 })).toBe(
+      '[{"name":"ООО «Ромашка»"},{"name":"ИП Петров"}]',
+    );
   });
   it('stream: fails on UTF-8 input and on 0x98 (error mode), marks 0x98 in mark mode', async () => {
     await expect(collect([Buffer.from('[{"name":"ООО Ромашка"}]', 'utf8')])).rejects.toThrow(/UTF-8/);
     await expect(collect([Buffer.from([0x5b, 0x98, 0x5d])])).rejects.toThrow(/0x98/);
-    expect(await collect([Buffer.from([0x5b, 0x98, 0xc0, 0x5d])], { onUnmapped: 'mark' })).toBe(`[${UNDECODABLE_MARK}А]`);
+    expect(await collect([Buffer.from([0x5b, 0x98, 0xc0, 0x5d])], { onUnmapped: 'mark' })).toBe(
+      `[${UNDECODABLE_MARK}А]`,
+    );
   });
   it('sniffer: passes ASCII at once, holds from the first non-ASCII byte for one window, judges that text', () => {
     const ascii = Buffer.from('x'.repeat(100));
@@ -166,14 +195,17 @@ describe('emails', () => {
     expect(r.invalid).toHaveLength(invalid);
   });
   it('is idempotent on its own output', () => {
-    fc.assert(fc.property(fc.emailAddress(), (e) => {
-      const once = parseEmails(e).emails;
-      expect(parseEmails(once).emails).toEqual(once);
-    }));
+    fc.assert(
+      fc.property(fc.emailAddress(), (e) => {
+        const once = parseEmails(e).emails;
+        expect(parseEmails(once).emails).toEqual(once);
+      }),
+    );
   });
 });
 
-const parts = (last?: string, first?: string, middle?: string) => JSON.parse(JSON.stringify({ lastName: last, firstName: first, middleName: middle })) as object;
+const parts = (last?: string, first?: string, middle?: string) =>
+  JSON.parse(JSON.stringify({ lastName: last, firstName: first, middleName: middle })) as object;
 
 describe('a full name in one field', () => {
   it.each([
@@ -213,15 +245,40 @@ describe('a full name in one field', () => {
   });
 
   it('knows first names in Cyrillic and in common transliterations, and no common surname', () => {
-    for (const n of ['Лидия', 'Пётр', 'Петр', 'Алёна', 'Natalya', 'Yuriy', 'Yuri', 'Dmitry', 'Aleksey', 'Alexey', 'Pyotr']) expect(isKnownFirstName(n), n).toBe(true);
-    for (const n of ['Лукина', 'Иванов', 'Попова', 'Федоров', 'Л.', 'Ivanov']) expect(isKnownFirstName(n), n).toBe(false);
+    for (const n of [
+      'Лидия',
+      'Пётр',
+      'Петр',
+      'Алёна',
+      'Natalya',
+      'Yuriy',
+      'Yuri',
+      'Dmitry',
+      'Aleksey',
+      'Alexey',
+      'Pyotr',
+    ])
+      expect(isKnownFirstName(n), n).toBe(true);
+    for (const n of ['Лукина', 'Иванов', 'Попова', 'Федоров', 'Л.', 'Ivanov'])
+      expect(isKnownFirstName(n), n).toBe(false);
   });
 
   it('folds spellings of one name onto one skeleton', () => {
-    const same = [['Фёдоров', 'Федоров', 'Fedorov', 'Fyodorov'], ['Юрий', 'Yuriy', 'Yuri', 'Jurij'], ['Наталья', 'Natalya', 'Natalia'],
-      ['Кузнецов', 'Kuznetsov'], ['Михаил', 'Mikhail'], ['Щукин', 'Shchukin'], ['Соловьев', 'Solovyev', 'Solovyov'],
-      ['Юрьевич', 'Yurevich', 'Yuryevich'], ['Татьяна', 'Tatyana', 'Tatiana'], ['Елена', 'Yelena', 'Elena'],
-      ['Ольга', 'Olga'], ['Игорь', 'Igor'], ['Андреевич', 'Andreyevich', 'Andreevich']];
+    const same = [
+      ['Фёдоров', 'Федоров', 'Fedorov', 'Fyodorov'],
+      ['Юрий', 'Yuriy', 'Yuri', 'Jurij'],
+      ['Наталья', 'Natalya', 'Natalia'],
+      ['Кузнецов', 'Kuznetsov'],
+      ['Михаил', 'Mikhail'],
+      ['Щукин', 'Shchukin'],
+      ['Соловьев', 'Solovyev', 'Solovyov'],
+      ['Юрьевич', 'Yurevich', 'Yuryevich'],
+      ['Татьяна', 'Tatyana', 'Tatiana'],
+      ['Елена', 'Yelena', 'Elena'],
+      ['Ольга', 'Olga'],
+      ['Игорь', 'Igor'],
+      ['Андреевич', 'Andreyevich', 'Andreevich'],
+    ];
     for (const group of same) expect(new Set(group.map(nameSkeleton)), group.join()).toHaveLength(1);
     expect(nameSkeleton('Иван')).not.toBe(nameSkeleton('Ивана'));
   });
@@ -236,27 +293,44 @@ const word = fc.oneof(
   fc.stringMatching(/^[А-ЯЁ]\.$/u),
   fc.stringMatching(/^[A-Z][a-z]{1,9}$/u),
 );
-const caseOf = fc.constantFrom((s: string) => s, (s: string) => s.toUpperCase(), (s: string) => s.toLowerCase());
+const caseOf = fc.constantFrom(
+  (s: string) => s,
+  (s: string) => s.toUpperCase(),
+  (s: string) => s.toLowerCase(),
+);
 const fold = (s: string) => s.toLowerCase();
 
 describe('parsePersonName (properties)', () => {
   it('re-joined parts hold exactly the words of the input, none lost, none invented', () => {
-    fc.assert(fc.property(fc.array(word, { minLength: 1, maxLength: 4 }), caseOf, fc.constantFrom(' ', '  ', '\u00a0'), (words, cased, sep) => {
-      const p = parsePersonName(words.map(cased).join(sep));
-      const out = [p.lastName, p.firstName, p.middleName].filter((x) => x !== undefined).join(' ').split(' ');
-      expect(out.map(fold).sort()).toEqual(words.map(fold).sort());
-    }), { examples: [[["Петрович", "Петрович", "А."], (s: string) => s, " "]] }); // a repeated word was lost once
+    fc.assert(
+      fc.property(
+        fc.array(word, { minLength: 1, maxLength: 4 }),
+        caseOf,
+        fc.constantFrom(' ', '  ', '\u00a0'),
+        (words, cased, sep) => {
+          const p = parsePersonName(words.map(cased).join(sep));
+          const out = [p.lastName, p.firstName, p.middleName]
+            .filter((x) => x !== undefined)
+            .join(' ')
+            .split(' ');
+          expect(out.map(fold).sort()).toEqual(words.map(fold).sort());
+        },
+      ),
+      { examples: [[['Петрович', 'Петрович', 'А.'], (s: string) => s, ' ']] },
+    ); // a repeated word was lost once
   });
 
   it('reads the three orders of one real-looking name the same way', () => {
     const last = fc.constantFrom('Лукина', 'Иванова', 'Кузнецова', 'Смирнова', 'Волкова', 'Семёнова');
     const first = fc.constantFrom(...femaleFirstNames);
     const middle = fc.constantFrom('Семеновна', 'Петровна', 'Ильинична', 'Сергеевна', 'Юрьевна');
-    fc.assert(fc.property(last, first, middle, caseOf, (l, f, m, cased) => {
-      const want = parsePersonName(`${l} ${f} ${m}`);
-      expect(want).toEqual(parts(l, f.charAt(0).toUpperCase() + f.slice(1), m));
-      expect(parsePersonName(cased(`${f} ${m} ${l}`))).toEqual(want);
-      expect(parsePersonName(cased(`${l} ${f} ${m}`))).toEqual(want);
-    }));
+    fc.assert(
+      fc.property(last, first, middle, caseOf, (l, f, m, cased) => {
+        const want = parsePersonName(`${l} ${f} ${m}`);
+        expect(want).toEqual(parts(l, f.charAt(0).toUpperCase() + f.slice(1), m));
+        expect(parsePersonName(cased(`${f} ${m} ${l}`))).toEqual(want);
+        expect(parsePersonName(cased(`${l} ${f} ${m}`))).toEqual(want);
+      }),
+    );
   });
 });

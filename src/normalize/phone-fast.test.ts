@@ -25,14 +25,18 @@ function phoneFields(ds: Dataset): Field[] {
   for (const r of ds.shopA.contacts) fields.push(r.phone);
   const partner = (p: { phones?: unknown; contacts?: unknown }) => {
     if (Array.isArray(p.phones)) fields.push(p.phones as string[]);
-    if (Array.isArray(p.contacts)) for (const c of p.contacts as Array<{ phones?: unknown }>) if (Array.isArray(c.phones)) fields.push(c.phones as string[]);
+    if (Array.isArray(p.contacts))
+      for (const c of p.contacts as Array<{ phones?: unknown }>)
+        if (Array.isArray(c.phones)) fields.push(c.phones as string[]);
   };
   for (const p of ds.shopB.dump) partner(p);
   for (const e of ds.shopB.events) {
     try {
       const v = JSON.parse(e.value) as { partner?: { phones?: unknown; contacts?: unknown } } | null;
       if (v?.partner) partner(v.partner);
-    } catch { /* poison message: no phones */ }
+    } catch {
+      /* poison message: no phones */
+    }
   }
   return fields;
 }
@@ -53,7 +57,11 @@ function agrees(candidate: string): boolean {
   if (fast === undefined) return false;
   const slow: Parsed = parseCandidate(candidate);
   expect(slow, candidate).not.toBeNull();
-  expect({ e164: fast?.e164, type: fast?.type, ext: fast?.ext }, candidate).toEqual({ e164: slow?.e164, type: slow?.type, ext: slow?.ext });
+  expect({ e164: fast?.e164, type: fast?.type, ext: fast?.ext }, candidate).toEqual({
+    e164: slow?.e164,
+    type: slow?.type,
+    ext: slow?.ext,
+  });
   return true;
 }
 
@@ -110,29 +118,74 @@ describe('Russian phone fast path', () => {
   });
 
   // Ten national digits, often in a RU range (9 mobile, 3/4/8 fixed, 80x special), sometimes not.
-  const national = fc.tuple(
-    fc.constantFrom('', '9', '93', '930', '9300', '3', '4', '49', '8', '80', '800', '804', '808', '809', '81', '810', '8108', '7', '0', '1', '2', '5', '6'),
-    fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 12, maxLength: 12 }),
-    fc.constantFrom(10, 10, 10, 10, 10, 9, 11, 8, 12),
-  ).map(([head, tail, len]) => (head + tail.join('')).slice(0, len));
+  const national = fc
+    .tuple(
+      fc.constantFrom(
+        '',
+        '9',
+        '93',
+        '930',
+        '9300',
+        '3',
+        '4',
+        '49',
+        '8',
+        '80',
+        '800',
+        '804',
+        '808',
+        '809',
+        '81',
+        '810',
+        '8108',
+        '7',
+        '0',
+        '1',
+        '2',
+        '5',
+        '6',
+      ),
+      fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 12, maxLength: 12 }),
+      fc.constantFrom(10, 10, 10, 10, 10, 9, 11, 8, 12),
+    )
+    .map(([head, tail, len]) => (head + tail.join('')).slice(0, len));
   const prefix = fc.constantFrom('', '', '8', '8 ', '+7', '+7 ', '+ 7 ', '7', '7 ', '+8 ', '+', '810 ', '+375 ', ' ');
   const sep = fc.constantFrom('', ' ', ' ', '-', '.', '  ', ' - ');
   /** A national number spelled with random separators, its first three digits sometimes in ( ). */
-  const spelled = fc.tuple(prefix, national, fc.array(sep, { minLength: 12, maxLength: 12 }), fc.boolean()).map(([p, n, seps, paren]) => {
-    const area = paren ? `(${n.slice(0, 3)})` : n.slice(0, 3);
-    let rest = '';
-    for (let i = 3; i < n.length; i++) rest += (i === 3 || i === 6 || i === 8 ? seps[i]! : '') + n[i];
-    return `${p}${area}${rest}`;
-  });
-  const extension = fc.constantFrom('', '', '', ' доб. 123', ' доб 12', ', доб. 7', ' ext. 45', ' ext 5', ' вн. 5', ' #7', 'x12', ' x 3', ' добавочный 1000');
+  const spelled = fc
+    .tuple(prefix, national, fc.array(sep, { minLength: 12, maxLength: 12 }), fc.boolean())
+    .map(([p, n, seps, paren]) => {
+      const area = paren ? `(${n.slice(0, 3)})` : n.slice(0, 3);
+      let rest = '';
+      for (let i = 3; i < n.length; i++) rest += (i === 3 || i === 6 || i === 8 ? seps[i]! : '') + n[i];
+      return `${p}${area}${rest}`;
+    });
+  const extension = fc.constantFrom(
+    '',
+    '',
+    '',
+    ' доб. 123',
+    ' доб 12',
+    ', доб. 7',
+    ' ext. 45',
+    ' ext 5',
+    ' вн. 5',
+    ' #7',
+    'x12',
+    ' x 3',
+    ' добавочный 1000',
+  );
 
   it('random Russian spellings: where the fast path answers, it is libphonenumber-js field by field', () => {
     let answered = 0;
     let runs = 0;
-    fc.assert(fc.property(spelled, (s) => {
-      runs++;
-      if (candidates(s).map(agrees).includes(true)) answered++;
-    }), { numRuns: 3000 });
+    fc.assert(
+      fc.property(spelled, (s) => {
+        runs++;
+        if (candidates(s).map(agrees).includes(true)) answered++;
+      }),
+      { numRuns: 3000 },
+    );
     // Not a vacuous property: a good share of the random spellings are fast-path numbers.
     expect(answered / runs).toBeGreaterThan(0.15);
   });
@@ -143,23 +196,32 @@ describe('Russian phone fast path', () => {
     const number = fc.tuple(label, spelled, extension).map(([l, s, e]) => `${l}${s}${e}`);
     const joiner = fc.constantFrom(', ', '; ', ' / ', ' или ', '\n', ' ', ', доб. 9, ');
     // Numbers repeated (with and without an extension) exercise the de-duplication.
-    const field = fc.tuple(fc.array(number, { minLength: 1, maxLength: 3 }), joiner, fc.nat(3)).map(([ns, j, repeat]) => [...ns, ...ns.slice(0, repeat)].join(j));
-    fc.assert(fc.property(fc.oneof(field, fc.array(field, { maxLength: 3 })), (f) => {
-      expect(parsePhones(f)).toEqual(parsePhonesReference(f));
-    }), { numRuns: 2000 });
+    const field = fc
+      .tuple(fc.array(number, { minLength: 1, maxLength: 3 }), joiner, fc.nat(3))
+      .map(([ns, j, repeat]) => [...ns, ...ns.slice(0, repeat)].join(j));
+    fc.assert(
+      fc.property(fc.oneof(field, fc.array(field, { maxLength: 3 })), (f) => {
+        expect(parsePhones(f)).toEqual(parsePhonesReference(f));
+      }),
+      { numRuns: 2000 },
+    );
   });
 
-  it.runIf(process.env.PHONE_SEED_CHECK === '1')('every phone field of the full seed-scale data set (one-off)', async () => {
-    const fields = phoneFields(generate(scales.seed, 1));
-    const r = { fields: 0, numbers: 0, fast: 0 };
-    for (let i = 0; i < fields.length; i += 20_000) {
-      const part = checkFields(fields.slice(i, i + 20_000));
-      r.fields += part.fields;
-      r.numbers += part.numbers;
-      r.fast += part.fast;
-      await new Promise(setImmediate); // lets the vitest worker answer its runner
-    }
-    console.log(`seed scale: ${r.fields} phone fields, ${r.numbers} numbers, ${r.fast} through the fast path`);
-    expect(r.fast / r.numbers).toBeGreaterThan(0.9);
-  }, 600_000);
+  it.runIf(process.env.PHONE_SEED_CHECK === '1')(
+    'every phone field of the full seed-scale data set (one-off)',
+    async () => {
+      const fields = phoneFields(generate(scales.seed, 1));
+      const r = { fields: 0, numbers: 0, fast: 0 };
+      for (let i = 0; i < fields.length; i += 20_000) {
+        const part = checkFields(fields.slice(i, i + 20_000));
+        r.fields += part.fields;
+        r.numbers += part.numbers;
+        r.fast += part.fast;
+        await new Promise(setImmediate); // lets the vitest worker answer its runner
+      }
+      console.log(`seed scale: ${r.fields} phone fields, ${r.numbers} numbers, ${r.fast} through the fast path`);
+      expect(r.fast / r.numbers).toBeGreaterThan(0.9);
+    },
+    600_000,
+  );
 });

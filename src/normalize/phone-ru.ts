@@ -24,7 +24,18 @@ interface Plan {
 }
 
 /** The types libphonenumber-js's getNumberType() tries, in its order (FIXED_LINE first). */
-const TYPES = ['FIXED_LINE', 'MOBILE', 'PREMIUM_RATE', 'TOLL_FREE', 'SHARED_COST', 'VOIP', 'PERSONAL_NUMBER', 'PAGER', 'UAN', 'VOICEMAIL'] as const;
+const TYPES = [
+  'FIXED_LINE',
+  'MOBILE',
+  'PREMIUM_RATE',
+  'TOLL_FREE',
+  'SHARED_COST',
+  'VOIP',
+  'PERSONAL_NUMBER',
+  'PAGER',
+  'UAN',
+  'VOICEMAIL',
+] as const;
 
 /**
  * Russian numbers without libphonenumber-js's parse, which is most of the mappers' time: the same
@@ -42,19 +53,29 @@ const TYPES = ['FIXED_LINE', 'MOBILE', 'PREMIUM_RATE', 'TOLL_FREE', 'SHARED_COST
  * phone-fast.test.ts compares the two on every number of the generated data and on random ones.
  */
 function ruFastPath(): ((candidate: string, digits?: string) => RuNumber | undefined) | undefined {
-  const metadata = new Metadata(maxMetadata) as unknown as Metadata & { getCountryCodesForCallingCode(code: string): string[] | undefined };
+  const metadata = new Metadata(maxMetadata) as unknown as Metadata & {
+    getCountryCodesForCallingCode(code: string): string[] | undefined;
+  };
   metadata.selectNumberingPlan('RU');
   const plan = metadata.numberingPlan as unknown as Plan;
-  if (metadata.getCountryCodesForCallingCode('7')?.[0] !== 'RU' || plan.callingCode() !== '7' || plan.leadingDigits() !== '[3489]'
-    || plan.nationalPrefixForParsing() !== '8' || plan.nationalPrefixTransformRule() || plan.IDDPrefix() !== '810'
-    || !plan.possibleLengths().includes(10)) return undefined;
+  if (
+    metadata.getCountryCodesForCallingCode('7')?.[0] !== 'RU' ||
+    plan.callingCode() !== '7' ||
+    plan.leadingDigits() !== '[3489]' ||
+    plan.nationalPrefixForParsing() !== '8' ||
+    plan.nationalPrefixTransformRule() ||
+    plan.IDDPrefix() !== '810' ||
+    !plan.possibleLengths().includes(10)
+  )
+    return undefined;
   const whole = (pattern: string) => new RegExp(`^(?:${pattern})$`, 'u');
   const national = whole(plan.nationalNumberPattern());
   const types: Array<{ type: string; pattern: RegExp }> = [];
   for (const type of TYPES) {
     const t = plan.type(type);
     // A type without a pattern is never matched; one not possible at ten digits is never matched by ten.
-    if (t?.pattern() && (t.possibleLengths() ?? plan.possibleLengths()).includes(10)) types.push({ type, pattern: whole(t.pattern()) });
+    if (t?.pattern() && (t.possibleLengths() ?? plan.possibleLengths()).includes(10))
+      types.push({ type, pattern: whole(t.pattern()) });
   }
   const mobile = plan.type('MOBILE')?.pattern();
   if (!mobile || types[0]?.type !== 'FIXED_LINE') return undefined; // otherwise FIXED_LINE_OR_MOBILE rules would apply
@@ -87,4 +108,3 @@ function ruFastPath(): ((candidate: string, digits?: string) => RuNumber | undef
 
 /** The fast path, or undefined when the metadata no longer has the shape it relies on. */
 export const fastParseRu = ruFastPath();
-

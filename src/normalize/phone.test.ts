@@ -43,7 +43,8 @@ const table: Array<[string, string[], number?]> = [
   ['', []],
 ];
 
-const show = (p: { e164: string; ext?: string; type?: string }) => `${p.e164}${p.ext ? `;${p.ext}` : ''}${p.type ? `:${p.type}` : ''}`;
+const show = (p: { e164: string; ext?: string; type?: string }) =>
+  `${p.e164}${p.ext ? `;${p.ext}` : ''}${p.type ? `:${p.type}` : ''}`;
 
 describe('parsePhones: real-world spellings', () => {
   it('has at least 30 cases', () => expect(table.length).toBeGreaterThanOrEqual(30));
@@ -53,8 +54,10 @@ describe('parsePhones: real-world spellings', () => {
     expect(r.unparseable).toHaveLength(unparseable);
   });
   it('takes a list of fields (Shop B phones[])', () => {
-    expect(parsePhones(['+7 (495) 500-55-50', '8 800 555 55 50 доб. 123']).phones.map(show))
-      .toEqual(['+74955005550:FIXED_LINE', '+78005555550;123:TOLL_FREE']);
+    expect(parsePhones(['+7 (495) 500-55-50', '8 800 555 55 50 доб. 123']).phones.map(show)).toEqual([
+      '+74955005550:FIXED_LINE',
+      '+78005555550;123:TOLL_FREE',
+    ]);
   });
   it('null is no phones', () => expect(parsePhones(null)).toEqual({ phones: [], unparseable: [] }));
   it('is idempotent on its own output', () => {

@@ -21,7 +21,8 @@ export interface ParsedPhones {
 /** Longest phone field parsed; stores hold a few numbers at most (Shop A: VARCHAR(100)). */
 const MAX_FIELD = 300;
 const SPLIT = /\s*(?:[,;|\n\r]|\/(?!\d{1,2}\b)|\s+(?:или|и|or)\s+)\s*/iu;
-const EXTENSION = /(?:,?\s*(?:доб(?:авочный)?|вн(?:утр(?:енний)?)?|ext(?:ension)?)\.?\s*:?\s*|\s*#\s*|\s*(?<=\d\s?)x\s*)(\d{1,6})\s*\.?$/iu;
+const EXTENSION =
+  /(?:,?\s*(?:доб(?:авочный)?|вн(?:утр(?:енний)?)?|ext(?:ension)?)\.?\s*:?\s*|\s*#\s*|\s*(?<=\d\s?)x\s*)(\d{1,6})\s*\.?$/iu;
 const ONLY_EXTENSION = /^(?:доб(?:авочный)?|вн(?:утр(?:енний)?)?|ext(?:ension)?)\.?\s*:?\s*(\d{1,6})$/iu;
 const LABEL = /^(?:тел(?:ефон)?|моб(?:ильный)?|раб(?:очий)?|факс|сот(?:овый)?|phone|tel|mob|fax)\.?\s*:?\s*/iu;
 
@@ -55,7 +56,9 @@ export const phoneCache = new Lru<Parsed>(50_000);
 function cachedParse(candidate: string, digits: string): Parsed {
   const fast = fastParseRu?.(candidate, digits);
   if (fast !== undefined) return fast;
-  const key = PLAIN.test(candidate) ? (candidate.trimStart().startsWith('+') ? '+' : '') + digits : `\u0000${candidate}`;
+  const key = PLAIN.test(candidate)
+    ? (candidate.trimStart().startsWith('+') ? '+' : '') + digits
+    : `\u0000${candidate}`;
   return phoneCache.get(key, () => parseCandidate(candidate));
 }
 
@@ -128,7 +131,13 @@ function parseFields(field: string | readonly string[] | null | undefined, mode:
     // first, so SPLIT's optional spaces cannot backtrack over long runs of it.
     if (f.length > MAX_FIELD) out.unparseable.push(`${f.slice(0, 64)}… (${f.length} characters)`);
     else if (mode.shortcuts && BARE.test(f)) pieces.push(f);
-    else pieces.push(...f.replace(/[ \t\u00A0\u202F]+/gu, ' ').replace(/[\r\n]+/gu, '\n').split(SPLIT));
+    else
+      pieces.push(
+        ...f
+          .replace(/[ \t\u00A0\u202F]+/gu, ' ')
+          .replace(/[\r\n]+/gu, '\n')
+          .split(SPLIT),
+      );
   }
   // The keys of out.phones (a Set in the reference; the shortcut scans out.phones itself).
   const seen = mode.shortcuts ? undefined : new Set<string>();
@@ -136,7 +145,9 @@ function parseFields(field: string | readonly string[] | null | undefined, mode:
   for (const raw of pieces) {
     const bare = mode.shortcuts && BARE.test(raw);
     // A bare piece's only white space is ' ': most have no run of it to collapse.
-    const piece = (bare ? (raw.includes('  ') ? raw.replace(/ {2,}/gu, ' ') : raw) : raw.replace(/[\s\u00A0\u202F]+/gu, ' ')).trim();
+    const piece = (
+      bare ? (raw.includes('  ') ? raw.replace(/ {2,}/gu, ' ') : raw) : raw.replace(/[\s\u00A0\u202F]+/gu, ' ')
+    ).trim();
     if (piece === '') continue;
     const onlyExt = bare ? null : ONLY_EXTENSION.exec(piece);
     if (onlyExt && last && last.ext === undefined) {

@@ -5,8 +5,9 @@
 
 // C0/C1 controls, DEL, and invisible format characters (ZW space/joiners, BOM, soft hyphen,
 // bidi marks) that a user never meant to type. Tab/CR/LF are white space and handled below.
-// eslint-disable-next-line no-control-regex -- matching control characters is this regex's job
-const CONTROLS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u00AD\u200B-\u200F\u202A-\u202E\u2060-\u2064\uFEFF]/gu;
+const CONTROLS =
+  // eslint-disable-next-line no-control-regex -- matching control characters is this regex's job
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u00AD\u200B-\u200F\u202A-\u202E\u2060-\u2064\uFEFF]/gu;
 // Every Unicode space separator plus tab/newlines: NBSP, narrow NBSP, en/em spaces, ideographic…
 const SPACES = /[\s\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]+/gu;
 // Double-quote styles seen in Russian company names: «» “” „ ‟ ″ 〝〞 ＂ and the ASCII one.
@@ -14,8 +15,9 @@ const DOUBLE_QUOTES = /[«»“”„‟″〝〞＂"]/gu;
 
 // Anything cleanText would change: a CONTROLS character, white space other than a single inner
 // ' ' (the characters of \s, and what trim() removes, are all here), or a space at an end or doubled.
-// eslint-disable-next-line no-control-regex -- see CONTROLS
-const DIRTY = /[\u0000-\u001F\u007F-\u009F\u00A0\u00AD\u1680\u2000-\u200F\u2028-\u202F\u205F-\u2064\u3000\uFEFF]|^ | $| {2}/u;
+const DIRTY =
+  // eslint-disable-next-line no-control-regex -- see CONTROLS
+  /[\u0000-\u001F\u007F-\u009F\u00A0\u00AD\u1680\u2000-\u200F\u2028-\u202F\u205F-\u2064\u3000\uFEFF]|^ | $| {2}/u;
 
 /** Trim, collapse runs of any white space to one space, drop control/invisible characters. */
 export function cleanText(s: string): string {
@@ -34,8 +36,9 @@ export function normalizeQuotes(s: string): string {
 }
 
 // Anything cleanOptional would change: DIRTY's characters and spacing, or a DOUBLE_QUOTES character.
-// eslint-disable-next-line no-control-regex -- see CONTROLS
-const UNCLEAN = /[\u0000-\u001F\u007F-\u009F\u00A0\u00AD\u1680\u2000-\u200F\u2028-\u202F\u205F-\u2064\u3000\uFEFF«»“”„‟″〝〞＂"]|^ | $| {2}/u;
+const UNCLEAN =
+  // eslint-disable-next-line no-control-regex -- see CONTROLS
+  /[\u0000-\u001F\u007F-\u009F\u00A0\u00AD\u1680\u2000-\u200F\u2028-\u202F\u205F-\u2064\u3000\uFEFF«»“”„‟″〝〞＂"]|^ | $| {2}/u;
 
 /** cleanText + normalizeQuotes, or undefined when nothing is left (for optional fields). */
 export function cleanOptional(s: string | null | undefined): string | undefined {

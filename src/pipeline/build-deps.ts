@@ -41,18 +41,36 @@ export function buildPipelineDeps(o: BuildOptions): PipelineDeps {
     metrics: o.metrics,
     logger: o.logger,
   });
-  const client = (o.crmClient ?? ((crm, deps) => new Bitrix24Client(crm, deps)))(o.crm, { metrics: o.metrics, logger: o.logger });
+  const client = (o.crmClient ?? ((crm, deps) => new Bitrix24Client(crm, deps)))(o.crm, {
+    metrics: o.metrics,
+    logger: o.logger,
+  });
   const ledger = new DeliveryLedger(o.store, resolver);
   const loader = new Bitrix24Loader(client, o.crm, { logger: o.logger, onCreateAttempt: ledger.attempted });
-  const delivery = new CrmDelivery(o.store, ledger, loader, { logger: o.logger, ...(o.onDelivered ? { onDelivered: o.onDelivered } : {}) });
+  const delivery = new CrmDelivery(o.store, ledger, loader, {
+    logger: o.logger,
+    ...(o.onDelivered ? { onDelivered: o.onDelivered } : {}),
+  });
   return {
-    store: o.store, resolver, verifier, loader, crmClient: client, delivery,
+    store: o.store,
+    resolver,
+    verifier,
+    loader,
+    crmClient: client,
+    delivery,
     rejects: new StateRejectSink(o.store, o.metrics),
-    metrics: o.metrics, health: o.health ?? new Health(), logger: o.logger, summary: new RunSummary(),
+    metrics: o.metrics,
+    health: o.health ?? new Health(),
+    logger: o.logger,
+    summary: new RunSummary(),
     maxInFlight,
     verifyConcurrency: Math.max(1, o.registry.concurrency * 2),
     resolveConcurrency: maxInFlight,
     // Records held for settling keep a quarter of the source's credit free, so reading never stalls on them.
-    load: { ...(o.load ?? { windowMs: 250, maxRecords: 500 }), settleMs: o.load?.settleMs ?? o.crm.settleMs, maxHeld: Math.max(1, Math.floor(maxInFlight * 0.75)) },
+    load: {
+      ...(o.load ?? { windowMs: 250, maxRecords: 500 }),
+      settleMs: o.load?.settleMs ?? o.crm.settleMs,
+      maxHeld: Math.max(1, Math.floor(maxInFlight * 0.75)),
+    },
   };
 }

@@ -66,7 +66,11 @@ export interface OpenedSource<Raw> {
  * `onResolved`: every record of the source has been resolved (its deliveries may still run).
  */
 export async function runPhase<Raw>(
-  topology: string, phase: SourcePhase<Raw>, deps: PipelineDeps, stop: AbortSignal, onResolved?: () => void,
+  topology: string,
+  phase: SourcePhase<Raw>,
+  deps: PipelineDeps,
+  stop: AbortSignal,
+  onResolved?: () => void,
 ): Promise<void> {
   const { metrics, summary } = deps;
   const opened = await phase.open();
@@ -90,7 +94,14 @@ export async function runPhase<Raw>(
     stop,
     onInFlight: (n) => metrics.inFlight.set({ topology, source: phase.name }, n),
   }).pipe(tap((env) => summary.countRead(env.source)));
-  const stages = phaseStages({ topology, source: phase.name, deps, hooks, rejects: counting, ...(onResolved ? { onResolved } : {}) });
+  const stages = phaseStages({
+    topology,
+    source: phase.name,
+    deps,
+    hooks,
+    rejects: counting,
+    ...(onResolved ? { onResolved } : {}),
+  });
   deps.health.set(`source:${phase.name}`, 'running');
   const reporter = opened.report && setInterval(() => opened.report!(metrics), 1000);
   opened.report?.(metrics);

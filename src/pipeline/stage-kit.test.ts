@@ -24,7 +24,9 @@ import { phaseStages, type Chain } from './stage-kit.js';
 
 const ds = generate(scales.small, 4);
 let sb: Sandbox;
-beforeAll(async () => { sb = await startSandbox({ registry: ds.registry, rate: 1000, burst: 1000, egrulLatencyMs: 1, egrulRateLimit: 1000 }); });
+beforeAll(async () => {
+  sb = await startSandbox({ registry: ds.registry, rate: 1000, burst: 1000, egrulLatencyMs: 1, egrulRateLimit: 1000 });
+});
 afterAll(() => sb.stop());
 
 // Shop A's mapper as its topology has it (topologies/ is outside src/: the same three lines).
@@ -34,8 +36,14 @@ const mapRow = (raw: MysqlRow): Outcome<CanonicalChange> => {
   return reject('MALFORMED_RECORD', `unexpected table ${raw.table}`);
 };
 
-const companies: MysqlRow[] = ds.shopA.companies.map((row) => ({ table: 'companies', row: row as unknown as Record<string, unknown> }));
-const contacts: MysqlRow[] = ds.shopA.contacts.map((row) => ({ table: 'contacts', row: row as unknown as Record<string, unknown> }));
+const companies: MysqlRow[] = ds.shopA.companies.map((row) => ({
+  table: 'companies',
+  row: row as unknown as Record<string, unknown>,
+}));
+const contacts: MysqlRow[] = ds.shopA.contacts.map((row) => ({
+  table: 'contacts',
+  row: row as unknown as Record<string, unknown>,
+}));
 
 /** Runs `chain` over `items` from a memory source; every record that comes out is acked, as the load stage would. */
 async function run(items: MysqlRow[], chain: Chain<MysqlRow>) {
@@ -48,11 +56,20 @@ async function run(items: MysqlRow[], chain: Chain<MysqlRow>) {
     load: { windowMs: 10, maxRecords: 200 },
   });
   const rejected = new Map<number, RejectReason>();
-  const hooks: StageHooks = { rejects: { reject: async (env, reason) => { rejected.set(Number(env.position.offset), reason); } } };
+  const hooks: StageHooks = {
+    rejects: {
+      reject: async (env, reason) => {
+        rejected.set(Number(env.position.offset), reason);
+      },
+    },
+  };
   const source = new MemorySource(items, { name: 'mem' });
   const stages = phaseStages({ topology: 't', source: 'mem', deps, hooks, rejects: hooks.rejects });
   const out = await lastValueFrom(
-    (chain(fromPullSource(source, { maxInFlight: 100 }), stages) as Observable<Envelope<unknown>>).pipe(tap((env) => env.ack()), toArray()),
+    (chain(fromPullSource(source, { maxInFlight: 100 }), stages) as Observable<Envelope<unknown>>).pipe(
+      tap((env) => env.ack()),
+      toArray(),
+    ),
   ).finally(() => deps.verifier.close());
   return { out, rejected, source, deps };
 }
@@ -72,13 +89,17 @@ describe('the shared stages over the memory source', () => {
     expect(rejected.get(21)).toBe('INVALID_INN');
     // Every record either came out or was rejected, never both; all are acked, so the source committed its end.
     expect([...offsets(out), ...rejected.keys()].sort((a, b) => a - b)).toEqual(all(items.length));
-    expect((out as Envelope<CanonicalChange>[]).every((e) => e.value.kind === 'company' || e.value.kind === 'delete')).toBe(true);
+    expect(
+      (out as Envelope<CanonicalChange>[]).every((e) => e.value.kind === 'company' || e.value.kind === 'delete'),
+    ).toBe(true);
     expect(source.committed).toBe(items.length - 1);
   });
 
   it('verify: only companies the register lists as active (or reorganizing) go on', async () => {
     const { out, rejected, source } = await run(companies, (records, s) => records.pipe(s.map(mapRow), s.verify()));
-    const passed = (out as Envelope<CanonicalChange>[]).flatMap((e) => (e.value.kind === 'company' ? [e.value.company.requisite.inn] : []));
+    const passed = (out as Envelope<CanonicalChange>[]).flatMap((e) =>
+      e.value.kind === 'company' ? [e.value.company.requisite.inn] : [],
+    );
     expect(passed.length).toBeGreaterThan(0);
     for (const inn of passed) expect(['ACTIVE', 'REORGANIZING']).toContain(ds.registry[inn]?.status);
     const byRegister = [...rejected.values()].filter((r) => r.startsWith('EGRUL_'));
@@ -88,9 +109,13 @@ describe('the shared stages over the memory source', () => {
 
   it('map → verify → resolve → load: the CRM holds each golden company the records made, and the source commits only after it', async () => {
     const items = [...companies, ...contacts];
-    const { out, rejected, source, deps } = await run(items, (records, s) => records.pipe(s.map(mapRow), s.verify(), s.resolve(), s.load()));
+    const { out, rejected, source, deps } = await run(items, (records, s) =>
+      records.pipe(s.map(mapRow), s.verify(), s.resolve(), s.load()),
+    );
     expect(out.length + rejected.size).toBe(items.length);
-    const golden = new Set((out as Envelope<{ result: { companies: string[] } }>[]).flatMap((e) => e.value.result.companies));
+    const golden = new Set(
+      (out as Envelope<{ result: { companies: string[] } }>[]).flatMap((e) => e.value.result.companies),
+    );
     const inCrm = new Set(sb.portal.store.all('requisite').map((r) => String(r.fields.RQ_INN)));
     for (const inn of golden) expect(inCrm.has(inn), inn).toBe(true);
     expect(deps.summary.delivered.synced).toBeGreaterThan(0);

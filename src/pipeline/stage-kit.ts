@@ -71,41 +71,46 @@ export interface PhaseStagesOptions {
 }
 
 /** A bounded metric label for an entity ref (`c`, `rq:…`, `bd:…`, `ct:…`). */
-const entityOfRef = (ref: string): string => ({ c: 'company', rq: 'requisite', bd: 'bankdetail', ct: 'contact' })[ref.split(':')[0]!] ?? 'other';
+const entityOfRef = (ref: string): string =>
+  ({ c: 'company', rq: 'requisite', bd: 'bankdetail', ct: 'contact' })[ref.split(':')[0]!] ?? 'other';
 
 /** The stages of one running phase, counting into its metrics and the run's summary. */
 export function phaseStages(o: PhaseStagesOptions): Stages {
   const { deps, hooks, topology, source } = o;
   const { metrics, summary } = deps;
   return {
-    map: (mapper) => mapStage(mapper, hooks, (_source, warnings) => {
-      summary.countWarnings(warnings);
-      for (const w of warnings) metrics.warnings.inc({ source, warning: w });
-    }),
-    verify: () => verifyStage(deps.verifier, hooks, deps.verifyConcurrency),
-    resolve: () => pipe(
-      resolveStage(deps.resolver, hooks, deps.resolveConcurrency),
-      tap((env) => summary.countResolved(env.value.result.outcome)),
-    ),
-    load: () => pipe(
-      loadStage(deps.store, deps.delivery, o.rejects, {
-        ...deps.load,
-        onInputEnd: o.onResolved,
-        onDelivered: (outcomes, seconds) => {
-          for (const out of outcomes) {
-            summary.delivered[out.status]++;
-            summary.delivered.writes += out.writes;
-            summary.delivered.adopted += out.adopted?.length ?? 0;
-            summary.delivered.conflicts += out.conflicts?.length ?? 0;
-            summary.delivered.twins += out.twins?.length ?? 0;
-            for (const ref of out.adopted ?? []) metrics.crmAdoptions.inc({ entity: entityOfRef(ref) });
-            for (const c of out.conflicts ?? []) metrics.crmConflicts.inc({ entity: entityOfRef(c.entity), field: c.field, kept: c.kept });
-          }
-          metrics.stageSeconds.observe({ topology, stage: 'load' }, seconds);
-          metrics.lastProgress.set({ topology }, Date.now() / 1000);
-        },
+    map: (mapper) =>
+      mapStage(mapper, hooks, (_source, warnings) => {
+        summary.countWarnings(warnings);
+        for (const w of warnings) metrics.warnings.inc({ source, warning: w });
       }),
-      tap(() => metrics.records.inc({ topology, source, stage: 'load', outcome: 'ok' })),
-    ),
+    verify: () => verifyStage(deps.verifier, hooks, deps.verifyConcurrency),
+    resolve: () =>
+      pipe(
+        resolveStage(deps.resolver, hooks, deps.resolveConcurrency),
+        tap((env) => summary.countResolved(env.value.result.outcome)),
+      ),
+    load: () =>
+      pipe(
+        loadStage(deps.store, deps.delivery, o.rejects, {
+          ...deps.load,
+          onInputEnd: o.onResolved,
+          onDelivered: (outcomes, seconds) => {
+            for (const out of outcomes) {
+              summary.delivered[out.status]++;
+              summary.delivered.writes += out.writes;
+              summary.delivered.adopted += out.adopted?.length ?? 0;
+              summary.delivered.conflicts += out.conflicts?.length ?? 0;
+              summary.delivered.twins += out.twins?.length ?? 0;
+              for (const ref of out.adopted ?? []) metrics.crmAdoptions.inc({ entity: entityOfRef(ref) });
+              for (const c of out.conflicts ?? [])
+                metrics.crmConflicts.inc({ entity: entityOfRef(c.entity), field: c.field, kept: c.kept });
+            }
+            metrics.stageSeconds.observe({ topology, stage: 'load' }, seconds);
+            metrics.lastProgress.set({ topology }, Date.now() / 1000);
+          },
+        }),
+        tap(() => metrics.records.inc({ topology, source, stage: 'load', outcome: 'ok' })),
+      ),
   };
 }

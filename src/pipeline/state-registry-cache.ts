@@ -18,7 +18,13 @@ export class StateRegistryCache implements RegistryCache {
     let r = this.reads;
     if (!r) {
       const inns: string[] = [];
-      r = this.reads = { inns, done: nextTurn().then(() => { this.reads = undefined; return this.store.getMany('registry', inns); }) };
+      r = this.reads = {
+        inns,
+        done: nextTurn().then(() => {
+          this.reads = undefined;
+          return this.store.getMany('registry', inns);
+        }),
+      };
     }
     const at = r.inns.push(inn) - 1;
     const entry = (await r.done)[at];
@@ -30,7 +36,13 @@ export class StateRegistryCache implements RegistryCache {
     let w = this.writes;
     if (!w) {
       const ops: StateOp[] = [];
-      w = this.writes = { ops, done: nextTurn().then(() => { this.writes = undefined; return this.store.batch(ops); }) };
+      w = this.writes = {
+        ops,
+        done: nextTurn().then(() => {
+          this.writes = undefined;
+          return this.store.batch(ops);
+        }),
+      };
     }
     w.ops.push(registryCacheOp(inn, entry));
     await w.done;
@@ -39,7 +51,12 @@ export class StateRegistryCache implements RegistryCache {
 
 /** The state op that caches one register answer: the shape `get` reads back. */
 export function registryCacheOp(inn: string, entry: CachedStatus): StateOp {
-  return { type: 'put', ns: 'registry', key: inn, value: { status: entry.status.status, fetchedAt: new Date(entry.checkedAt).toISOString(), answer: entry.status } };
+  return {
+    type: 'put',
+    ns: 'registry',
+    key: inn,
+    value: { status: entry.status.status, fetchedAt: new Date(entry.checkedAt).toISOString(), answer: entry.status },
+  };
 }
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

@@ -9,19 +9,25 @@ import type { StateStore } from '../state/store.js';
 
 /** Rejects kept in the state store (the seed system's "separate table"), counted by reason. */
 export class StateRejectSink implements RejectSink {
-  constructor(private readonly store: StateStore, private readonly metrics?: Metrics, private readonly now: () => Date = () => new Date()) {}
+  constructor(
+    private readonly store: StateStore,
+    private readonly metrics?: Metrics,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
 
   async reject(env: Envelope<unknown>, reason: RejectReason, detail: string, sourceId?: string | null): Promise<void> {
-    await this.store.batch(rejectOps({
-      reason,
-      // Details may quote input; they never carry a secret, whatever the input held.
-      detail: scrub(detail).slice(0, 2000),
-      source: env.source,
-      sourceId: sourceId === undefined || sourceId === null ? null : scrub(sourceId).slice(0, 500),
-      position: formatPosition(env.position),
-      at: this.now().toISOString(),
-      ...heldFor(reason, env.value),
-    }));
+    await this.store.batch(
+      rejectOps({
+        reason,
+        // Details may quote input; they never carry a secret, whatever the input held.
+        detail: scrub(detail).slice(0, 2000),
+        source: env.source,
+        sourceId: sourceId === undefined || sourceId === null ? null : scrub(sourceId).slice(0, 500),
+        position: formatPosition(env.position),
+        at: this.now().toISOString(),
+        ...heldFor(reason, env.value),
+      }),
+    );
     this.metrics?.rejects.inc({ source: env.source, reason });
   }
 }

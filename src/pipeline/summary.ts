@@ -19,7 +19,16 @@ export class RunSummary {
   readonly read: Record<string, number> = {};
   readonly rejected: Partial<Record<RejectReason, number>> = {};
   readonly resolved: Partial<Record<ResolveOutcome, number>> = {};
-  readonly delivered = { synced: 0, unchanged: 0, rejected: 0, skipped: 0, writes: 0, adopted: 0, conflicts: 0, twins: 0 };
+  readonly delivered = {
+    synced: 0,
+    unchanged: 0,
+    rejected: 0,
+    skipped: 0,
+    writes: 0,
+    adopted: 0,
+    conflicts: 0,
+    twins: 0,
+  };
   readonly warnings: Record<string, number> = {};
 
   countRead(source: string): void {

@@ -16,7 +16,15 @@ import { describeTopology, formatDescription, phase, runTopology } from './topol
 const ds = generate(scales.small, 3);
 let sb: Sandbox;
 // Slow portal answers: a group's deliveries outlast its reading and resolving by far.
-beforeAll(async () => { sb = await startSandbox({ registry: ds.registry, rate: 1000, burst: 1000, faults: 'latency=300-350', egrulLatencyMs: 1 }); });
+beforeAll(async () => {
+  sb = await startSandbox({
+    registry: ds.registry,
+    rate: 1000,
+    burst: 1000,
+    faults: 'latency=300-350',
+    egrulLatencyMs: 1,
+  });
+});
 afterAll(() => sb.stop());
 
 function deps() {
@@ -32,14 +40,19 @@ function deps() {
 
 const partners = ds.shopB.dump.slice(0, 30);
 const partnerChain: Chain<unknown> = (records, s) => records.pipe(s.map(mapPartner), s.verify(), s.resolve(), s.load());
-const dumpPhase = (name: string, items = partners) => phase({ name, chain: partnerChain, open: async () => ({ source: new MemorySource(items, { name }) }) });
+const dumpPhase = (name: string, items = partners) =>
+  phase({ name, chain: partnerChain, open: async () => ({ source: new MemorySource(items, { name }) }) });
 
 describe('runTopology', () => {
-  it('starts a group once the group before it is resolved, while that group\'s deliveries still run', async () => {
+  it("starts a group once the group before it is resolved, while that group's deliveries still run", async () => {
     const d = deps();
     const events: string[] = [];
     const deliver = d.delivery.deliver.bind(d.delivery);
-    d.delivery.deliver = async (inns) => { const out = await deliver(inns); events.push('delivered'); return out; };
+    d.delivery.deliver = async (inns) => {
+      const out = await deliver(inns);
+      events.push('delivered');
+      return out;
+    };
     let firstWhenLaterOpened: string | undefined;
     const later = phase({
       name: 'later',
@@ -62,23 +75,51 @@ describe('runTopology', () => {
 
   it('fails at once when a phase fails, whether its group is being waited on or already left behind', async () => {
     let opened = false;
-    const broken = phase({ name: 'broken', chain: partnerChain, open: async () => { throw new Error('cannot open the dump'); } });
-    const next = phase({ name: 'next', chain: partnerChain, open: async () => { opened = true; return { source: new MemorySource([], { name: 'next' }) }; } });
-    await expect(runTopology({ name: 't', groups: [[broken], [next]] }, deps(), new AbortController().signal)).rejects.toThrow(/cannot open the dump/);
+    const broken = phase({
+      name: 'broken',
+      chain: partnerChain,
+      open: async () => {
+        throw new Error('cannot open the dump');
+      },
+    });
+    const next = phase({
+      name: 'next',
+      chain: partnerChain,
+      open: async () => {
+        opened = true;
+        return { source: new MemorySource([], { name: 'next' }) };
+      },
+    });
+    await expect(
+      runTopology({ name: 't', groups: [[broken], [next]] }, deps(), new AbortController().signal),
+    ).rejects.toThrow(/cannot open the dump/);
     expect(opened).toBe(false);
     // A first group that fails only after the second started (its deliveries fail): the run still fails.
     const d = deps();
-    d.delivery.deliver = async () => { await new Promise((r) => setTimeout(r, 200)); throw new Error('portal gone'); };
+    d.delivery.deliver = async () => {
+      await new Promise((r) => setTimeout(r, 200));
+      throw new Error('portal gone');
+    };
     const stop = new AbortController();
-    const forever = phase({ name: 'forever', chain: partnerChain, open: async () => ({ source: new MemorySource(partners, { name: 'forever' }) }) });
-    await expect(runTopology({ name: 't', groups: [[dumpPhase('first')], [forever]] }, d, stop.signal)).rejects.toThrow(/portal gone/);
+    const forever = phase({
+      name: 'forever',
+      chain: partnerChain,
+      open: async () => ({ source: new MemorySource(partners, { name: 'forever' }) }),
+    });
+    await expect(runTopology({ name: 't', groups: [[dumpPhase('first')], [forever]] }, d, stop.signal)).rejects.toThrow(
+      /portal gone/,
+    );
     stop.abort();
   });
 });
 
 describe('describeTopology', () => {
-  it('reads each source\'s chain as composed: a stage left out is not printed, one chain shared by all is printed once', () => {
-    const noVerify = phase({ name: 'b', chain: (r, s) => r.pipe(s.map(mapPartner), s.resolve(), s.load()), open: async () => ({ source: new MemorySource(partners, { name: 'b' }) }) });
+  it("reads each source's chain as composed: a stage left out is not printed, one chain shared by all is printed once", () => {
+    const noVerify = phase({
+      name: 'b',
+      chain: (r, s) => r.pipe(s.map(mapPartner), s.resolve(), s.load()),
+      open: async () => ({ source: new MemorySource(partners, { name: 'b' }) }),
+    });
     const d = describeTopology({ name: 't', groups: [[dumpPhase('a'), noVerify]] });
     expect(d.sources).toEqual([['a', 'b']]);
     expect(d.chains.a!.map((s) => s.stage)).toEqual(['map', 'verify', 'resolve', 'load']);
@@ -87,6 +128,8 @@ describe('describeTopology', () => {
     expect(text).toContain('sources  a + b');
     expect(text).toContain('a: map(mapPartner) → verify → resolve → load');
     expect(text).toContain('b: map(mapPartner) → resolve → load');
-    expect(formatDescription(describeTopology({ name: 'u', groups: [[dumpPhase('a')], [dumpPhase('c')]] }))).toMatch(/then\s+c\n\s+chain\s+map\(mapPartner\) → verify → resolve → load\n/);
+    expect(formatDescription(describeTopology({ name: 'u', groups: [[dumpPhase('a')], [dumpPhase('c')]] }))).toMatch(
+      /then\s+c\n\s+chain\s+map\(mapPartner\) → verify → resolve → load\n/,
+    );
   });
 });

@@ -69,9 +69,17 @@ export function formatDescription(d: TopologyDescription): string {
   // Sources that share one chain (Shop A's extract and delta) print it once.
   if (new Set(chains.map(([, c]) => c)).size === 1) lines.push(`  chain    ${chains[0]![1]}`);
   else chains.forEach(([source, c], i) => lines.push(`  ${i === 0 ? 'chains ' : '       '}  ${source}: ${c}`));
-  const uses = [...new Set(Object.values(d.chains).flat().flatMap((s) => (s.uses ? [`${s.stage}: ${s.uses}`] : [])))];
+  const uses = [
+    ...new Set(
+      Object.values(d.chains)
+        .flat()
+        .flatMap((s) => (s.uses ? [`${s.stage}: ${s.uses}`] : [])),
+    ),
+  ];
   uses.forEach((u, i) => lines.push(`  ${i === 0 ? 'uses   ' : '       '}  ${u}`));
-  lines.push('  rejects  state store (reason-coded, then acked); a source may copy them elsewhere first (Kafka: its DLQ topic)');
+  lines.push(
+    '  rejects  state store (reason-coded, then acked); a source may copy them elsewhere first (Kafka: its DLQ topic)',
+  );
   return lines.join('\n');
 }
 
@@ -86,7 +94,9 @@ export async function runTopology(t: Topology, deps: PipelineDeps, stop: AbortSi
   // A failed phase fails the run at once, whichever group is being waited on (as before, the
   // caller stops the rest): every run's rejection lands here, so none goes unobserved.
   let fail!: (err: unknown) => void;
-  const failure = new Promise<never>((_, reject) => { fail = reject; });
+  const failure = new Promise<never>((_, reject) => {
+    fail = reject;
+  });
   failure.catch(() => undefined);
   const runs: Array<Promise<unknown>> = [];
   for (const group of t.groups) {
@@ -102,6 +112,8 @@ export async function runTopology(t: Topology, deps: PipelineDeps, stop: AbortSi
 
 function signal(): { done: Promise<void>; set: () => void } {
   let set!: () => void;
-  const done = new Promise<void>((resolve) => { set = resolve; });
+  const done = new Promise<void>((resolve) => {
+    set = resolve;
+  });
   return { done, set };
 }

@@ -22,7 +22,9 @@ export async function scratchKafkaGroup(cfg: KafkaSourceConfig, logger: Logger):
   await admin.connect();
   try {
     const [committed] = await admin.fetchOffsets({ groupId: cfg.groupId, topics: [cfg.topic] });
-    const partitions = (committed?.partitions ?? []).filter((p) => Number(p.offset) >= 0).map(({ partition, offset }) => ({ partition, offset }));
+    const partitions = (committed?.partitions ?? [])
+      .filter((p) => Number(p.offset) >= 0)
+      .map(({ partition, offset }) => ({ partition, offset }));
     if (partitions.length) await admin.setOffsets({ groupId, topic: cfg.topic, partitions });
   } finally {
     await admin.disconnect();

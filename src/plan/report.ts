@@ -32,7 +32,16 @@ export interface PlanReport {
   conflicts: number;
   twins: { inns: number; companies: number };
   rejects: Partial<Record<RejectReason, number>>;
-  portal: { requests: number; commands: number; writes: number; rate: number; batchSize: number; byCommandsMin: number; byRequestsMin: number; minutes: number };
+  portal: {
+    requests: number;
+    commands: number;
+    writes: number;
+    rate: number;
+    batchSize: number;
+    byCommandsMin: number;
+    byRequestsMin: number;
+    minutes: number;
+  };
   items: PlanItem[];
 }
 
@@ -48,7 +57,8 @@ export interface ReportInput {
 }
 
 const entityOfRef = (ref: string): CrmEntity | undefined =>
-  ({ c: 'company', rq: 'requisite', bd: 'bankdetail', ct: 'contact' } as const)[ref.split(':')[0] as 'c'] ?? undefined;
+  (({ c: 'company', rq: 'requisite', bd: 'bankdetail', ct: 'contact' }) as const)[ref.split(':')[0] as 'c'] ??
+  undefined;
 
 /** The INN a create carries: a company's ORIGIN_ID is its INN, a requisite holds RQ_INN. */
 const innOf = (w: PlannedWrite): string | undefined => {
@@ -61,7 +71,9 @@ const round = (n: number): number => Math.round(n * 10) / 10;
 
 /** What a run would do, from the dry run's writes, the deliveries' outcomes and the run's summary. */
 export function buildReport(i: ReportInput): PlanReport {
-  const counts = Object.fromEntries(entityKinds.map((k) => [k, { create: 0, adopt: 0, update: 0, delete: 0 }])) as PlanReport['counts'];
+  const counts = Object.fromEntries(
+    entityKinds.map((k) => [k, { create: 0, adopt: 0, update: 0, delete: 0 }]),
+  ) as PlanReport['counts'];
   const updatedFields = Object.fromEntries(entityKinds.map((k) => [k, {}])) as PlanReport['updatedFields'];
   const items: PlanItem[] = [];
   for (const w of i.writes) {
@@ -69,10 +81,17 @@ export function buildReport(i: ReportInput): PlanReport {
     const inn = innOf(w);
     if (w.entity && w.op !== 'other') {
       counts[w.entity][w.op]++;
-      if (w.op === 'update') for (const f of fields ?? []) updatedFields[w.entity][f] = (updatedFields[w.entity][f] ?? 0) + 1;
+      if (w.op === 'update')
+        for (const f of fields ?? []) updatedFields[w.entity][f] = (updatedFields[w.entity][f] ?? 0) + 1;
     }
-    items.push({ action: w.op, entity: w.entity ?? 'other', ...(inn ? { inn } : {}), ...(w.crmId !== undefined ? { crmId: w.crmId } : {}),
-      ...(fields ? { fields, values: w.fields } : {}), method: w.method });
+    items.push({
+      action: w.op,
+      entity: w.entity ?? 'other',
+      ...(inn ? { inn } : {}),
+      ...(w.crmId !== undefined ? { crmId: w.crmId } : {}),
+      ...(fields ? { fields, values: w.fields } : {}),
+      method: w.method,
+    });
   }
   let conflicts = 0;
   const twins = { inns: 0, companies: 0 };
@@ -84,7 +103,14 @@ export function buildReport(i: ReportInput): PlanReport {
     }
     for (const c of o.conflicts ?? []) {
       conflicts++;
-      items.push({ action: 'conflict', entity: entityOfRef(c.entity) ?? c.entity, inn: o.inn, crmId: c.crmId, fields: [c.field], values: { crm: c.crmValue, source: c.sourceValue, kept: c.kept } });
+      items.push({
+        action: 'conflict',
+        entity: entityOfRef(c.entity) ?? c.entity,
+        inn: o.inn,
+        crmId: c.crmId,
+        fields: [c.field],
+        values: { crm: c.crmValue, source: c.sourceValue, kept: c.kept },
+      });
     }
     if (o.twins?.length) {
       twins.inns++;
@@ -96,11 +122,23 @@ export function buildReport(i: ReportInput): PlanReport {
   const byCommandsMin = i.planned.commands / (i.rate * i.batchSize) / 60;
   const byRequestsMin = i.planned.requests / i.rate / 60;
   return {
-    topologies: i.topologies, state: i.copied ? 'copy' : 'empty', read: i.summary.read, counts, updatedFields, conflicts, twins,
+    topologies: i.topologies,
+    state: i.copied ? 'copy' : 'empty',
+    read: i.summary.read,
+    counts,
+    updatedFields,
+    conflicts,
+    twins,
     rejects: i.summary.rejected,
     portal: {
-      requests: i.planned.requests, commands: i.planned.commands, writes, rate: i.rate, batchSize: i.batchSize,
-      byCommandsMin: round(byCommandsMin), byRequestsMin: round(byRequestsMin), minutes: round(Math.max(byCommandsMin, byRequestsMin)),
+      requests: i.planned.requests,
+      commands: i.planned.commands,
+      writes,
+      rate: i.rate,
+      batchSize: i.batchSize,
+      byCommandsMin: round(byCommandsMin),
+      byRequestsMin: round(byRequestsMin),
+      minutes: round(Math.max(byCommandsMin, byRequestsMin)),
     },
     items,
   };

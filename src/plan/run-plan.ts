@@ -33,24 +33,50 @@ export async function runPlan(o: PlanOptions): Promise<PlanReport> {
       state: { dir: scratch.dir },
       // A plan may run beside a service of another state: its own metrics endpoint on any free port.
       metrics: { ...o.config.metrics, port: 0 },
-      sources: kafka && group ? { ...o.config.sources, shopB: { ...o.config.sources.shopB, kafka: { ...kafka, groupId: group.groupId } } } : o.config.sources,
+      sources:
+        kafka && group
+          ? { ...o.config.sources, shopB: { ...o.config.sources.shopB, kafka: { ...kafka, groupId: group.groupId } } }
+          : o.config.sources,
     };
     let client: DryRunClient | undefined;
     const outcomes: DeliveryOutcome[] = [];
     const summary = await runService({
-      topologies: o.topologies, names: o.names, config, once: true, logger: o.logger, stop: o.stop ?? new AbortController().signal,
+      topologies: o.topologies,
+      names: o.names,
+      config,
+      once: true,
+      logger: o.logger,
+      stop: o.stop ?? new AbortController().signal,
       dryRun: {
         crmClient: (crm, deps) => (client = new DryRunClient(crm, deps)),
-        onDelivered: (out) => { outcomes.push(...out); },
+        onDelivered: (out) => {
+          outcomes.push(...out);
+        },
       },
     });
     const report = buildReport({
-      topologies: o.names, copied: scratch.copied, writes: client?.writes ?? [], outcomes, summary,
-      planned: client?.planned ?? { requests: 0, commands: 0 }, rate: o.config.crm.rate, batchSize: o.config.crm.batchSize,
+      topologies: o.names,
+      copied: scratch.copied,
+      writes: client?.writes ?? [],
+      outcomes,
+      summary,
+      planned: client?.planned ?? { requests: 0, commands: 0 },
+      rate: o.config.crm.rate,
+      batchSize: o.config.crm.batchSize,
     });
     // Counts and ids only: the plan's values are for the user's terminal, not the logs.
-    o.logger.info({ counts: report.counts, conflicts: report.conflicts, twins: report.twins, portalMinutes: report.portal.minutes,
-      sample: entityKinds.map((k) => report.items.find((it) => it.entity === k)?.crmId).filter((id) => id !== undefined) }, 'plan ready');
+    o.logger.info(
+      {
+        counts: report.counts,
+        conflicts: report.conflicts,
+        twins: report.twins,
+        portalMinutes: report.portal.minutes,
+        sample: entityKinds
+          .map((k) => report.items.find((it) => it.entity === k)?.crmId)
+          .filter((id) => id !== undefined),
+      },
+      'plan ready',
+    );
     return report;
   } finally {
     await group?.drop();

@@ -12,7 +12,11 @@ export interface ScratchState {
   drop(): Promise<void>;
 }
 
-const exists = (p: string): Promise<boolean> => access(p).then(() => true, () => false);
+const exists = (p: string): Promise<boolean> =>
+  access(p).then(
+    () => true,
+    () => false,
+  );
 
 /**
  * Takes LevelDB's lock on `dir` without opening (and so rewriting) that database: a throwaway
@@ -28,11 +32,18 @@ async function holdLock(dir: string, probeDir: string): Promise<() => Promise<vo
   } catch (err) {
     const code = (err as { cause?: { code?: unknown } }).cause?.code ?? (err as { code?: unknown }).code;
     if (code === 'LEVEL_LOCKED') {
-      throw new CrmUnifyError('STATE_STORE_LOCKED',
+      throw new CrmUnifyError(
+        'STATE_STORE_LOCKED',
         `state store ${dir} is locked: a crm-unify process has it open; plan copies the state, and a copy taken while ` +
-        'a service writes it would not be consistent: stop the service (or point plan at a stopped copy with --state-dir)', { cause: err, details: { dir } });
+          'a service writes it would not be consistent: stop the service (or point plan at a stopped copy with --state-dir)',
+        { cause: err, details: { dir } },
+      );
     }
-    throw new CrmUnifyError('STATE_STORE_FAILED', `cannot check the lock of state store ${dir}: ${(err as Error).message}`, { cause: err, details: { dir } });
+    throw new CrmUnifyError(
+      'STATE_STORE_FAILED',
+      `cannot check the lock of state store ${dir}: ${(err as Error).message}`,
+      { cause: err, details: { dir } },
+    );
   }
   return () => probe.close();
 }

@@ -39,9 +39,16 @@ export function serviceParts(sb: Sandbox, registryConfig: Record<string, unknown
   const crmConfig = parseConfig(Bitrix24ConfigSchema, { webhookUrl: sb.webhookUrl, rate: 1000, burst: 1000 });
   const client = new Bitrix24Client(crmConfig);
   const ledger = new DeliveryLedger(store, resolver);
-  const delivery = new CrmDelivery(store, ledger, new Bitrix24Loader(client, crmConfig, { onCreateAttempt: ledger.attempted }));
+  const delivery = new CrmDelivery(
+    store,
+    ledger,
+    new Bitrix24Loader(client, crmConfig, { onCreateAttempt: ledger.attempted }),
+  );
   const registry = loadEgrulConfig({ url: sb.egrulUrl, token: sb.egrulToken, rate: 1000, ...registryConfig }, {});
-  const verifier = new EgrulVerifier(registry, { client: new DadataClient(registry), cache: new StateRegistryCache(store) });
+  const verifier = new EgrulVerifier(registry, {
+    client: new DadataClient(registry),
+    cache: new StateRegistryCache(store),
+  });
   const metrics = createMetrics(undefined, { defaultMetrics: false });
   return { store, resolver, crmConfig, client, delivery, registry, verifier, metrics };
 }

@@ -26,7 +26,10 @@ export function foundLoader(resolver: Pick<Resolver, 'resolve'>, delivery: Pick<
     }
     const [outcome] = await delivery.deliver([inn]);
     if (outcome?.status !== 'synced' && outcome?.status !== 'unchanged') {
-      throw new CrmUnifyError('CRM_COMMAND_FAILED', `company ${inn}, found in the register, was not loaded: ${outcome?.status ?? 'no outcome'} ${outcome?.detail ?? ''}`.trim());
+      throw new CrmUnifyError(
+        'CRM_COMMAND_FAILED',
+        `company ${inn}, found in the register, was not loaded: ${outcome?.status ?? 'no outcome'} ${outcome?.detail ?? ''}`.trim(),
+      );
     }
   };
 }

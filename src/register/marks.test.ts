@@ -20,7 +20,7 @@ describe('the marks the sweep sets right', () => {
     expect(correctionFor('LIQUIDATED', 'LIQUIDATED 2026-01-01 note', AT)).toBeUndefined();
     expect(correctionFor('ACTIVE', 'LIQUIDATING 2026-01-01', AT)).toBe('');
     expect(correctionFor('ACTIVE', '', AT)).toBeUndefined();
-    expect(correctionFor('ACTIVE', 'a person\'s note', AT)).toBeUndefined();
+    expect(correctionFor('ACTIVE', "a person's note", AT)).toBeUndefined();
     expect(correctionFor('NOT_FOUND', '', AT)).toBeUndefined(); // the register lost it: maybe its own hiccup
   });
 });

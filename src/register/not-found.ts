@@ -58,26 +58,46 @@ export function isFound(inn: string, entry: RegistryEntry | undefined): boolean 
  * check counted towards the back-off.
  */
 export function settleOps(due: DueInn, entry: RegistryEntry | undefined, at: string, loaded: boolean): StateOp[] {
-  if (!isFound(due.inn, entry)) return due.rejects.flatMap((r) => rejectOps({ ...r, rechecks: { count: (r.rechecks?.count ?? 0) + 1, at } }));
+  if (!isFound(due.inn, entry))
+    return due.rejects.flatMap((r) => rejectOps({ ...r, rechecks: { count: (r.rechecks?.count ?? 0) + 1, at } }));
   const listed = `the register lists INN ${due.inn} as ${entry!.status} (checked ${entry!.fetchedAt})`;
-  return due.rejects.flatMap((r) => rejectOps({
-    ...r,
-    resolved: { at, detail: loaded ? `${listed}; loaded by the register sweep` : `${listed}; the record loads when ${r.source} reads it again (crm-unify replay)` },
-  }));
+  return due.rejects.flatMap((r) =>
+    rejectOps({
+      ...r,
+      resolved: {
+        at,
+        detail: loaded
+          ? `${listed}; loaded by the register sweep`
+          : `${listed}; the record loads when ${r.source} reads it again (crm-unify replay)`,
+      },
+    }),
+  );
 }
 
 /**
  * Ops that close the COMPANY_REJECTED rejects of contacts that were parked on these company
  * records (`co|source|id`) and are attached now that the sweep loaded the company.
  */
-export async function attachedContactOps(store: StateStore, companyKeys: ReadonlySet<string>, at: string): Promise<StateOp[]> {
+export async function attachedContactOps(
+  store: StateStore,
+  companyKeys: ReadonlySet<string>,
+  at: string,
+): Promise<StateOp[]> {
   const ops: StateOp[] = [];
   for await (const [, r] of store.iterate('rejectsByReason', { prefix: 'COMPANY_REJECTED|' })) {
     const key = companyKeyOfParked(r.detail);
     if (r.resolved || r.sourceId === null || key === undefined || !companyKeys.has(key)) continue;
     const link = await store.get('links', contactLinkKey(r.source, r.sourceId));
     if (link?.entity !== 'contact' || link.parked || !link.inn) continue;
-    ops.push(...rejectOps({ ...r, resolved: { at, detail: `its company (INN ${link.inn}) was loaded by the register sweep; the contact is attached` } }));
+    ops.push(
+      ...rejectOps({
+        ...r,
+        resolved: {
+          at,
+          detail: `its company (INN ${link.inn}) was loaded by the register sweep; the contact is attached`,
+        },
+      }),
+    );
   }
   return ops;
 }
@@ -100,9 +120,20 @@ export async function listFound(store: StateStore): Promise<FoundRecord[]> {
   for await (const [, r] of store.iterate('rejectsByReason', { prefix: 'EGRUL_NOT_FOUND|' })) {
     const inn = innOfNotFound(r.detail);
     if (!r.resolved || inn === undefined) continue;
-    out.push({ inn, source: r.source, sourceId: r.sourceId, position: r.position, rejectedAt: r.at, foundAt: r.resolved.at, loaded: false });
+    out.push({
+      inn,
+      source: r.source,
+      sourceId: r.sourceId,
+      position: r.position,
+      rejectedAt: r.at,
+      foundAt: r.resolved.at,
+      loaded: false,
+    });
   }
-  const loaded = await loadedCompanies(store, out.map((f) => f.inn));
+  const loaded = await loadedCompanies(
+    store,
+    out.map((f) => f.inn),
+  );
   for (const f of out) f.loaded = loaded.has(f.inn);
   return out.sort((a, b) => a.foundAt.localeCompare(b.foundAt));
 }

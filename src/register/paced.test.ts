@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RegistryStatus } from '../connectors/egrul/status.js';
 import { pacedRechecker, sweepBucket } from './paced.js';
 
-describe('the sweep\'s pace', () => {
+describe("the sweep's pace", () => {
   it('is share × rate, without a burst', () => {
     const bucket = sweepBucket(30, 0.2);
     expect(bucket.rate).toBeCloseTo(6);
@@ -13,7 +13,15 @@ describe('the sweep\'s pace', () => {
     const grants: Array<() => void> = [];
     const bucket = { take: () => new Promise<number>((resolve) => grants.push(() => resolve(0))) };
     const asked: string[] = [];
-    const paced = pacedRechecker({ recheck: async (inn): Promise<RegistryStatus> => { asked.push(inn); return { inn, status: 'ACTIVE' }; } }, bucket);
+    const paced = pacedRechecker(
+      {
+        recheck: async (inn): Promise<RegistryStatus> => {
+          asked.push(inn);
+          return { inn, status: 'ACTIVE' };
+        },
+      },
+      bucket,
+    );
     const done = [paced.recheck('7707083893'), paced.recheck('500100732259')];
     await Promise.resolve();
     expect(grants).toHaveLength(2);

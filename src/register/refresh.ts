@@ -108,7 +108,10 @@ export class RegisterRefresh {
     return loadedCompanies(this.deps.store, inns);
   }
 
-  private async recheck(inns: readonly string[], report: RefreshReport): Promise<{ changes: RegisterChange[]; same: Unchanged[]; at: string }> {
+  private async recheck(
+    inns: readonly string[],
+    report: RefreshReport,
+  ): Promise<{ changes: RegisterChange[]; same: Unchanged[]; at: string }> {
     const [cached, answers, ids] = await Promise.all([
       this.deps.store.getMany('registry', inns),
       Promise.all(inns.map((inn) => this.deps.verifier.recheck(inn))),
@@ -128,7 +131,15 @@ export class RegisterRefresh {
         return;
       }
       const value = crmId === null ? undefined : markFor(from, answer.status, at);
-      const change: RegisterChange = { inn, from, to: answer.status, at, crmId, value: value ?? null, crm: value === undefined ? 'none' : 'pending' };
+      const change: RegisterChange = {
+        inn,
+        from,
+        to: answer.status,
+        at,
+        crmId,
+        value: value ?? null,
+        crm: value === undefined ? 'none' : 'pending',
+      };
       changes.push(change);
       ops.push({ type: 'put', ns: 'registerChanges', key: changeKey(change), value: change });
     });
@@ -148,14 +159,29 @@ export class RegisterRefresh {
    */
   private async corrections(same: readonly Unchanged[], at: string): Promise<RegisterChange[]> {
     if (same.length === 0) return [];
-    const shown = await this.deps.field.read(same.map((s) => s.crmId), this.deps.batchSize);
+    const shown = await this.deps.field.read(
+      same.map((s) => s.crmId),
+      this.deps.batchSize,
+    );
     const out: RegisterChange[] = [];
     for (const { inn, status, crmId } of same) {
       const value = correctionFor(status, shown.get(crmId), at);
       if (value === undefined) continue;
-      out.push({ inn, from: status, to: status, at, crmId, value, crm: 'pending', detail: `the CRM field showed ${JSON.stringify(shown.get(crmId) ?? '')}` });
+      out.push({
+        inn,
+        from: status,
+        to: status,
+        at,
+        crmId,
+        value,
+        crm: 'pending',
+        detail: `the CRM field showed ${JSON.stringify(shown.get(crmId) ?? '')}`,
+      });
     }
-    if (out.length) await this.deps.store.batch(out.map((c) => ({ type: 'put' as const, ns: 'registerChanges' as const, key: changeKey(c), value: c })));
+    if (out.length)
+      await this.deps.store.batch(
+        out.map((c) => ({ type: 'put' as const, ns: 'registerChanges' as const, key: changeKey(c), value: c })),
+      );
     return out;
   }
 
@@ -179,19 +205,33 @@ export class RegisterRefresh {
       if (before) replaced.push({ ...before, crm: 'none', detail: `replaced by the change of ${c.at}` });
       latest.set(c.inn, c);
     }
-    if (replaced.length) await this.deps.store.batch(replaced.map((c) => ({ type: 'put' as const, ns: 'registerChanges' as const, key: changeKey(c), value: c })));
+    if (replaced.length)
+      await this.deps.store.batch(
+        replaced.map((c) => ({ type: 'put' as const, ns: 'registerChanges' as const, key: changeKey(c), value: c })),
+      );
     const todo = [...latest.values()];
     if (todo.length === 0) return;
     await this.deps.field.ensure();
     for (let i = 0; i < todo.length; i += this.deps.batchSize) {
       const part = todo.slice(i, i + this.deps.batchSize);
-      const cmds: Record<string, BatchCommand> = Object.fromEntries(part.map((c, k) => [`u${k}`, {
-        method: 'crm.company.update', params: { id: c.crmId, fields: { [this.deps.field.name]: c.value } },
-      }]));
+      const cmds: Record<string, BatchCommand> = Object.fromEntries(
+        part.map((c, k) => [
+          `u${k}`,
+          {
+            method: 'crm.company.update',
+            params: { id: c.crmId, fields: { [this.deps.field.name]: c.value } },
+          },
+        ]),
+      );
       // Setting a field twice sets it once: a batch whose answer was lost is simply sent again.
       const answer = await withRetry(() => this.deps.client.batch(cmds), {
-        retries: Number.POSITIVE_INFINITY, ...this.deps.retry,
-        onRetry: (err, attempt, waitMs) => this.log.warn({ companies: part.length, attempt, waitMs, err: errorMessage(err) }, 'register status writes not confirmed, sending again'),
+        retries: Number.POSITIVE_INFINITY,
+        ...this.deps.retry,
+        onRetry: (err, attempt, waitMs) =>
+          this.log.warn(
+            { companies: part.length, attempt, waitMs, err: errorMessage(err) },
+            'register status writes not confirmed, sending again',
+          ),
       });
       const done = part.map((c, k): RegisterChange => {
         const err = answer.errors[`u${k}`];
@@ -200,7 +240,9 @@ export class RegisterRefresh {
         this.log.warn({ crmId: c.crmId, detail }, 'register status not written to the CRM company');
         return { ...c, crm: 'failed', detail };
       });
-      await this.deps.store.batch(done.map((c) => ({ type: 'put' as const, ns: 'registerChanges' as const, key: changeKey(c), value: c })));
+      await this.deps.store.batch(
+        done.map((c) => ({ type: 'put' as const, ns: 'registerChanges' as const, key: changeKey(c), value: c })),
+      );
       report.written += done.filter((c) => c.crm === 'written').length;
       report.failed += done.filter((c) => c.crm === 'failed').length;
     }

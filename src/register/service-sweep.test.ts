@@ -16,12 +16,20 @@ function options(over: Partial<ServiceSweepOptions> & { sweep?: Record<string, u
   const { sweep, ...rest } = over;
   const o: ServiceSweepOptions = {
     store: new MemoryStateStore(),
-    verifier: { recheck: async (inn): Promise<RegistryStatus> => { asked.push(inn); return { inn, status: 'NOT_FOUND' }; } },
+    verifier: {
+      recheck: async (inn): Promise<RegistryStatus> => {
+        asked.push(inn);
+        return { inn, status: 'NOT_FOUND' };
+      },
+    },
     client: new Bitrix24Client(crm),
     resolver: { resolve: () => Promise.reject(new Error('nothing is found here')) },
     delivery: { deliver: () => Promise.reject(new Error('nothing is found here')) },
     registry: loadEgrulConfig({ token: 't', ...(sweep ? { sweep } : {}) }, {}),
-    crm, metrics: createMetrics(undefined, { defaultMetrics: false }), once: false, ...rest,
+    crm,
+    metrics: createMetrics(undefined, { defaultMetrics: false }),
+    once: false,
+    ...rest,
   };
   return { o, asked };
 }
@@ -36,13 +44,26 @@ describe('the register sweep in the service', () => {
 
   it('sweeps at once, then waits; a stop ends the wait and the run', async () => {
     const { o, asked } = options();
-    await o.store.batch(rejectOps({ reason: 'EGRUL_NOT_FOUND', detail: 'INN 7707083893 is not in the register', source: 'shop-b.partners', sourceId: 'P1', position: '0@1', at: '2026-01-01T00:00:00.000Z' }));
+    await o.store.batch(
+      rejectOps({
+        reason: 'EGRUL_NOT_FOUND',
+        detail: 'INN 7707083893 is not in the register',
+        source: 'shop-b.partners',
+        sourceId: 'P1',
+        position: '0@1',
+        at: '2026-01-01T00:00:00.000Z',
+      }),
+    );
     const stop = new AbortController();
     const running = startRegisterSweep(o, stop.signal);
     expect(running).toBeDefined();
-    await vi.waitFor(async () => expect((await o.store.get('rejects', 'shop-b.partners|0@1|P1|EGRUL_NOT_FOUND'))?.rechecks?.count).toBe(1));
+    await vi.waitFor(async () =>
+      expect((await o.store.get('rejects', 'shop-b.partners|0@1|P1|EGRUL_NOT_FOUND'))?.rechecks?.count).toBe(1),
+    );
     expect(asked).toEqual(['7707083893']);
-    const counted = Object.fromEntries((await o.metrics!.registerSweep.get()).values.map((v) => [v.labels.kind, v.value]));
+    const counted = Object.fromEntries(
+      (await o.metrics!.registerSweep.get()).values.map((v) => [v.labels.kind, v.value]),
+    );
     expect(counted).toEqual({ expired: 0, not_found: 1, found: 0, corrected: 0 });
     stop.abort(); // the idle wait is an hour: only the stop can end it
     await expect(running).resolves.toBeUndefined();

@@ -48,7 +48,10 @@ export function startRegisterSweep(o: ServiceSweepOptions, stop: AbortSignal): P
     ...(o.logger ? { logger: o.logger } : {}),
   });
   const sweep = new RegisterSweep({
-    store: o.store, refresh, config: o.registry, load: foundLoader(o.resolver, o.delivery),
+    store: o.store,
+    refresh,
+    config: o.registry,
+    load: foundLoader(o.resolver, o.delivery),
     ...(o.logger ? { logger: o.logger } : {}),
     ...(o.metrics ? { metrics: o.metrics } : {}),
   });

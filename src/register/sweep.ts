@@ -80,7 +80,17 @@ export class RegisterSweep {
 
   /** One sweep: from the cursor to the last INN, then the not-found rejects due now. */
   async pass(stop: AbortSignal = new AbortController().signal): Promise<SweepReport> {
-    const report: SweepReport = { expired: 0, notFound: 0, found: 0, loaded: 0, checked: 0, changed: {}, written: 0, corrected: 0, failed: 0 };
+    const report: SweepReport = {
+      expired: 0,
+      notFound: 0,
+      found: 0,
+      loaded: 0,
+      checked: 0,
+      changed: {},
+      written: 0,
+      corrected: 0,
+      failed: 0,
+    };
     await this.sweepLoaded(stop, report);
     if (!stop.aborted) await this.sweepNotFound(stop, report);
     return report;
@@ -144,10 +154,16 @@ export class RegisterSweep {
     const due = await dueNotFound(store, config.sweep.notFoundBackoffDays, this.now().getTime());
     for (let i = 0; i < due.length && !stop.aborted; i += config.sweep.batch) {
       const part = due.slice(i, i + config.sweep.batch);
-      const cached = await store.getMany('registry', part.map((d) => d.inn));
+      const cached = await store.getMany(
+        'registry',
+        part.map((d) => d.inn),
+      );
       const ask = part.filter((d, k) => !answeredSince(cached[k], d.dueAt)).map((d) => d.inn);
       if (ask.length) add(report, await this.deps.refresh.run({ inns: ask }));
-      const answers = await store.getMany('registry', part.map((d) => d.inn));
+      const answers = await store.getMany(
+        'registry',
+        part.map((d) => d.inn),
+      );
       const at = this.now().toISOString();
       const ops: StateOp[] = [];
       const loadedKeys = new Set<string>();
@@ -161,9 +177,12 @@ export class RegisterSweep {
         if (loaded === undefined) continue; // not loaded this time: still due, tried again by the next sweep
         found++;
         ops.push(...settleOps(d, answers[k], at, loaded));
-        if (loaded) for (const r of d.rejects) if (r.held?.kind === 'company') loadedKeys.add(companyLinkKey(r.held.company.source, r.held.company.sourceId));
+        if (loaded)
+          for (const r of d.rejects)
+            if (r.held?.kind === 'company')
+              loadedKeys.add(companyLinkKey(r.held.company.source, r.held.company.sourceId));
       }
-      if (loadedKeys.size) ops.push(...await attachedContactOps(store, loadedKeys, at));
+      if (loadedKeys.size) ops.push(...(await attachedContactOps(store, loadedKeys, at)));
       await store.batch(ops);
       report.notFound += part.length;
       report.found += found;
@@ -186,7 +205,10 @@ export class RegisterSweep {
       return true;
     } catch (err) {
       report.failed++;
-      this.log.warn({ err: errorMessage(err) }, 'register sweep: a company the register lists now could not be loaded; trying again on the next sweep');
+      this.log.warn(
+        { err: errorMessage(err) },
+        'register sweep: a company the register lists now could not be loaded; trying again on the next sweep',
+      );
       return undefined;
     }
   }

@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto';
 import { contactLinkKey, pendingKey } from '../state/keys.js';
 import type {
-  CompanyContribution, ContactContribution, ContactLink, DeliveryStatus, GoldenCompanyState, GoldenContactState,
+  CompanyContribution,
+  ContactContribution,
+  ContactLink,
+  DeliveryStatus,
+  GoldenCompanyState,
+  GoldenContactState,
   MergedFrom,
 } from '../state/records.js';
 import { assignGoldenIds, connectedComponents, type PreviousGolden } from './cluster.js';
@@ -38,8 +43,11 @@ export class CompanyAggregate {
   private readonly changed = new Set<string>();
   private companyTouched = false;
 
-  private constructor(readonly inn: string, private readonly prev: GoldenCompanyState | undefined,
-    contacts: ReadonlyArray<GoldenContactState | undefined>) {
+  private constructor(
+    readonly inn: string,
+    private readonly prev: GoldenCompanyState | undefined,
+    contacts: ReadonlyArray<GoldenContactState | undefined>,
+  ) {
     this.companyContribs = new Map(Object.entries(prev?.contributions ?? {}));
     for (const c of contacts) {
       if (!c) continue;
@@ -76,18 +84,29 @@ export class CompanyAggregate {
   recompute(tx: Tx): AggregateResult {
     const result: AggregateResult = { companyChanged: false, contacts: [], pending: [], merges: [] };
     // The company record depends on company contributions only: rebuild it only if they moved.
-    const built = this.prev && !this.companyTouched ? this.prev.record : buildCompanyRecord(this.inn, [...this.companyContribs.values()]);
+    const built =
+      this.prev && !this.companyTouched
+        ? this.prev.record
+        : buildCompanyRecord(this.inn, [...this.companyContribs.values()]);
     if (!this.prev && !built && this.contactContribs.size === 0) return result;
     const active = built !== null;
 
     const contribs = [...this.contactContribs];
-    const shared = sharedKeySet(sharedChannels(built?.phones ?? [], built?.emails ?? [],
-      contribs.map(([, c]) => c.contact)));
+    const shared = sharedKeySet(
+      sharedChannels(
+        built?.phones ?? [],
+        built?.emails ?? [],
+        contribs.map(([, c]) => c.contact),
+      ),
+    );
     const keysOf = new Map<string, readonly string[]>();
     const items = refineNameKeys(contribs.map(([k, c]) => ({ id: k, keys: personalKeys(c.contact, shared) })));
     for (const { id, keys } of items) keysOf.set(id, [...keys].sort());
-    const components = joinPartialNames(connectedComponents(items), (id) => keysOf.get(id)!,
-      (id) => this.contactContribs.get(id)!.contact);
+    const components = joinPartialNames(
+      connectedComponents(items),
+      (id) => keysOf.get(id)!,
+      (id) => this.contactContribs.get(id)!.contact,
+    );
     const assignment = assignGoldenIds(components, this.prevAssign, [...this.prevContacts.values()]);
 
     let nextSeq = this.prev?.nextContactSeq ?? 0;
@@ -109,8 +128,17 @@ export class CompanyAggregate {
         const gone = this.prevContacts.get(a)!;
         for (const m of gone.mergedFrom) mergedFrom.set(m.goldenId, m);
         mergedFrom.set(a, { goldenId: a, crmId: gone.synced?.crmId ?? null });
-        retired.push(finish({ ...gone, status: 'merged', mergedInto: base.id, mergedFrom: [], record: null,
-          contributions: {}, keys: [] }));
+        retired.push(
+          finish({
+            ...gone,
+            status: 'merged',
+            mergedInto: base.id,
+            mergedFrom: [],
+            record: null,
+            contributions: {},
+            keys: [],
+          }),
+        );
         result.merges.push({ kept: base.id, merged: [a] });
       }
       const contributions = dict<ContactContribution>();
@@ -121,15 +149,17 @@ export class CompanyAggregate {
         members.push(c);
       }
       const record = buildContactRecord(base.id, this.inn, members);
-      kept.push(finish({
-        ...base,
-        status: active ? 'active' : 'deleted',
-        mergedInto: null,
-        mergedFrom: [...mergedFrom.values()].sort((a, b) => (a.goldenId < b.goldenId ? -1 : 1)),
-        record,
-        contributions,
-        keys: keys as string[],
-      }));
+      kept.push(
+        finish({
+          ...base,
+          status: active ? 'active' : 'deleted',
+          mergedInto: null,
+          mergedFrom: [...mergedFrom.values()].sort((a, b) => (a.goldenId < b.goldenId ? -1 : 1)),
+          record,
+          contributions,
+          keys: keys as string[],
+        }),
+      );
     }
     for (const id of assignment.emptied) {
       const gone = this.prevContacts.get(id)!;
@@ -160,12 +190,18 @@ export class CompanyAggregate {
       synced: this.prev?.synced ?? null,
     };
     // Same contributions, same status: the stored hash stands (hashing is a top cost per change).
-    company.hash = this.prev && !this.companyTouched && this.prev.status === company.status
-      ? this.prev.hash : companyHash(company);
+    company.hash =
+      this.prev && !this.companyTouched && this.prev.status === company.status ? this.prev.hash : companyHash(company);
     company.delivery = deliveryOf(company.status, company.hash, company.synced);
     const p = this.prev;
-    if (!p || this.companyTouched || p.hash !== company.hash || p.nextContactSeq !== company.nextContactSeq ||
-      p.contactIds.join() !== company.contactIds.join() || p.delivery !== company.delivery) {
+    if (
+      !p ||
+      this.companyTouched ||
+      p.hash !== company.hash ||
+      p.nextContactSeq !== company.nextContactSeq ||
+      p.contactIds.join() !== company.contactIds.join() ||
+      p.delivery !== company.delivery
+    ) {
       tx.put('companies', this.inn, company);
       result.companyChanged = true;
       trackPending(tx, 'company', this.inn, p?.delivery, company.delivery, result);
@@ -174,9 +210,15 @@ export class CompanyAggregate {
   }
 
   /** Same members, none of them changed, same status and keys: the stored state stands as is. */
-  private unchanged(base: GoldenContactState, members: readonly string[], absorbed: readonly string[], active: boolean,
-    keys: readonly string[]): boolean {
-    if (absorbed.length || !this.prevContacts.has(base.id) || base.status !== (active ? 'active' : 'deleted')) return false;
+  private unchanged(
+    base: GoldenContactState,
+    members: readonly string[],
+    absorbed: readonly string[],
+    active: boolean,
+    keys: readonly string[],
+  ): boolean {
+    if (absorbed.length || !this.prevContacts.has(base.id) || base.status !== (active ? 'active' : 'deleted'))
+      return false;
     const old = Object.keys(base.contributions);
     if (old.length !== members.length || base.keys.length !== keys.length) return false;
     if (members.some((m) => this.changed.has(m) || base.contributions[m] === undefined)) return false;
@@ -241,8 +283,18 @@ function splitContribution(key: string): [string, string] {
 
 function emptyContact(id: string, inn: string, seq: number): GoldenContactState {
   return {
-    id, inn, seq, status: 'active', mergedInto: null, mergedFrom: [], record: null, contributions: {}, keys: [],
-    hash: '', delivery: 'none', synced: null,
+    id,
+    inn,
+    seq,
+    status: 'active',
+    mergedInto: null,
+    mergedFrom: [],
+    record: null,
+    contributions: {},
+    keys: [],
+    hash: '',
+    delivery: 'none',
+    synced: null,
   };
 }
 
@@ -253,8 +305,14 @@ function finish(s: GoldenContactState): GoldenContactState {
   return s;
 }
 
-function trackPending(tx: Tx, entity: 'company' | 'contact', id: string, before: DeliveryStatus | undefined,
-  after: DeliveryStatus, result: AggregateResult): void {
+function trackPending(
+  tx: Tx,
+  entity: 'company' | 'contact',
+  id: string,
+  before: DeliveryStatus | undefined,
+  after: DeliveryStatus,
+  result: AggregateResult,
+): void {
   if (after === 'pending') result.pending.push({ entity, id });
   if (before === after) return;
   if (after === 'pending') tx.put('pending', pendingKey(entity, id), { entity, id });

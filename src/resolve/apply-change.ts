@@ -42,7 +42,11 @@ function newer(a: string, b: string): boolean {
 
 class Session {
   private readonly aggs = new Map<string, CompanyAggregate>();
-  constructor(readonly tx: Tx, readonly pos: ChangePosition, readonly now: string) {}
+  constructor(
+    readonly tx: Tx,
+    readonly pos: ChangePosition,
+    readonly now: string,
+  ) {}
 
   agg(inn: string): CompanyAggregate {
     let a = this.aggs.get(inn);
@@ -69,18 +73,29 @@ class Session {
 
   /** Takes the contact's contribution out of the golden company it is attached to. */
   detach(link: ContactLink | undefined, ckey: string, unlessInn?: string | null): void {
-    if (link && !link.deleted && !link.parked && link.inn && link.inn !== unlessInn) this.agg(link.inn).setContact(ckey, null);
+    if (link && !link.deleted && !link.parked && link.inn && link.inn !== unlessInn)
+      this.agg(link.inn).setContact(ckey, null);
   }
 
   /** Attaches a contribution to `inn`, or parks it on the link when the company is unknown. */
-  place(lkey: string, link: ContactLink | undefined, contrib: ContactContribution, inn: string | null,
-    version: string = contrib.contact.changedAt): void {
+  place(
+    lkey: string,
+    link: ContactLink | undefined,
+    contrib: ContactContribution,
+    inn: string | null,
+    version: string = contrib.contact.changedAt,
+  ): void {
     const ckey = contributionKey(contrib.contact.source, contrib.contact.sourceId);
     this.detach(link, ckey, inn);
     if (inn) this.agg(inn).setContact(ckey, contrib);
     this.tx.put('links', lkey, {
-      entity: 'contact', inn, goldenId: inn && link?.inn === inn ? link.goldenId : null, companyKey: contrib.companyKey,
-      changedAt: version, deleted: false, parked: inn ? null : contrib,
+      entity: 'contact',
+      inn,
+      goldenId: inn && link?.inn === inn ? link.goldenId : null,
+      companyKey: contrib.companyKey,
+      changedAt: version,
+      deleted: false,
+      parked: inn ? null : contrib,
     });
   }
 
@@ -112,7 +127,8 @@ class Session {
       result.pending.push(...r.pending);
       result.merges.push(...r.merges);
     }
-    if (outcome === 'applied' && result.pending.length === 0 && result.merges.length === 0) result.outcome = 'unchanged';
+    if (outcome === 'applied' && result.pending.length === 0 && result.merges.length === 0)
+      result.outcome = 'unchanged';
     return result;
   }
 }
@@ -120,11 +136,14 @@ class Session {
 export function applyChange(tx: Tx, change: CanonicalChange, pos: ChangePosition, now: string): ResolveResult {
   const s = new Session(tx, pos, now);
   switch (change.kind) {
-    case 'company': return applyCompany(s, change.company, change.contacts);
-    case 'contact': return applyContact(s, change.contact);
-    case 'delete': return change.entity === 'company'
-      ? deleteCompany(s, change.source, change.sourceId, change.changedAt)
-      : deleteContact(s, change.source, change.sourceId, change.changedAt);
+    case 'company':
+      return applyCompany(s, change.company, change.contacts);
+    case 'contact':
+      return applyContact(s, change.contact);
+    case 'delete':
+      return change.entity === 'company'
+        ? deleteCompany(s, change.source, change.sourceId, change.changedAt)
+        : deleteContact(s, change.source, change.sourceId, change.changedAt);
   }
 }
 
@@ -163,7 +182,13 @@ function applyCompany(s: Session, co: Company, embedded: readonly Contact[]): Re
       s.place(ck, clink, cur, inn);
     }
   }
-  s.tx.put('links', lkey, { entity: 'company', inn, changedAt: co.changedAt, deleted: false, contacts: [...linked].sort() });
+  s.tx.put('links', lkey, {
+    entity: 'company',
+    inn,
+    changedAt: co.changedAt,
+    deleted: false,
+    contacts: [...linked].sort(),
+  });
   return s.finish('applied');
 }
 
@@ -176,10 +201,24 @@ function applyContact(s: Session, c: Contact): ResolveResult {
     // Contact identity is resolved within a company: without one there is nothing to resolve against.
     s.detach(link, ckey);
     s.relinkCompany(lkey, link?.companyKey ?? null, null);
-    s.tx.put('links', lkey, { entity: 'contact', inn: null, goldenId: null, companyKey: null, changedAt: c.changedAt,
-      deleted: false, parked: null });
-    for (const op of rejectOps({ reason: 'COMPANY_UNKNOWN', detail: 'contact has no company', source: c.source,
-      sourceId: c.sourceId, position: s.pos.ref, at: s.now })) s.tx.apply(op);
+    s.tx.put('links', lkey, {
+      entity: 'contact',
+      inn: null,
+      goldenId: null,
+      companyKey: null,
+      changedAt: c.changedAt,
+      deleted: false,
+      parked: null,
+    });
+    for (const op of rejectOps({
+      reason: 'COMPANY_UNKNOWN',
+      detail: 'contact has no company',
+      source: c.source,
+      sourceId: c.sourceId,
+      position: s.pos.ref,
+      at: s.now,
+    }))
+      s.tx.apply(op);
     return { ...s.finish('rejected'), outcome: 'rejected', reason: 'COMPANY_UNKNOWN' };
   }
   const ckCompany = companyLinkKey(c.company.source, c.company.sourceId);
@@ -221,8 +260,15 @@ function deleteContact(s: Session, source: string, sourceId: string, changedAt: 
   if (link) {
     s.withdraw(lkey, link, contributionKey(source, sourceId), changedAt);
   } else {
-    s.tx.put('links', lkey, { entity: 'contact', inn: null, goldenId: null, companyKey: null, changedAt, deleted: true,
-      parked: null });
+    s.tx.put('links', lkey, {
+      entity: 'contact',
+      inn: null,
+      goldenId: null,
+      companyKey: null,
+      changedAt,
+      deleted: true,
+      parked: null,
+    });
   }
   return s.finish('applied');
 }

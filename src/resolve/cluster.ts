@@ -75,8 +75,11 @@ function older(a: PreviousGolden, b: PreviousGolden): number {
   return a.seq - b.seq || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
-export function assignGoldenIds(components: readonly string[][], previous: ReadonlyMap<string, PreviousGolden>,
-  allPrevious: readonly PreviousGolden[]): Assignment {
+export function assignGoldenIds(
+  components: readonly string[][],
+  previous: ReadonlyMap<string, PreviousGolden>,
+  allPrevious: readonly PreviousGolden[],
+): Assignment {
   const candidates = components.map((members) => {
     const byId = new Map<string, PreviousGolden>();
     for (const m of members) {
@@ -85,12 +88,14 @@ export function assignGoldenIds(components: readonly string[][], previous: Reado
     }
     return [...byId.values()].sort(older);
   });
-  const order = components.map((_, i) => i).sort((a, b) => {
-    const ca = candidates[a]![0];
-    const cb = candidates[b]![0];
-    if (ca && cb) return older(ca, cb) || a - b;
-    return ca ? -1 : cb ? 1 : a - b;
-  });
+  const order = components
+    .map((_, i) => i)
+    .sort((a, b) => {
+      const ca = candidates[a]![0];
+      const cb = candidates[b]![0];
+      if (ca && cb) return older(ca, cb) || a - b;
+      return ca ? -1 : cb ? 1 : a - b;
+    });
   const taken = new Set<string>();
   const out: AssignedComponent[] = components.map((members) => ({ members: [...members], id: null, absorbed: [] }));
   for (const i of order) {

@@ -47,5 +47,7 @@ export function canonicalJson(value: unknown): string {
 /** sha256 (hex) of the canonical JSON: the "did anything the CRM sees change" check. */
 export function contentHash(value: unknown): string {
   const text = canonicalJson(value);
-  return typeof oneShotHash === 'function' ? oneShotHash('sha256', text, 'hex') : createHash('sha256').update(text).digest('hex');
+  return typeof oneShotHash === 'function'
+    ? oneShotHash('sha256', text, 'hex')
+    : createHash('sha256').update(text).digest('hex');
 }

@@ -1,5 +1,9 @@
 import type {
-  CrmLedgerEntry, DeliveryStatus, GoldenCompanyState, GoldenContactState, SyncedMark,
+  CrmLedgerEntry,
+  DeliveryStatus,
+  GoldenCompanyState,
+  GoldenContactState,
+  SyncedMark,
 } from '../state/records.js';
 import { contentHash } from './content-hash.js';
 
@@ -16,7 +20,9 @@ export function companyHash(s: Pick<GoldenCompanyState, 'status' | 'record'>): s
 /** Pending merges are part of what the CRM must see, so they change the hash until applied. */
 export function contactHash(s: Pick<GoldenContactState, 'status' | 'record' | 'mergedInto' | 'mergedFrom'>): string {
   return contentHash({
-    status: s.status, record: s.record, mergedInto: s.mergedInto,
+    status: s.status,
+    record: s.record,
+    mergedInto: s.mergedInto,
     mergedFrom: s.mergedFrom.map((m) => m.goldenId).sort(),
   });
 }
@@ -36,12 +42,22 @@ export function deliveryOf(status: string, hash: string, synced: SyncedMark | nu
  * synced and its pending merges are done; if the record changed meanwhile, the CRM ids are
  * kept (the next delivery updates rather than creates) and it stays pending.
  */
-export function syncCompany(s: GoldenCompanyState, crmIds: CrmLedgerEntry, hash: string, at: string): GoldenCompanyState {
+export function syncCompany(
+  s: GoldenCompanyState,
+  crmIds: CrmLedgerEntry,
+  hash: string,
+  at: string,
+): GoldenCompanyState {
   const synced: SyncedMark = { crmId: crmIds.company ?? null, hash, at };
   return { ...s, synced, delivery: deliveryOf(s.status, s.hash, synced) };
 }
 
-export function syncContact(s: GoldenContactState, crmIds: CrmLedgerEntry, hash: string, at: string): GoldenContactState {
+export function syncContact(
+  s: GoldenContactState,
+  crmIds: CrmLedgerEntry,
+  hash: string,
+  at: string,
+): GoldenContactState {
   if (hash !== s.hash) {
     const synced: SyncedMark = { crmId: crmIds.contact ?? null, hash, at };
     return { ...s, synced, delivery: deliveryOf(s.status, s.hash, synced) };

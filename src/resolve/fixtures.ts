@@ -19,8 +19,15 @@ export function resetClock(): void {
 export function company(over: Partial<Company> & { inn?: string; kpp?: string } = {}): Company {
   const { inn = '7707083893', kpp, ...rest } = over;
   return {
-    source: 'shop-a', sourceId: '1', changedAt: at(0), kind: inn.length === 12 ? 'IE' : 'ORG', name: 'ООО "Ромашка"',
-    phones: [], emails: [], bankAccounts: [], blocked: false,
+    source: 'shop-a',
+    sourceId: '1',
+    changedAt: at(0),
+    kind: inn.length === 12 ? 'IE' : 'ORG',
+    name: 'ООО "Ромашка"',
+    phones: [],
+    emails: [],
+    bankAccounts: [],
+    blocked: false,
     requisite: { inn, ...(kpp === undefined ? {} : { kpp }) },
     ...rest,
   };
@@ -28,8 +35,12 @@ export function company(over: Partial<Company> & { inn?: string; kpp?: string } 
 
 export function contact(over: Partial<Contact> = {}): Contact {
   return {
-    source: 'shop-a', sourceId: 'c1', changedAt: at(0), company: { source: 'shop-a', sourceId: '1' },
-    phones: [], emails: [],
+    source: 'shop-a',
+    sourceId: 'c1',
+    changedAt: at(0),
+    company: { source: 'shop-a', sourceId: '1' },
+    phones: [],
+    emails: [],
     ...over,
   };
 }
@@ -50,6 +61,11 @@ export function person(c: Contact): CanonicalChange {
   return { kind: 'contact', contact: c };
 }
 
-export function del(entity: 'company' | 'contact', source: string, sourceId: string, changedAt: string): CanonicalChange {
+export function del(
+  entity: 'company' | 'contact',
+  source: string,
+  sourceId: string,
+  changedAt: string,
+): CanonicalChange {
   return { kind: 'delete', entity, source, sourceId, changedAt };
 }

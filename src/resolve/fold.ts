@@ -4,7 +4,12 @@
  * transliteration skeleton (src/normalize/match-key.ts).
  */
 export function foldKey(s: string): string {
-  return s.normalize('NFC').toLowerCase().replace(/ё/g, 'е').replace(/[\s\u00a0]+/g, ' ').trim();
+  return s
+    .normalize('NFC')
+    .toLowerCase()
+    .replace(/ё/g, 'е')
+    .replace(/[\s\u00a0]+/g, ' ')
+    .trim();
 }
 
 /** An e-mail as a match key: trimmed and lower-cased (the normalizer already validated it). */

@@ -22,7 +22,11 @@ describe('match keys', () => {
 
   it('keys e-mails and personal phones, number and extension together', () => {
     const c = contact({ emails: ['Ivan@Romashka.ru'], phones: [mobile('+79161234567'), line('+74955005550', '12')] });
-    expect(contactMatchKeys(c, none)).toEqual(['email:ivan@romashka.ru', 'phone:+74955005550;ext=12', 'phone:+79161234567']);
+    expect(contactMatchKeys(c, none)).toEqual([
+      'email:ivan@romashka.ru',
+      'phone:+74955005550;ext=12',
+      'phone:+79161234567',
+    ]);
   });
 
   it('treats a number seen with different extensions as a switchboard, its extensions as direct lines', () => {
@@ -36,7 +40,10 @@ describe('match keys', () => {
 
   it("does not key the company's own numbers and mailboxes, nor 8-800 lines", () => {
     const shared = sharedChannels([line('+74955005550')], ['info@romashka.ru'], []);
-    const c = contact({ emails: ['info@romashka.ru'], phones: [line('+74955005550'), { e164: '+78005555550', type: 'TOLL_FREE' }] });
+    const c = contact({
+      emails: ['info@romashka.ru'],
+      phones: [line('+74955005550'), { e164: '+78005555550', type: 'TOLL_FREE' }],
+    });
     expect(contactMatchKeys(c, shared)).toEqual([]);
   });
 });

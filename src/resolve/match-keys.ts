@@ -32,8 +32,11 @@ export interface SharedChannels {
  *   first name, compared as in `nameKey`) is shared by colleagues (`info@`, a switchboard the
  *   company record does not list), not a person's.
  */
-export function sharedChannels(companyPhones: readonly Phone[], companyEmails: readonly string[],
-  contacts: Iterable<Contact>): SharedChannels {
+export function sharedChannels(
+  companyPhones: readonly Phone[],
+  companyEmails: readonly string[],
+  contacts: Iterable<Contact>,
+): SharedChannels {
   const extsByNumber = new Map<string, Set<string>>();
   const note = (p: Phone) => {
     let s = extsByNumber.get(p.e164);
@@ -79,7 +82,12 @@ function isInitial(s: string): boolean {
 
 /** A name part as a key: each word's skeleton (ё/е, case, common transliterations folded). */
 function namePart(s: string | undefined): string {
-  return foldKey(s ?? '').replace(/\.$/, '').split(/[\s-]+/u).map(nameSkeleton).filter(Boolean).join(' ');
+  return foldKey(s ?? '')
+    .replace(/\.$/, '')
+    .split(/[\s-]+/u)
+    .map(nameSkeleton)
+    .filter(Boolean)
+    .join(' ');
 }
 
 /**
@@ -226,13 +234,20 @@ export function refineNameKeys<T extends { id: string; keys: readonly string[] }
       }
     }
   }
-  const ambiguous = new Set([...componentsByName].filter(([, comps]) => comps.size > 1).map(([k]) => k.slice(0, k.indexOf('\u0000'))));
+  const ambiguous = new Set(
+    [...componentsByName].filter(([, comps]) => comps.size > 1).map(([k]) => k.slice(0, k.indexOf('\u0000'))),
+  );
   if (ambiguous.size === 0) return changed ? completed : [...items];
-  return completed.map((item) => (item.keys.some((k) => ambiguous.has(k)) ? { ...item, keys: item.keys.filter((k) => !ambiguous.has(k)) } : item));
+  return completed.map((item) =>
+    item.keys.some((k) => ambiguous.has(k)) ? { ...item, keys: item.keys.filter((k) => !ambiguous.has(k)) } : item,
+  );
 }
 
 /** Union-find over shared keys: fills `out` with a component number per id. */
-function connectedComponentsIndex(items: ReadonlyArray<{ id: string; keys: readonly string[] }>, out: Map<string, number>): void {
+function connectedComponentsIndex(
+  items: ReadonlyArray<{ id: string; keys: readonly string[] }>,
+  out: Map<string, number>,
+): void {
   const parent = items.map((_, i) => i);
   const find = (x: number): number => {
     while (parent[x] !== x) x = parent[x] = parent[parent[x]!]!;

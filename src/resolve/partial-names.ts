@@ -42,7 +42,12 @@ interface NameShape {
 const isInitial = (s: string) => s.replace(/\./g, '').trim().length <= 1;
 
 function skeleton(s: string | undefined): string {
-  return foldKey(s ?? '').replace(/\.$/, '').split(/[\s-]+/u).map(nameSkeleton).filter(Boolean).join(' ');
+  return foldKey(s ?? '')
+    .replace(/\.$/, '')
+    .split(/[\s-]+/u)
+    .map(nameSkeleton)
+    .filter(Boolean)
+    .join(' ');
 }
 
 const CYRILLIC = /^[\u0400-\u04FF]/u;
@@ -71,13 +76,16 @@ export function nameShape(c: Pick<Contact, 'lastName' | 'firstName' | 'middleNam
     const lastName = firstName === c.firstName ? c.lastName : undefined;
     const firstInit = initialOf(firstName);
     const last = skeleton(lastName);
-    s = !firstInit && !last ? null : {
-      last,
-      first: firstInit && !isInitial(firstName!) ? skeleton(firstName) : '',
-      firstInit,
-      middle: c.middleName && !isInitial(c.middleName) ? skeleton(c.middleName) : '',
-      middleInit: initialOf(c.middleName),
-    };
+    s =
+      !firstInit && !last
+        ? null
+        : {
+            last,
+            first: firstInit && !isInitial(firstName!) ? skeleton(firstName) : '',
+            firstInit,
+            middle: c.middleName && !isInitial(c.middleName) ? skeleton(c.middleName) : '',
+            middleInit: initialOf(c.middleName),
+          };
     shapeMemo.set(c, s);
   }
   return s;
@@ -106,7 +114,9 @@ function profileOf(shapes: readonly NameShape[]): NameShape | null {
  * ("Попова Е. И." does not fit a cluster of "Попова Елена" and "Попова Елена Николаевна").
  */
 function fits(p: NameShape, fulls: readonly NameShape[]): boolean {
-  const named = fulls.filter((f) => (!p.last || p.last === f.last) && (p.first ? p.first === f.first : p.firstInit === f.firstInit));
+  const named = fulls.filter(
+    (f) => (!p.last || p.last === f.last) && (p.first ? p.first === f.first : p.firstInit === f.firstInit),
+  );
   const withMiddle = named.filter((f) => f.middleInit);
   return (withMiddle.length ? withMiddle : named).some((f) => {
     if (p.middle && f.middle) return p.middle === f.middle;
@@ -136,7 +146,10 @@ function emailSurnames(keys: Iterable<string>): string[][] {
   for (const k of keys) {
     if (!k.startsWith('email:')) continue;
     const local = k.slice('email:'.length, k.indexOf('@') < 0 ? undefined : k.indexOf('@'));
-    const words = local.split(/[^a-z]+/u).filter((w) => w.length > 3 && looksLikeSurname(w)).map(nameSkeleton);
+    const words = local
+      .split(/[^a-z]+/u)
+      .filter((w) => w.length > 3 && looksLikeSurname(w))
+      .map(nameSkeleton);
     if (words.length) out.push(words);
   }
   return out;
@@ -148,8 +161,11 @@ function emailSurnames(keys: Iterable<string>): string[][] {
  * `keysOf` gives a record's personal keys (shared channels already out); the result has the same
  * form. Returns `components` itself when nothing joins.
  */
-export function joinPartialNames(components: readonly string[][], keysOf: (id: string) => readonly string[],
-  contactOf: (id: string) => Pick<Contact, 'lastName' | 'firstName' | 'middleName'>): readonly string[][] {
+export function joinPartialNames(
+  components: readonly string[][],
+  keysOf: (id: string) => readonly string[],
+  contactOf: (id: string) => Pick<Contact, 'lastName' | 'firstName' | 'middleName'>,
+): readonly string[][] {
   if (components.length < 2) return components;
   const info = components.map((members) => {
     const shapes: NameShape[] = [];
@@ -158,7 +174,12 @@ export function joinPartialNames(components: readonly string[][], keysOf: (id: s
       if (s) shapes.push(s);
     }
     const fulls = shapes.filter(isFull);
-    return { members, fulls, partial: fulls.length === 0 && shapes.length > 0 ? profileOf(shapes) : null, lines: undefined as Set<string> | undefined };
+    return {
+      members,
+      fulls,
+      partial: fulls.length === 0 && shapes.length > 0 ? profileOf(shapes) : null,
+      lines: undefined as Set<string> | undefined,
+    };
   });
   if (info.filter((c) => c.partial).length < (info.some((c) => c.fulls.length > 0) ? 1 : 2)) return components;
   const lines = (i: number) => (info[i]!.lines ??= linesOf(info[i]!.members.flatMap((m) => keysOf(m))));
@@ -190,11 +211,18 @@ export function joinPartialNames(components: readonly string[][], keysOf: (id: s
     const found = candidates(p, i);
     if (found.length !== 1) return;
     const to = found[0]!;
-    const rival = info.some(({ partial: o }, j) => j !== i && o !== null && target.get(j) !== to &&
-      (o.first ? o.first === p.first && o.last !== '' : o.firstInit === p.firstInit));
+    const rival = info.some(
+      ({ partial: o }, j) =>
+        j !== i &&
+        o !== null &&
+        target.get(j) !== to &&
+        (o.first ? o.first === p.first && o.last !== '' : o.firstInit === p.firstInit),
+    );
     // An e-mail of the cluster spelling another surname ("anna.sokolova@" for a Лебедева Анна).
     const surnames = new Set(info[to]!.fulls.map((f) => f.last));
-    const other = emailSurnames(c.members.flatMap((m) => keysOf(m))).some((words) => !words.some((w) => surnames.has(w)));
+    const other = emailSurnames(c.members.flatMap((m) => keysOf(m))).some(
+      (words) => !words.some((w) => surnames.has(w)),
+    );
     if (!rival && !other) target.set(i, to);
   });
   // Numbers tell people apart (a person has one mobile and one line per switchboard): a partial

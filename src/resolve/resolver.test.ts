@@ -35,12 +35,29 @@ const members = (c: GoldenContactState) => Object.keys(c.contributions).sort();
 describe('company resolution by INN', () => {
   it('makes one golden company per INN, a requisite per KPP, united bank accounts, phones and e-mails', async () => {
     await feed(
-      upsert(company({ sourceId: '1', kpp: '773601001', phones: [line('+74955005550')], emails: ['info@romashka.ru'],
-        bankAccounts: [{ bik: '044525225', account: '40702810938000000001' }] })),
-      upsert(company({ source: 'shop-b', sourceId: 'P1', kpp: '773602001', changedAt: at(5),
-        phones: [line('+74955005550'), line('+74955005551', '12')], emails: ['sales@romashka.ru'],
-        bankAccounts: [{ bik: '044525225', account: '40702810938000000001', bankName: 'ПАО СБЕРБАНК' },
-          { bik: '044525974', account: '40702810100000000002' }] })),
+      upsert(
+        company({
+          sourceId: '1',
+          kpp: '773601001',
+          phones: [line('+74955005550')],
+          emails: ['info@romashka.ru'],
+          bankAccounts: [{ bik: '044525225', account: '40702810938000000001' }],
+        }),
+      ),
+      upsert(
+        company({
+          source: 'shop-b',
+          sourceId: 'P1',
+          kpp: '773602001',
+          changedAt: at(5),
+          phones: [line('+74955005550'), line('+74955005551', '12')],
+          emails: ['sales@romashka.ru'],
+          bankAccounts: [
+            { bik: '044525225', account: '40702810938000000001', bankName: 'ПАО СБЕРБАНК' },
+            { bik: '044525974', account: '40702810100000000002' },
+          ],
+        }),
+      ),
     );
     const golden = await store.get('companies', INN);
     expect(golden?.status).toBe('active');
@@ -48,7 +65,9 @@ describe('company resolution by INN', () => {
     const r = golden!.record!;
     expect(r.requisites.map((q) => q.kpp)).toEqual(['773601001', '773602001']);
     expect(r.bankAccounts.map((b) => `${b.bik}:${b.account}:${b.bankName ?? ''}`)).toEqual([
-      '044525225:40702810938000000001:ПАО СБЕРБАНК', '044525974:40702810100000000002:']);
+      '044525225:40702810938000000001:ПАО СБЕРБАНК',
+      '044525974:40702810100000000002:',
+    ]);
     expect(r.phones.map((p) => `${p.e164}${p.ext ? `;${p.ext}` : ''}`)).toEqual(['+74955005550', '+74955005551;12']);
     expect(r.emails).toEqual(['info@romashka.ru', 'sales@romashka.ru']);
     expect(golden!.delivery).toBe('pending');
@@ -57,7 +76,9 @@ describe('company resolution by INN', () => {
 
   it('keeps a single requisite with KPP "" when no source gives one', async () => {
     await feed(upsert(company({ inn: '500100732259', name: 'ИП Петров П.П.' })));
-    expect((await store.get('companies', '500100732259'))?.record?.requisites).toEqual([{ kpp: '', name: 'ИП Петров П.П.' }]);
+    expect((await store.get('companies', '500100732259'))?.record?.requisites).toEqual([
+      { kpp: '', name: 'ИП Петров П.П.' },
+    ]);
   });
 
   it('keeps two INNs apart', async () => {
@@ -68,8 +89,20 @@ describe('company resolution by INN', () => {
 
 describe('survivorship', () => {
   it('takes the newest non-empty value per field by source change time, whatever the arrival order', async () => {
-    const newer = company({ source: 'shop-b', sourceId: 'P1', changedAt: at(10), name: 'ООО "Ромашка-Н"', address: '' });
-    const older = company({ sourceId: '1', changedAt: at(1), name: 'ООО "Ромашка"', address: 'г. Москва', fullName: 'Общество' });
+    const newer = company({
+      source: 'shop-b',
+      sourceId: 'P1',
+      changedAt: at(10),
+      name: 'ООО "Ромашка-Н"',
+      address: '',
+    });
+    const older = company({
+      sourceId: '1',
+      changedAt: at(1),
+      name: 'ООО "Ромашка"',
+      address: 'г. Москва',
+      fullName: 'Общество',
+    });
     await feed(upsert(newer), upsert(older));
     const c = await store.get('companies', INN);
     expect(c?.record).toMatchObject({ name: 'ООО "Ромашка-Н"', address: 'г. Москва', fullName: 'Общество' });
@@ -83,13 +116,17 @@ describe('survivorship', () => {
   });
 
   it('breaks equal change times by source then sourceId', async () => {
-    await feed(upsert(company({ source: 'shop-b', sourceId: 'P1', name: 'B' })), upsert(company({ sourceId: '1', name: 'A' })));
+    await feed(
+      upsert(company({ source: 'shop-b', sourceId: 'P1', name: 'B' })),
+      upsert(company({ sourceId: '1', name: 'A' })),
+    );
     expect((await store.get('companies', INN))?.record?.name).toBe('A');
   });
 
   it('ignores a version older than the one already applied (stale), a delete included', async () => {
     const [, r2, r3] = await feed(
-      upsert(company({ changedAt: at(10), name: 'new' })), upsert(company({ changedAt: at(5), name: 'old' })),
+      upsert(company({ changedAt: at(10), name: 'new' })),
+      upsert(company({ changedAt: at(5), name: 'old' })),
       del('company', 'shop-a', '1', at(1)),
     );
     expect([r2?.outcome, r3?.outcome]).toEqual(['stale', 'stale']);
@@ -101,58 +138,96 @@ describe('contact resolution within the company', () => {
   const co = upsert(company({ phones: [line('+74955005550')], emails: ['info@romashka.ru'] }));
 
   it('merges on the same e-mail (folded)', async () => {
-    await feed(co, person(contact({ sourceId: 'c1', emails: ['Ivan@romashka.ru'] })),
-      person(contact({ sourceId: 'c2', emails: ['ivan@romashka.ru '] })));
+    await feed(
+      co,
+      person(contact({ sourceId: 'c1', emails: ['Ivan@romashka.ru'] })),
+      person(contact({ sourceId: 'c2', emails: ['ivan@romashka.ru '] })),
+    );
     expect((await activeContacts()).map(members)).toEqual([['shop-a|c1', 'shop-a|c2']]);
   });
 
   it('merges on the same mobile and on the same extension of a switchboard', async () => {
-    await feed(co,
+    await feed(
+      co,
       person(contact({ sourceId: 'c1', phones: [mobile('+79161234567')] })),
       person(contact({ sourceId: 'c2', phones: [mobile('+79161234567')] })),
       person(contact({ sourceId: 'c3', phones: [line('+74955005559', '12')] })),
-      person(contact({ sourceId: 'c4', phones: [line('+74955005559', '12')] })));
-    expect((await activeContacts()).map(members)).toEqual([['shop-a|c1', 'shop-a|c2'], ['shop-a|c3', 'shop-a|c4']]);
+      person(contact({ sourceId: 'c4', phones: [line('+74955005559', '12')] })),
+    );
+    expect((await activeContacts()).map(members)).toEqual([
+      ['shop-a|c1', 'shop-a|c2'],
+      ['shop-a|c3', 'shop-a|c4'],
+    ]);
   });
 
   it('does not merge on a shared switchboard with different extensions, nor on its bare number', async () => {
-    await feed(co,
+    await feed(
+      co,
       person(contact({ sourceId: 'c1', phones: [line('+74955005559', '12')] })),
       person(contact({ sourceId: 'c2', phones: [line('+74955005559', '13')] })),
       person(contact({ sourceId: 'c3', phones: [line('+74955005559')] })),
-      person(contact({ sourceId: 'c4', phones: [line('+74955005559')] })));
+      person(contact({ sourceId: 'c4', phones: [line('+74955005559')] })),
+    );
     expect((await activeContacts()).map(members)).toEqual([['shop-a|c1'], ['shop-a|c2'], ['shop-a|c3'], ['shop-a|c4']]);
   });
 
   it("does not merge on the company's own number or mailbox", async () => {
-    await feed(co,
+    await feed(
+      co,
       person(contact({ sourceId: 'c1', phones: [line('+74955005550')], emails: ['info@romashka.ru'] })),
-      person(contact({ sourceId: 'c2', phones: [line('+74955005550')], emails: ['info@romashka.ru'] })));
+      person(contact({ sourceId: 'c2', phones: [line('+74955005550')], emails: ['info@romashka.ru'] })),
+    );
     expect(await activeContacts()).toHaveLength(2);
   });
 
   it('merges on the same full name (ё/е, case and spacing folded)', async () => {
-    await feed(co,
+    await feed(
+      co,
       person(contact({ sourceId: 'c1', lastName: 'Фёдоров', firstName: 'Пётр' })),
-      person(contact({ sourceId: 'c2', lastName: 'федоров ', firstName: 'ПЕТР' })));
+      person(contact({ sourceId: 'c2', lastName: 'федоров ', firstName: 'ПЕТР' })),
+    );
     expect((await activeContacts()).map(members)).toEqual([['shop-a|c1', 'shop-a|c2']]);
   });
 
   it('merges a name written in Latin with its Cyrillic spelling, and shows the spelled-out name over initials', async () => {
-    await feed(co,
-      person(contact({ sourceId: 'c1', changedAt: at(1), lastName: 'Лукина', firstName: 'Лидия', middleName: 'Семёновна', emails: ['l@x.ru'] })),
-      person(contact({ sourceId: 'c2', changedAt: at(2), lastName: 'Lukina', firstName: 'Lidiya', middleName: 'Semenovna' })),
-      person(contact({ sourceId: 'c3', changedAt: at(3), lastName: 'Лукина', firstName: 'Л.', middleName: 'С.', emails: ['l@x.ru'] })));
+    await feed(
+      co,
+      person(
+        contact({
+          sourceId: 'c1',
+          changedAt: at(1),
+          lastName: 'Лукина',
+          firstName: 'Лидия',
+          middleName: 'Семёновна',
+          emails: ['l@x.ru'],
+        }),
+      ),
+      person(
+        contact({ sourceId: 'c2', changedAt: at(2), lastName: 'Lukina', firstName: 'Lidiya', middleName: 'Semenovna' }),
+      ),
+      person(
+        contact({
+          sourceId: 'c3',
+          changedAt: at(3),
+          lastName: 'Лукина',
+          firstName: 'Л.',
+          middleName: 'С.',
+          emails: ['l@x.ru'],
+        }),
+      ),
+    );
     const all = await activeContacts();
     expect(all.map(members)).toEqual([['shop-a|c1', 'shop-a|c2', 'shop-a|c3']]);
     expect(all[0]!.record).toMatchObject({ lastName: 'Лукина', firstName: 'Lidiya', middleName: 'Semenovna' });
   });
 
   it('never keys initials: "Лукина Л. С." joins "Лукина Лидия Семеновна" only as the one full name it fits (partial-names.test.ts)', async () => {
-    await feed(co,
+    await feed(
+      co,
       person(contact({ sourceId: 'c1', lastName: 'Лукина', firstName: 'Лидия', middleName: 'Семеновна' })),
       person(contact({ sourceId: 'c2', lastName: 'Лукина', firstName: 'Л.', middleName: 'С.' })),
-      person(contact({ sourceId: 'c3', lastName: 'Лукина', firstName: 'Л.', middleName: 'С.' })));
+      person(contact({ sourceId: 'c3', lastName: 'Лукина', firstName: 'Л.', middleName: 'С.' })),
+    );
     const all = await activeContacts();
     expect(all.map(members)).toEqual([['shop-a|c1', 'shop-a|c2', 'shop-a|c3']]);
     expect(all[0]!.keys).toEqual(['name:lukina|lidia|semenovna']);
@@ -165,67 +240,147 @@ describe('contact resolution within the company', () => {
   });
 
   it('keeps namesakes apart when their own mobiles tell them apart; a record with the name alone then joins neither', async () => {
-    await feed(co,
-      person(contact({ sourceId: 'c1', lastName: 'Орлов', firstName: 'Иван', middleName: 'Петрович', phones: [mobile('+79160000001')] })),
-      person(contact({ sourceId: 'c2', lastName: 'Орлов', firstName: 'Иван', middleName: 'Петрович', phones: [mobile('+79160000002')] })),
-      person(contact({ sourceId: 'c3', lastName: 'Орлов', firstName: 'Иван', middleName: 'Петрович', phones: [mobile('+79160000002')], emails: ['o@x.ru'] })),
-      person(contact({ sourceId: 'c4', lastName: 'Орлов', firstName: 'Иван', middleName: 'Петрович' })));
+    await feed(
+      co,
+      person(
+        contact({
+          sourceId: 'c1',
+          lastName: 'Орлов',
+          firstName: 'Иван',
+          middleName: 'Петрович',
+          phones: [mobile('+79160000001')],
+        }),
+      ),
+      person(
+        contact({
+          sourceId: 'c2',
+          lastName: 'Орлов',
+          firstName: 'Иван',
+          middleName: 'Петрович',
+          phones: [mobile('+79160000002')],
+        }),
+      ),
+      person(
+        contact({
+          sourceId: 'c3',
+          lastName: 'Орлов',
+          firstName: 'Иван',
+          middleName: 'Петрович',
+          phones: [mobile('+79160000002')],
+          emails: ['o@x.ru'],
+        }),
+      ),
+      person(contact({ sourceId: 'c4', lastName: 'Орлов', firstName: 'Иван', middleName: 'Петрович' })),
+    );
     expect((await activeContacts()).map(members)).toEqual([['shop-a|c1'], ['shop-a|c2', 'shop-a|c3'], ['shop-a|c4']]);
   });
 
   it('tells namesakes apart by their extensions of one switchboard too', async () => {
-    await feed(co,
-      person(contact({ sourceId: 'c1', lastName: 'Орлов', firstName: 'Иван', middleName: 'Петрович', phones: [line('+74955005559', '101')] })),
-      person(contact({ sourceId: 'c2', lastName: 'Orlov', firstName: 'Ivan', middleName: 'Petrovich', phones: [line('+74955005559', '102')] })));
+    await feed(
+      co,
+      person(
+        contact({
+          sourceId: 'c1',
+          lastName: 'Орлов',
+          firstName: 'Иван',
+          middleName: 'Петрович',
+          phones: [line('+74955005559', '101')],
+        }),
+      ),
+      person(
+        contact({
+          sourceId: 'c2',
+          lastName: 'Orlov',
+          firstName: 'Ivan',
+          middleName: 'Petrovich',
+          phones: [line('+74955005559', '102')],
+        }),
+      ),
+    );
     expect(await activeContacts()).toHaveLength(2);
   });
 
   it('gives a name without patronymic the only patronymic the company knows for it, none when there are two (father and son)', async () => {
-    await feed(co,
-      person(contact({ sourceId: 'c1', lastName: 'Орлов', firstName: 'Иван', middleName: 'Петрович', emails: ['a@x.ru'] })),
-      person(contact({ sourceId: 'c2', lastName: 'орлов', firstName: 'Иван' })));
+    await feed(
+      co,
+      person(
+        contact({ sourceId: 'c1', lastName: 'Орлов', firstName: 'Иван', middleName: 'Петрович', emails: ['a@x.ru'] }),
+      ),
+      person(contact({ sourceId: 'c2', lastName: 'орлов', firstName: 'Иван' })),
+    );
     expect((await activeContacts()).map(members)).toEqual([['shop-a|c1', 'shop-a|c2']]);
-    await feed(person(contact({ sourceId: 'c3', lastName: 'Орлов', firstName: 'Иван', middleName: 'Иванович', emails: ['b@x.ru'] })));
+    await feed(
+      person(
+        contact({ sourceId: 'c3', lastName: 'Орлов', firstName: 'Иван', middleName: 'Иванович', emails: ['b@x.ru'] }),
+      ),
+    );
     expect((await activeContacts()).map(members)).toEqual([['shop-a|c1'], ['shop-a|c2'], ['shop-a|c3']]);
   });
 
   it('does not merge colleagues on a mailbox or bare number the company record does not list but two names share', async () => {
-    await feed(co,
-      person(contact({ sourceId: 'c1', lastName: 'Орлов', firstName: 'Иван', emails: ['office@x.ru'], phones: [line('+74957770000')] })),
-      person(contact({ sourceId: 'c2', lastName: 'Попова', firstName: 'Анна', emails: ['office@x.ru'], phones: [line('+74957770000')] })));
+    await feed(
+      co,
+      person(
+        contact({
+          sourceId: 'c1',
+          lastName: 'Орлов',
+          firstName: 'Иван',
+          emails: ['office@x.ru'],
+          phones: [line('+74957770000')],
+        }),
+      ),
+      person(
+        contact({
+          sourceId: 'c2',
+          lastName: 'Попова',
+          firstName: 'Анна',
+          emails: ['office@x.ru'],
+          phones: [line('+74957770000')],
+        }),
+      ),
+    );
     expect(await activeContacts()).toHaveLength(2);
   });
 
   it('does not merge on the same first name only or the same surname only', async () => {
-    await feed(co,
+    await feed(
+      co,
       person(contact({ sourceId: 'c1', lastName: 'Иванов', firstName: 'Иван' })),
       person(contact({ sourceId: 'c2', lastName: 'Петров', firstName: 'Иван' })),
       person(contact({ sourceId: 'c3', lastName: 'Иванов', firstName: 'Пётр' })),
       person(contact({ sourceId: 'c4', firstName: 'Иван' })),
-      person(contact({ sourceId: 'c5', lastName: 'Иванов' })));
+      person(contact({ sourceId: 'c5', lastName: 'Иванов' })),
+    );
     expect(await activeContacts()).toHaveLength(5);
   });
 
   it('does not resolve contacts across companies', async () => {
-    await feed(co, upsert(company({ sourceId: '2', inn: '7736207543' })),
+    await feed(
+      co,
+      upsert(company({ sourceId: '2', inn: '7736207543' })),
       person(contact({ sourceId: 'c1', emails: ['ivan@x.ru'] })),
-      person(contact({ sourceId: 'c2', emails: ['ivan@x.ru'], company: { source: 'shop-a', sourceId: '2' } })));
+      person(contact({ sourceId: 'c2', emails: ['ivan@x.ru'], company: { source: 'shop-a', sourceId: '2' } })),
+    );
     expect(await activeContacts()).toHaveLength(1);
     expect(await activeContacts('7736207543')).toHaveLength(1);
   });
 
   it('matches transitively: e-mail then phone', async () => {
-    await feed(co,
+    await feed(
+      co,
       person(contact({ sourceId: 'c1', emails: ['a@x.ru'] })),
       person(contact({ sourceId: 'c2', emails: ['a@x.ru'], phones: [mobile('+79160000001')] })),
-      person(contact({ sourceId: 'c3', phones: [mobile('+79160000001')] })));
+      person(contact({ sourceId: 'c3', phones: [mobile('+79160000001')] })),
+    );
     expect((await activeContacts()).map(members)).toEqual([['shop-a|c1', 'shop-a|c2', 'shop-a|c3']]);
   });
 
   it('merges two golden contacts bridged by a new record: the older id stays, the other is merged_into it', async () => {
-    await feed(co,
+    await feed(
+      co,
       person(contact({ sourceId: 'c1', emails: ['a@x.ru'] })),
-      person(contact({ sourceId: 'c2', phones: [mobile('+79160000001')] })));
+      person(contact({ sourceId: 'c2', phones: [mobile('+79160000001')] })),
+    );
     const [g1, g2] = await activeContacts();
     expect(g1!.seq).toBeLessThan(g2!.seq);
     await resolver.markSynced(g2!.id, { contact: '502' }, g2!.hash);
@@ -237,7 +392,7 @@ describe('contact resolution within the company', () => {
     expect(kept!.mergedFrom).toEqual([{ goldenId: g2!.id, crmId: '502' }]);
     expect(kept!.delivery).toBe('pending');
     expect(gone).toMatchObject({ status: 'merged', mergedInto: g1!.id, delivery: 'none' });
-    expect((await store.get('links', 'ct|shop-a|c2'))).toMatchObject({ goldenId: g1!.id });
+    expect(await store.get('links', 'ct|shop-a|c2')).toMatchObject({ goldenId: g1!.id });
     expect(await store.count('matchKeys')).toBe(0); // no index of match keys is written (format 2)
     expect((await store.get('companies', INN))?.contactIds).toEqual([g1!.id]);
     // The loader applied the merge in the CRM: the pending merge is cleared with the sync.
@@ -246,9 +401,11 @@ describe('contact resolution within the company', () => {
   });
 
   it('splits a contact when a number turns out to be a switchboard', async () => {
-    await feed(co,
+    await feed(
+      co,
       person(contact({ sourceId: 'c1', phones: [line('+74955005559')] })),
-      person(contact({ sourceId: 'c2', phones: [line('+74955005559')] })));
+      person(contact({ sourceId: 'c2', phones: [line('+74955005559')] })),
+    );
     const [only] = await activeContacts();
     await feed(person(contact({ sourceId: 'c3', phones: [line('+74955005559', '7')] })));
     const after = await activeContacts();
@@ -259,7 +416,9 @@ describe('contact resolution within the company', () => {
 
 describe('Shop A contacts known only by company_id', () => {
   it('parks a contact whose company is unknown and attaches it when the company arrives', async () => {
-    const [r] = await feed(person(contact({ sourceId: 'c1', emails: ['a@x.ru'], company: { source: 'shop-a', sourceId: '9' } })));
+    const [r] = await feed(
+      person(contact({ sourceId: 'c1', emails: ['a@x.ru'], company: { source: 'shop-a', sourceId: '9' } })),
+    );
     expect(r?.outcome).toBe('parked');
     expect((await store.stats()).links.parkedContacts).toBe(1);
     await feed(upsert(company({ sourceId: '9' })));
@@ -277,7 +436,10 @@ describe('Shop A contacts known only by company_id', () => {
   });
 
   it('moves a company record and its contacts when its INN is corrected', async () => {
-    await feed(upsert(company({ inn: '7736207543', changedAt: at(1) })), person(contact({ sourceId: 'c1', emails: ['a@x.ru'] })));
+    await feed(
+      upsert(company({ inn: '7736207543', changedAt: at(1) })),
+      person(contact({ sourceId: 'c1', emails: ['a@x.ru'] })),
+    );
     await feed(upsert(company({ changedAt: at(2) })));
     expect((await store.get('companies', '7736207543'))?.status).toBe('deleted');
     expect((await activeContacts()).map(members)).toEqual([['shop-a|c1']]);
@@ -286,8 +448,10 @@ describe('Shop A contacts known only by company_id', () => {
 
 describe('source deletes', () => {
   it('keeps a company deleted in one store and present in another, rebuilt from the rest', async () => {
-    await feed(upsert(company({ sourceId: '1', name: 'A', changedAt: at(2) })),
-      upsert(company({ source: 'shop-b', sourceId: 'P1', name: 'B', changedAt: at(1) })));
+    await feed(
+      upsert(company({ sourceId: '1', name: 'A', changedAt: at(2) })),
+      upsert(company({ source: 'shop-b', sourceId: 'P1', name: 'B', changedAt: at(1) })),
+    );
     expect((await store.get('companies', INN))?.record?.name).toBe('A');
     await feed(del('company', 'shop-a', '1', at(3)));
     const c = await store.get('companies', INN);
@@ -318,8 +482,12 @@ describe('source deletes', () => {
   });
 
   it('withdraws a deleted contact record', async () => {
-    await feed(upsert(company()), person(contact({ sourceId: 'c1', emails: ['a@x.ru'] })),
-      person(contact({ sourceId: 'c2', emails: ['a@x.ru'] })), del('contact', 'shop-a', 'c2', at(5)));
+    await feed(
+      upsert(company()),
+      person(contact({ sourceId: 'c1', emails: ['a@x.ru'] })),
+      person(contact({ sourceId: 'c2', emails: ['a@x.ru'] })),
+      del('contact', 'shop-a', 'c2', at(5)),
+    );
     expect((await activeContacts()).map(members)).toEqual([['shop-a|c1']]);
   });
 });
@@ -328,14 +496,19 @@ describe('change detection and delivery', () => {
   const input = () => [
     upsert(company({ sourceId: '1', kpp: '773601001' }), []),
     person(contact({ sourceId: 'c1', lastName: 'Иванов', firstName: 'Иван', emails: ['i@x.ru'] })),
-    upsert(company({ source: 'shop-b', sourceId: 'P1', changedAt: at(1) }),
-      [contact({ source: 'shop-b', sourceId: 'P1/C-1', company: null, lastName: 'Иванов', firstName: 'Иван' })]),
+    upsert(company({ source: 'shop-b', sourceId: 'P1', changedAt: at(1) }), [
+      contact({ source: 'shop-b', sourceId: 'P1/C-1', company: null, lastName: 'Иванов', firstName: 'Иван' }),
+    ]),
   ];
 
   async function syncAll() {
     for await (const [, m] of store.iterate('pending')) {
       const s = m.entity === 'company' ? await store.get('companies', m.id) : await store.get('contacts', m.id);
-      await resolver.markSynced(m.id, m.entity === 'company' ? { company: `co-${m.id}` } : { contact: `ct-${m.id}` }, s!.hash);
+      await resolver.markSynced(
+        m.id,
+        m.entity === 'company' ? { company: `co-${m.id}` } : { contact: `ct-${m.id}` },
+        s!.hash,
+      );
     }
   }
 
@@ -365,7 +538,10 @@ describe('change detection and delivery', () => {
 
 describe('Resolver', () => {
   it('writes the source position in the same batch as the state', async () => {
-    await resolver.resolve(upsert(company()), { ref: 'p3@41', commit: { source: 'shop-b', partition: '3', resume: '42' } });
+    await resolver.resolve(upsert(company()), {
+      ref: 'p3@41',
+      commit: { source: 'shop-b', partition: '3', resume: '42' },
+    });
     expect(await getPosition(store, 'shop-b', '3')).toBe('42');
     expect(await store.get('companies', INN)).toBeDefined();
   });
@@ -373,7 +549,9 @@ describe('Resolver', () => {
   it('serializes concurrent changes to one company: same result as one at a time', async () => {
     const changes: CanonicalChange[] = [upsert(company())];
     for (let i = 0; i < 40; i++) {
-      changes.push(person(contact({ sourceId: `c${i}`, emails: [`p${i % 7}@x.ru`], phones: [mobile(`+7916000000${i % 5}`)] })));
+      changes.push(
+        person(contact({ sourceId: `c${i}`, emails: [`p${i % 7}@x.ru`], phones: [mobile(`+7916000000${i % 5}`)] })),
+      );
     }
     await Promise.all(changes.map((c, i) => resolver.resolve(c, { ref: `p0@${i}` })));
     const concurrent = (await activeContacts()).map(members);
@@ -389,8 +567,15 @@ describe('Resolver', () => {
     for (let c = 0; c < 20; c++) {
       changes.push(upsert(company({ sourceId: `${c}`, inn: String(7_700_000_000 + c) })));
       for (let i = 0; i < 5; i++) {
-        changes.push(person(contact({ sourceId: `c${c}-${i}`, company: { source: 'shop-a', sourceId: `${c}` },
-          emails: [`p${i % 2}@x.ru`] })));
+        changes.push(
+          person(
+            contact({
+              sourceId: `c${c}-${i}`,
+              company: { source: 'shop-a', sourceId: `${c}` },
+              emails: [`p${i % 2}@x.ru`],
+            }),
+          ),
+        );
       }
     }
     const tiny = new Resolver(store, { cacheEntries: 3, maxBatchOps: 7 });
@@ -404,7 +589,9 @@ describe('Resolver', () => {
 
   it('stops with STATE_STORE_FAILED after a failed write instead of acking', async () => {
     const broken = new MemoryStateStore();
-    broken.batch = async () => { throw new Error('disk full'); };
+    broken.batch = async () => {
+      throw new Error('disk full');
+    };
     const r = new Resolver(broken);
     await expect(r.resolve(upsert(company()), { ref: 'p0@0' })).rejects.toThrow('disk full');
     await expect(r.resolve(upsert(company()), { ref: 'p0@1' })).rejects.toMatchObject({ code: 'STATE_STORE_FAILED' });

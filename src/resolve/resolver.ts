@@ -32,8 +32,10 @@ function syncedContact(tx: Tx, id: string, crmIds: CrmLedgerEntry, hash: string,
 function prefetchHints(change: CanonicalChange): Array<[Namespace, string]> {
   switch (change.kind) {
     case 'company':
-      return [['companies', change.company.requisite.inn],
-        ...change.contacts.map((c) => ['links', contactLinkKey(c.source, c.sourceId)] as [Namespace, string])];
+      return [
+        ['companies', change.company.requisite.inn],
+        ...change.contacts.map((c) => ['links', contactLinkKey(c.source, c.sourceId)] as [Namespace, string]),
+      ];
     case 'contact':
       return change.contact.company
         ? [['links', companyLinkKey(change.contact.company.source, change.contact.company.sourceId)]]
@@ -90,7 +92,10 @@ export class Resolver {
   private scheduled = false;
   private failure: unknown = null;
 
-  constructor(private readonly store: StateStore, options: ResolverOptions = {}) {
+  constructor(
+    private readonly store: StateStore,
+    options: ResolverOptions = {},
+  ) {
     this.cache = new StateCache(store, options.cacheEntries ?? 20_000, resolutionNamespaces);
     this.maxBatchOps = options.maxBatchOps ?? 20_000;
     this.now = options.now ?? (() => new Date());
@@ -100,7 +105,8 @@ export class Resolver {
   async resolve(change: CanonicalChange, position: ChangePosition): Promise<ResolveResult> {
     return this.run((tx, now) => {
       const result = applyChange(tx, change, position, now);
-      if (position.commit) tx.apply(positionOp(position.commit.source, position.commit.partition, position.commit.resume));
+      if (position.commit)
+        tx.apply(positionOp(position.commit.source, position.commit.partition, position.commit.resume));
       return result;
     }, prefetchHints(change));
   }
@@ -113,11 +119,15 @@ export class Resolver {
     const at = this.now().toISOString();
     const entity = goldenEntity(goldenId);
     return this.run((tx) => {
-      const pair = entity === 'company' ? syncedCompany(tx, goldenId, crmIds, hash, at) : syncedContact(tx, goldenId, crmIds, hash, at);
+      const pair =
+        entity === 'company'
+          ? syncedCompany(tx, goldenId, crmIds, hash, at)
+          : syncedContact(tx, goldenId, crmIds, hash, at);
       if (!pair) throw new CrmUnifyError('STATE_STORE_FAILED', `markSynced: no golden ${entity} ${goldenId}`);
       const [before, after] = pair;
       tx.apply(crmIdsOp(goldenId, crmIds));
-      if (before.delivery === 'pending' && after.delivery !== 'pending') tx.del('pending', pendingKey(entity, goldenId));
+      if (before.delivery === 'pending' && after.delivery !== 'pending')
+        tx.del('pending', pendingKey(entity, goldenId));
       if (before.delivery !== 'pending' && after.delivery === 'pending') {
         tx.put('pending', pendingKey(entity, goldenId), { entity, id: goldenId });
       }
@@ -141,7 +151,10 @@ export class Resolver {
    * stages its writes in the same synchronous step (no await in between, or another change
    * could read the state this one is about to change) and waits for their commit.
    */
-  private async run<T>(fn: (tx: Tx, now: string) => T, hints: ReadonlyArray<readonly [Namespace, string]> = []): Promise<T> {
+  private async run<T>(
+    fn: (tx: Tx, now: string) => T,
+    hints: ReadonlyArray<readonly [Namespace, string]> = [],
+  ): Promise<T> {
     for (let round = 0; ; round++) {
       this.assertHealthy();
       const tx = new Tx(this.cache);
@@ -152,7 +165,10 @@ export class Resolver {
       } catch (err) {
         if (!(err instanceof NeedKeys)) throw err;
         if (round >= MAX_ROUNDS) {
-          throw new CrmUnifyError('STATE_STORE_FAILED', 'resolution did not converge: cache too small for the working set');
+          throw new CrmUnifyError(
+            'STATE_STORE_FAILED',
+            'resolution did not converge: cache too small for the working set',
+          );
         }
         // First miss: also fetch what the change will surely need next, saving a round trip.
         await this.cache.load(round === 0 ? [...err.wanted, ...hints] : err.wanted, this.open.epoch);
@@ -191,31 +207,39 @@ export class Resolver {
     this.open = { epoch: batch.epoch + 1, ops: new Map(), size: 0, waiters: [] };
     const ops: StateOp[] = [];
     for (const byKey of batch.ops.values()) for (const op of byKey.values()) ops.push(op);
-    this.writing = this.store.batch(ops).then(() => {
-      this.cache.committed(ops, batch.epoch);
-      for (const w of batch.waiters) w.resolve();
-    }, (err: unknown) => {
-      // The cache is now ahead of the store: stop, so nothing acks a state that is not durable.
-      this.failure = err;
-      this.cache.reset();
-      for (const w of [...batch.waiters, ...this.open.waiters]) w.reject(err);
-      this.open = { epoch: this.open.epoch + 1, ops: new Map(), size: 0, waiters: [] };
-    }).finally(() => {
-      this.writing = null;
-      if (this.open.size >= this.maxBatchOps) this.kick();
-      else if (this.open.waiters.length && !this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => {
-          this.scheduled = false;
-          this.kick();
-        });
-      }
-    });
+    this.writing = this.store
+      .batch(ops)
+      .then(
+        () => {
+          this.cache.committed(ops, batch.epoch);
+          for (const w of batch.waiters) w.resolve();
+        },
+        (err: unknown) => {
+          // The cache is now ahead of the store: stop, so nothing acks a state that is not durable.
+          this.failure = err;
+          this.cache.reset();
+          for (const w of [...batch.waiters, ...this.open.waiters]) w.reject(err);
+          this.open = { epoch: this.open.epoch + 1, ops: new Map(), size: 0, waiters: [] };
+        },
+      )
+      .finally(() => {
+        this.writing = null;
+        if (this.open.size >= this.maxBatchOps) this.kick();
+        else if (this.open.waiters.length && !this.scheduled) {
+          this.scheduled = true;
+          setImmediate(() => {
+            this.scheduled = false;
+            this.kick();
+          });
+        }
+      });
   }
 
   private assertHealthy(): void {
     if (this.failure) {
-      throw new CrmUnifyError('STATE_STORE_FAILED', 'resolver stopped after a failed state write', { cause: this.failure });
+      throw new CrmUnifyError('STATE_STORE_FAILED', 'resolver stopped after a failed state write', {
+        cause: this.failure,
+      });
     }
   }
 }

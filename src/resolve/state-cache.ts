@@ -31,8 +31,11 @@ export class StateCache implements CachedReader {
   hits = 0;
   misses = 0;
 
-  constructor(private readonly store: StateStore, private readonly capacity: number,
-    private readonly cached: ReadonlySet<Namespace>) {}
+  constructor(
+    private readonly store: StateStore,
+    private readonly capacity: number,
+    private readonly cached: ReadonlySet<Namespace>,
+  ) {}
 
   peek<N extends Namespace>(ns: N, key: string): { hit: true; value: NamespaceValues[N] | undefined } | { hit: false } {
     const e = this.tables.get(ns)!.get(key);
@@ -58,10 +61,12 @@ export class StateCache implements CachedReader {
       this.reads.set(id, epoch);
       q = this.queued = { keys: new Map(), done: null as unknown as Promise<void> };
       const batch = q;
-      q.done = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
-        this.queued = null;
-        return this.read(batch.keys);
-      }).finally(() => this.reads.delete(id));
+      q.done = new Promise<void>((resolve) => setImmediate(resolve))
+        .then(() => {
+          this.queued = null;
+          return this.read(batch.keys);
+        })
+        .finally(() => this.reads.delete(id));
     }
     for (const [ns, key] of wanted) {
       let set = q.keys.get(ns);
@@ -76,11 +81,13 @@ export class StateCache implements CachedReader {
     // company, a company lists its golden contacts): following it here saves a rerun and a
     // round trip per level.
     for (let level = 0; level < 3 && byNs.size; level++) {
-      const results = await Promise.all([...byNs].map(async ([ns, set]) => {
-        const table = this.tables.get(ns)!;
-        const keys = [...set].filter((k) => !table.has(k));
-        return [ns, keys, await this.store.getMany(ns, keys)] as const;
-      }));
+      const results = await Promise.all(
+        [...byNs].map(async ([ns, set]) => {
+          const table = this.tables.get(ns)!;
+          const keys = [...set].filter((k) => !table.has(k));
+          return [ns, keys, await this.store.getMany(ns, keys)] as const;
+        }),
+      );
       const next = new Map<Namespace, Set<string>>();
       const follow = (ns: Namespace, key: string) => {
         if (this.tables.get(ns)!.has(key)) return;
@@ -122,7 +129,14 @@ export class StateCache implements CachedReader {
         else this.cleanCount--;
         old.value = undefined; // its clock item is stale now: it must not keep the old value alive
       }
-      table.set(op.key, { value: op.type === 'put' ? op.value : undefined, epoch, dirty: true, ref: false, ns: op.ns, key: op.key });
+      table.set(op.key, {
+        value: op.type === 'put' ? op.value : undefined,
+        epoch,
+        dirty: true,
+        ref: false,
+        ns: op.ns,
+        key: op.key,
+      });
       this.dirtyCount++;
     }
   }

@@ -1,7 +1,12 @@
 import type { Phone } from '../model/index.js';
 import type {
-  CompanyContribution, ContactContribution, GoldenBankAccount, GoldenCompanyRecord, GoldenContactRecord,
-  GoldenRequisite, ProvenanceEntry,
+  CompanyContribution,
+  ContactContribution,
+  GoldenBankAccount,
+  GoldenCompanyRecord,
+  GoldenContactRecord,
+  GoldenRequisite,
+  ProvenanceEntry,
 } from '../state/records.js';
 import { foldEmail } from './fold.js';
 import { phoneKey } from './match-keys.js';
@@ -13,7 +18,11 @@ import { phoneKey } from './match-keys.js';
  * sourceId); phones, e-mails and bank accounts are united.
  */
 
-interface Ref { source: string; sourceId: string; changedAt: string }
+interface Ref {
+  source: string;
+  sourceId: string;
+  changedAt: string;
+}
 
 /** Newest first; equal times ordered by source then sourceId, so the order is total. */
 export function byRecency<T>(items: readonly T[], ref: (t: T) => Ref): T[] {
@@ -90,22 +99,34 @@ function uniteEmails<T>(ordered: readonly T[], get: (t: T) => readonly string[],
   return [...out].sort();
 }
 
-function provenance<T>(ordered: readonly T[], sup: Suppliers<T>, ref: (t: T) => Ref & { position: string }): ProvenanceEntry[] {
+function provenance<T>(
+  ordered: readonly T[],
+  sup: Suppliers<T>,
+  ref: (t: T) => Ref & { position: string },
+): ProvenanceEntry[] {
   return ordered.map((item) => {
     const r = ref(item);
     return {
-      source: r.source, sourceId: r.sourceId, changedAt: r.changedAt, position: r.position,
+      source: r.source,
+      sourceId: r.sourceId,
+      changedAt: r.changedAt,
+      position: r.position,
       fields: [...(sup.fields.get(item) ?? [])].sort(),
     };
   });
 }
 
 const companyRef = (c: CompanyContribution) => ({
-  source: c.company.source, sourceId: c.company.sourceId, changedAt: c.company.changedAt, position: c.position,
+  source: c.company.source,
+  sourceId: c.company.sourceId,
+  changedAt: c.company.changedAt,
+  position: c.position,
 });
 
-export function buildCompany(inn: string, contributions: readonly CompanyContribution[]):
-  { record: GoldenCompanyRecord; provenance: ProvenanceEntry[] } | null {
+export function buildCompany(
+  inn: string,
+  contributions: readonly CompanyContribution[],
+): { record: GoldenCompanyRecord; provenance: ProvenanceEntry[] } | null {
   if (contributions.length === 0) return null;
   const ordered = byRecency(contributions, (c) => c.company);
   const sup = new Suppliers<CompanyContribution>();
@@ -113,12 +134,23 @@ export function buildCompany(inn: string, contributions: readonly CompanyContrib
 }
 
 /** The golden company alone (what resolution stores and hashes): `buildCompany` without provenance. */
-export function buildCompanyRecord(inn: string, contributions: readonly CompanyContribution[]): GoldenCompanyRecord | null {
+export function buildCompanyRecord(
+  inn: string,
+  contributions: readonly CompanyContribution[],
+): GoldenCompanyRecord | null {
   if (contributions.length === 0) return null;
-  return companyRecord(inn, byRecency(contributions, (c) => c.company), new Untracked());
+  return companyRecord(
+    inn,
+    byRecency(contributions, (c) => c.company),
+    new Untracked(),
+  );
 }
 
-function companyRecord(inn: string, ordered: readonly CompanyContribution[], sup: Suppliers<CompanyContribution>): GoldenCompanyRecord {
+function companyRecord(
+  inn: string,
+  ordered: readonly CompanyContribution[],
+  sup: Suppliers<CompanyContribution>,
+): GoldenCompanyRecord {
   const newest = ordered[0]!;
   sup.mark(newest, 'kind');
   sup.mark(newest, 'blocked');
@@ -131,7 +163,11 @@ function companyRecord(inn: string, ordered: readonly CompanyContribution[], sup
     const group = kpp ? ordered.filter((c) => c.company.requisite.kpp === kpp) : ordered;
     const req: GoldenRequisite = { kpp };
     const name = sup.pick(group, `requisites[${kpp}].name`, (c) => c.company.requisite.name ?? c.company.name);
-    const fullName = sup.pick(group, `requisites[${kpp}].fullName`, (c) => c.company.requisite.fullName ?? c.company.fullName);
+    const fullName = sup.pick(
+      group,
+      `requisites[${kpp}].fullName`,
+      (c) => c.company.requisite.fullName ?? c.company.fullName,
+    );
     if (name !== undefined) req.name = name;
     if (fullName !== undefined) req.fullName = fullName;
     if (ogrn !== undefined) req.ogrn = ogrn;
@@ -149,17 +185,20 @@ function companyRecord(inn: string, ordered: readonly CompanyContribution[], sup
       groups.set(k, g);
     }
   }
-  const bankAccounts: GoldenBankAccount[] = [...groups.entries()].sort(([a], [b]) => cmp(a, b)).map(([k, group]) => {
-    const [bik, account] = k.split(':') as [string, string];
-    const find = (c: CompanyContribution) => c.company.bankAccounts.find((b) => b.bik === bik && b.account === account);
-    const acc: GoldenBankAccount = { bik, account, kpp: group[0]!.company.requisite.kpp ?? '' };
-    sup.mark(group[0]!, `bankAccounts[${k}]`);
-    const corr = sup.pick(group, `bankAccounts[${k}].corrAccount`, (c) => find(c)?.corrAccount);
-    const bankName = sup.pick(group, `bankAccounts[${k}].bankName`, (c) => find(c)?.bankName);
-    if (corr !== undefined) acc.corrAccount = corr;
-    if (bankName !== undefined) acc.bankName = bankName;
-    return acc;
-  });
+  const bankAccounts: GoldenBankAccount[] = [...groups.entries()]
+    .sort(([a], [b]) => cmp(a, b))
+    .map(([k, group]) => {
+      const [bik, account] = k.split(':') as [string, string];
+      const find = (c: CompanyContribution) =>
+        c.company.bankAccounts.find((b) => b.bik === bik && b.account === account);
+      const acc: GoldenBankAccount = { bik, account, kpp: group[0]!.company.requisite.kpp ?? '' };
+      sup.mark(group[0]!, `bankAccounts[${k}]`);
+      const corr = sup.pick(group, `bankAccounts[${k}].corrAccount`, (c) => find(c)?.corrAccount);
+      const bankName = sup.pick(group, `bankAccounts[${k}].bankName`, (c) => find(c)?.bankName);
+      if (corr !== undefined) acc.corrAccount = corr;
+      if (bankName !== undefined) acc.bankName = bankName;
+      return acc;
+    });
 
   const record: GoldenCompanyRecord = {
     inn,
@@ -185,11 +224,17 @@ function companyRecord(inn: string, ordered: readonly CompanyContribution[], sup
 const isInitialOnly = (v: string | undefined) => v !== undefined && v.replace(/\./g, '').trim().length <= 1;
 
 const contactRef = (c: ContactContribution) => ({
-  source: c.contact.source, sourceId: c.contact.sourceId, changedAt: c.contact.changedAt, position: c.position,
+  source: c.contact.source,
+  sourceId: c.contact.sourceId,
+  changedAt: c.contact.changedAt,
+  position: c.position,
 });
 
-export function buildContact(id: string, inn: string, contributions: readonly ContactContribution[]):
-  { record: GoldenContactRecord; provenance: ProvenanceEntry[] } | null {
+export function buildContact(
+  id: string,
+  inn: string,
+  contributions: readonly ContactContribution[],
+): { record: GoldenContactRecord; provenance: ProvenanceEntry[] } | null {
   if (contributions.length === 0) return null;
   const ordered = byRecency(contributions, (c) => c.contact);
   const sup = new Suppliers<ContactContribution>();
@@ -197,22 +242,38 @@ export function buildContact(id: string, inn: string, contributions: readonly Co
 }
 
 /** The golden contact alone: `buildContact` without provenance. */
-export function buildContactRecord(id: string, inn: string, contributions: readonly ContactContribution[]): GoldenContactRecord | null {
+export function buildContactRecord(
+  id: string,
+  inn: string,
+  contributions: readonly ContactContribution[],
+): GoldenContactRecord | null {
   if (contributions.length === 0) return null;
-  return contactRecord(id, inn, byRecency(contributions, (c) => c.contact), new Untracked());
+  return contactRecord(
+    id,
+    inn,
+    byRecency(contributions, (c) => c.contact),
+    new Untracked(),
+  );
 }
 
-function contactRecord(id: string, inn: string, ordered: readonly ContactContribution[], sup: Suppliers<ContactContribution>): GoldenContactRecord {
+function contactRecord(
+  id: string,
+  inn: string,
+  ordered: readonly ContactContribution[],
+  sup: Suppliers<ContactContribution>,
+): GoldenContactRecord {
   const record: GoldenContactRecord = {
-    id, inn,
+    id,
+    inn,
     phones: unitePhones(ordered, (c) => c.contact.phones, sup),
     emails: uniteEmails(ordered, (c) => c.contact.emails, sup),
   };
   for (const field of ['lastName', 'firstName', 'middleName', 'position'] as const) {
     // An initial ("Л.") gives way to a spelled-out name from an older record.
-    const spelled = field === 'firstName' || field === 'middleName'
-      ? sup.pick(ordered, field, (c) => (isInitialOnly(c.contact[field]) ? undefined : c.contact[field]))
-      : undefined;
+    const spelled =
+      field === 'firstName' || field === 'middleName'
+        ? sup.pick(ordered, field, (c) => (isInitialOnly(c.contact[field]) ? undefined : c.contact[field]))
+        : undefined;
     const v = spelled ?? sup.pick(ordered, field, (c) => c.contact[field]);
     if (v !== undefined) record[field] = v;
   }

@@ -69,8 +69,9 @@ export class Tx {
 
   /** The writes as batch ops, one per key (the last write of each key). */
   ops(): StateOp[] {
-    return [...this.writes.values()].map(({ ns, key, value }) => (value === DELETED
-      ? { type: 'del', ns, key }
-      : { type: 'put', ns, key, value }) as StateOp);
+    return [...this.writes.values()].map(
+      ({ ns, key, value }) =>
+        (value === DELETED ? { type: 'del', ns, key } : { type: 'put', ns, key, value }) as StateOp,
+    );
   }
 }

@@ -46,7 +46,11 @@ export function watchApis(metrics: Metrics, apis: WatchedApi[], policy: ConnectP
       if (ok > 0) {
         if (w.reach.isDown) w.reach.up();
       } else if (down > 0) {
-        w.reach.observe(Object.assign(new Error(`${down} request(s) to ${w.a.endpoint} got no answer (last: ${lastDown})`), { code: lastDown.toUpperCase() }));
+        w.reach.observe(
+          Object.assign(new Error(`${down} request(s) to ${w.a.endpoint} got no answer (last: ${lastDown})`), {
+            code: lastDown.toUpperCase(),
+          }),
+        );
       }
     }
   };

@@ -13,7 +13,9 @@ export function serviceConnectPolicy(
   o: { once: boolean; logger: Logger; health: Health; stop: AbortSignal },
 ): ConnectPolicy {
   return {
-    ...(o.once ? { giveUpAfterMs: runtime.connectTimeoutMs, giveUpKey: `runtime.connectTimeoutMs = ${runtime.connectTimeoutMs}` } : {}),
+    ...(o.once
+      ? { giveUpAfterMs: runtime.connectTimeoutMs, giveUpKey: `runtime.connectTimeoutMs = ${runtime.connectTimeoutMs}` }
+      : {}),
     baseMs: runtime.connectRetryBaseMs,
     maxMs: runtime.connectRetryMaxMs,
     logEveryMs: 30_000,

@@ -9,21 +9,27 @@ import type { RunSummary } from '../pipeline/summary.js';
  * record is accounted for. They stay parked too: should their company arrive later (a fixed INN
  * in the delta), they attach then.
  */
-export async function rejectParkedContacts(store: StateStore, summary?: RunSummary, now = () => new Date()): Promise<number> {
+export async function rejectParkedContacts(
+  store: StateStore,
+  summary?: RunSummary,
+  now = () => new Date(),
+): Promise<number> {
   const ops: StateOp[] = [];
   let n = 0;
   for await (const [, link] of store.iterate('links', { prefix: 'ct|' })) {
     const l = link as ContactLink;
     if (!l.parked) continue;
     const c = l.parked.contact;
-    ops.push(...rejectOps({
-      reason: 'COMPANY_REJECTED',
-      detail: `its company record ${l.companyKey ?? '(none)'}${PARKED}`,
-      source: c.source,
-      sourceId: c.sourceId,
-      position: l.parked.position,
-      at: now().toISOString(),
-    }));
+    ops.push(
+      ...rejectOps({
+        reason: 'COMPANY_REJECTED',
+        detail: `its company record ${l.companyKey ?? '(none)'}${PARKED}`,
+        source: c.source,
+        sourceId: c.sourceId,
+        position: l.parked.position,
+        at: now().toISOString(),
+      }),
+    );
     summary?.countReject('COMPANY_REJECTED');
     n++;
     if (ops.length >= 2000) await store.batch(ops.splice(0));

@@ -19,13 +19,21 @@ export interface RunPipelineOptions {
  * run, parked contacts are rejected. Throws the first real failure once all have settled; a wait
  * for a server that the stop ended (SHUTDOWN) is no failure.
  */
-export async function runPipeline(deps: PipelineDeps, topologies: readonly Topology[], o: RunPipelineOptions): Promise<void> {
+export async function runPipeline(
+  deps: PipelineDeps,
+  topologies: readonly Topology[],
+  o: RunPipelineOptions,
+): Promise<void> {
   const failing = o.failing ?? new AbortController();
   const stop = AbortSignal.any([o.stop, failing.signal]);
-  const results = await Promise.allSettled(topologies.map((t) => runTopology(t, deps, stop).catch((err: unknown) => {
-    failing.abort();
-    throw err;
-  })));
+  const results = await Promise.allSettled(
+    topologies.map((t) =>
+      runTopology(t, deps, stop).catch((err: unknown) => {
+        failing.abort();
+        throw err;
+      }),
+    ),
+  );
   const errors = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
   const real = errors.filter((e) => (e as { code?: unknown } | null)?.code !== 'SHUTDOWN');
   if (real.length) throw real[0];

@@ -45,8 +45,10 @@ function primeMetrics(m: Metrics, names: string[]): void {
 /** Golden records by entity: total and pending. Key-only counts, cheap enough to refresh often. */
 async function updateStateGauges(store: StateStore, m: Metrics): Promise<void> {
   const [companies, contacts, pendingCompanies, pendingContacts] = await Promise.all([
-    store.count('companies'), store.count('contacts'),
-    store.count('pending', { prefix: 'company|' }), store.count('pending', { prefix: 'contact|' }),
+    store.count('companies'),
+    store.count('contacts'),
+    store.count('pending', { prefix: 'company|' }),
+    store.count('pending', { prefix: 'contact|' }),
   ]);
   m.entities.set({ entity: 'company', status: 'total' }, companies);
   m.entities.set({ entity: 'company', status: 'pending' }, pendingCompanies);
@@ -79,28 +81,61 @@ export async function runService(o: ServiceOptions): Promise<RunSummaryJson> {
   let server: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
   try {
     const positions = new StatePositionStore(store);
-    const built = buildTopologies(o.topologies, o.names, { config: o.config, positions, once: o.once, logger: o.logger, connect, dryRun: o.dryRun !== undefined });
-    server = await startMetricsServer({ registry: metrics.registry, health, port: o.config.metrics.port, host: o.config.metrics.host });
+    const built = buildTopologies(o.topologies, o.names, {
+      config: o.config,
+      positions,
+      once: o.once,
+      logger: o.logger,
+      connect,
+      dryRun: o.dryRun !== undefined,
+    });
+    server = await startMetricsServer({
+      registry: metrics.registry,
+      health,
+      port: o.config.metrics.port,
+      host: o.config.metrics.host,
+    });
     const deps = buildPipelineDeps({
-      store, crm: o.config.crm, registry: o.config.registry, metrics, logger: o.logger, health,
+      store,
+      crm: o.config.crm,
+      registry: o.config.registry,
+      metrics,
+      logger: o.logger,
+      health,
       maxInFlight: o.config.runtime.maxInFlight,
       load: { windowMs: o.config.runtime.loadWindowMs, maxRecords: o.config.runtime.loadMaxRecords },
       ...o.dryRun,
     });
     primeMetrics(metrics, o.names);
-    o.logger.info({ topologies: o.names, crm: redactUrl(o.config.crm.webhookUrl), metrics: server.url, once: o.once }, 'starting');
-    const stopApis = watchApis(metrics, [
-      { api: 'bitrix24', component: 'sink:bitrix24', endpoint: redactUrl(o.config.crm.webhookUrl), setBy: 'crm.webhookUrl (or BITRIX24_WEBHOOK_URL)', answers: new Set(['503']) },
-      { api: 'egrul', component: 'registry:egrul', endpoint: o.config.registry.url, setBy: 'registry.url' },
-    ], connect);
+    o.logger.info(
+      { topologies: o.names, crm: redactUrl(o.config.crm.webhookUrl), metrics: server.url, once: o.once },
+      'starting',
+    );
+    const stopApis = watchApis(
+      metrics,
+      [
+        {
+          api: 'bitrix24',
+          component: 'sink:bitrix24',
+          endpoint: redactUrl(o.config.crm.webhookUrl),
+          setBy: 'crm.webhookUrl (or BITRIX24_WEBHOOK_URL)',
+          answers: new Set(['503']),
+        },
+        { api: 'egrul', component: 'registry:egrul', endpoint: o.config.registry.url, setBy: 'registry.url' },
+      ],
+      connect,
+    );
     const stopWedge = watchWedge({ metrics, health, afterMs: o.config.runtime.wedgedAfterMs });
     // Counting walks keys: often enough for a dashboard, rarely enough to cost little.
     const gauges = setInterval(() => void updateStateGauges(store, metrics).catch(() => {}), 15_000);
     gauges.unref();
     const stopProgress = reportProgress(deps.summary, o.logger);
     const stopWatch = watchShutdown({
-      stop: o.stop, timeoutMs: o.config.runtime.shutdownTimeoutMs, logger: o.logger,
-      inFlight: () => inFlightRecords(metrics), onTimeout: o.onShutdownTimeout,
+      stop: o.stop,
+      timeoutMs: o.config.runtime.shutdownTimeoutMs,
+      logger: o.logger,
+      inFlight: () => inFlightRecords(metrics),
+      onTimeout: o.onShutdownTimeout,
     });
     let sweeping: Promise<void> | undefined;
     // The sweep ends with the topologies, whether stopped or (a finite source in a continuous run) drained.
@@ -110,14 +145,31 @@ export async function runService(o: ServiceOptions): Promise<RunSummaryJson> {
       if (recovered) o.logger.info({ companies: recovered }, 'delivered golden records a previous run left pending');
       await updateStateGauges(store, metrics);
       // Continuous runs only: a --once run ends when its sources are drained, never held open by the sweep.
-      sweeping = startRegisterSweep({
-        store, verifier: deps.verifier, client: deps.crmClient, resolver: deps.resolver, delivery: deps.delivery, registry: o.config.registry, crm: o.config.crm,
-        metrics, logger: o.logger, once: o.once, dryRun: o.dryRun !== undefined,
-      }, AbortSignal.any([stop, sweepDone.signal]));
+      sweeping = startRegisterSweep(
+        {
+          store,
+          verifier: deps.verifier,
+          client: deps.crmClient,
+          resolver: deps.resolver,
+          delivery: deps.delivery,
+          registry: o.config.registry,
+          crm: o.config.crm,
+          metrics,
+          logger: o.logger,
+          once: o.once,
+          dryRun: o.dryRun !== undefined,
+        },
+        AbortSignal.any([stop, sweepDone.signal]),
+      );
       await runPipeline(deps, built, {
-        stop: o.stop, once: o.once, failing,
+        stop: o.stop,
+        once: o.once,
+        failing,
         // SIGTERM: the sweep stores its current batch before the verifier and the store close
-        onDrained: async () => { sweepDone.abort(); await sweeping; },
+        onDrained: async () => {
+          sweepDone.abort();
+          await sweeping;
+        },
       });
       await updateStateGauges(store, metrics);
     } finally {

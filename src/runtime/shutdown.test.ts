@@ -5,7 +5,12 @@ import { watchShutdown } from './shutdown.js';
 
 function capture() {
   const lines: Array<Record<string, unknown>> = [];
-  const destination = new Writable({ write(c, _e, cb) { for (const l of String(c).split('\n').filter(Boolean)) lines.push(JSON.parse(l) as Record<string, unknown>); cb(); } });
+  const destination = new Writable({
+    write(c, _e, cb) {
+      for (const l of String(c).split('\n').filter(Boolean)) lines.push(JSON.parse(l) as Record<string, unknown>);
+      cb();
+    },
+  });
   return { lines, logger: createLogger({ destination, level: 'debug' }) };
 }
 const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -15,7 +20,15 @@ describe('watchShutdown', () => {
     const { lines, logger } = capture();
     const stop = new AbortController();
     let timedOut = 0;
-    const dispose = watchShutdown({ stop: stop.signal, timeoutMs: 30, logger, inFlight: async () => 7, onTimeout: () => { timedOut++; } });
+    const dispose = watchShutdown({
+      stop: stop.signal,
+      timeoutMs: 30,
+      logger,
+      inFlight: async () => 7,
+      onTimeout: () => {
+        timedOut++;
+      },
+    });
     stop.abort();
     await settle(120);
     dispose();
@@ -31,7 +44,15 @@ describe('watchShutdown', () => {
     const { lines, logger } = capture();
     const stop = new AbortController();
     let timedOut = 0;
-    const dispose = watchShutdown({ stop: stop.signal, timeoutMs: 30, logger, inFlight: async () => 0, onTimeout: () => { timedOut++; } });
+    const dispose = watchShutdown({
+      stop: stop.signal,
+      timeoutMs: 30,
+      logger,
+      inFlight: async () => 0,
+      onTimeout: () => {
+        timedOut++;
+      },
+    });
     stop.abort();
     dispose();
     await settle(120);

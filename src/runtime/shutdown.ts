@@ -19,11 +19,17 @@ export function watchShutdown(w: ShutdownWatch): () => void {
   let timer: NodeJS.Timeout | undefined;
   const onStop = () => {
     void w.inFlight().then((n) => {
-      w.logger.info({ inFlight: n, timeoutMs: w.timeoutMs }, n ? `stopping: draining ${n} in-flight records` : 'stopping: nothing in flight');
+      w.logger.info(
+        { inFlight: n, timeoutMs: w.timeoutMs },
+        n ? `stopping: draining ${n} in-flight records` : 'stopping: nothing in flight',
+      );
     });
     timer = setTimeout(() => {
       void w.inFlight().then((n) => {
-        w.logger.error({ unsettled: n, timeoutMs: w.timeoutMs }, `shutdown timed out after ${w.timeoutMs} ms: ${n} records left unsettled (they are read again on the next start)`);
+        w.logger.error(
+          { unsettled: n, timeoutMs: w.timeoutMs },
+          `shutdown timed out after ${w.timeoutMs} ms: ${n} records left unsettled (they are read again on the next start)`,
+        );
         w.onTimeout?.();
       });
     }, w.timeoutMs);

@@ -26,7 +26,10 @@ describe('watchWedge', () => {
 
       health.reach('sink:bitrix24', 'running');
       await tick();
-      expect(health.report()).toMatchObject({ live: false, components: { pipeline: { state: 'failed', detail: 'wedged: 5 records in flight and none settled for 70 s' } } });
+      expect(health.report()).toMatchObject({
+        live: false,
+        components: { pipeline: { state: 'failed', detail: 'wedged: 5 records in flight and none settled for 70 s' } },
+      });
 
       metrics.lastProgress.set({ topology: 'shop-a' }, now / 1000);
       await tick();

@@ -34,30 +34,54 @@ describe('@bitrix24/b24jssdk against the emulator', () => {
   });
 
   it('adds, gets and lists with paging (call.make, callList, fetchList, legacy callListMethod)', async () => {
-    const add = await b24.actions.v2.call.make<number>({ method: 'crm.company.add',
-      params: { fields: { TITLE: 'ООО "Ромашка"', ORIGINATOR_ID: 'crm-unify', ORIGIN_ID: 'g-0', PHONE: [{ VALUE: '+74955005550', VALUE_TYPE: 'WORK' }] } } });
+    const add = await b24.actions.v2.call.make<number>({
+      method: 'crm.company.add',
+      params: {
+        fields: {
+          TITLE: 'ООО "Ромашка"',
+          ORIGINATOR_ID: 'crm-unify',
+          ORIGIN_ID: 'g-0',
+          PHONE: [{ VALUE: '+74955005550', VALUE_TYPE: 'WORK' }],
+        },
+      },
+    });
     expect(add.isSuccess).toBe(true);
     const id = add.getData()?.result as number;
     expect(id).toBeGreaterThan(0);
 
     const got = await b24.actions.v2.call.make<Record<string, unknown>>({ method: 'crm.company.get', params: { id } });
-    expect(got.getData()?.result).toMatchObject({ ID: String(id), TITLE: 'ООО "Ромашка"', PHONE: [{ VALUE: '+74955005550' }] });
+    expect(got.getData()?.result).toMatchObject({
+      ID: String(id),
+      TITLE: 'ООО "Ромашка"',
+      PHONE: [{ VALUE: '+74955005550' }],
+    });
 
     // 120 more, 50 per batch: the SDK builds `method?query` strings with qs
     for (let chunk = 0; chunk < 3; chunk++) {
-      const calls = Array.from({ length: chunk < 2 ? 50 : 20 }, (_, i) =>
-        ['crm.company.add', { fields: { TITLE: `Co ${chunk * 50 + i + 1}`, ORIGINATOR_ID: 'crm-unify' } }] as [string, object]);
+      const calls = Array.from(
+        { length: chunk < 2 ? 50 : 20 },
+        (_, i) =>
+          ['crm.company.add', { fields: { TITLE: `Co ${chunk * 50 + i + 1}`, ORIGINATOR_ID: 'crm-unify' } }] as [
+            string,
+            object,
+          ],
+      );
       const res = await b24.actions.v2.batch.make({ calls, options: { isHaltOnError: true } });
       expect(res.isSuccess).toBe(true);
     }
 
-    const all = await b24.actions.v2.callList.make<{ ID: string }>({ method: 'crm.company.list',
-      params: { filter: { ORIGINATOR_ID: 'crm-unify' }, select: ['ID', 'TITLE'] } });
+    const all = await b24.actions.v2.callList.make<{ ID: string }>({
+      method: 'crm.company.list',
+      params: { filter: { ORIGINATOR_ID: 'crm-unify' }, select: ['ID', 'TITLE'] },
+    });
     expect(all.isSuccess).toBe(true);
     expect(all.getData()).toHaveLength(121);
 
     const pages: number[] = [];
-    for await (const page of b24.actions.v2.fetchList.make<{ ID: string }>({ method: 'crm.company.list', params: { select: ['ID'] } })) {
+    for await (const page of b24.actions.v2.fetchList.make<{ ID: string }>({
+      method: 'crm.company.list',
+      params: { select: ['ID'] },
+    })) {
       pages.push(page.length);
     }
     expect(pages).toEqual([50, 50, 21]);
@@ -74,7 +98,12 @@ describe('@bitrix24/b24jssdk against the emulator', () => {
     const res = await b24.actions.v2.batch.make({
       calls: {
         co: { method: 'crm.company.add', params: { fields: { TITLE: 'Batch Co' } } },
-        rq: { method: 'crm.requisite.add', params: { fields: { ENTITY_TYPE_ID: 4, ENTITY_ID: '$result[co]', PRESET_ID: 1, NAME: 'Org', RQ_INN: '7707083893' } } },
+        rq: {
+          method: 'crm.requisite.add',
+          params: {
+            fields: { ENTITY_TYPE_ID: 4, ENTITY_ID: '$result[co]', PRESET_ID: 1, NAME: 'Org', RQ_INN: '7707083893' },
+          },
+        },
         missing: { method: 'crm.company.get', params: { id: 999999 } },
         unknown: { method: 'crm.company.frobnicate', params: {} },
       },
@@ -89,7 +118,10 @@ describe('@bitrix24/b24jssdk against the emulator', () => {
     expect(data.missing?.isSuccess).toBe(true);
     expect(data.missing?.getData().result).toBeUndefined();
     const rqId = data.rq?.getData().result as number;
-    const rq = await b24.actions.v2.call.make<Record<string, string>>({ method: 'crm.requisite.get', params: { id: rqId } });
+    const rq = await b24.actions.v2.call.make<Record<string, string>>({
+      method: 'crm.requisite.get',
+      params: { id: rqId },
+    });
     expect(rq.getData()?.result.ENTITY_ID).toBe(String(data.co?.getData().result));
     expect(sb.portal.counters.queryLimitExceeded).toBe(0); // the SDK's own bucket matches the portal's
   });
@@ -97,8 +129,18 @@ describe('@bitrix24/b24jssdk against the emulator', () => {
   it('imports through crm.item.batchImport with call.make, and chains a batch on its items', async () => {
     const res = await b24.actions.v2.call.make<{ items: Array<{ item?: { id: number }; error?: string }> }>({
       method: 'crm.item.batchImport',
-      params: { entityTypeId: 4, data: [{ title: 'Imported', originatorId: 'crm-unify', originId: 'imp-1',
-        fm: [{ typeId: 'PHONE', valueType: 'WORK', value: '+74951112233' }] }, { title: 'Bad', fm: [{ typeId: 'EMAIL', value: 'x' }] }] },
+      params: {
+        entityTypeId: 4,
+        data: [
+          {
+            title: 'Imported',
+            originatorId: 'crm-unify',
+            originId: 'imp-1',
+            fm: [{ typeId: 'PHONE', valueType: 'WORK', value: '+74951112233' }],
+          },
+          { title: 'Bad', fm: [{ typeId: 'EMAIL', value: 'x' }] },
+        ],
+      },
     });
     expect(res.isSuccess).toBe(true);
     const items = res.getData()?.result.items ?? [];
@@ -122,7 +164,8 @@ describe('@bitrix24/b24jssdk against the emulator', () => {
       await writeFile(caFile, sb.ca ?? '');
       const script = fileURLToPath(new URL('./fixtures/b24jssdk-client.mjs', import.meta.url));
       const { stdout } = await promisify(execFile)(process.execPath, [script, sb.webhookUrl], {
-        env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile }, timeout: 20_000,
+        env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile },
+        timeout: 20_000,
       });
       expect(JSON.parse(stdout)).toMatchObject({ ok: true, title: 'From child' });
     } finally {

@@ -14,8 +14,13 @@ export interface Listener {
   close(): Promise<void>;
 }
 
-export async function listen(handler: Handler, opts: { host: string; port: number; tls?: { cert: string; key: string } }): Promise<Listener> {
-  const server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, handler) : http.createServer(handler);
+export async function listen(
+  handler: Handler,
+  opts: { host: string; port: number; tls?: { cert: string; key: string } },
+): Promise<Listener> {
+  const server = opts.tls
+    ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, handler)
+    : http.createServer(handler);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => {
@@ -28,15 +33,19 @@ export async function listen(handler: Handler, opts: { host: string; port: numbe
   return {
     origin: `${opts.tls ? 'https' : 'http'}://${hostPart}:${port}`,
     port,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
 
 export function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }

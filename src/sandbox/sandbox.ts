@@ -12,7 +12,14 @@ import { tlsMaterial, type TlsMaterial } from './tls.js';
 export { parseFaultSpec, FaultSpecError, type FaultSpec } from './bitrix24/faults.js';
 export { parseOperatingCosts } from './bitrix24/operating.js';
 export type { Registry, RegistryEntry } from './egrul/registry.js';
-export { parseCrmSeed, readCrmSeed, type CrmSeed, type CrmSeedResult, type ParsedCrmSeed, type SeededCompany } from './bitrix24/index.js';
+export {
+  parseCrmSeed,
+  readCrmSeed,
+  type CrmSeed,
+  type CrmSeedResult,
+  type ParsedCrmSeed,
+  type SeededCompany,
+} from './bitrix24/index.js';
 
 export interface SandboxOptions {
   port?: number;
@@ -62,15 +69,29 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const serverTls = tls ? { cert: tls.cert, key: tls.key } : undefined;
   const egrulToken = opts.egrulToken ?? 'sandbox-token';
   const portal: PortalServer = await startPortal({
-    host, port: opts.port ?? 0, tls: serverTls, data: opts.data, rate: opts.rate, burst: opts.burst,
-    faults: opts.faults, faultSeed: opts.faultSeed, operating: opts.operating, crmSeed: opts.crmSeed,
-    webhookUser: opts.webhookUser, webhookSecret: opts.webhookSecret,
+    host,
+    port: opts.port ?? 0,
+    tls: serverTls,
+    data: opts.data,
+    rate: opts.rate,
+    burst: opts.burst,
+    faults: opts.faults,
+    faultSeed: opts.faultSeed,
+    operating: opts.operating,
+    crmSeed: opts.crmSeed,
+    webhookUser: opts.webhookUser,
+    webhookSecret: opts.webhookSecret,
   });
   let egrul: EgrulServer;
   try {
     egrul = await startEgrul({
-      host, port: opts.egrulPort ?? 0, registry: opts.registry, token: egrulToken,
-      latencyMs: opts.egrulLatencyMs, rateLimit: opts.egrulRateLimit, tls: serverTls,
+      host,
+      port: opts.egrulPort ?? 0,
+      registry: opts.registry,
+      token: egrulToken,
+      latencyMs: opts.egrulLatencyMs,
+      rateLimit: opts.egrulRateLimit,
+      tls: serverTls,
     });
   } catch (err) {
     await portal.stop();

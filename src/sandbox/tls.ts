@@ -33,7 +33,10 @@ export async function tlsMaterial(opt: TlsOption = {}): Promise<TlsMaterial> {
       { name: 'basicConstraints', cA: true },
       { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, keyCertSign: true },
       { name: 'extKeyUsage', serverAuth: true },
-      { name: 'subjectAltName', altNames: hosts.map((h) => (isIp(h) ? { type: 7 as const, ip: h } : { type: 2 as const, value: h })) },
+      {
+        name: 'subjectAltName',
+        altNames: hosts.map((h) => (isIp(h) ? { type: 7 as const, ip: h } : { type: 2 as const, value: h })),
+      },
     ],
   });
   return { cert: pems.cert, key: pems.private, ca: pems.cert };

@@ -67,7 +67,10 @@ export function registryOp(inn: string, entry: RegistryEntry): StateOp {
 
 /** The cached register answer if younger than `ttlMs` at `now`; undefined when absent or expired. */
 export async function getFreshRegistry(
-  store: StateStore, inn: string, ttlMs: number, now: Date = new Date(),
+  store: StateStore,
+  inn: string,
+  ttlMs: number,
+  now: Date = new Date(),
 ): Promise<RegistryEntry | undefined> {
   const entry = await store.get('registry', inn);
   if (!entry) return undefined;

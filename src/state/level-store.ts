@@ -3,7 +3,13 @@ import { Level } from 'level';
 import { CrmUnifyError } from '../core/errors.js';
 import { computeStats } from './stats.js';
 import {
-  namespaces, rangeBounds, type KeyRange, type Namespace, type NamespaceValues, type StateOp, type StateStats,
+  namespaces,
+  rangeBounds,
+  type KeyRange,
+  type Namespace,
+  type NamespaceValues,
+  type StateOp,
+  type StateStats,
   type StateStore,
 } from './store.js';
 
@@ -31,12 +37,17 @@ export async function openLevelStore(dir: string): Promise<LevelStateStore> {
   } catch (err) {
     const code = (err as { cause?: { code?: unknown } }).cause?.code ?? (err as { code?: unknown }).code;
     if (code === 'LEVEL_LOCKED') {
-      throw new CrmUnifyError('STATE_STORE_LOCKED',
+      throw new CrmUnifyError(
+        'STATE_STORE_LOCKED',
         `state store ${dir} is locked: another crm-unify process (or instance) has it open; ` +
-        'LevelDB has one writer, so run the topologies that share it in one process', { cause: err, details: { dir } });
+          'LevelDB has one writer, so run the topologies that share it in one process',
+        { cause: err, details: { dir } },
+      );
     }
-    throw new CrmUnifyError('STATE_STORE_FAILED', `cannot open state store ${dir}: ${(err as Error).message}`,
-      { cause: err, details: { dir } });
+    throw new CrmUnifyError('STATE_STORE_FAILED', `cannot open state store ${dir}: ${(err as Error).message}`, {
+      cause: err,
+      details: { dir },
+    });
   }
   return new LevelStateStore(db, dir);
 }
@@ -45,9 +56,13 @@ export class LevelStateStore implements StateStore {
   readonly kind = 'level' as const;
   private readonly subs: Record<Namespace, Sub>;
 
-  constructor(private readonly db: Db, readonly dir: string) {
-    this.subs = Object.fromEntries(namespaces.map((ns) =>
-      [ns, db.sublevel<string, unknown>(ns, { keyEncoding: 'utf8', valueEncoding: 'json' })])) as Record<Namespace, Sub>;
+  constructor(
+    private readonly db: Db,
+    readonly dir: string,
+  ) {
+    this.subs = Object.fromEntries(
+      namespaces.map((ns) => [ns, db.sublevel<string, unknown>(ns, { keyEncoding: 'utf8', valueEncoding: 'json' })]),
+    ) as Record<Namespace, Sub>;
   }
 
   async get<N extends Namespace>(ns: N, key: string): Promise<NamespaceValues[N] | undefined> {
@@ -61,9 +76,11 @@ export class LevelStateStore implements StateStore {
 
   async batch(ops: readonly StateOp[]): Promise<void> {
     if (ops.length === 0) return;
-    const mapped = ops.map((op) => op.type === 'put'
-      ? { type: 'put' as const, sublevel: this.subs[op.ns], key: op.key, value: op.value as unknown }
-      : { type: 'del' as const, sublevel: this.subs[op.ns], key: op.key });
+    const mapped = ops.map((op) =>
+      op.type === 'put'
+        ? { type: 'put' as const, sublevel: this.subs[op.ns], key: op.key, value: op.value as unknown }
+        : { type: 'del' as const, sublevel: this.subs[op.ns], key: op.key },
+    );
     await this.guard(() => this.db.batch(mapped as never));
   }
 
@@ -120,6 +137,7 @@ function levelRange(range?: KeyRange) {
 function storeError(err: unknown): Error {
   if (err instanceof CrmUnifyError || err instanceof TypeError) return err;
   return new CrmUnifyError('STATE_STORE_FAILED', `state store: ${(err as Error).message}`, {
-    cause: err, details: { levelCode: (err as { code?: unknown }).code },
+    cause: err,
+    details: { levelCode: (err as { code?: unknown }).code },
   });
 }

@@ -1,7 +1,13 @@
 import { CrmUnifyError } from '../core/errors.js';
 import { computeStats } from './stats.js';
 import {
-  namespaces, rangeBounds, type KeyRange, type Namespace, type NamespaceValues, type StateOp, type StateStats,
+  namespaces,
+  rangeBounds,
+  type KeyRange,
+  type Namespace,
+  type NamespaceValues,
+  type StateOp,
+  type StateStats,
   type StateStore,
 } from './store.js';
 
@@ -76,9 +82,13 @@ export class MemoryStateStore implements StateStore {
   private select(ns: Namespace, range?: KeyRange): Array<[string, string]> {
     const { gte, gt, lte, lt, reverse, limit } = rangeBounds(range);
     const cmp = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
-    const rows = [...this.table(ns)].filter(([k]) =>
-      (gte === undefined || cmp(k, gte) >= 0) && (gt === undefined || cmp(k, gt) > 0) &&
-      (lte === undefined || cmp(k, lte) <= 0) && (lt === undefined || cmp(k, lt) < 0));
+    const rows = [...this.table(ns)].filter(
+      ([k]) =>
+        (gte === undefined || cmp(k, gte) >= 0) &&
+        (gt === undefined || cmp(k, gt) > 0) &&
+        (lte === undefined || cmp(k, lte) <= 0) &&
+        (lt === undefined || cmp(k, lt) < 0),
+    );
     rows.sort(([a], [b]) => cmp(a, b));
     if (reverse) rows.reverse();
     return limit !== undefined && limit >= 0 ? rows.slice(0, limit) : rows;

@@ -113,14 +113,21 @@ describe('state migrate on a state the release before format 2 wrote', () => {
     const old = await openLevelStore(join(dir, 'old'));
     const fresh = await openLevelStore(join(dir, 'fresh'));
     try {
-      const entries = gunzipSync(readFileSync(new URL('./fixtures/format1-state.jsonl.gz', import.meta.url))).toString('utf8')
-        .trim().split('\n').map((l) => JSON.parse(l) as [Namespace, string, unknown]);
+      const entries = gunzipSync(readFileSync(new URL('./fixtures/format1-state.jsonl.gz', import.meta.url)))
+        .toString('utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as [Namespace, string, unknown]);
       await old.batch(entries.map(([ns, key, value]) => ({ type: 'put', ns, key, value }) as StateOp));
       expect(await old.count('matchKeys')).toBeGreaterThan(100);
       await resolveInOrder(fresh);
 
       const report = await migrateState(old);
-      expect(report).toEqual({ companies: await fresh.count('companies'), contacts: await fresh.count('contacts'), matchKeys: expect.any(Number) });
+      expect(report).toEqual({
+        companies: await fresh.count('companies'),
+        contacts: await fresh.count('contacts'),
+        matchKeys: expect.any(Number),
+      });
       expect(await dump(old)).toEqual(await dump(fresh));
     } finally {
       await Promise.all([old.close(), fresh.close()]);
@@ -133,8 +140,15 @@ describe('state migrate on a state the release before format 2 wrote', () => {
 async function resolveInOrder(store: StateStore): Promise<void> {
   const s = scales.seed;
   const f = 0.0005;
-  const ds = generate({ ...s, shopACompanies: Math.round(s.shopACompanies * f), shopBCompanies: Math.round(s.shopBCompanies * f),
-    overlap: Math.round(s.overlap * f) }, 1);
+  const ds = generate(
+    {
+      ...s,
+      shopACompanies: Math.round(s.shopACompanies * f),
+      shopBCompanies: Math.round(s.shopBCompanies * f),
+      overlap: Math.round(s.overlap * f),
+    },
+    1,
+  );
   const outcomes = [
     ...ds.shopA.companies.map((r) => mapShopACompany(r as never)),
     ...ds.shopA.contacts.map((r) => mapShopAContact(r as never)),

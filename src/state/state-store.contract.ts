@@ -1,7 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Reject } from '../model/index.js';
 import {
-  getFreshRegistry, getPosition, listPositions, listRejects, positionOp, rejectOps, registryOp,
+  getFreshRegistry,
+  getPosition,
+  listPositions,
+  listRejects,
+  positionOp,
+  rejectOps,
+  registryOp,
 } from './helpers.js';
 import type { GoldenCompanyState } from './records.js';
 import type { StateStore } from './store.js';
@@ -20,8 +26,15 @@ export interface ContractHarness {
 
 function company(inn: string, delivery: GoldenCompanyState['delivery'] = 'pending'): GoldenCompanyState {
   return {
-    inn, status: 'active', record: null, contributions: {}, contactIds: [], nextContactSeq: 0,
-    hash: 'h', delivery, synced: null,
+    inn,
+    status: 'active',
+    record: null,
+    contributions: {},
+    contactIds: [],
+    nextContactSeq: 0,
+    hash: 'h',
+    delivery,
+    synced: null,
   };
 }
 
@@ -32,8 +45,12 @@ function rej(at: string, reason: Reject['reason'], sourceId: string): Reject {
 export function stateStoreContract(h: ContractHarness): void {
   describe(`StateStore contract: ${h.name}`, () => {
     let store: StateStore;
-    beforeEach(async () => { store = await h.open(); });
-    afterEach(async () => { await store.close().catch(() => undefined); });
+    beforeEach(async () => {
+      store = await h.open();
+    });
+    afterEach(async () => {
+      await store.close().catch(() => undefined);
+    });
 
     it('returns undefined for a missing key and a copy for a present one', async () => {
       expect(await store.get('companies', '7707083893')).toBeUndefined();
@@ -94,7 +111,10 @@ export function stateStoreContract(h: ContractHarness): void {
       expect(all).toEqual(['a', 'ab', 'a|1', 'a|2', 'b', 'z', 'Я']);
       const pre = [];
       for await (const [k, v] of store.iterate('matchKeys', { prefix: 'a|' })) pre.push([k, v]);
-      expect(pre).toEqual([['a|1', 'a|1'], ['a|2', 'a|2']]);
+      expect(pre).toEqual([
+        ['a|1', 'a|1'],
+        ['a|2', 'a|2'],
+      ]);
       const rev = [];
       for await (const [k] of store.iterate('matchKeys', { gte: 'a|', lt: 'z', reverse: true, limit: 2 })) rev.push(k);
       expect(rev).toEqual(['b', 'a|2']);
@@ -103,7 +123,10 @@ export function stateStoreContract(h: ContractHarness): void {
     });
 
     it('stores positions per source and partition', async () => {
-      await store.batch([positionOp('shop-a', 'companies', '2024-01-01T00:00:00Z|17'), positionOp('shop-b', '3', '99')]);
+      await store.batch([
+        positionOp('shop-a', 'companies', '2024-01-01T00:00:00Z|17'),
+        positionOp('shop-b', '3', '99'),
+      ]);
       expect(await getPosition(store, 'shop-a', 'companies')).toBe('2024-01-01T00:00:00Z|17');
       expect(await listPositions(store, 'shop-b')).toEqual({ 3: '99' });
     });
@@ -126,24 +149,40 @@ export function stateStoreContract(h: ContractHarness): void {
       for await (const r of listRejects(store, { since: '2024-01-01T00:00:02.000Z' })) since.push(r.sourceId);
       expect(since.sort()).toEqual(['2', '3']);
       const limited = [];
-      for await (const r of listRejects(store, { since: '2024-01-01T00:00:02.000Z', limit: 1 })) limited.push(r.sourceId);
+      for await (const r of listRejects(store, { since: '2024-01-01T00:00:02.000Z', limit: 1 }))
+        limited.push(r.sourceId);
       expect(limited).toHaveLength(1);
     });
 
     it('reads the register cache only within its TTL', async () => {
       await store.batch([registryOp('7707083893', { status: 'ACTIVE', fetchedAt: '2024-01-01T00:00:00.000Z' })]);
       const day = 86_400_000;
-      expect((await getFreshRegistry(store, '7707083893', day, new Date('2024-01-01T12:00:00Z')))?.status).toBe('ACTIVE');
+      expect((await getFreshRegistry(store, '7707083893', day, new Date('2024-01-01T12:00:00Z')))?.status).toBe(
+        'ACTIVE',
+      );
       expect(await getFreshRegistry(store, '7707083893', day, new Date('2024-01-02T00:00:01Z'))).toBeUndefined();
       expect(await getFreshRegistry(store, '0000000000', day)).toBeUndefined();
     });
 
     it('keeps register changes in time order, so a listing since a time is a key range', async () => {
       const change = (at: string, inn: string) => ({
-        type: 'put' as const, ns: 'registerChanges' as const, key: `${at}|${inn}`,
-        value: { inn, from: 'ACTIVE', to: 'LIQUIDATED', at, crmId: '7', value: `LIQUIDATED ${at.slice(0, 10)}`, crm: 'pending' as const },
+        type: 'put' as const,
+        ns: 'registerChanges' as const,
+        key: `${at}|${inn}`,
+        value: {
+          inn,
+          from: 'ACTIVE',
+          to: 'LIQUIDATED',
+          at,
+          crmId: '7',
+          value: `LIQUIDATED ${at.slice(0, 10)}`,
+          crm: 'pending' as const,
+        },
       });
-      await store.batch([change('2026-12-02T10:00:00.000Z', '7707083893'), change('2026-12-01T10:00:00.000Z', '7719402047')]);
+      await store.batch([
+        change('2026-12-02T10:00:00.000Z', '7707083893'),
+        change('2026-12-01T10:00:00.000Z', '7719402047'),
+      ]);
       expect(await store.get('registerChanges', '7707083893')).toBeUndefined();
       const since = [];
       for await (const [, v] of store.iterate('registerChanges', { gte: '2026-12-02' })) since.push(v.inn);
@@ -172,7 +211,10 @@ export function stateStoreContract(h: ContractHarness): void {
     });
 
     it.runIf(h.reopen !== undefined)('keeps what was written across close and reopen', async () => {
-      await store.batch([positionOp('shop-b', 'p1', '42'), { type: 'put', ns: 'companies', key: '9', value: company('9') }]);
+      await store.batch([
+        positionOp('shop-b', 'p1', '42'),
+        { type: 'put', ns: 'companies', key: '9', value: company('9') },
+      ]);
       await store.close();
       store = await h.reopen!();
       expect(await getPosition(store, 'shop-b', 'p1')).toBe('42');

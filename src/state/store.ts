@@ -1,7 +1,14 @@
 import type { CrmFinding } from '../model/crm-ids.js';
 import type {
-  CompanyLink, ContactLink, CrmLedgerEntry, GoldenCompanyState, GoldenContactState, PendingMarker, Reject,
-  RegisterChange, RegistryEntry,
+  CompanyLink,
+  ContactLink,
+  CrmLedgerEntry,
+  GoldenCompanyState,
+  GoldenContactState,
+  PendingMarker,
+  Reject,
+  RegisterChange,
+  RegistryEntry,
 } from './records.js';
 
 /**
@@ -39,8 +46,18 @@ export interface NamespaceValues {
 export type Namespace = keyof NamespaceValues;
 
 export const namespaces = [
-  'companies', 'contacts', 'matchKeys', 'links', 'positions', 'registry', 'crmIds', 'rejects',
-  'rejectsByReason', 'pending', 'crmFindings', 'registerChanges',
+  'companies',
+  'contacts',
+  'matchKeys',
+  'links',
+  'positions',
+  'registry',
+  'crmIds',
+  'rejects',
+  'rejectsByReason',
+  'pending',
+  'crmFindings',
+  'registerChanges',
 ] as const satisfies readonly Namespace[];
 
 export type PutOp<N extends Namespace = Namespace> = { type: 'put'; ns: N; key: string; value: NamespaceValues[N] };

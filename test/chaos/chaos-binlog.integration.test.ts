@@ -8,4 +8,6 @@
 import { describeChaos } from './suite.js';
 
 const only = process.env.CHAOS_SHOP_A;
-describeChaos('binlog', { skip: process.env.CHAOS_PROFILE === 'full' ? only === 'poll' : only !== 'binlog' && only !== 'both' });
+describeChaos('binlog', {
+  skip: process.env.CHAOS_PROFILE === 'full' ? only === 'poll' : only !== 'binlog' && only !== 'both',
+});

@@ -18,7 +18,13 @@ const BIN = join(PROJECT_ROOT, 'bin', 'crm-unify.js');
  * test harness exports some of them (the shared broker and server), so the child must not see
  * them, or it would run against the shared broker instead of the chaos suite's private one.
  */
-export const OVERRIDING_ENV = ['KAFKA_BROKERS', 'SHOP_A_MYSQL_URL', 'BITRIX24_WEBHOOK_URL', 'DADATA_TOKEN', 'MYSQL_URL'];
+export const OVERRIDING_ENV = [
+  'KAFKA_BROKERS',
+  'SHOP_A_MYSQL_URL',
+  'BITRIX24_WEBHOOK_URL',
+  'DADATA_TOKEN',
+  'MYSQL_URL',
+];
 
 export interface RunRecord {
   n: number;
@@ -105,11 +111,18 @@ export class PipelineProcess {
           this.child = undefined;
           this.current = undefined;
         }
-        this.log(`run ${n} (pid ${record.pid}) exited: code ${code}, signal ${signal}${record.killed ? ' (killed by the test)' : ''}`);
+        this.log(
+          `run ${n} (pid ${record.pid}) exited: code ${code}, signal ${signal}${record.killed ? ' (killed by the test)' : ''}`,
+        );
         if (!record.killed && !once && this.supervising) {
           this.unexpectedExits++;
           this.log(`run ${n} exited on its own; restarting it. stderr tail:\n${tailOf(stderr, 8)}`);
-          this.restarting = sleep(500).then(() => this.start().then(() => undefined, (e: unknown) => this.log(`restart failed: ${String(e)}`)));
+          this.restarting = sleep(500).then(() =>
+            this.start().then(
+              () => undefined,
+              (e: unknown) => this.log(`restart failed: ${String(e)}`),
+            ),
+          );
         }
         done();
       });
@@ -127,7 +140,9 @@ export class PipelineProcess {
         // --once runs may finish before the first poll; that is fine when they exited 0.
         if (record.once && record.code === 0) return;
         if (record.killed) return;
-        throw new Error(`pipeline run ${record.n} exited (code ${record.code}, signal ${record.signal}) before it served /healthz; ${record.stderr}:\n${tailOf(record.stderr, 20)}`);
+        throw new Error(
+          `pipeline run ${record.n} exited (code ${record.code}, signal ${record.signal}) before it served /healthz; ${record.stderr}:\n${tailOf(record.stderr, 20)}`,
+        );
       }
       try {
         const res = await fetch(this.healthUrl, { signal: AbortSignal.timeout(1_000) });
@@ -136,7 +151,10 @@ export class PipelineProcess {
       } catch {
         // not listening yet
       }
-      if (Date.now() > deadline) throw new Error(`pipeline run ${record.n} did not serve ${this.healthUrl} within ${timeoutMs} ms; ${record.stderr}:\n${tailOf(record.stderr, 20)}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `pipeline run ${record.n} did not serve ${this.healthUrl} within ${timeoutMs} ms; ${record.stderr}:\n${tailOf(record.stderr, 20)}`,
+        );
       await sleep(100);
     }
   }
@@ -145,15 +163,17 @@ export class PipelineProcess {
   loggedSince(since: number, text: string): boolean {
     const record = this.current ?? this.runs.at(-1);
     if (!record) return false;
-    return readFileSync(record.stderr, 'utf8').split('\n').some((line) => {
-      if (!line.includes(text)) return false;
-      try {
-        const l = JSON.parse(line) as { time?: number; msg?: string };
-        return (l.time ?? 0) >= since && (l.msg ?? '').includes(text);
-      } catch {
-        return false;
-      }
-    });
+    return readFileSync(record.stderr, 'utf8')
+      .split('\n')
+      .some((line) => {
+        if (!line.includes(text)) return false;
+        try {
+          const l = JSON.parse(line) as { time?: number; msg?: string };
+          return (l.time ?? 0) >= since && (l.msg ?? '').includes(text);
+        } catch {
+          return false;
+        }
+      });
   }
 
   /** The summary a finished `--once` run printed on stdout (`{"summary": …}`), or undefined. */
@@ -170,10 +190,16 @@ export class PipelineProcess {
   }
 
   /** The /healthz report of the running pipeline, or undefined when it does not answer. */
-  async health(): Promise<{ live: boolean; ready: boolean; components: Record<string, { state: string; detail?: string }> } | undefined> {
+  async health(): Promise<
+    { live: boolean; ready: boolean; components: Record<string, { state: string; detail?: string }> } | undefined
+  > {
     try {
       const res = await fetch(this.healthUrl, { signal: AbortSignal.timeout(1_000) });
-      return (await res.json()) as { live: boolean; ready: boolean; components: Record<string, { state: string; detail?: string }> };
+      return (await res.json()) as {
+        live: boolean;
+        ready: boolean;
+        components: Record<string, { state: string; detail?: string }>;
+      };
     } catch {
       return undefined;
     }
@@ -212,7 +238,9 @@ export class PipelineProcess {
     const result = await Promise.race([this.exited, sleep(timeoutMs).then(() => timedOut)]);
     if (result === timedOut) {
       await this.kill();
-      throw new Error(`pipeline run ${record.n} did not finish within ${timeoutMs} ms; ${record.stderr}:\n${tailOf(record.stderr, 20)}`);
+      throw new Error(
+        `pipeline run ${record.n} did not finish within ${timeoutMs} ms; ${record.stderr}:\n${tailOf(record.stderr, 20)}`,
+      );
     }
     return record;
   }

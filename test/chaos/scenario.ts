@@ -63,14 +63,34 @@ export interface ChaosFigures {
   pipelineRuns: number;
   unexpectedExits: number;
   killMoments: { run: number; afterMs: number; portalWrites: number }[];
-  portal: { requests: number; writes: number; faults: Record<string, number>; queryLimitExceeded: number; byStatus: Record<string, number> };
-  register: { outageMs: number; down503Ms: number; refusedMs: number; requests: number; byStatus: Record<string, number> };
+  portal: {
+    requests: number;
+    writes: number;
+    faults: Record<string, number>;
+    queryLimitExceeded: number;
+    byStatus: Record<string, number>;
+  };
+  register: {
+    outageMs: number;
+    down503Ms: number;
+    refusedMs: number;
+    requests: number;
+    byStatus: Record<string, number>;
+  };
   broker: {
-    restarts: number; crashes: number; downMs: number[];
+    restarts: number;
+    crashes: number;
+    downMs: number[];
     /** Per outage: the states /healthz gave `source:shop-b.kafka` while the broker was down, and once it was back. */
     health: Array<{ whileDown: string[]; afterBack: string | undefined }>;
   };
-  mysql: { connectionsKilled: number; duringFull: number; duringDelta: number; duringBinlog: number; rowsUpdated: { companies: number; contacts: number } };
+  mysql: {
+    connectionsKilled: number;
+    duringFull: number;
+    duringDelta: number;
+    duringBinlog: number;
+    rowsUpdated: { companies: number; contacts: number };
+  };
   /**
    * Whether each fault that must be proven landed as meant (after at most 3 injections), and the
    * evidence: the broker stopped while the Kafka source consumed, the delta's connection killed
@@ -89,7 +109,12 @@ export interface ChaosFigures {
   finalRun: { code: number | null; ms: number };
   /** `crm-unify replay <shop> --to earliest` for both shops, then a `--once` run with faults off. */
   replay: {
-    afterReset: { kafkaCommitted: Record<string, string>; kafkaLow: Record<string, string>; shopAFull: (string | undefined)[]; dump: string | undefined };
+    afterReset: {
+      kafkaCommitted: Record<string, string>;
+      kafkaLow: Record<string, string>;
+      shopAFull: (string | undefined)[];
+      dump: string | undefined;
+    };
     read: Record<string, number>;
     /** The least each source must read again: its whole dataset. */
     mustRead: Record<string, number>;
@@ -100,9 +125,14 @@ export interface ChaosFigures {
   verify: VerifyReport['figures'];
 }
 
-export type ProvenFault = 'full-conn-kill' | 'broker-restart' | 'broker-crash' | 'delta-conn-kill' | 'binlog-conn-kill' | 'targeted-crash';
+export type ProvenFault =
+  'full-conn-kill' | 'broker-restart' | 'broker-crash' | 'delta-conn-kill' | 'binlog-conn-kill' | 'targeted-crash';
 
-export interface LostCreate { entity: EntityName; id: number; origin: string }
+export interface LostCreate {
+  entity: EntityName;
+  id: number;
+  origin: string;
+}
 
 export interface ChaosResult {
   report: VerifyReport;
@@ -139,19 +169,36 @@ export function chaosOptionsFromEnv(defaults: Partial<ChaosOptions> & { kills: n
 // exactly the expected contacts, so a miss is a delivery fault, not a matching limit.
 function chaosScale(f: number): Scale {
   const s = reachable(scales.small);
-  return { ...s, shopACompanies: Math.max(10, Math.round(s.shopACompanies * f)), shopBCompanies: Math.max(15, Math.round(s.shopBCompanies * f)), overlap: Math.max(3, Math.round(s.overlap * f)) };
+  return {
+    ...s,
+    shopACompanies: Math.max(10, Math.round(s.shopACompanies * f)),
+    shopBCompanies: Math.max(15, Math.round(s.shopBCompanies * f)),
+    overlap: Math.max(3, Math.round(s.overlap * f)),
+  };
 }
 
 const between = ([lo, hi]: [number, number]) => lo + Math.floor(Math.random() * (hi - lo + 1));
 
-type Action = 'full-conn-kill' | 'register-outage' | 'broker-restart' | 'delta-conn-kill' | 'binlog-conn-kill' | 'broker-crash' | 'targeted-crash';
+type Action =
+  | 'full-conn-kill'
+  | 'register-outage'
+  | 'broker-restart'
+  | 'delta-conn-kill'
+  | 'binlog-conn-kill'
+  | 'broker-crash'
+  | 'targeted-crash';
 
 /**
  * Which actions go with which kill: in this order, spread over the kills (several per kill when
  * there are few). In binlog mode the binlog stream's connection is killed where the delta's would be.
  */
 export function planActions(kills: number, shopAMode: ChaosOptions['shopAMode'] = 'poll'): Action[][] {
-  const actions: Action[] = ['full-conn-kill', 'register-outage', 'broker-restart', shopAMode === 'binlog' ? 'binlog-conn-kill' : 'delta-conn-kill'];
+  const actions: Action[] = [
+    'full-conn-kill',
+    'register-outage',
+    'broker-restart',
+    shopAMode === 'binlog' ? 'binlog-conn-kill' : 'delta-conn-kill',
+  ];
   if (kills >= 8) actions.push('broker-crash');
   actions.push('targeted-crash');
   const plan: Action[][] = Array.from({ length: kills }, () => []);
@@ -214,11 +261,20 @@ class Load {
     await this.sql.query(`USE \`${this.db.name}\``);
     await loadShopA(this.sql, this.ds.shopA);
     this.broker = await startKafka({ log: (m) => o.log(m) });
-    this.kafka = new Kafka({ clientId: 'crm-unify-chaos', brokers: this.broker.brokers, logLevel: logLevel.NOTHING, retry: { retries: 8 } });
+    this.kafka = new Kafka({
+      clientId: 'crm-unify-chaos',
+      brokers: this.broker.brokers,
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 8 },
+    });
     this.admin = this.kafka.admin();
     await this.admin.connect();
     await this.admin.createTopics({ topics: [{ topic: this.topic, numPartitions: 3 }], waitForLeaders: true });
-    this.producer = this.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
+    this.producer = this.kafka.producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
     await this.producer.connect();
     // A third of the change feed is there before the first start; the rest arrives during the
     // chaos, its last part just before the targeted crash (new partners: creates in flight).
@@ -234,29 +290,73 @@ class Load {
     this.pendingEvents = events.slice(first);
 
     this.sandbox = await startSandbox({
-      registry: this.ds.registry, rate: o.portalRate, burst: o.portalBurst, faults: BASE_FAULTS, faultSeed: o.seed,
-      egrulLatencyMs: 20, egrulRateLimit: 1000,
+      registry: this.ds.registry,
+      rate: o.portalRate,
+      burst: o.portalBurst,
+      faults: BASE_FAULTS,
+      faultSeed: o.seed,
+      egrulLatencyMs: 20,
+      egrulRateLimit: 1000,
     });
     const [metricsPort] = (await freePorts(1)) as [number];
     const config = {
       state: { dir: join(this.runDir, 'state') },
       metrics: { port: metricsPort, host: '127.0.0.1' },
-      crm: { webhookUrl: this.sandbox.webhookUrl, rate: o.portalRate, burst: o.portalBurst, concurrency: 2, retryBaseMs: 100, retryMaxMs: 1_000, timeoutMs: 10_000 },
-      registry: { url: this.sandbox.egrulUrl, token: this.sandbox.egrulToken, rate: 200, concurrency: 16, retryBaseMs: 100, retryMaxMs: 1_000, timeoutMs: 3_000 },
+      crm: {
+        webhookUrl: this.sandbox.webhookUrl,
+        rate: o.portalRate,
+        burst: o.portalBurst,
+        concurrency: 2,
+        retryBaseMs: 100,
+        retryMaxMs: 1_000,
+        timeoutMs: 10_000,
+      },
+      registry: {
+        url: this.sandbox.egrulUrl,
+        token: this.sandbox.egrulToken,
+        rate: 200,
+        concurrency: 16,
+        retryBaseMs: 100,
+        retryMaxMs: 1_000,
+        timeoutMs: 3_000,
+      },
       runtime: { maxInFlight: 100, loadWindowMs: 100, loadMaxRecords: 100, shutdownTimeoutMs: 10_000 },
       sources: {
-        shopA: { mysql: this.db.url, pageSize: 50, pollIntervalMs: 300, lookbackSeconds: 2, reconnectBaseMs: 100, reconnectMaxMs: 1_000, ...(o.shopAMode === 'binlog' ? { mode: 'binlog' } : {}) },
+        shopA: {
+          mysql: this.db.url,
+          pageSize: 50,
+          pollIntervalMs: 300,
+          lookbackSeconds: 2,
+          reconnectBaseMs: 100,
+          reconnectMaxMs: 1_000,
+          ...(o.shopAMode === 'binlog' ? { mode: 'binlog' } : {}),
+        },
         shopB: {
           dump: { path: paths.shopBDump, encoding: 'windows-1251' },
-          kafka: { brokers: this.broker.brokers, topic: this.topic, groupId: this.groupId, maxWaitMs: 300, commitIntervalMs: 500, sessionTimeoutMs: 6_000 },
+          kafka: {
+            brokers: this.broker.brokers,
+            topic: this.topic,
+            groupId: this.groupId,
+            maxWaitMs: 300,
+            commitIntervalMs: 500,
+            sessionTimeoutMs: 6_000,
+          },
         },
       },
     };
     this.configPath = join(this.runDir, 'crm-unify.yaml');
     await writeFile(this.configPath, stringify(config));
-    this.pipeline = new PipelineProcess({ topologies: ['shop-a', 'shop-b'], configPath: this.configPath, metricsPort, logDir: this.runDir, log: o.log });
+    this.pipeline = new PipelineProcess({
+      topologies: ['shop-a', 'shop-b'],
+      configPath: this.configPath,
+      metricsPort,
+      logDir: this.runDir,
+      log: o.log,
+    });
     this.tracePortal();
-    o.log(`run dir ${this.runDir}: ${this.ds.truth.counts.expectedCompanies} companies and ${this.ds.truth.counts.expectedContacts} contacts expected; ${o.kills} kills`);
+    o.log(
+      `run dir ${this.runDir}: ${this.ds.truth.counts.expectedCompanies} companies and ${this.ds.truth.counts.expectedContacts} contacts expected; ${o.kills} kills`,
+    );
   }
 
   /** Every portal call (method, batch commands with their origin keys, answer, dropped or not) to portal-calls.jsonl, for diagnosis. */
@@ -289,13 +389,24 @@ class Load {
       }
       const cmd = (call.params.cmd ?? {}) as Record<string, string>;
       const line = {
-        at, ms: Date.now() - at, method: call.method, status: answer.status, drop: answer.drop,
-        cmds: call.method === 'batch' ? Object.entries(cmd).map(([k, v]) => {
-          const text = decodeURIComponent(String(v));
-          const origin = /(?:ORIGIN_ID|XML_ID)\]=([^&]*)/.exec(text)?.[1] ?? /[?&]id=([^&]*)/.exec(text)?.[1] ?? '';
-          return `${k}=${text.split('?')[0]} ${origin}`;
-        }) : [brief(call.method, call.params)],
-        result: call.method === 'batch' ? JSON.stringify((answer.body as { result?: unknown }).result ?? answer.body).slice(0, 600) : undefined,
+        at,
+        ms: Date.now() - at,
+        method: call.method,
+        status: answer.status,
+        drop: answer.drop,
+        cmds:
+          call.method === 'batch'
+            ? Object.entries(cmd).map(([k, v]) => {
+                const text = decodeURIComponent(String(v));
+                const origin =
+                  /(?:ORIGIN_ID|XML_ID)\]=([^&]*)/.exec(text)?.[1] ?? /[?&]id=([^&]*)/.exec(text)?.[1] ?? '';
+                return `${k}=${text.split('?')[0]} ${origin}`;
+              })
+            : [brief(call.method, call.params)],
+        result:
+          call.method === 'batch'
+            ? JSON.stringify((answer.body as { result?: unknown }).result ?? answer.body).slice(0, 600)
+            : undefined,
       };
       appendFileSync(file, `${JSON.stringify(line)}\n`);
       return answer;
@@ -304,7 +415,11 @@ class Load {
 
   async produce(events: KafkaEvent[]): Promise<void> {
     for (let i = 0; i < events.length; i += 500) {
-      await this.producer.send({ topic: this.topic, acks: -1, messages: events.slice(i, i + 500).map((e) => ({ key: e.key, value: e.value })) });
+      await this.producer.send({
+        topic: this.topic,
+        acks: -1,
+        messages: events.slice(i, i + 500).map((e) => ({ key: e.key, value: e.value })),
+      });
     }
   }
 
@@ -321,7 +436,10 @@ class Load {
 
   /** KILL CONNECTION for every connection of the pipeline (those using the test database). */
   async killMysqlConnections(): Promise<number> {
-    const [rows] = await this.sql.query('SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()', [this.db.name]);
+    const [rows] = await this.sql.query(
+      'SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()',
+      [this.db.name],
+    );
     let n = 0;
     for (const r of rows as { ID: number }[]) {
       try {
@@ -336,15 +454,26 @@ class Load {
 
   /** Connection ids of the binlog dump threads streaming this load's database (binlog mode). */
   async binlogDumpThreads(): Promise<number[]> {
-    const [rows] = await this.sql.query("SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? AND COMMAND LIKE 'Binlog Dump%'", [this.db.name]);
+    const [rows] = await this.sql.query(
+      "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? AND COMMAND LIKE 'Binlog Dump%'",
+      [this.db.name],
+    );
     return (rows as { ID: number }[]).map((r) => Number(r.ID));
   }
 
   /** Changes non-identity fields of a few rows (address, position) with updated_at = NOW(): work for the delta. */
   async updateRows(tag: string, companies: number, contacts: number): Promise<void> {
-    const pick = <T extends { id: number }>(rows: T[], taken: Map<number, string>, n: number) => rows.filter((r) => !taken.has(r.id)).sort(() => Math.random() - 0.5).slice(0, n);
+    const pick = <T extends { id: number }>(rows: T[], taken: Map<number, string>, n: number) =>
+      rows
+        .filter((r) => !taken.has(r.id))
+        .sort(() => Math.random() - 0.5)
+        .slice(0, n);
     const db = `\`${this.db.name}\``;
-    for (const c of pick(this.ds.shopA.companies.filter((r) => r.status === 'active'), this.updates.companyAddress, companies)) {
+    for (const c of pick(
+      this.ds.shopA.companies.filter((r) => r.status === 'active'),
+      this.updates.companyAddress,
+      companies,
+    )) {
       const address = `г. Хаос, ул. Сбойная, д. ${c.id} (${tag})`;
       await this.sql.query(`UPDATE ${db}.companies SET address = ?, updated_at = NOW() WHERE id = ?`, [address, c.id]);
       this.updates.companyAddress.set(c.id, address);
@@ -376,13 +505,23 @@ class Load {
       const env = { ...process.env };
       delete env.NODE_OPTIONS;
       for (const k of OVERRIDING_ENV) delete env[k]; // the private broker and database, as in the config
-      const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin', 'crm-unify.js'), ...args, '--config', this.configPath], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(
+        process.execPath,
+        [join(PROJECT_ROOT, 'bin', 'crm-unify.js'), ...args, '--config', this.configPath],
+        { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
       let text = '';
       let err = '';
-      child.stdout.on('data', (b: Buffer) => { text += b.toString(); });
-      child.stderr.on('data', (b: Buffer) => { err += b.toString(); });
+      child.stdout.on('data', (b: Buffer) => {
+        text += b.toString();
+      });
+      child.stderr.on('data', (b: Buffer) => {
+        err += b.toString();
+      });
       child.once('error', reject);
-      child.once('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`crm-unify ${args.join(' ')} exited ${code}: ${err}`))));
+      child.once('exit', (code) =>
+        code === 0 ? resolve(text) : reject(new Error(`crm-unify ${args.join(' ')} exited ${code}: ${err}`)),
+      );
     });
   }
 
@@ -391,7 +530,11 @@ class Load {
   }
 
   /** The group's committed offsets and the topic's low/high offsets, by partition. */
-  async kafkaOffsets(): Promise<{ committed: Record<string, string>; low: Record<string, string>; high: Record<string, string> }> {
+  async kafkaOffsets(): Promise<{
+    committed: Record<string, string>;
+    low: Record<string, string>;
+    high: Record<string, string>;
+  }> {
     const [offsets] = await this.admin.fetchOffsets({ groupId: this.groupId, topics: [this.topic] });
     const ends = await this.admin.fetchTopicOffsets(this.topic);
     return {
@@ -404,7 +547,10 @@ class Load {
   /** Events on the topic the group has not committed yet (a group that never committed starts at the low offset). */
   async consumerLag(): Promise<number> {
     const { committed, low, high } = await this.kafkaOffsets();
-    return Object.keys(high).reduce((n, p) => n + Number(high[p]) - Math.max(Number(low[p]), Number(committed[p] ?? -1)), 0);
+    return Object.keys(high).reduce(
+      (n, p) => n + Number(high[p]) - Math.max(Number(low[p]), Number(committed[p] ?? -1)),
+      0,
+    );
   }
 
   /** The state store, opened while no pipeline runs (after a kill or an exit). */
@@ -426,7 +572,8 @@ class Load {
     return this.withState(async (store) => {
       const out: LostCreate[] = [];
       for (const c of lost) {
-        const golden = c.entity === 'company' ? await store.get('companies', c.origin) : await store.get('contacts', c.origin);
+        const golden =
+          c.entity === 'company' ? await store.get('companies', c.origin) : await store.get('contacts', c.origin);
         const inn = golden && 'inn' in golden ? golden.inn : c.origin;
         const known = [golden?.synced, await store.get('crmIds', c.origin), await store.get('crmIds', inn)];
         if (!holdsValue(known, String(c.id))) out.push(c);
@@ -444,12 +591,12 @@ class Load {
     await this.sql?.end().catch(() => {});
     await this.db?.drop().catch(() => {});
     if (this.runDir) {
-      if (failed || this.o.keep) this.o.log(`run dir kept for diagnosis: ${this.runDir} (pipeline logs run-*.std*.log, figures.json)`);
+      if (failed || this.o.keep)
+        this.o.log(`run dir kept for diagnosis: ${this.runDir} (pipeline logs run-*.std*.log, figures.json)`);
       else await rm(this.runDir, { recursive: true, force: true });
     }
   }
 }
-
 
 export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   const t0 = Date.now();
@@ -465,7 +612,12 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       broker: { restarts: 0, crashes: 0, downMs: [] as number[], health: [] as ChaosFigures['broker']['health'] },
       mysql: { connectionsKilled: 0, duringFull: 0, duringDelta: 0, duringBinlog: 0 },
       faults: {} as ChaosFigures['faults'],
-      targetedCrash: { createsAppliedWithLostResponse: 0, lostCreates: [], unsettledAtKill: [], adoptedCompanies: 0 } as ChaosFigures['targetedCrash'],
+      targetedCrash: {
+        createsAppliedWithLostResponse: 0,
+        lostCreates: [],
+        unsettledAtKill: [],
+        adoptedCompanies: 0,
+      } as ChaosFigures['targetedCrash'],
     };
     const ATTEMPTS = 3;
     const background: Promise<void>[] = [];
@@ -504,31 +656,43 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
               const n = await load.killMysqlConnections();
               figures.mysql.connectionsKilled += n;
               figures.mysql.duringFull += n;
-              const noticed = n > 0 && (await waitFor(() => pipeline.loggedSince(killAt, 'source:shop-a.full: cannot reach'), 5_000));
-              o.log(`killed ${n} MySQL connections (shop-a.full running; ${noticed ? 'it logged the lost connection' : 'not noticed'})`);
-              if (noticed) evidence = `shop-a.full running, ${n} connections killed, then it logged that it could not reach MySQL and retried`;
+              const noticed =
+                n > 0 && (await waitFor(() => pipeline.loggedSince(killAt, 'source:shop-a.full: cannot reach'), 5_000));
+              o.log(
+                `killed ${n} MySQL connections (shop-a.full running; ${noticed ? 'it logged the lost connection' : 'not noticed'})`,
+              );
+              if (noticed)
+                evidence = `shop-a.full running, ${n} connections killed, then it logged that it could not reach MySQL and retried`;
             }
             if (attempt === 0) await load.updateRows('full', 5, 5);
-            figures.faults['full-conn-kill'] = { landed: evidence !== undefined, attempts: attempt, evidence: evidence ?? `no kill noticed by the full extract in ${attempt} attempts (it closes its connection after its last page, while the phase still runs)` };
+            figures.faults['full-conn-kill'] = {
+              landed: evidence !== undefined,
+              attempts: attempt,
+              evidence:
+                evidence ??
+                `no kill noticed by the full extract in ${attempt} attempts (it closes its connection after its last page, while the phase still runs)`,
+            };
             break;
           }
           case 'register-outage': {
             const [d503, dRefuse] = o.registerDownMs;
-            background.push((async () => {
-              const from = Date.now();
-              await sandbox.egrul.setDown('503');
-              o.log('register down (503)');
-              await sleep(d503);
-              figures.register.down503Ms = Date.now() - from;
-              const refuseFrom = Date.now();
-              await sandbox.egrul.setDown('refuse');
-              o.log('register down (connection refused)');
-              await sleep(dRefuse);
-              await sandbox.egrul.setDown(false);
-              figures.register.refusedMs = Date.now() - refuseFrom;
-              figures.register.outageMs = Date.now() - from;
-              o.log(`register back after ${figures.register.outageMs} ms`);
-            })());
+            background.push(
+              (async () => {
+                const from = Date.now();
+                await sandbox.egrul.setDown('503');
+                o.log('register down (503)');
+                await sleep(d503);
+                figures.register.down503Ms = Date.now() - from;
+                const refuseFrom = Date.now();
+                await sandbox.egrul.setDown('refuse');
+                o.log('register down (connection refused)');
+                await sleep(dRefuse);
+                await sandbox.egrul.setDown(false);
+                figures.register.refusedMs = Date.now() - refuseFrom;
+                figures.register.outageMs = Date.now() - from;
+                o.log(`register back after ${figures.register.outageMs} ms`);
+              })(),
+            );
             break;
           }
           case 'broker-restart':
@@ -548,15 +712,28 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
               const lag = await load.consumerLag();
               const state = await component('shop-b.kafka');
               if (state === 'running' && lag > 0) consuming = { lag };
-              else o.log(`${action}: attempt ${attempt}: shop-b.kafka ${state ?? 'unknown'} with ${lag} events uncommitted; not consuming`);
+              else
+                o.log(
+                  `${action}: attempt ${attempt}: shop-b.kafka ${state ?? 'unknown'} with ${lag} events uncommitted; not consuming`,
+                );
             }
             figures.faults[action] = consuming
-              ? { landed: true, attempts: attempt, evidence: `shop-b.kafka running with ${consuming.lag} uncommitted events on the topic when the broker went down` }
-              : { landed: false, attempts: attempt, evidence: `the Kafka source was never seen consuming (running, events uncommitted) in ${attempt} attempts` };
+              ? {
+                  landed: true,
+                  attempts: attempt,
+                  evidence: `shop-b.kafka running with ${consuming.lag} uncommitted events on the topic when the broker went down`,
+                }
+              : {
+                  landed: false,
+                  attempts: attempt,
+                  evidence: `the Kafka source was never seen consuming (running, events uncommitted) in ${attempt} attempts`,
+                };
             if (!consuming) break;
             const from = Date.now();
             await load.brokerDown(action === 'broker-crash');
-            o.log(`broker ${action === 'broker-crash' ? 'crashed (SIGKILL)' : 'stopped'} (shop-b.kafka was running, ${consuming.lag} events uncommitted)`);
+            o.log(
+              `broker ${action === 'broker-crash' ? 'crashed (SIGKILL)' : 'stopped'} (shop-b.kafka was running, ${consuming.lag} events uncommitted)`,
+            );
             // /healthz must tell: the broker stays down at least brokerDownMs, and until the
             // source reports it is backing off (kafkajs notices at its next request), at most 8 s more.
             const whileDown = new Set<string>();
@@ -568,8 +745,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
             await load.brokerBack();
             figures.broker.downMs.push(Date.now() - from);
             const back = await waitFor(async () => (await component('shop-b.kafka')) === 'running', 20_000);
-            figures.broker.health.push({ whileDown: [...whileDown], afterBack: back ? 'running' : await component('shop-b.kafka') });
-            o.log(`broker back; /healthz gave shop-b.kafka ${[...whileDown].join(', ')} while it was down, ${back ? 'running' : 'not running'} after`);
+            figures.broker.health.push({
+              whileDown: [...whileDown],
+              afterBack: back ? 'running' : await component('shop-b.kafka'),
+            });
+            o.log(
+              `broker back; /healthz gave shop-b.kafka ${[...whileDown].join(', ')} while it was down, ${back ? 'running' : 'not running'} after`,
+            );
             if (action === 'broker-crash') figures.broker.crashes++;
             else figures.broker.restarts++;
             delay = Math.min(delay, 1_500);
@@ -593,11 +775,21 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
               const n = await load.killMysqlConnections();
               figures.mysql.connectionsKilled += n;
               figures.mysql.duringDelta += n;
-              const noticed = await waitFor(() => pipeline.loggedSince(killAt, 'source:shop-a.delta: cannot reach'), 10_000);
-              o.log(`killed ${n} MySQL connections (shop-a.delta ${state ?? 'unknown'}; the delta ${noticed ? 'logged' : 'did not log'} the lost connection)`);
-              if (state === 'running' && n > 0 && noticed) evidence = `shop-a.delta running, ${n} connections killed, then it logged that it could not reach MySQL and retried`;
+              const noticed = await waitFor(
+                () => pipeline.loggedSince(killAt, 'source:shop-a.delta: cannot reach'),
+                10_000,
+              );
+              o.log(
+                `killed ${n} MySQL connections (shop-a.delta ${state ?? 'unknown'}; the delta ${noticed ? 'logged' : 'did not log'} the lost connection)`,
+              );
+              if (state === 'running' && n > 0 && noticed)
+                evidence = `shop-a.delta running, ${n} connections killed, then it logged that it could not reach MySQL and retried`;
             }
-            figures.faults['delta-conn-kill'] = { landed: evidence !== undefined, attempts: attempt, evidence: evidence ?? `no kill while the delta ran was noticed by it in ${attempt} attempts` };
+            figures.faults['delta-conn-kill'] = {
+              landed: evidence !== undefined,
+              attempts: attempt,
+              evidence: evidence ?? `no kill while the delta ran was noticed by it in ${attempt} attempts`,
+            };
             break;
           }
           case 'binlog-conn-kill': {
@@ -609,7 +801,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
             while (!evidence && attempt < ATTEMPTS) {
               attempt++;
               // /healthz says running once the start check reached the server; the stream runs once its dump thread does.
-              if (!(await waitFor(async () => (await component('shop-a.binlog')) === 'running' && (await load.binlogDumpThreads()).length > 0, 30_000))) {
+              if (
+                !(await waitFor(
+                  async () =>
+                    (await component('shop-a.binlog')) === 'running' && (await load.binlogDumpThreads()).length > 0,
+                  30_000,
+                ))
+              ) {
                 o.log(`binlog-conn-kill: attempt ${attempt}: shop-a.binlog not streaming within 30 s`);
                 continue;
               }
@@ -627,12 +825,19 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
                 return after.length > 0;
               }, 15_000);
               const same = pipeline.pid === pid;
-              o.log(`killed ${n} MySQL connections (shop-a.binlog ${state ?? 'unknown'}, dump threads ${before.join(',') || 'none'}; ${reconnected ? `new dump thread ${after.join(',')}` : 'no new dump thread'}${same ? '' : ', but the pipeline restarted'})`);
+              o.log(
+                `killed ${n} MySQL connections (shop-a.binlog ${state ?? 'unknown'}, dump threads ${before.join(',') || 'none'}; ${reconnected ? `new dump thread ${after.join(',')}` : 'no new dump thread'}${same ? '' : ', but the pipeline restarted'})`,
+              );
               if (state === 'running' && before.length > 0 && reconnected && same) {
                 evidence = `shop-a.binlog running, its dump thread ${before.join(',')} killed (${n} connections), then the same process opened dump thread ${after.join(',')}`;
               }
             }
-            figures.faults['binlog-conn-kill'] = { landed: evidence !== undefined, attempts: attempt, evidence: evidence ?? `no kill of the running binlog stream was followed by its reconnect in ${attempt} attempts` };
+            figures.faults['binlog-conn-kill'] = {
+              landed: evidence !== undefined,
+              attempts: attempt,
+              evidence:
+                evidence ?? `no kill of the running binlog stream was followed by its reconnect in ${attempt} attempts`,
+            };
             break;
           }
           case 'targeted-crash':
@@ -660,7 +865,11 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
           portal.setFaults(''); // nothing else in the way of the creates
           const lost = await Promise.race([hit, sleep(30_000).then(() => undefined)]);
           load.onLostCreates = undefined;
-          figures.killMoments.push({ run: pipeline.runs.length, afterMs: Date.now() - startedAt, portalWrites: portal.counters.writes });
+          figures.killMoments.push({
+            run: pipeline.runs.length,
+            afterMs: Date.now() - startedAt,
+            portalWrites: portal.counters.writes,
+          });
           await pipeline.kill();
           if (!lost) {
             o.log(`targeted crash: attempt ${attempt}: no create applied within 30 s; killed anyway`);
@@ -668,14 +877,19 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
           }
           figures.targetedCrash.lostCreates.push(...lost);
           figures.targetedCrash.unsettledAtKill = await load.unsettled(lost);
-          o.log(`targeted crash: attempt ${attempt}: a call applied ${lost.length} creates, its answer dropped, SIGKILL; ${figures.targetedCrash.unsettledAtKill.length} unknown to the state at the kill`);
+          o.log(
+            `targeted crash: attempt ${attempt}: a call applied ${lost.length} creates, its answer dropped, SIGKILL; ${figures.targetedCrash.unsettledAtKill.length} unknown to the state at the kill`,
+          );
         }
         figures.targetedCrash.createsAppliedWithLostResponse = figures.targetedCrash.lostCreates.length;
         const n = figures.targetedCrash.unsettledAtKill.length;
         figures.faults['targeted-crash'] = {
-          landed: n > 0, attempts: attempt,
-          evidence: n > 0 ? `${n} creates applied by the portal, their answer dropped, the process killed before the state knew their CRM ids`
-            : `no create was left unsettled by a kill in ${attempt} attempts (${figures.targetedCrash.lostCreates.length} lost creates seen)`,
+          landed: n > 0,
+          attempts: attempt,
+          evidence:
+            n > 0
+              ? `${n} creates applied by the portal, their answer dropped, the process killed before the state knew their CRM ids`
+              : `no create was left unsettled by a kill in ${attempt} attempts (${figures.targetedCrash.lostCreates.length} lost creates seen)`,
         };
         if (i < o.kills - 1) {
           await pipeline.start();
@@ -686,8 +900,14 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
         continue;
       }
       await sleep(Math.max(0, delay - (Date.now() - startedAt)) + between([0, 500]));
-      figures.killMoments.push({ run: pipeline.runs.length, afterMs: Date.now() - startedAt, portalWrites: portal.counters.writes });
-      o.log(`kill ${i + 1}/${o.kills} (run ${pipeline.runs.length}, ${Date.now() - startedAt} ms after its start, ${portal.counters.writes} portal writes so far)`);
+      figures.killMoments.push({
+        run: pipeline.runs.length,
+        afterMs: Date.now() - startedAt,
+        portalWrites: portal.counters.writes,
+      });
+      o.log(
+        `kill ${i + 1}/${o.kills} (run ${pipeline.runs.length}, ${Date.now() - startedAt} ms after its start, ${portal.counters.writes} portal writes so far)`,
+      );
       await pipeline.kill();
       if (i < o.kills - 1) await pipeline.start();
     }
@@ -712,8 +932,11 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     await load.cli(['replay', 'shop-b', '--to', 'earliest']);
     const offsets = await load.kafkaOffsets();
     const afterReset = await load.withState(async (store) => ({
-      kafkaCommitted: offsets.committed, kafkaLow: offsets.low,
-      shopAFull: await Promise.all(['companies', 'contacts'].map(async (t) => store.get('positions', `mysql/shop-a/${t}/full`))),
+      kafkaCommitted: offsets.committed,
+      kafkaLow: offsets.low,
+      shopAFull: await Promise.all(
+        ['companies', 'contacts'].map(async (t) => store.get('positions', `mysql/shop-a/${t}/full`)),
+      ),
       dump: await store.get('positions', 'json-dump/shop-b.dump'),
     }));
     const writesBefore = portal.counters.writes;
@@ -722,7 +945,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     if (rerun.code !== 0) throw new Error(`the replay run exited ${rerun.code}; see ${rerun.stderr}`);
     const rerunWrites = portal.counters.writes - writesBefore;
     const replay: ChaosFigures['replay'] = {
-      afterReset, read: pipeline.summaryOf(rerun)?.read ?? {}, writes: rerunWrites,
+      afterReset,
+      read: pipeline.summaryOf(rerun)?.read ?? {},
+      writes: rerunWrites,
       mustRead: {
         'shop-a.companies': load.ds.shopA.companies.length,
         'shop-a.contacts': load.ds.shopA.contacts.length,
@@ -730,7 +955,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
         [load.topic]: load.ds.shopB.events.length,
       },
     };
-    o.log(`replay: positions reset (${JSON.stringify(afterReset)}), the run read ${JSON.stringify(replay.read)} and made ${rerunWrites} writes`);
+    o.log(
+      `replay: positions reset (${JSON.stringify(afterReset)}), the run read ${JSON.stringify(replay.read)} and made ${rerunWrites} writes`,
+    );
 
     // The companies the targeted crash left unsettled: each is in the CRM once, as that very entity.
     // (Contacts are covered by the duplicate checks: one created under a lost answer may be merged later.)
@@ -744,28 +971,57 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     let report: VerifyReport;
     try {
       report = await verifyChaosOutcome({
-        ds: load.ds, portal: portal.store, store, kafka: { admin: load.admin, topic: load.topic, groupId: load.groupId }, updates: load.updates,
+        ds: load.ds,
+        portal: portal.store,
+        store,
+        kafka: { admin: load.admin, topic: load.topic, groupId: load.groupId },
+        updates: load.updates,
       });
     } finally {
       await store.close();
     }
-    if (stateStats.pending !== 0) report.problems.push(`state stats: ${stateStats.pending} golden records pending after the final run`);
+    if (stateStats.pending !== 0)
+      report.problems.push(`state stats: ${stateStats.pending} golden records pending after the final run`);
     if (rerunWrites !== 0) report.problems.push(`a replay from the earliest positions made ${rerunWrites} CRM writes`);
     report.ok = report.problems.length === 0;
 
     const c = portal.counters;
     const result: ChaosFigures = {
-      options: { kills: o.kills, scale: o.scale, seed: o.seed, portalRate: o.portalRate, portalBurst: o.portalBurst, killDelayMs: o.killDelayMs, registerDownMs: o.registerDownMs, brokerDownMs: o.brokerDownMs, keep: o.keep, shopAMode: o.shopAMode },
+      options: {
+        kills: o.kills,
+        scale: o.scale,
+        seed: o.seed,
+        portalRate: o.portalRate,
+        portalBurst: o.portalBurst,
+        killDelayMs: o.killDelayMs,
+        registerDownMs: o.registerDownMs,
+        brokerDownMs: o.brokerDownMs,
+        keep: o.keep,
+        shopAMode: o.shopAMode,
+      },
       durationMs: Date.now() - t0,
       dataset: load.ds.truth.counts,
       kills: pipeline.runs.filter((r) => r.killed).length,
       pipelineRuns: pipeline.runs.length,
       unexpectedExits: pipeline.unexpectedExits,
       killMoments: figures.killMoments,
-      portal: { requests: c.requests, writes: c.writes, faults: { ...c.faults }, queryLimitExceeded: c.queryLimitExceeded, byStatus: { ...c.byStatus } },
-      register: { ...figures.register, requests: sandbox.egrul.counters.requests, byStatus: { ...sandbox.egrul.counters.byStatus } },
+      portal: {
+        requests: c.requests,
+        writes: c.writes,
+        faults: { ...c.faults },
+        queryLimitExceeded: c.queryLimitExceeded,
+        byStatus: { ...c.byStatus },
+      },
+      register: {
+        ...figures.register,
+        requests: sandbox.egrul.counters.requests,
+        byStatus: { ...sandbox.egrul.counters.byStatus },
+      },
       broker: figures.broker,
-      mysql: { ...figures.mysql, rowsUpdated: { companies: load.updates.companyAddress.size, contacts: load.updates.contactPosition.size } },
+      mysql: {
+        ...figures.mysql,
+        rowsUpdated: { companies: load.updates.companyAddress.size, contacts: load.updates.contactPosition.size },
+      },
       faults: figures.faults,
       targetedCrash: figures.targetedCrash,
       finalRun: { code: final.code ?? null, ms: finalMs },
@@ -774,7 +1030,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       stateStats,
       verify: report.figures,
     };
-    await writeFile(join(load.runDir, 'figures.json'), JSON.stringify({ figures: result, problems: report.problems }, null, 2));
+    await writeFile(
+      join(load.runDir, 'figures.json'),
+      JSON.stringify({ figures: result, problems: report.problems }, null, 2),
+    );
     o.log(`figures: ${JSON.stringify(result)}`);
     if (!report.ok) await writeFile(join(load.runDir, 'portal-store.json'), JSON.stringify(portal.store.snapshot()));
     if (!report.ok) o.log(`PROBLEMS:\n  ${report.problems.join('\n  ')}`);

@@ -14,7 +14,9 @@ describe('expectedRejectReasons', () => {
 
   it('agrees with the mappers on every company record with an INN fault, and expects nothing of clean ones', () => {
     const mapped = [
-      ...ds.shopA.companies.filter((r) => r.status !== 'deleted').map((r) => [`${SHOP_A}|${shopACompanyId(r.id)}`, mapShopACompany(r)] as const),
+      ...ds.shopA.companies
+        .filter((r) => r.status !== 'deleted')
+        .map((r) => [`${SHOP_A}|${shopACompanyId(r.id)}`, mapShopACompany(r)] as const),
       ...ds.shopB.dump.map((p) => [`${SHOP_B}|${shopBCompanyId(p.partnerId)}`, mapPartner(p)] as const),
     ];
     let innFaults = 0;

@@ -10,7 +10,11 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { currentPosition, parseBinlogPosition, type BinlogPosition } from '../../src/connectors/mysql/binlog-position.js';
+import {
+  currentPosition,
+  parseBinlogPosition,
+  type BinlogPosition,
+} from '../../src/connectors/mysql/binlog-position.js';
 import { MysqlBinlogSource } from '../../src/connectors/mysql/binlog.source.js';
 import { MysqlSourceConfigSchema } from '../../src/connectors/mysql/config.js';
 import { binlogKey, MemoryPositionStore } from '../../src/connectors/mysql/positions.js';
@@ -43,11 +47,17 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-function spawnChild(file: string, once = false): { child: ChildProcess; exited: Promise<number | null>; stderr: string } {
+function spawnChild(
+  file: string,
+  once = false,
+): { child: ChildProcess; exited: Promise<number | null>; stderr: string } {
   const env = { ...process.env };
   delete env.NODE_OPTIONS; // vitest's worker hooks must not leak into the child
   const stderr = join(dir, 'child.stderr.log');
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, db.url, file, ...(once ? ['once'] : [])], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, db.url, file, ...(once ? ['once'] : [])], {
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   child.stderr!.on('data', (b: Buffer) => process.stderr.write(`[binlog child] ${b.toString()}`));
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
   return { child, exited, stderr };
@@ -65,7 +75,11 @@ function startWriter(): { stop: () => Promise<number> } {
         const first = next;
         const rows = Array.from({ length: 200 }, () => [`Ряд ${next++}`, '7707083893', T, T]);
         await w.query('INSERT INTO companies (name, inn, created_at, updated_at) VALUES ?', [rows]);
-        await w.query("UPDATE companies SET name = CONCAT(name, ' v', ?) WHERE id BETWEEN ? AND ?", [round, first, first + 9]);
+        await w.query("UPDATE companies SET name = CONCAT(name, ' v', ?) WHERE id BETWEEN ? AND ?", [
+          round,
+          first,
+          first + 9,
+        ]);
         await w.query('DELETE FROM companies WHERE id BETWEEN ? AND ?', [first + 10, first + 14]);
         await w.query(
           "BEGIN; INSERT INTO contacts (company_id, full_name, updated_at) VALUES (?, CONCAT('Контакт ', ?), ?); UPDATE companies SET name = CONCAT(name, ' m') WHERE id = ?; DELETE FROM companies WHERE id = ?; COMMIT",
@@ -78,10 +92,17 @@ function startWriter(): { stop: () => Promise<number> } {
       await w.end();
     }
   })();
-  return { stop: async () => { stopped = true; await done; return transactions; } };
+  return {
+    stop: async () => {
+      stopped = true;
+      await done;
+      return transactions;
+    },
+  };
 }
 
-const config = (once: boolean) => MysqlSourceConfigSchema.parse({ url: db.url, mode: 'binlog', once, pollIntervalMs: 100 });
+const config = (once: boolean) =>
+  MysqlSourceConfigSchema.parse({ url: db.url, mode: 'binlog', once, pollIntervalMs: 100 });
 
 /** Every change from `position` to the server's end (`max`: stop after that many), read in this process without a kill. */
 async function readFrom(position: string, max = Infinity): Promise<Array<{ line: string; at: BinlogPosition }>> {
@@ -122,7 +143,14 @@ describe('the binlog stream under kill -9', () => {
         const state = readState(file);
         const saved = parseBinlogPosition(state.position);
         const [next] = await readFrom(state.position, 1);
-        kills.push({ received: state.received.length, midTransaction: next !== undefined && next.at.file === saved.file && next.at.pos === saved.pos && next.at.rows === saved.rows + 1 });
+        kills.push({
+          received: state.received.length,
+          midTransaction:
+            next !== undefined &&
+            next.at.file === saved.file &&
+            next.at.pos === saved.pos &&
+            next.at.rows === saved.rows + 1,
+        });
       }
     } finally {
       await writer.stop();
@@ -135,11 +163,16 @@ describe('the binlog stream under kill -9', () => {
     // The same binlog read once, in this process, without a kill.
     const expected = (await readFrom(JSON.stringify(from))).map((c) => c.line);
     const received = readState(file).received;
-    process.stderr.write(`[binlog kill] ${kills.length} kills, committed changes at each: ${kills.map((k) => `${k.received}${k.midTransaction ? ' (mid-transaction)' : ''}`).join(', ')}; ${expected.length} changes in all\n`);
+    process.stderr.write(
+      `[binlog kill] ${kills.length} kills, committed changes at each: ${kills.map((k) => `${k.received}${k.midTransaction ? ' (mid-transaction)' : ''}`).join(', ')}; ${expected.length} changes in all\n`,
+    );
     expect(new Set(expected).size).toBe(expected.length); // every change is distinct (names carry versions)
     expect(expected.length).toBeGreaterThan(1000);
     expect(kills.length).toBeGreaterThanOrEqual(4);
-    expect(kills.some((k) => k.midTransaction), JSON.stringify(kills)).toBe(true);
+    expect(
+      kills.some((k) => k.midTransaction),
+      JSON.stringify(kills),
+    ).toBe(true);
     expect(received.length).toBe(expected.length);
     expect(received).toEqual(expected);
   });

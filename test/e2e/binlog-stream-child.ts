@@ -34,7 +34,8 @@ export function startJournal(file: string, position: string): void {
 }
 
 /** What the test compares: the change, the row, and its name (which carries a version). */
-export const line = (v: { op?: string; table: string; row: Record<string, unknown> }) => `${v.op} ${v.table} ${String(v.row.id)} ${String(v.row.name ?? v.row.full_name)}`;
+export const line = (v: { op?: string; table: string; row: Record<string, unknown> }) =>
+  `${v.op} ${v.table} ${String(v.row.id)} ${String(v.row.name ?? v.row.full_name)}`;
 
 async function main(url: string, file: string, once: boolean): Promise<void> {
   const start = readState(file).position;

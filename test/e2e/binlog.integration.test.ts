@@ -21,23 +21,40 @@ import { topologies } from '../../topologies/index.js';
 function content(d: Deployment): Record<string, string[]> {
   const store = d.sandbox.portal.store;
   const origin = new Map(store.all('company').map((c) => [String(c.id), String(c.fields.ORIGIN_ID)]));
-  const contactKey = new Map(store.all('contact').map((c) => [String(c.id), `${c.fields.LAST_NAME} ${c.fields.NAME} ${c.fields.SECOND_NAME}`]));
+  const contactKey = new Map(
+    store.all('contact').map((c) => [String(c.id), `${c.fields.LAST_NAME} ${c.fields.NAME} ${c.fields.SECOND_NAME}`]),
+  );
   const view = (e: StoredEntity) => {
     const fields = Object.fromEntries(
       Object.entries(e.fields)
         .filter(([k]) => k !== 'ID' && !k.startsWith('DATE_'))
-        .map(([k, v]) => [k, k === 'COMPANY_ID' || k === 'ENTITY_ID' ? (origin.get(String(v)) ?? contactKey.get(String(v)) ?? v) : v]),
+        .map(([k, v]) => [
+          k,
+          k === 'COMPANY_ID' || k === 'ENTITY_ID' ? (origin.get(String(v)) ?? contactKey.get(String(v)) ?? v) : v,
+        ]),
     );
-    const multi = Object.fromEntries(Object.entries(e.multi).map(([k, rows]) => [k, (rows ?? []).map((r) => `${r.VALUE_TYPE}:${r.VALUE}`).sort()]));
+    const multi = Object.fromEntries(
+      Object.entries(e.multi).map(([k, rows]) => [k, (rows ?? []).map((r) => `${r.VALUE_TYPE}:${r.VALUE}`).sort()]),
+    );
     return JSON.stringify({ fields: Object.fromEntries(Object.entries(fields).sort()), multi });
   };
-  return Object.fromEntries((['company', 'contact', 'requisite', 'bankdetail'] as const).map((kind) => [kind, store.all(kind).map(view).sort()]));
+  return Object.fromEntries(
+    (['company', 'contact', 'requisite', 'bankdetail'] as const).map((kind) => [
+      kind,
+      store.all(kind).map(view).sort(),
+    ]),
+  );
 }
 
-const run = async (d: Deployment) => runService({
-  topologies,
-  names: ['shop-a', 'shop-b'], config: await loadConfigFile(d.configPath, {}), once: true, logger: silentLogger, stop: new AbortController().signal,
-});
+const run = async (d: Deployment) =>
+  runService({
+    topologies,
+    names: ['shop-a', 'shop-b'],
+    config: await loadConfigFile(d.configPath, {}),
+    once: true,
+    logger: silentLogger,
+    stop: new AbortController().signal,
+  });
 
 describe('both topologies end to end with Shop A in binlog mode', () => {
   let server: BinlogServer;
@@ -62,7 +79,9 @@ describe('both topologies end to end with Shop A in binlog mode', () => {
     expect(binlog.sandbox.portal.store.all('company').length).toBe(c.expectedCompanies);
     expect(binlog.sandbox.portal.store.all('contact').length).toBe(c.expectedContacts);
     // The full extract only: nothing changed after its snapshot, so the stream had nothing to add.
-    expect((summary.read['shop-a.companies'] ?? 0) + (summary.read['shop-a.contacts'] ?? 0)).toBe(c.shopACompanies! + c.shopAContacts!);
+    expect((summary.read['shop-a.companies'] ?? 0) + (summary.read['shop-a.contacts'] ?? 0)).toBe(
+      c.shopACompanies! + c.shopAContacts!,
+    );
     const expected = content(poll);
     expect(expected.company).toHaveLength(c.expectedCompanies!);
     expect(content(binlog)).toEqual(expected);
@@ -75,12 +94,15 @@ describe('both topologies end to end with Shop A in binlog mode', () => {
 
   it('replays with the CLI to a time (the changes since, read again from the binlog) and to earliest (a new full extract), writing nothing', async () => {
     const sql = await mysql.createConnection({ uri: binlog.mysqlUrl, charset: 'UTF8MB4_UNICODE_CI' });
-    const shopA = (s: { read: Record<string, number> }) => (s.read['shop-a.companies'] ?? 0) + (s.read['shop-a.contacts'] ?? 0);
+    const shopA = (s: { read: Record<string, number> }) =>
+      (s.read['shop-a.companies'] ?? 0) + (s.read['shop-a.contacts'] ?? 0);
     try {
       const [now] = await sql.query('SELECT UNIX_TIMESTAMP() AS s');
       const t = new Date(Number((now as Array<{ s: number }>)[0]!.s) * 1000 + 1000);
       await sleep(1100); // binlog times are whole seconds: the change is in the next one
-      await sql.query("UPDATE companies SET address = 'г. Реплей, ул. Бинлога, д. 1', updated_at = NOW() WHERE status = 'active' ORDER BY id LIMIT 1");
+      await sql.query(
+        "UPDATE companies SET address = 'г. Реплей, ул. Бинлога, д. 1', updated_at = NOW() WHERE status = 'active' ORDER BY id LIMIT 1",
+      );
       const first = await run(binlog);
       expect(shopA(first)).toBe(1);
       const writes = binlog.sandbox.portal.counters.writes;
@@ -101,15 +123,25 @@ describe('both topologies end to end with Shop A in binlog mode', () => {
     }
   });
 
-  it('exports the lag series the dashboard\'s lag panel reads, for the binlog source', async () => {
+  it("exports the lag series the dashboard's lag panel reads, for the binlog source", async () => {
     const [port] = await freePorts(1);
     const config = resolveConfig({ ...binlog.config, metrics: { port, host: '127.0.0.1' } }, {});
     const stop = new AbortController();
-    const running = runService({ topologies, names: ['shop-a'], config, once: false, logger: silentLogger, stop: stop.signal });
+    const running = runService({
+      topologies,
+      names: ['shop-a'],
+      config,
+      once: false,
+      logger: silentLogger,
+      stop: stop.signal,
+    });
     let line: string | undefined;
     try {
       for (let i = 0; line === undefined && i < 300; i++) {
-        const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => '');
+        const text = await fetch(`http://127.0.0.1:${port}/metrics`).then(
+          (r) => r.text(),
+          () => '',
+        );
         line = text.split('\n').find((l) => l.startsWith('crm_unify_source_lag_seconds{source="shop-a.binlog"}'));
         if (line === undefined) await sleep(100);
       }
@@ -121,7 +153,7 @@ describe('both topologies end to end with Shop A in binlog mode', () => {
     expect(line).toBe('crm_unify_source_lag_seconds{source="shop-a.binlog"} 0');
   });
 
-  it('waits out a lost binlog connection under the service\'s outage policy: /healthz shows the stream down, then running, and the changes made meanwhile arrive once', async () => {
+  it("waits out a lost binlog connection under the service's outage policy: /healthz shows the stream down, then running, and the changes made meanwhile arrive once", async () => {
     const [port, proxyPort] = (await freePorts(2)) as [number, number];
     const direct = new URL(binlog.mysqlUrl);
     const proxy = tcpProxy(proxyPort, { host: direct.hostname, port: Number(direct.port || 3306) });
@@ -129,23 +161,46 @@ describe('both topologies end to end with Shop A in binlog mode', () => {
     const via = new URL(binlog.mysqlUrl);
     via.host = `127.0.0.1:${proxyPort}`;
     const sources = binlog.config.sources as { shopA: Record<string, unknown> };
-    const config = resolveConfig({
-      ...binlog.config,
-      metrics: { port, host: '127.0.0.1' },
-      runtime: { ...(binlog.config.runtime as object), connectRetryBaseMs: 100, connectRetryMaxMs: 500 },
-      sources: { ...sources, shopA: { ...sources.shopA, mysql: via.toString() } },
-    }, {});
+    const config = resolveConfig(
+      {
+        ...binlog.config,
+        metrics: { port, host: '127.0.0.1' },
+        runtime: { ...(binlog.config.runtime as object), connectRetryBaseMs: 100, connectRetryMaxMs: 500 },
+        sources: { ...sources, shopA: { ...sources.shopA, mysql: via.toString() } },
+      },
+      {},
+    );
     const sql = await mysql.createConnection({ uri: binlog.mysqlUrl, charset: 'UTF8MB4_UNICODE_CI' });
     const stop = new AbortController();
-    const running = runService({ topologies, names: ['shop-a'], config, once: false, logger: silentLogger, stop: stop.signal });
+    const running = runService({
+      topologies,
+      names: ['shop-a'],
+      config,
+      once: false,
+      logger: silentLogger,
+      stop: stop.signal,
+    });
     const state = async () => {
-      const h = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.json() as Promise<{ components: Record<string, { state: string }> }>, () => undefined);
+      const h = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+        (r) => r.json() as Promise<{ components: Record<string, { state: string }> }>,
+        () => undefined,
+      );
       return h?.components['source:shop-a.binlog']?.state;
     };
     /** Rows the binlog phase has mapped so far (each row read passes the map stage once). */
     const mapped = async () => {
-      const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => '');
-      return text.split('\n').filter((l) => l.startsWith('crm_unify_records_total{') && l.includes('source="shop-a.binlog"') && l.includes('stage="map"'))
+      const text = await fetch(`http://127.0.0.1:${port}/metrics`).then(
+        (r) => r.text(),
+        () => '',
+      );
+      return text
+        .split('\n')
+        .filter(
+          (l) =>
+            l.startsWith('crm_unify_records_total{') &&
+            l.includes('source="shop-a.binlog"') &&
+            l.includes('stage="map"'),
+        )
         .reduce((n, l) => n + Number(l.split(' ').pop()), 0);
     };
     const until = async (what: () => Promise<boolean>, label: string) => {
@@ -154,7 +209,11 @@ describe('both topologies end to end with Shop A in binlog mode', () => {
         await sleep(100);
       }
     };
-    const touch = (n: number) => sql.query("UPDATE companies SET address = CONCAT('г. Обрыв, д. ', ?), updated_at = NOW() WHERE status = 'active' ORDER BY id LIMIT 1", [n]);
+    const touch = (n: number) =>
+      sql.query(
+        "UPDATE companies SET address = CONCAT('г. Обрыв, д. ', ?), updated_at = NOW() WHERE status = 'active' ORDER BY id LIMIT 1",
+        [n],
+      );
     let summary;
     try {
       // A change read first: the stream itself (not only the start check) is running when cut.
@@ -166,7 +225,10 @@ describe('both topologies end to end with Shop A in binlog mode', () => {
       await touch(1);
       await touch(2);
       await proxy.up();
-      await until(async () => (await state()) === 'running' && (await mapped()) >= 3, 'the stream running again with both changes read');
+      await until(
+        async () => (await state()) === 'running' && (await mapped()) >= 3,
+        'the stream running again with both changes read',
+      );
       // A change after the outage: anything of the outage read twice would come before it.
       await touch(3);
       await until(async () => (await mapped()) >= 4, 'the change after the outage');
@@ -178,5 +240,4 @@ describe('both topologies end to end with Shop A in binlog mode', () => {
     }
     expect(summary.read['shop-a.companies']).toBe(4);
   });
-
 });

@@ -13,9 +13,20 @@ import { deploy, type Deployment } from '../support/pipeline-fixture.js';
 import { tcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 
 const BIN = resolve(import.meta.dirname, '..', '..', 'bin', 'crm-unify.js');
-const OVERRIDING_ENV = ['KAFKA_BROKERS', 'SHOP_A_MYSQL_URL', 'BITRIX24_WEBHOOK_URL', 'DADATA_TOKEN', 'MYSQL_URL', 'NODE_OPTIONS'];
+const OVERRIDING_ENV = [
+  'KAFKA_BROKERS',
+  'SHOP_A_MYSQL_URL',
+  'BITRIX24_WEBHOOK_URL',
+  'DADATA_TOKEN',
+  'MYSQL_URL',
+  'NODE_OPTIONS',
+];
 
-interface Health { live: boolean; ready: boolean; components: Record<string, { state: string; detail?: string; since: string }> }
+interface Health {
+  live: boolean;
+  ready: boolean;
+  components: Record<string, { state: string; detail?: string; since: string }>;
+}
 
 async function writeConfig(config: Record<string, unknown>): Promise<string> {
   const path = join(await mkdtemp(join(tmpdir(), 'crm-unify-ops-')), 'crm-unify.yaml');
@@ -27,20 +38,33 @@ async function writeConfig(config: Record<string, unknown>): Promise<string> {
 function start(configPath: string, topologies: string[], ...extra: string[]) {
   const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'info' };
   for (const k of OVERRIDING_ENV) delete env[k];
-  const child = spawn(process.execPath, [BIN, 'run', ...topologies, '--config', configPath, ...extra], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'run', ...topologies, '--config', configPath, ...extra], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
-  child.stdout.on('data', (d) => { out += String(d); });
-  child.stderr.on('data', (d) => { err += String(d); });
+  child.stdout.on('data', (d) => {
+    out += String(d);
+  });
+  child.stderr.on('data', (d) => {
+    err += String(d);
+  });
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
   const lines = () => [...out.split('\n'), ...err.split('\n')].filter((l) => l.length > 0);
-  const logs = () => err.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const logs = () =>
+    err
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
   return { child, exited, output: () => ({ out, err }), lines, logs };
 }
 
 async function health(port: number): Promise<Health | undefined> {
   try {
-    return (await (await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(1000) })).json()) as Health;
+    return (await (
+      await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(1000) })
+    ).json()) as Health;
   } catch {
     return undefined;
   }
@@ -64,7 +88,13 @@ function expectPinoLine(line: string): void {
   } catch {
     throw new Error(`not a JSON line: ${line}`);
   }
-  expect(parsed, line).toMatchObject({ level: expect.any(Number), time: expect.any(Number), pid: expect.any(Number), hostname: expect.any(String), msg: expect.any(String) });
+  expect(parsed, line).toMatchObject({
+    level: expect.any(Number),
+    time: expect.any(Number),
+    pid: expect.any(Number),
+    hostname: expect.any(String),
+    msg: expect.any(String),
+  });
 }
 
 const runtime = { connectRetryBaseMs: 200, connectRetryMaxMs: 1000, readyGraceMs: 2000 };
@@ -78,7 +108,9 @@ describe('servers that are not up yet', () => {
     d = await deploy();
     const [mysqlPort, kafkaPort] = (await freePorts(2)) as [number, number];
     const db = new URL(d.mysqlUrl);
-    const broker = ((d.config.sources as { shopB: { kafka: { brokers: string[] } } }).shopB.kafka.brokers[0] ?? '').split(':');
+    const broker = (
+      (d.config.sources as { shopB: { kafka: { brokers: string[] } } }).shopB.kafka.brokers[0] ?? ''
+    ).split(':');
     mysqlProxy = tcpProxy(mysqlPort, { host: db.hostname, port: Number(db.port || 3306) });
     kafkaProxy = tcpProxy(kafkaPort, { host: broker[0]!, port: Number(broker[1]) });
   });
@@ -92,25 +124,35 @@ describe('servers that are not up yet', () => {
     const [metricsPort] = (await freePorts(1)) as [number];
     const db = new URL(d.mysqlUrl);
     db.host = `127.0.0.1:${mysqlProxy.port}`;
-    const sources = d.config.sources as { shopA: Record<string, unknown>; shopB: { dump: unknown; kafka: Record<string, unknown> } };
+    const sources = d.config.sources as {
+      shopA: Record<string, unknown>;
+      shopB: { dump: unknown; kafka: Record<string, unknown> };
+    };
     const configPath = await writeConfig({
       ...d.config,
       metrics: { port: metricsPort },
       runtime: { ...(d.config.runtime as object), ...runtime },
       sources: {
         shopA: { ...sources.shopA, mysql: db.toString() },
-        shopB: { dump: sources.shopB.dump, kafka: { ...sources.shopB.kafka, brokers: [`127.0.0.1:${kafkaProxy.port}`] } },
+        shopB: {
+          dump: sources.shopB.dump,
+          kafka: { ...sources.shopB.kafka, brokers: [`127.0.0.1:${kafkaProxy.port}`] },
+        },
       },
     });
     const run = start(configPath, ['shop-a', 'shop-b']);
     try {
       // Both servers down: each source says so, readiness is false, the gauge is 0.
-      const down = await until(async () => {
-        const h = await health(metricsPort);
-        const a = h?.components['source:shop-a.full'];
-        const b = h?.components['sink:shop-b.dlq'];
-        return a?.state === 'backing-off' && b?.state === 'backing-off' && h;
-      }, 90_000, 'both servers reported backing-off');
+      const down = await until(
+        async () => {
+          const h = await health(metricsPort);
+          const a = h?.components['source:shop-a.full'];
+          const b = h?.components['sink:shop-b.dlq'];
+          return a?.state === 'backing-off' && b?.state === 'backing-off' && h;
+        },
+        90_000,
+        'both servers reported backing-off',
+      );
       expect(down.ready).toBe(false);
       expect(down.live).toBe(true);
       expect(down.components['source:shop-a.full']?.detail).toMatch(/^ECONNREFUSED: /);
@@ -121,19 +163,36 @@ describe('servers that are not up yet', () => {
 
       // MySQL comes up: Shop A proceeds while Kafka is still down (still not ready).
       await mysqlProxy.up();
-      const aUp = await until(async () => {
-        const h = await health(metricsPort);
-        const s = h?.components['source:shop-a.full']?.state ?? h?.components['source:shop-a.delta']?.state;
-        return (s === 'running' || s === 'done') && h;
-      }, 60_000, 'shop-a running after MySQL came up');
+      const aUp = await until(
+        async () => {
+          const h = await health(metricsPort);
+          const s = h?.components['source:shop-a.full']?.state ?? h?.components['source:shop-a.delta']?.state;
+          return (s === 'running' || s === 'done') && h;
+        },
+        60_000,
+        'shop-a running after MySQL came up',
+      );
       expect(aUp.ready).toBe(false);
 
       // Kafka comes up: everything is loaded, nothing lost, ready.
       await kafkaProxy.up();
       const companies = d.ds.truth.counts.expectedCompanies!;
       const contacts = d.ds.truth.counts.expectedContacts!;
-      await until(async () => d.sandbox.portal.store.all('company').length >= companies && d.sandbox.portal.store.all('contact').length >= contacts, 120_000, 'every company and contact in the CRM');
-      const up = await until(async () => { const h = await health(metricsPort); return h?.ready && h; }, 60_000, 'ready');
+      await until(
+        async () =>
+          d.sandbox.portal.store.all('company').length >= companies &&
+          d.sandbox.portal.store.all('contact').length >= contacts,
+        120_000,
+        'every company and contact in the CRM',
+      );
+      const up = await until(
+        async () => {
+          const h = await health(metricsPort);
+          return h?.ready && h;
+        },
+        60_000,
+        'ready',
+      );
       expect(up.components['source:shop-b.kafka']?.state).toBe('running');
       const after = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
       expect(after).toContain('crm_unify_component_up{component="source:shop-b.kafka"} 1');
@@ -151,7 +210,11 @@ describe('servers that are not up yet', () => {
     const warnsA = logs.filter((l) => l.level === 40 && l.component === 'source:shop-a.full');
     expect(warnsA.length).toBeGreaterThanOrEqual(1);
     expect(warnsA.length).toBeLessThan(5);
-    expect(warnsA[0]).toMatchObject({ code: 'ECONNREFUSED', endpoint: `mysql://root@127.0.0.1:${mysqlProxy.port}/${new URL(d.mysqlUrl).pathname.slice(1)}`, nextRetryAt: expect.any(String) });
+    expect(warnsA[0]).toMatchObject({
+      code: 'ECONNREFUSED',
+      endpoint: `mysql://root@127.0.0.1:${mysqlProxy.port}/${new URL(d.mysqlUrl).pathname.slice(1)}`,
+      nextRetryAt: expect.any(String),
+    });
     expect(logs.filter((l) => l.component === 'source:shop-a.full' && String(l.msg).includes('again'))).toHaveLength(1);
     expect(logs.some((l) => l.component === 'sink:shop-b.dlq' && l.level === 40)).toBe(true);
     expect(run.output().out.trim().split('\n')).toHaveLength(1);
@@ -178,7 +241,10 @@ describe('servers that never come up', () => {
       registry: { url: 'http://127.0.0.1:9', token: 't0ken-secret' },
       runtime: { ...runtime, connectTimeoutMs: 3000, shutdownTimeoutMs: 30_000 },
       ...over,
-      sources: { shopA: { mysql: `mysql://reader:db-pa55word@127.0.0.1:${closed}/shop_a` }, shopB: { kafka: { brokers: [`127.0.0.1:${closed}`] } } },
+      sources: {
+        shopA: { mysql: `mysql://reader:db-pa55word@127.0.0.1:${closed}/shop_a` },
+        shopB: { kafka: { brokers: [`127.0.0.1:${closed}`] } },
+      },
     });
     return { path, metricsPort, closed };
   };
@@ -194,7 +260,12 @@ describe('servers that never come up', () => {
       for (const line of run.lines()) expectPinoLine(line);
       const failure = run.logs().filter((l) => Number(l.level) >= 50);
       expect(failure).toHaveLength(1);
-      expect(failure[0]).toMatchObject({ code: 'SERVICE_UNAVAILABLE', component, setBy: key, lastErrorCode: 'ECONNREFUSED' });
+      expect(failure[0]).toMatchObject({
+        code: 'SERVICE_UNAVAILABLE',
+        component,
+        setBy: key,
+        lastErrorCode: 'ECONNREFUSED',
+      });
       const msg = String(failure[0]!.msg);
       expect(msg).toContain(`${component} could not reach`);
       expect(msg).toContain(`127.0.0.1:${closed}`);
@@ -208,7 +279,11 @@ describe('servers that never come up', () => {
   it('SIGTERM while waiting for a server, with nothing in flight, exits 0 at once instead of waiting out the drain timeout', async () => {
     const { path, metricsPort } = await offline({});
     const run = start(path, ['shop-a']);
-    await until(async () => (await health(metricsPort))?.components['source:shop-a.full']?.state === 'backing-off', 60_000, 'backing-off');
+    await until(
+      async () => (await health(metricsPort))?.components['source:shop-a.full']?.state === 'backing-off',
+      60_000,
+      'backing-off',
+    );
     const signalled = Date.now();
     run.child.kill('SIGTERM');
     expect(await run.exited, run.output().err.slice(-2000)).toBe(0);

@@ -12,17 +12,31 @@ import { topologies } from '../../topologies/index.js';
 
 async function withStore<T>(d: Deployment, fn: (s: StateStore) => Promise<T>): Promise<T> {
   const store = await openLevelStore((d.config.state as { dir: string }).dir);
-  try { return await fn(store); } finally { await store.close(); }
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
 }
 
 describe('both topologies end to end on real Kafka and MySQL and the sandbox', () => {
   let d: Deployment;
-  beforeAll(async () => { d = await deploy(); });
-  afterAll(async () => { await d?.stop(); });
-
-  const run = async () => runService({
-    topologies, names: ['shop-a', 'shop-b'], config: await loadConfigFile(d.configPath, {}), once: true, logger: silentLogger, stop: new AbortController().signal,
+  beforeAll(async () => {
+    d = await deploy();
   });
+  afterAll(async () => {
+    await d?.stop();
+  });
+
+  const run = async () =>
+    runService({
+      topologies,
+      names: ['shop-a', 'shop-b'],
+      config: await loadConfigFile(d.configPath, {}),
+      once: true,
+      logger: silentLogger,
+      stop: new AbortController().signal,
+    });
 
   it('loads every expected company and contact exactly once, and a second run writes nothing', async () => {
     const summary = await run();
@@ -49,10 +63,17 @@ describe('both topologies end to end on real Kafka and MySQL and the sandbox', (
     for (const c of contacts) expect(companyIds.has(String(c.fields.COMPANY_ID))).toBe(true);
     // Names given in one field (Shop A's full_name, Shop B's whole name in lastName) arrive split:
     // every person of this data has a record naming them in full, so every contact has all three parts.
-    expect(d.ds.shopB.dump.some((p) => p.contacts.some((c) => c.firstName === null && (c.lastName ?? '').includes(' ')))).toBe(true);
+    expect(
+      d.ds.shopB.dump.some((p) => p.contacts.some((c) => c.firstName === null && (c.lastName ?? '').includes(' '))),
+    ).toBe(true);
     for (const c of contacts) {
-      const [last, first, middle] = [c.fields.LAST_NAME, c.fields.NAME, c.fields.SECOND_NAME].map((v) => String(v ?? ''));
-      expect(last && first && middle && !last.includes(' ') && !first.includes(' ') && !first.endsWith('.'), JSON.stringify(c.fields)).toBeTruthy();
+      const [last, first, middle] = [c.fields.LAST_NAME, c.fields.NAME, c.fields.SECOND_NAME].map((v) =>
+        String(v ?? ''),
+      );
+      expect(
+        last && first && middle && !last.includes(' ') && !first.includes(' ') && !first.endsWith('.'),
+        JSON.stringify(c.fields),
+      ).toBeTruthy();
     }
 
     // Every source record is accounted for, and poison messages went to the DLQ.
@@ -60,8 +81,17 @@ describe('both topologies end to end on real Kafka and MySQL and the sandbox', (
     expect(summary.read['shop-b.dump']).toBe(c.shopBDump);
     expect(summary.read[d.topic]).toBe(c.kafkaEvents);
     // Shop A: the full extract, plus the delta's first pass re-reading its look-back window.
-    expect((summary.read['shop-a.companies'] ?? 0) + (summary.read['shop-a.contacts'] ?? 0)).toBeGreaterThanOrEqual(c.shopACompanies! + c.shopAContacts!);
-    const poison = d.ds.shopB.events.filter((e) => { try { JSON.parse(e.value); return false; } catch { return true; } }).length;
+    expect((summary.read['shop-a.companies'] ?? 0) + (summary.read['shop-a.contacts'] ?? 0)).toBeGreaterThanOrEqual(
+      c.shopACompanies! + c.shopAContacts!,
+    );
+    const poison = d.ds.shopB.events.filter((e) => {
+      try {
+        JSON.parse(e.value);
+        return false;
+      } catch {
+        return true;
+      }
+    }).length;
     expect(summary.rejected.MALFORMED_RECORD ?? 0).toBeGreaterThanOrEqual(poison);
     const kafkaRejects = await withStore(d, async (st) => {
       let n = 0;
@@ -96,7 +126,9 @@ describe('both topologies end to end on real Kafka and MySQL and the sandbox', (
     const c = d.ds.truth.counts;
     expect(summary.read['shop-b.dump']).toBe(c.shopBDump);
     expect(summary.read[d.topic]).toBe(c.kafkaEvents);
-    expect((summary.read['shop-a.companies'] ?? 0) + (summary.read['shop-a.contacts'] ?? 0)).toBeGreaterThanOrEqual(c.shopACompanies! + c.shopAContacts!);
+    expect((summary.read['shop-a.companies'] ?? 0) + (summary.read['shop-a.contacts'] ?? 0)).toBeGreaterThanOrEqual(
+      c.shopACompanies! + c.shopAContacts!,
+    );
     expect(d.sandbox.portal.counters.writes).toBe(writes);
   });
 
@@ -118,4 +150,3 @@ describe('both topologies end to end on real Kafka and MySQL and the sandbox', (
     expect(JSON.parse(got.out).company.inn).toBe(inn);
   });
 });
-

@@ -22,16 +22,29 @@ const OVERRIDING_ENV = ['BITRIX24_WEBHOOK_URL', 'DADATA_TOKEN', 'NODE_OPTIONS'];
 function start(configPath: string, topologies: string[], ...extra: string[]) {
   const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'info' };
   for (const k of OVERRIDING_ENV) delete env[k];
-  const child = spawn(process.execPath, ['bin/crm-unify.js', 'run', ...topologies, '--config', configPath, ...extra], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['bin/crm-unify.js', 'run', ...topologies, '--config', configPath, ...extra], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let err = '';
   child.stdout.resume();
-  child.stderr.on('data', (d) => { err += String(d); });
+  child.stderr.on('data', (d) => {
+    err += String(d);
+  });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const logs = () => err.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const logs = () =>
+    err
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
   return { child, exited, err: () => err.slice(-3000), logs };
 }
 
-async function until<T>(what: () => Promise<T | undefined | false> | T | undefined | false, label: string, timeoutMs = 120_000): Promise<T> {
+async function until<T>(
+  what: () => Promise<T | undefined | false> | T | undefined | false,
+  label: string,
+  timeoutMs = 120_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await what();
@@ -54,15 +67,21 @@ async function sweptExpired(port: number): Promise<number | undefined> {
 
 describe('the register sweep of crm-unify run (issue 19)', () => {
   let d: Deployment;
-  beforeAll(async () => { d = await deploy(); });
-  afterAll(async () => { await d?.stop(); });
+  beforeAll(async () => {
+    d = await deploy();
+  });
+  afterAll(async () => {
+    await d?.stop();
+  });
 
   it('marks the companies the register liquidated; a SIGTERM mid-sweep exits 0, and a second run finishes it asking each INN once', async () => {
     const load = start(d.configPath, ['shop-a', 'shop-b'], '--once');
     expect(await load.exited, load.err()).toBe(0);
     const field = (r: { fields: Record<string, unknown> }, k: string) => String(r.fields[k] ?? '');
     // the loaded companies, by INN, through their requisites
-    const companyOf = new Map(d.sandbox.portal.store.all('requisite').map((r) => [field(r, 'RQ_INN'), field(r, 'ENTITY_ID')]));
+    const companyOf = new Map(
+      d.sandbox.portal.store.all('requisite').map((r) => [field(r, 'RQ_INN'), field(r, 'ENTITY_ID')]),
+    );
     const inns = [...companyOf.keys()].sort();
     expect(inns.length).toBe(d.ds.truth.counts.expectedCompanies);
     expect(inns.length).toBeGreaterThan(40);
@@ -70,7 +89,9 @@ describe('the register sweep of crm-unify run (issue 19)', () => {
     // the register liquidates every tenth loaded company that it lists as active
     const liquidated = inns.filter((inn, i) => i % 10 === 3 && d.ds.registry[inn]?.status === 'ACTIVE');
     expect(liquidated.length).toBeGreaterThan(2);
-    d.sandbox.egrul.upsertRegistry(Object.fromEntries(liquidated.map((inn) => [inn, { ...d.ds.registry[inn]!, status: 'LIQUIDATED' as const }])));
+    d.sandbox.egrul.upsertRegistry(
+      Object.fromEntries(liquidated.map((inn) => [inn, { ...d.ds.registry[inn]!, status: 'LIQUIDATED' as const }])),
+    );
     d.sandbox.egrul.resetCounters();
     d.sandbox.portal.resetCounters();
 
@@ -78,7 +99,11 @@ describe('the register sweep of crm-unify run (issue 19)', () => {
     const [port1, port2] = (await freePorts(2)) as [number, number];
     const sweepConfig = async (port: number, share: number) => {
       const path = join(d.dir, `sweep-${port}.yaml`);
-      const registry = { ...(d.config.registry as object), cacheTtlDays: 1e-7, sweep: { batch: 5, share, idleMinutes: 60 } };
+      const registry = {
+        ...(d.config.registry as object),
+        cacheTtlDays: 1e-7,
+        sweep: { batch: 5, share, idleMinutes: 60 },
+      };
       await writeFile(path, stringify({ ...d.config, metrics: { port }, registry }));
       return path;
     };
@@ -109,8 +134,15 @@ describe('the register sweep of crm-unify run (issue 19)', () => {
       ...liquidated.map((inn) => [companyOf.get(inn)!, 'LIQUIDATED']),
       ...reorganising.map((inn) => [companyOf.get(inn)!, 'REORGANIZING']),
     ]);
-    const marked = Object.fromEntries(d.sandbox.portal.store.all('company').filter((c) => c.fields[FIELD]).map((c) => [String(c.id), String(c.fields[FIELD])]));
-    expect(Object.fromEntries(Object.entries(marked).map(([id, v]) => [id, v.replace(/ \d{4}-\d{2}-\d{2}$/, '')]))).toEqual(expected);
+    const marked = Object.fromEntries(
+      d.sandbox.portal.store
+        .all('company')
+        .filter((c) => c.fields[FIELD])
+        .map((c) => [String(c.id), String(c.fields[FIELD])]),
+    );
+    expect(
+      Object.fromEntries(Object.entries(marked).map(([id, v]) => [id, v.replace(/ \d{4}-\d{2}-\d{2}$/, '')])),
+    ).toEqual(expected);
     expect(d.sandbox.portal.counters.commandsByMethod['crm.company.update']).toBe(Object.keys(expected).length);
     expect(d.sandbox.portal.counters.writes).toBe(Object.keys(expected).length + 1); // and the field, added once
   });

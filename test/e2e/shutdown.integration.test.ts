@@ -5,13 +5,22 @@ import { deploy, type Deployment } from '../support/pipeline-fixture.js';
 
 /** Runs the real command line as a separate process, the way an operator (or systemd) does. */
 function start(configPath: string, ...extra: string[]) {
-  const child = spawn(process.execPath, ['bin/crm-unify.js', 'run', 'shop-a', 'shop-b', '--config', configPath, ...extra], {
-    env: { ...process.env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['bin/crm-unify.js', 'run', 'shop-a', 'shop-b', '--config', configPath, ...extra],
+    {
+      env: { ...process.env, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   let err = '';
-  child.stdout.on('data', (d) => { out += String(d); });
-  child.stderr.on('data', (d) => { err += String(d); });
+  child.stdout.on('data', (d) => {
+    out += String(d);
+  });
+  child.stderr.on('data', (d) => {
+    err += String(d);
+  });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, exited, output: () => ({ out, err }) };
 }
@@ -22,7 +31,9 @@ describe('graceful shutdown of crm-unify run', () => {
     // A slower portal so a SIGTERM lands while records are still being loaded.
     d = await deploy({ sandbox: { rate: 10, burst: 10 } });
   });
-  afterAll(async () => { await d?.stop(); });
+  afterAll(async () => {
+    await d?.stop();
+  });
 
   it('stops pulling on SIGTERM, drains, commits and exits 0; a later run finishes the job with nothing twice', async () => {
     const run = start(d.configPath);

@@ -22,7 +22,10 @@ export const runs = (n: number): number => Math.max(1, Math.round(n * SCALE));
 /** Good records of both stores, as the generator makes them (realistic dirt, some invalid INNs). */
 export const dataset = generate(scales.small, 7);
 export const goodPartners: ShopBPartner[] = dataset.shopB.dump.slice(0, 60);
-export const goodEvents: string[] = dataset.shopB.events.map((e) => e.value).filter((v) => decodeShopBEvent(v).ok).slice(0, 60);
+export const goodEvents: string[] = dataset.shopB.events
+  .map((e) => e.value)
+  .filter((v) => decodeShopBEvent(v).ok)
+  .slice(0, 60);
 export const goodCompanyRows = dataset.shopA.companies.slice(0, 60);
 export const goodContactRows = dataset.shopA.contacts.slice(0, 60);
 
@@ -30,7 +33,9 @@ export const MB = 1 << 20;
 
 /** `depth` nested arrays (`[[[…1…]]]`) or objects (`{"a":{"a":…}}`), as JSON text. */
 export function deepJson(depth: number, kind: 'array' | 'object' = 'array'): string {
-  return kind === 'array' ? `${'['.repeat(depth)}1${']'.repeat(depth)}` : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+  return kind === 'array'
+    ? `${'['.repeat(depth)}1${']'.repeat(depth)}`
+    : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
 }
 
 /** Strings people and systems put where they should not: control characters, quotes, SQL, mojibake, U+FFFD. */
@@ -38,18 +43,73 @@ export const hostileString = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 60 }),
   fc.string({ unit: 'grapheme', maxLength: 60 }),
   fc.constantFrom(
-    '', ' ', '\u0000', '\uFFFD', '\uE098', '\uD800', 'null', 'undefined', 'NaN', '__proto__', 'constructor',
-    "'; DROP TABLE companies; --", '\\', '"', '\r\n', '\u202E', 'РћРћРћ В«Р РѕРјР°С€РєР°В»', 'ООО «Ромашка»',
-    '7707083893', '0000000000', '+7 (495) 123-45-67', 'a@b', '@@@', '<script>', '${jndi:x}', '%s%n', '9'.repeat(40),
+    '',
+    ' ',
+    '\u0000',
+    '\uFFFD',
+    '\uE098',
+    '\uD800',
+    'null',
+    'undefined',
+    'NaN',
+    '__proto__',
+    'constructor',
+    "'; DROP TABLE companies; --",
+    '\\',
+    '"',
+    '\r\n',
+    '\u202E',
+    'РћРћРћ В«Р РѕРјР°С€РєР°В»',
+    'ООО «Ромашка»',
+    '7707083893',
+    '0000000000',
+    '+7 (495) 123-45-67',
+    'a@b',
+    '@@@',
+    '<script>',
+    '${jndi:x}',
+    '%s%n',
+    '9'.repeat(40),
   ),
 );
 
 /** Any value of any type, including the ones JSON cannot hold (for rows a driver "could" return). */
 export const anyValue = fc.oneof(
-  { weight: 3, arbitrary: fc.anything({ maxDepth: 3, withBigInt: true, withDate: true, withTypedArray: true, withNullPrototype: true, withBoxedValues: true, withSparseArray: true, withMap: true, withSet: true }) },
+  {
+    weight: 3,
+    arbitrary: fc.anything({
+      maxDepth: 3,
+      withBigInt: true,
+      withDate: true,
+      withTypedArray: true,
+      withNullPrototype: true,
+      withBoxedValues: true,
+      withSparseArray: true,
+      withMap: true,
+      withSet: true,
+    }),
+  },
   { weight: 2, arbitrary: hostileString },
   { weight: 1, arbitrary: fc.uint8Array({ maxLength: 40 }) },
-  { weight: 1, arbitrary: fc.constantFrom<unknown>(null, undefined, 0, -1, 1e308, Number.NaN, Infinity, true, false, [], {}, new Date(Number.NaN), Symbol('s'), () => 1) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom<unknown>(
+      null,
+      undefined,
+      0,
+      -1,
+      1e308,
+      Number.NaN,
+      Infinity,
+      true,
+      false,
+      [],
+      {},
+      new Date(Number.NaN),
+      Symbol('s'),
+      () => 1,
+    ),
+  },
 );
 
 /** Values JSON can hold, for wrong-type fields of JSON inputs. */
@@ -63,7 +123,8 @@ export const anyJson = fc.oneof(
 export function pathsOf(value: unknown, prefix: (string | number)[] = []): (string | number)[][] {
   const out: (string | number)[][] = [];
   if (Array.isArray(value)) value.forEach((v, i) => out.push([...prefix, i], ...pathsOf(v, [...prefix, i])));
-  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) out.push([...prefix, k], ...pathsOf(v, [...prefix, k]));
+  else if (value && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) out.push([...prefix, k], ...pathsOf(v, [...prefix, k]));
   return out;
 }
 
@@ -82,8 +143,16 @@ export function withAt<T>(value: T, path: (string | number)[], replacement: unkn
 }
 
 /** One field anywhere in a good record replaced by a value of another type, or removed. */
-export function mutated<T>(goods: readonly T[], replacement: fc.Arbitrary<unknown>): fc.Arbitrary<{ original: T; path: (string | number)[]; value: T }> {
-  return fc.tuple(fc.constantFrom(...goods), fc.nat(), fc.oneof({ weight: 4, arbitrary: replacement }, { weight: 1, arbitrary: fc.constant<unknown>(DELETE) }))
+export function mutated<T>(
+  goods: readonly T[],
+  replacement: fc.Arbitrary<unknown>,
+): fc.Arbitrary<{ original: T; path: (string | number)[]; value: T }> {
+  return fc
+    .tuple(
+      fc.constantFrom(...goods),
+      fc.nat(),
+      fc.oneof({ weight: 4, arbitrary: replacement }, { weight: 1, arbitrary: fc.constant<unknown>(DELETE) }),
+    )
     .map(([original, n, rep]) => {
       const paths = pathsOf(original);
       const path = paths[n % paths.length]!;
@@ -124,7 +193,9 @@ export async function throughMapStage<Raw>(mapper: Mapper<Raw>, raws: readonly R
     position: { partition: 'fuzz', offset: BigInt(i) },
     source: 'fuzz',
     ack: () => void acks.set(i, (acks.get(i) ?? 0) + 1),
-    nack: () => { throw new Error(`record ${i} nacked: the map stage must never nack`); },
+    nack: () => {
+      throw new Error(`record ${i} nacked: the map stage must never nack`);
+    },
   }));
   const out = await lastValueFrom(from(envs).pipe(mapStage(mapper, { rejects }), toArray()));
   for (const env of out) {
@@ -138,7 +209,10 @@ export async function throughMapStage<Raw>(mapper: Mapper<Raw>, raws: readonly R
 }
 
 /** What a mapper returns for one record alone, in the form `throughMapStage` reports it. */
-export function alone<Raw>(mapper: Mapper<Raw>, raw: Raw): { ok: true; value: CanonicalChange } | { ok: false; reason: RejectReason } {
+export function alone<Raw>(
+  mapper: Mapper<Raw>,
+  raw: Raw,
+): { ok: true; value: CanonicalChange } | { ok: false; reason: RejectReason } {
   const out = mapper(raw);
   return out.ok ? { ok: true, value: out.value } : { ok: false, reason: out.reason };
 }
@@ -156,7 +230,10 @@ export class Tally {
     return this.counts.get(target)?.tried ?? 0;
   }
   report(file: string): string {
-    const lines = [...this.counts].map(([t, c]) => `  ${t}: ${c.tried} inputs (accepted ${c.accepted}, rejected ${c.rejected}, threw→stage reject ${c.threw})`);
+    const lines = [...this.counts].map(
+      ([t, c]) =>
+        `  ${t}: ${c.tried} inputs (accepted ${c.accepted}, rejected ${c.rejected}, threw→stage reject ${c.threw})`,
+    );
     return `[fuzz] ${file} seed=${SEED}\n${lines.join('\n')}`;
   }
 }

@@ -29,25 +29,55 @@ afterAll(() => {
 type Kind = 'good' | 'notObject' | 'noPartnerId' | 'byte98' | 'huge' | 'deepArray' | 'deepObject';
 /** What the source must say about an element of each kind (undefined: no problem). */
 const expectedProblem: Record<Kind, 'MALFORMED_RECORD' | 'BAD_ENCODING' | undefined> = {
-  good: undefined, notObject: 'MALFORMED_RECORD', noPartnerId: 'MALFORMED_RECORD', byte98: 'BAD_ENCODING',
-  huge: undefined, deepArray: 'MALFORMED_RECORD', deepObject: undefined,
+  good: undefined,
+  notObject: 'MALFORMED_RECORD',
+  noPartnerId: 'MALFORMED_RECORD',
+  byte98: 'BAD_ENCODING',
+  huge: undefined,
+  deepArray: 'MALFORMED_RECORD',
+  deepObject: undefined,
 };
 
-interface Element { kind: Kind; bytes: Buffer; value?: unknown }
+interface Element {
+  kind: Kind;
+  bytes: Buffer;
+  value?: unknown;
+}
 
 const win = (s: string) => iconv.encode(s, 'win1251');
 
 /** The element's bytes as they sit in a windows-1251 dump. */
-function element(kind: Kind, partner: (typeof goodPartners)[number], extra: unknown, at: number, deep: number): Element {
+function element(
+  kind: Kind,
+  partner: (typeof goodPartners)[number],
+  extra: unknown,
+  at: number,
+  deep: number,
+): Element {
   switch (kind) {
-    case 'good': return { kind, bytes: win(JSON.stringify(partner)), value: partner };
-    case 'notObject': return { kind, bytes: win(JSON.stringify(extra === undefined || (typeof extra === 'object' && extra !== null && !Array.isArray(extra)) ? [extra ?? null] : extra)) };
+    case 'good':
+      return { kind, bytes: win(JSON.stringify(partner)), value: partner };
+    case 'notObject':
+      return {
+        kind,
+        bytes: win(
+          JSON.stringify(
+            extra === undefined || (typeof extra === 'object' && extra !== null && !Array.isArray(extra))
+              ? [extra ?? null]
+              : extra,
+          ),
+        ),
+      };
     case 'noPartnerId': {
       const { partnerId: _drop, ...rest } = partner;
       const variants = [rest, { ...rest, partnerId: extra }, { ...rest, partnerId: '' }, { ...rest, partnerId: '   ' }];
       const v = variants[at % variants.length]!;
       // A partnerId that happens to be a non-blank string is not a bad element: make sure it is not.
-      if (typeof (v as { partnerId?: unknown }).partnerId === 'string' && (v as { partnerId: string }).partnerId.trim() !== '') (v as { partnerId: unknown }).partnerId = 42;
+      if (
+        typeof (v as { partnerId?: unknown }).partnerId === 'string' &&
+        (v as { partnerId: string }).partnerId.trim() !== ''
+      )
+        (v as { partnerId: unknown }).partnerId = 42;
       return { kind, bytes: win(JSON.stringify(v)) };
     }
     case 'byte98': {
@@ -62,8 +92,10 @@ function element(kind: Kind, partner: (typeof goodPartners)[number], extra: unkn
       const v = { ...partner, address: 'я'.repeat(MB) };
       return { kind, bytes: win(JSON.stringify(v)), value: v };
     }
-    case 'deepArray': return { kind, bytes: win(deepJson(10_000, 'array')) };
-    case 'deepObject': return { kind, bytes: win(`{"partnerId":"DEEP-${at}","x":${deepJson(deep, 'object')}}`) };
+    case 'deepArray':
+      return { kind, bytes: win(deepJson(10_000, 'array')) };
+    case 'deepObject':
+      return { kind, bytes: win(`{"partnerId":"DEEP-${at}","x":${deepJson(deep, 'object')}}`) };
   }
 }
 
@@ -85,11 +117,18 @@ function fileOf(elements: Element[], separators: string[]): Buffer {
 }
 
 let files = 0;
-async function readAll(bytes: Buffer, opts: { encoding?: string; chunk?: number } = {}): Promise<{ envs: Envelope<DumpElement>[]; failure?: unknown; size: number }> {
+async function readAll(
+  bytes: Buffer,
+  opts: { encoding?: string; chunk?: number } = {},
+): Promise<{ envs: Envelope<DumpElement>[]; failure?: unknown; size: number }> {
   const path = join(dir, `dump-${files++}.json`);
   writeFileSync(path, bytes);
   const src = new JsonDumpSource({
-    config: JsonDumpSourceConfigSchema.parse({ path, readChunkBytes: Math.max(4096, opts.chunk ?? 4096), ...(opts.encoding ? { encoding: opts.encoding } : {}) }),
+    config: JsonDumpSourceConfigSchema.parse({
+      path,
+      readChunkBytes: Math.max(4096, opts.chunk ?? 4096),
+      ...(opts.encoding ? { encoding: opts.encoding } : {}),
+    }),
     positions: new MemoryPositionStore(),
   });
   const envs: Envelope<DumpElement>[] = [];
@@ -97,7 +136,10 @@ async function readAll(bytes: Buffer, opts: { encoding?: string; chunk?: number 
   try {
     for (;;) {
       const { records, done } = await src.read(1 + (files % 50));
-      for (const r of records) { envs.push(r); r.ack(); }
+      for (const r of records) {
+        envs.push(r);
+        r.ack();
+      }
       if (done) break;
     }
   } catch (err) {
@@ -140,50 +182,70 @@ function expectBroken(failure: unknown, size: number): void {
 
 describe('JsonDumpSource under random files', () => {
   it('mixed good and bad elements: each bad one carries its problem, the good ones come through', async () => {
-    await fc.assert(fc.asyncProperty(
-      fc.array(elementArb, { minLength: 1, maxLength: 25 }), fc.array(fc.constantFrom('', '\n', ' \r\n\t '), { minLength: 1, maxLength: 3 }),
-      async (specs, seps) => {
-        // A deep object after a 0x98 byte crashes the reader (bug, see below): 500 levels then.
-        const has98 = specs.some(([k]) => k === 'byte98');
-        const elements = specs.map(([kind, p, extra, at]) => element(kind, p, extra, at, has98 ? 500 : 10_000));
-        const { envs, failure } = await readAll(fileOf(elements, seps));
-        expect(failure).toBeUndefined();
-        expect(envs.map((e) => e.value.index)).toEqual(elements.map((_, i) => i));
-        checkEmitted(envs, elements);
-      },
-    ), { seed: SEED, numRuns: runs(200) });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(elementArb, { minLength: 1, maxLength: 25 }),
+        fc.array(fc.constantFrom('', '\n', ' \r\n\t '), { minLength: 1, maxLength: 3 }),
+        async (specs, seps) => {
+          // A deep object after a 0x98 byte crashes the reader (bug, see below): 500 levels then.
+          const has98 = specs.some(([k]) => k === 'byte98');
+          const elements = specs.map(([kind, p, extra, at]) => element(kind, p, extra, at, has98 ? 500 : 10_000));
+          const { envs, failure } = await readAll(fileOf(elements, seps));
+          expect(failure).toBeUndefined();
+          expect(envs.map((e) => e.value.index)).toEqual(elements.map((_, i) => i));
+          checkEmitted(envs, elements);
+        },
+      ),
+      { seed: SEED, numRuns: runs(200) },
+    );
   });
 
   it('truncated at a random byte: the elements before the cut, then SOURCE_STRUCTURE_BROKEN within the file', async () => {
-    await fc.assert(fc.asyncProperty(fc.array(elementArb, { minLength: 0, maxLength: 20 }), fc.nat(), fc.boolean(), async (specs, n, byteLevel) => {
-      const has98 = specs.some(([k]) => k === 'byte98');
-      const elements = specs.map(([kind, p, extra, at]) => element(kind, p, extra, at, has98 ? 500 : 10_000));
-      const whole = fileOf(elements, ['\n']);
-      // Anywhere before the closing bracket; byteLevel picks near element boundaries more often.
-      const end = whole.lastIndexOf(']');
-      const cut = byteLevel ? n % end : Math.max(0, end - 1 - (n % Math.min(end, 64)));
-      const { envs, failure, size } = await readAll(whole.subarray(0, cut));
-      expectBroken(failure, size);
-      expect(envs.length).toBeLessThanOrEqual(elements.length);
-      expect(envs.map((e) => e.value.index)).toEqual(envs.map((_, i) => i));
-      // The element being parsed at the cut is never emitted half-read (numbers aside: `12` of `123`).
-      const complete = envs.filter((e, i) => elements[i]!.kind !== 'notObject' || typeof e.value.value !== 'number');
-      checkEmitted(complete, elements);
-      tally.add('dump files (truncated)', 'rejected');
-    }), { seed: SEED, numRuns: runs(300) });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(elementArb, { minLength: 0, maxLength: 20 }),
+        fc.nat(),
+        fc.boolean(),
+        async (specs, n, byteLevel) => {
+          const has98 = specs.some(([k]) => k === 'byte98');
+          const elements = specs.map(([kind, p, extra, at]) => element(kind, p, extra, at, has98 ? 500 : 10_000));
+          const whole = fileOf(elements, ['\n']);
+          // Anywhere before the closing bracket; byteLevel picks near element boundaries more often.
+          const end = whole.lastIndexOf(']');
+          const cut = byteLevel ? n % end : Math.max(0, end - 1 - (n % Math.min(end, 64)));
+          const { envs, failure, size } = await readAll(whole.subarray(0, cut));
+          expectBroken(failure, size);
+          expect(envs.length).toBeLessThanOrEqual(elements.length);
+          expect(envs.map((e) => e.value.index)).toEqual(envs.map((_, i) => i));
+          // The element being parsed at the cut is never emitted half-read (numbers aside: `12` of `123`).
+          const complete = envs.filter(
+            (e, i) => elements[i]!.kind !== 'notObject' || typeof e.value.value !== 'number',
+          );
+          checkEmitted(complete, elements);
+          tally.add('dump files (truncated)', 'rejected');
+        },
+      ),
+      { seed: SEED, numRuns: runs(300) },
+    );
   });
 
   it('garbage files (random bytes, random JSON text, other top-level values) end in SOURCE_STRUCTURE_BROKEN or a clean end', async () => {
-    await fc.assert(fc.asyncProperty(fc.oneof(
-      fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)),
-      fc.jsonValue({ maxDepth: 3 }).map((v) => win(JSON.stringify(v) ?? '')),
-      fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 5 }).map((a) => win(`${JSON.stringify(a)} trailing`)),
-    ), async (bytes) => {
-      const { envs, failure, size } = await readAll(bytes);
-      if (failure !== undefined) expectBroken(failure, size);
-      for (const env of envs) expectWellFormedReject(mapShopBDumpElement(env.value));
-      tally.add('dump files (garbage)', failure === undefined ? 'accepted' : 'rejected');
-    }), { seed: SEED, numRuns: runs(200) });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)),
+          fc.jsonValue({ maxDepth: 3 }).map((v) => win(JSON.stringify(v) ?? '')),
+          fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 5 }).map((a) => win(`${JSON.stringify(a)} trailing`)),
+        ),
+        async (bytes) => {
+          const { envs, failure, size } = await readAll(bytes);
+          if (failure !== undefined) expectBroken(failure, size);
+          for (const env of envs) expectWellFormedReject(mapShopBDumpElement(env.value));
+          tally.add('dump files (garbage)', failure === undefined ? 'accepted' : 'rejected');
+        },
+      ),
+      { seed: SEED, numRuns: runs(200) },
+    );
   });
 
   it('a windows-1251 file read as UTF-8: elements holding Cyrillic are BAD_ENCODING, ASCII-only ones come through', async () => {
@@ -200,7 +262,15 @@ describe('JsonDumpSource under random files', () => {
   // source sniffs the first non-ASCII text and refuses the whole file before emitting anything
   // (decision in src/connectors/json-dump/README.md).
   it('refuses a UTF-8 file declared windows-1251 (SOURCE_STRUCTURE_BROKEN, utf8-misdeclared) before emitting an element', async () => {
-    const { envs, failure } = await readAll(Buffer.from(`[${goodPartners.slice(0, 5).map((p) => JSON.stringify(p)).join(',')}]`, 'utf8'));
+    const { envs, failure } = await readAll(
+      Buffer.from(
+        `[${goodPartners
+          .slice(0, 5)
+          .map((p) => JSON.stringify(p))
+          .join(',')}]`,
+        'utf8',
+      ),
+    );
     expect(envs).toEqual([]);
     expect(failure).toBeInstanceOf(CrmUnifyError);
     expect((failure as CrmUnifyError).code).toBe('SOURCE_STRUCTURE_BROKEN');
@@ -209,7 +279,9 @@ describe('JsonDumpSource under random files', () => {
   });
 
   it('judges a UTF-8 file on its first Cyrillic text even after a long ASCII prefix, and reads it when declared utf-8', async () => {
-    const asciiPad = Array.from({ length: 3_000 }, (_, i) => JSON.stringify({ partnerId: `P${i}`, kind: 'ORG', name: 'Romashka' })).join(',');
+    const asciiPad = Array.from({ length: 3_000 }, (_, i) =>
+      JSON.stringify({ partnerId: `P${i}`, kind: 'ORG', name: 'Romashka' }),
+    ).join(',');
     const bytes = Buffer.from(`[${asciiPad},${JSON.stringify(goodPartners[0])}]`, 'utf8');
     expect(bytes.findIndex((b) => b >= 0x80)).toBeGreaterThan(64 * 1024); // the first Cyrillic text is past a 64 KiB window
     const refused = await readAll(bytes, { chunk: 8192 });
@@ -227,14 +299,20 @@ describe('JsonDumpSource under random files', () => {
   // (the walk is skipped). At 10 000 levels it overflows or not depending on JIT state (seen both
   // ways across seeds); at 100 000 always. Input: `["<0x98>", {"partnerId":"X","d":{"a":{"a":…}}}]`.
   it('a 100 000-level element after a 0x98 byte is emitted (with a problem or none), not a RangeError', async () => {
-    const bytes = Buffer.concat([win('[{"partnerId":"A","kind":"ORG","name":"'), Buffer.from([0x98]), win(`"},{"partnerId":"X","d":${deepJson(100_000, 'object')}},{"partnerId":"B"}]`)]);
+    const bytes = Buffer.concat([
+      win('[{"partnerId":"A","kind":"ORG","name":"'),
+      Buffer.from([0x98]),
+      win(`"},{"partnerId":"X","d":${deepJson(100_000, 'object')}},{"partnerId":"B"}]`),
+    ]);
     const { envs, failure } = await readAll(bytes);
     expect(failure).toBeUndefined();
     expect(envs.map((e) => e.value.problem?.reason ?? 'ok')).toEqual(['BAD_ENCODING', 'ok', 'ok']);
   });
 
   it('the same 100 000-level element without an earlier 0x98 is read fine (the walk is skipped)', async () => {
-    const { envs, failure } = await readAll(win(`[{"partnerId":"X","d":${deepJson(100_000, 'object')}},{"partnerId":"B"}]`));
+    const { envs, failure } = await readAll(
+      win(`[{"partnerId":"X","d":${deepJson(100_000, 'object')}},{"partnerId":"B"}]`),
+    );
     expect(failure).toBeUndefined();
     expect(envs.map((e) => e.value.problem?.reason ?? 'ok')).toEqual(['ok', 'ok']);
   });

@@ -37,9 +37,15 @@ afterAll(async () => {
 });
 
 const okPartners = dataset.shopB.dump.filter((p) => mapPartner(p).ok);
-const event = (partner: unknown, n: number) => JSON.stringify({ eventId: `good-${n}`, type: 'PARTNER_UPSERT', occurredAt: '2024-05-01T00:00:00Z', partner });
+const event = (partner: unknown, n: number) =>
+  JSON.stringify({ eventId: `good-${n}`, type: 'PARTNER_UPSERT', occurredAt: '2024-05-01T00:00:00Z', partner });
 
-interface Msg { key: string; value: Buffer; poison: boolean; kind: string }
+interface Msg {
+  key: string;
+  value: Buffer;
+  poison: boolean;
+  kind: string;
+}
 
 function poisonMessages(n: number): Msg[] {
   const goodEvent = JSON.parse(event(okPartners[0], 0)) as unknown;
@@ -47,13 +53,22 @@ function poisonMessages(n: number): Msg[] {
     fc.uint8Array({ minLength: 1, maxLength: 300 }).map((b) => ({ kind: 'random bytes', value: Buffer.from(b) })),
     // Random bytes that happen to be valid JSON are not poison in the byte sense; keep them anyway:
     // anything but a schema-valid event must be rejected.
-    fc.jsonValue({ maxDepth: 3 }).map((v) => ({ kind: 'random JSON', value: Buffer.from(JSON.stringify(v) ?? 'null') })),
-    mutated([goodEvent], fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.integer()), fc.constant({})))
+    fc
+      .jsonValue({ maxDepth: 3 })
+      .map((v) => ({ kind: 'random JSON', value: Buffer.from(JSON.stringify(v) ?? 'null') })),
+    mutated(
+      [goodEvent],
+      fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.integer()), fc.constant({})),
+    )
       // A mutation deep in an optional field can leave a valid event; such a sample is skipped below.
       .map((m) => ({ kind: 'wrong schema', value: Buffer.from(JSON.stringify(m.value)) })),
-    fc.constantFrom('array', 'object').map((k) => ({ kind: 'deeply nested', value: Buffer.from(deepJson(10_000, k as 'array' | 'object')) })),
+    fc
+      .constantFrom('array', 'object')
+      .map((k) => ({ kind: 'deeply nested', value: Buffer.from(deepJson(10_000, k as 'array' | 'object')) })),
     fc.nat(900_000).map((len) => ({ kind: 'huge', value: Buffer.from(`{"eventId":"${'x'.repeat(100_000 + len)}`) })),
-    fc.constantFrom(...okPartners.slice(0, 20)).map((p) => ({ kind: 'windows-1251', value: iconv.encode(event(p, 1), 'win1251') })),
+    fc
+      .constantFrom(...okPartners.slice(0, 20))
+      .map((p) => ({ kind: 'windows-1251', value: iconv.encode(event(p, 1), 'win1251') })),
     fc.tuple(fc.constantFrom(...okPartners.slice(0, 20)), fc.nat()).map(([p, cut]) => {
       const text = Buffer.from(event(p, 2));
       return { kind: 'truncated', value: text.subarray(0, 1 + (cut % (text.length - 1))) };
@@ -66,21 +81,36 @@ function poisonMessages(n: number): Msg[] {
 }
 
 function goodMessages(n: number): Msg[] {
-  return Array.from({ length: n }, (_, i) => ({ key: `good-${i}`, value: Buffer.from(event(okPartners[i % okPartners.length], i)), poison: false, kind: 'good' }));
+  return Array.from({ length: n }, (_, i) => ({
+    key: `good-${i}`,
+    value: Buffer.from(event(okPartners[i % okPartners.length], i)),
+    poison: false,
+    kind: 'good',
+  }));
 }
 
-async function readDlq(topic: string, n: number, timeoutMs = 60_000): Promise<Array<{ key: string; headers: Record<string, string>; size: number }>> {
+async function readDlq(
+  topic: string,
+  n: number,
+  timeoutMs = 60_000,
+): Promise<Array<{ key: string; headers: Record<string, string>; size: number }>> {
   const consumer = kafka.consumer({ groupId: uniqueTopic('dlq-reader') });
   const out: Array<{ key: string; headers: Record<string, string>; size: number }> = [];
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`only ${out.length} of ${n} DLQ messages within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`only ${out.length} of ${n} DLQ messages within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     void consumer.run({
       eachMessage: async ({ message }) => {
         const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
         out.push({ key: String(message.key), headers, size: message.value?.length ?? 0 });
-        if (out.length >= n) { clearTimeout(timer); resolve(); }
+        if (out.length >= n) {
+          clearTimeout(timer);
+          resolve();
+        }
       },
     });
   });
@@ -91,21 +121,35 @@ async function readDlq(topic: string, n: number, timeoutMs = 60_000): Promise<Ar
 /** Runs the topic through KafkaSource → map stage (DLQ sink) → ack, until drained (`once`). */
 async function consume(topic: string) {
   const source = new KafkaSource({
-    config: KafkaSourceConfigSchema.parse({ brokers: kafkaBrokers(), topic, groupId: `${topic}-g`, once: true, commitIntervalMs: 200, maxWaitMs: 200, sessionTimeoutMs: 10_000 }),
+    config: KafkaSourceConfigSchema.parse({
+      brokers: kafkaBrokers(),
+      topic,
+      groupId: `${topic}-g`,
+      once: true,
+      commitIntervalMs: 200,
+      maxWaitMs: 200,
+      sessionTimeoutMs: 10_000,
+    }),
     kafka,
   });
   const inner: Array<{ reason: RejectReason; offset: string; partition: string }> = [];
-  const innerSink: RejectSink = { reject: async (env, reason) => void inner.push({ reason, offset: String(env.position.offset), partition: env.position.partition }) };
+  const innerSink: RejectSink = {
+    reject: async (env, reason) =>
+      void inner.push({ reason, offset: String(env.position.offset), partition: env.position.partition }),
+  };
   const dlq = new KafkaDlqRejectSink({ producer, admin, inner: innerSink, lookup: (p) => source.rawRecord(p) });
   const mapped: string[] = [];
   try {
-    await lastValueFrom(fromPullSource<KafkaRawRecord>(source, { maxInFlight: 50 }).pipe(
-      mapStage(mapShopBMessage, { rejects: dlq }),
-      mergeMap(async (env) => {
-        if (env.value.kind === 'company') mapped.push(env.value.company.sourceId);
-        env.ack();
-      }),
-    ), { defaultValue: undefined });
+    await lastValueFrom(
+      fromPullSource<KafkaRawRecord>(source, { maxInFlight: 50 }).pipe(
+        mapStage(mapShopBMessage, { rejects: dlq }),
+        mergeMap(async (env) => {
+          if (env.value.kind === 'company') mapped.push(env.value.company.sourceId);
+          env.ack();
+        }),
+      ),
+      { defaultValue: undefined },
+    );
   } finally {
     await source.close();
   }
@@ -120,12 +164,16 @@ describe('Kafka poison messages on a real broker', () => {
     const poison = poisonMessages(50);
     // Interleave deterministically: a poison message after every fourth good one.
     const all: Msg[] = [];
-    good.forEach((g, i) => { all.push(g); if (i % 4 === 3 && poison[i >> 2]) all.push(poison[i >> 2]!); });
+    good.forEach((g, i) => {
+      all.push(g);
+      if (i % 4 === 3 && poison[i >> 2]) all.push(poison[i >> 2]!);
+    });
     expect(all).toHaveLength(250);
     // Small messages in batches of 20; a message near the 1 MB limit goes alone (the limit is per batch).
     let batch: Msg[] = [];
     const flush = async () => {
-      if (batch.length) await producer.send({ topic, acks: -1, messages: batch.map((m) => ({ key: m.key, value: m.value })) });
+      if (batch.length)
+        await producer.send({ topic, acks: -1, messages: batch.map((m) => ({ key: m.key, value: m.value })) });
       batch = [];
     };
     for (const m of all) {
@@ -149,7 +197,9 @@ describe('Kafka poison messages on a real broker', () => {
     const byKey = new Map(poison.map((p) => [p.key, p]));
     for (const d of dead) {
       const p = byKey.get(d.key)!;
-      expect(['MALFORMED_RECORD', 'BAD_ENCODING'], `${p.kind}: ${d.headers[dlqHeaders.reason]}`).toContain(d.headers[dlqHeaders.reason]);
+      expect(['MALFORMED_RECORD', 'BAD_ENCODING'], `${p.kind}: ${d.headers[dlqHeaders.reason]}`).toContain(
+        d.headers[dlqHeaders.reason],
+      );
       if (p.kind === 'windows-1251') expect(d.headers[dlqHeaders.reason]).toBe('BAD_ENCODING');
       expect(d.headers[dlqHeaders.topic]).toBe(topic);
       expect(d.headers[dlqHeaders.detail]!.length).toBeGreaterThan(0);
@@ -157,7 +207,9 @@ describe('Kafka poison messages on a real broker', () => {
     }
     const kinds = new Map<string, number>();
     for (const p of poison) kinds.set(p.kind, (kinds.get(p.kind) ?? 0) + 1);
-    console.log(`[fuzz] kafka poison seed=${SEED}: 200 good + 50 poison (${[...kinds].map(([k, n]) => `${k} ${n}`).join(', ')})`);
+    console.log(
+      `[fuzz] kafka poison seed=${SEED}: 200 good + 50 poison (${[...kinds].map(([k, n]) => `${k} ${n}`).join(', ')})`,
+    );
 
     // Offsets committed to the end of every partition.
     const [committed] = await admin.fetchOffsets({ groupId: `${topic}-g`, topics: [topic] });
@@ -176,7 +228,14 @@ describe('Kafka poison messages on a real broker', () => {
     const topic = uniqueTopic('fuzz-poison-inn');
     await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
     const partner = { ...okPartners[0]!, taxNumbers: [{ type: 'INN', value: '1'.repeat(600_000) }] };
-    await producer.send({ topic, acks: -1, messages: [{ key: 'big-inn', value: event(partner, 9) }, { key: 'after', value: event(okPartners[1], 10) }] });
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: [
+        { key: 'big-inn', value: event(partner, 9) },
+        { key: 'after', value: event(okPartners[1], 10) },
+      ],
+    });
     const { inner, mapped } = await consume(topic);
     expect(inner.map((r) => r.reason)).toEqual(['INVALID_INN']);
     expect(mapped).toEqual([okPartners[1]!.partnerId]);

@@ -15,7 +15,10 @@ import { topologies } from '../../topologies/index.js';
 const exec = promisify(execFile);
 const rules = resolve('grafana/prometheus/alerts.yml');
 
-interface Panel { title: string; targets: Array<{ expr: string }> }
+interface Panel {
+  title: string;
+  targets: Array<{ expr: string }>;
+}
 
 describe('Prometheus scraping a running pipeline', () => {
   let d: Deployment;
@@ -31,8 +34,16 @@ describe('Prometheus scraping a running pipeline', () => {
     const config = resolveConfig({ ...d.config, metrics: { port, host: '127.0.0.1' } }, {});
     prom = await startPrometheus(tools.prometheus, `127.0.0.1:${port}`, rules);
     // Continuous mode: the delta polls on, so every source keeps reporting while Prometheus scrapes.
-    running = runService({ topologies, names: ['shop-a', 'shop-b'], config, once: false, logger: silentLogger, stop: stop.signal });
-    for (let i = 0; d.sandbox.portal.store.all('company').length < d.ds.truth.counts.expectedCompanies! && i < 600; i++) await sleep(100);
+    running = runService({
+      topologies,
+      names: ['shop-a', 'shop-b'],
+      config,
+      once: false,
+      logger: silentLogger,
+      stop: stop.signal,
+    });
+    for (let i = 0; d.sandbox.portal.store.all('company').length < d.ds.truth.counts.expectedCompanies! && i < 600; i++)
+      await sleep(100);
     await sleep(6000); // a few scrapes after the load, so rate() windows hold two samples
   });
 
@@ -48,7 +59,8 @@ describe('Prometheus scraping a running pipeline', () => {
     expect(dashboard.panels.length).toBeGreaterThanOrEqual(10);
     const empty: string[] = [];
     for (const panel of dashboard.panels) {
-      for (const t of panel.targets) if ((await prom.query(t.expr)).length === 0) empty.push(`${panel.title}: ${t.expr}`);
+      for (const t of panel.targets)
+        if ((await prom.query(t.expr)).length === 0) empty.push(`${panel.title}: ${t.expr}`);
     }
     expect(empty).toEqual([]);
   });

@@ -23,7 +23,10 @@ import { topologies } from '../../topologies/index.js';
 /** Every file of a directory with its content hash: "not modified" means equal maps. */
 async function fingerprint(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const f of await readdir(dir)) out[f] = createHash('sha256').update(await readFile(join(dir, f))).digest('hex');
+  for (const f of await readdir(dir))
+    out[f] = createHash('sha256')
+      .update(await readFile(join(dir, f)))
+      .digest('hex');
   return out;
 }
 
@@ -31,7 +34,12 @@ const portalCounts = (sb: Sandbox) => {
   const c = sb.portal.store.counts();
   return { company: c.company, requisite: c.requisite, bankdetail: c.bankdetail, contact: c.contact };
 };
-const methodOf = { company: 'crm.company', requisite: 'crm.requisite', bankdetail: 'crm.requisite.bankdetail', contact: 'crm.contact' } as const;
+const methodOf = {
+  company: 'crm.company',
+  requisite: 'crm.requisite',
+  bankdetail: 'crm.requisite.bankdetail',
+  contact: 'crm.contact',
+} as const;
 
 describe('crm-unify plan against a portal people filled (shop-b dump, sandbox)', () => {
   let ds: Dataset;
@@ -45,7 +53,14 @@ describe('crm-unify plan against a portal people filled (shop-b dump, sandbox)',
     dir = await mkdtemp(join(tmpdir(), 'crm-unify-plan-test-'));
     const paths = await writeDataset(ds, dir);
     const seed = crmSeedFrom(ds, { share: 0.3, seed: 3 });
-    sandbox = await startSandbox({ registry: ds.registry, rate: 100, burst: 50, egrulLatencyMs: 1, egrulRateLimit: 1000, crmSeed: seed.seed });
+    sandbox = await startSandbox({
+      registry: ds.registry,
+      rate: 100,
+      burst: 50,
+      egrulLatencyMs: 1,
+      egrulRateLimit: 1000,
+      crmSeed: seed.seed,
+    });
     const raw = {
       state: { dir: join(dir, 'state') },
       metrics: { port: 0 },
@@ -81,19 +96,34 @@ describe('crm-unify plan against a portal people filled (shop-b dump, sandbox)',
 
     const countsBefore = portalCounts(sandbox);
     const methodsBefore = { ...sandbox.portal.counters.commandsByMethod };
-    const seeded = sandbox.portal.store.all('company').filter((c) => !c.fields.ORIGINATOR_ID).map((c) => c.id);
-    const summary = await runService({ topologies, names: ['shop-b'], config, once: true, logger: silentLogger, stop: new AbortController().signal });
+    const seeded = sandbox.portal.store
+      .all('company')
+      .filter((c) => !c.fields.ORIGINATOR_ID)
+      .map((c) => c.id);
+    const summary = await runService({
+      topologies,
+      names: ['shop-b'],
+      config,
+      once: true,
+      logger: silentLogger,
+      stop: new AbortController().signal,
+    });
     const countsAfter = portalCounts(sandbox);
     const methods = sandbox.portal.counters.commandsByMethod;
     const ran = (m: string) => (methods[m] ?? 0) - (methodsBefore[m] ?? 0);
     for (const k of entityKinds) {
-      expect({ kind: k, created: plan.counts[k].create }).toEqual({ kind: k, created: countsAfter[k] - countsBefore[k] + ran(`${methodOf[k]}.delete`) });
+      expect({ kind: k, created: plan.counts[k].create }).toEqual({
+        kind: k,
+        created: countsAfter[k] - countsBefore[k] + ran(`${methodOf[k]}.delete`),
+      });
       expect({ kind: k, updated: plan.counts[k].update }).toEqual({ kind: k, updated: ran(`${methodOf[k]}.update`) });
       expect({ kind: k, deleted: plan.counts[k].delete }).toEqual({ kind: k, deleted: ran(`${methodOf[k]}.delete`) });
     }
     const adopted = entityKinds.reduce((n, k) => n + plan.counts[k].adopt, 0);
     expect(adopted).toBe(summary.delivered.adopted);
-    expect(plan.counts.company.adopt).toBe(sandbox.portal.store.all('company').filter((c) => seeded.includes(c.id) && c.fields.ORIGINATOR_ID).length);
+    expect(plan.counts.company.adopt).toBe(
+      sandbox.portal.store.all('company').filter((c) => seeded.includes(c.id) && c.fields.ORIGINATOR_ID).length,
+    );
     expect(plan.conflicts).toBe(summary.delivered.conflicts);
     expect(plan.twins.companies).toBe(summary.delivered.twins);
     expect(plan.rejects).toEqual(summary.rejected);
@@ -116,16 +146,25 @@ describe('crm-unify plan against a portal people filled (shop-b dump, sandbox)',
 
   it('refuses a state a running process holds, naming it', async () => {
     // LevelDB's lock is per process: the holder must be another one.
-    const holder: ChildProcess = spawn(process.execPath, ['-e',
-      `const { Level } = require('level'); const db = new Level(${JSON.stringify(config.state.dir)}); db.open().then(() => console.log('open')); setInterval(() => {}, 1000);`,
-    ], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] });
+    const holder: ChildProcess = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const { Level } = require('level'); const db = new Level(${JSON.stringify(config.state.dir)}); db.open().then(() => console.log('open')); setInterval(() => {}, 1000);`,
+      ],
+      { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     try {
       await new Promise<void>((resolve, reject) => {
-        holder.stdout!.on('data', (d: Buffer) => { if (String(d).includes('open')) resolve(); });
+        holder.stdout!.on('data', (d: Buffer) => {
+          if (String(d).includes('open')) resolve();
+        });
         holder.once('exit', (code) => reject(new Error(`holder exited ${code}`)));
       });
       const before = await fingerprint(config.state.dir);
-      await expect(runPlan({ topologies, names: ['shop-b'], config, logger: silentLogger })).rejects.toMatchObject({ code: 'STATE_STORE_LOCKED' });
+      await expect(runPlan({ topologies, names: ['shop-b'], config, logger: silentLogger })).rejects.toMatchObject({
+        code: 'STATE_STORE_LOCKED',
+      });
       expect(await fingerprint(config.state.dir)).toEqual(before);
     } finally {
       holder.kill();

@@ -28,13 +28,30 @@ async function labelSets(run: PipelineRun): Promise<{ sets: LabelSets; values: M
   return { sets, values };
 }
 
-const small = { run: undefined as PipelineRun | undefined, sets: new Map() as LabelSets, values: new Map<string, Set<string>>() };
-const large = { run: undefined as PipelineRun | undefined, sets: new Map() as LabelSets, values: new Map<string, Set<string>>() };
+const small = {
+  run: undefined as PipelineRun | undefined,
+  sets: new Map() as LabelSets,
+  values: new Map<string, Set<string>>(),
+};
+const large = {
+  run: undefined as PipelineRun | undefined,
+  sets: new Map() as LabelSets,
+  values: new Map<string, Set<string>>(),
+};
 
 beforeAll(async () => {
   clearSecretsForTests();
-  for (const [target, factor] of [[small, 1], [large, 4]] as const) {
-    target.run = await runPipeline({ secrets: randomSecrets(), scale: scaled(factor), seed: 9, faults: '500=0.05,lost=0.02', batchSize: 10 });
+  for (const [target, factor] of [
+    [small, 1],
+    [large, 4],
+  ] as const) {
+    target.run = await runPipeline({
+      secrets: randomSecrets(),
+      scale: scaled(factor),
+      seed: 9,
+      faults: '500=0.05,lost=0.02',
+      batchSize: 10,
+    });
     Object.assign(target, await labelSets(target.run));
     await target.run.stop();
   }
@@ -52,7 +69,9 @@ const vocabulary: Record<string, (v: string) => boolean> = {
   api: (v) => ['egrul', 'bitrix24'].includes(v),
   method: (v) => /^[a-zA-Z][a-zA-Z0-9_./]{0,60}$/.test(v) && !/\d{6,}/.test(v),
   // HTTP statuses and transport outcomes; register statuses (crm_unify_register_changes_total)
-  status: (v) => /^(\d{3}|network|timeout|[a-z_]{1,20})$/.test(v) || ['ACTIVE', 'REORGANIZING', 'LIQUIDATING', 'LIQUIDATED', 'BANKRUPT', 'NOT_FOUND', 'UNKNOWN'].includes(v),
+  status: (v) =>
+    /^(\d{3}|network|timeout|[a-z_]{1,20})$/.test(v) ||
+    ['ACTIVE', 'REORGANIZING', 'LIQUIDATING', 'LIQUIDATED', 'BANKRUPT', 'NOT_FOUND', 'UNKNOWN'].includes(v),
   kind: (v) => /^[a-z0-9_-]{1,30}$/.test(v),
   cache: (v) => /^[a-z_-]{1,30}$/.test(v),
   result: (v) => /^[a-z_-]{1,30}$/.test(v),

@@ -17,13 +17,22 @@ import { randomSecrets } from './pipeline-run.js';
 afterAll(() => clearSecretsForTests());
 
 /** This machine's non-loopback IPv4 addresses (none in some sandboxes: the check is then skipped). */
-const external = Object.values(networkInterfaces()).flat().filter((i) => i && i.family === 'IPv4' && !i.internal).map((i) => i!.address);
+const external = Object.values(networkInterfaces())
+  .flat()
+  .filter((i) => i && i.family === 'IPv4' && !i.internal)
+  .map((i) => i!.address);
 
 function tryConnect(host: string, port: number): Promise<'connected' | string> {
   return new Promise((resolve) => {
     const socket = connect({ host, port, timeout: 2000 });
-    socket.once('connect', () => { socket.destroy(); resolve('connected'); });
-    socket.once('timeout', () => { socket.destroy(); resolve('timeout'); });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve('connected');
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve('timeout');
+    });
     socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
   });
 }
@@ -54,14 +63,24 @@ describe('listeners bind loopback by default', () => {
     } finally {
       await server.close();
     }
-    const cfg = AppConfig.parse({ crm: { webhookUrl: 'https://portal.example.com/rest/1/abcdef/' }, registry: { token: 'token-1' } });
+    const cfg = AppConfig.parse({
+      crm: { webhookUrl: 'https://portal.example.com/rest/1/abcdef/' },
+      registry: { token: 'token-1' },
+    });
     expect(cfg.metrics.host).toBe('127.0.0.1');
   });
 });
 
 describe('plain http:// webhook URLs', () => {
   const { webhookSecret } = randomSecrets();
-  const refusedHosts = ['portal.example.com', '10.0.0.5', '192.168.1.10', '0.0.0.0', 'localhost.example.com', '[2001:db8::1]'];
+  const refusedHosts = [
+    'portal.example.com',
+    '10.0.0.5',
+    '192.168.1.10',
+    '0.0.0.0',
+    'localhost.example.com',
+    '[2001:db8::1]',
+  ];
   const loopbackHosts = ['127.0.0.1', 'localhost', '[::1]', '127.0.0.2'];
 
   it('are refused for any host but loopback, by the service config and by the connector config, without echoing the secret', () => {
@@ -72,7 +91,11 @@ describe('plain http:// webhook URLs', () => {
         () => loadBitrix24Config({ webhookUrl: url }, {}),
       ]) {
         let thrown: unknown;
-        try { attempt(); } catch (err) { thrown = err; }
+        try {
+          attempt();
+        } catch (err) {
+          thrown = err;
+        }
         expect(thrown, url).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(/https/) });
         expect((thrown as Error).message).not.toContain(webhookSecret);
         expect(JSON.stringify(thrown)).not.toContain(webhookSecret);
@@ -82,10 +105,21 @@ describe('plain http:// webhook URLs', () => {
 
   it('are accepted for loopback (the sandbox), and https is accepted anywhere', () => {
     for (const host of loopbackHosts) {
-      expect(Bitrix24ConfigSchema.safeParse({ webhookUrl: `http://${host}:8080/rest/1/${webhookSecret}/` }).success, host).toBe(true);
-      expect(AppConfig.safeParse({ crm: { webhookUrl: `http://${host}:8080/rest/1/${webhookSecret}/` }, registry: { token: 'token-1' } }).success, host).toBe(true);
+      expect(
+        Bitrix24ConfigSchema.safeParse({ webhookUrl: `http://${host}:8080/rest/1/${webhookSecret}/` }).success,
+        host,
+      ).toBe(true);
+      expect(
+        AppConfig.safeParse({
+          crm: { webhookUrl: `http://${host}:8080/rest/1/${webhookSecret}/` },
+          registry: { token: 'token-1' },
+        }).success,
+        host,
+      ).toBe(true);
     }
-    expect(Bitrix24ConfigSchema.safeParse({ webhookUrl: `https://portal.example.com/rest/1/${webhookSecret}/` }).success).toBe(true);
+    expect(
+      Bitrix24ConfigSchema.safeParse({ webhookUrl: `https://portal.example.com/rest/1/${webhookSecret}/` }).success,
+    ).toBe(true);
   });
 
   it('an operator allow-list (CRM_UNIFY_ALLOW_HTTP_HOSTS) is the only way to plain http elsewhere', () => {

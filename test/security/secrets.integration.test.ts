@@ -48,7 +48,14 @@ beforeAll(async () => {
   await loadShopA(conn, { companies: ds.shopA.companies.slice(0, 40), contacts: ds.shopA.contacts.slice(0, 40) });
   await conn.end();
   // As the service does at start: the config (with the URL) is resolved, which registers its secrets.
-  resolveConfig({ crm: { webhookUrl: 'https://portal.example.com/rest/1/abcdef/' }, registry: { token: 'token-1' }, sources: { shopA: { mysql: url } } }, {});
+  resolveConfig(
+    {
+      crm: { webhookUrl: 'https://portal.example.com/rest/1/abcdef/' },
+      registry: { token: 'token-1' },
+      sources: { shopA: { mysql: url } },
+    },
+    {},
+  );
 });
 afterAll(async () => {
   for (const h of hosts) await admin?.query('DROP USER IF EXISTS ?@?', [user, h]).catch(() => {});
@@ -58,21 +65,48 @@ afterAll(async () => {
 });
 
 const config = (over: Record<string, unknown>): MysqlSourceConfig =>
-  parseConfig(MysqlSourceConfigSchema, { url, name: 'shop-a', pageSize: 5, reconnectRetries: 0, reconnectBaseMs: 20, reconnectMaxMs: 50, once: true, ...over }, 'sources.shopA');
+  parseConfig(
+    MysqlSourceConfigSchema,
+    {
+      url,
+      name: 'shop-a',
+      pageSize: 5,
+      reconnectRetries: 0,
+      reconnectBaseMs: 20,
+      reconnectMaxMs: 50,
+      once: true,
+      ...over,
+    },
+    'sources.shopA',
+  );
 
 function everythingIn(err: unknown, depth = 0): string {
   if (depth > 5 || err == null) return '';
   if (!(err instanceof Error)) return String(err);
-  const own = Object.fromEntries(Object.getOwnPropertyNames(err).map((k) => [k, (err as unknown as Record<string, unknown>)[k]]));
+  const own = Object.fromEntries(
+    Object.getOwnPropertyNames(err).map((k) => [k, (err as unknown as Record<string, unknown>)[k]]),
+  );
   let text = `${String(err)}\n${err.stack ?? ''}\n`;
-  try { text += JSON.stringify(own); } catch { /* circular */ }
+  try {
+    text += JSON.stringify(own);
+  } catch {
+    /* circular */
+  }
   return text + everythingIn((err as { cause?: unknown }).cause, depth + 1);
 }
 
 async function expectNoPassword(err: unknown): Promise<void> {
   expect(err).toBeInstanceOf(Error);
   const lines: string[] = [];
-  const logger = createLogger({ level: 'debug', destination: new Writable({ write(c, _e, cb) { lines.push(String(c)); cb(); } }) });
+  const logger = createLogger({
+    level: 'debug',
+    destination: new Writable({
+      write(c, _e, cb) {
+        lines.push(String(c));
+        cb();
+      },
+    }),
+  });
   logger.error({ err }, 'topology failed');
   logger.error(`topology failed: ${(err as Error).message}`);
   await new Promise((r) => setTimeout(r, 30));
@@ -114,14 +148,19 @@ describe('a MySQL password in every failure of the Shop A sources', () => {
     const src = new MysqlFullSource({ config: config({}), positions: new MemoryPositionStore() });
     expect((await src.read(5)).records).toHaveLength(5);
     await admin.query(`KILL CONNECTION ${Number(src.connectionId)}`);
-    const err = await failureOf(async () => { for (let i = 0; i < 20; i++) await src.read(5); });
+    const err = await failureOf(async () => {
+      for (let i = 0; i < 20; i++) await src.read(5);
+    });
     expect(['SOURCE_READ_FAILED', 'RETRIES_EXHAUSTED']).toContain((err as { code?: string }).code);
     await expectNoPassword(err);
     await src.close();
   });
 
   it('table missing (a schema error, not retried)', async () => {
-    const src = new MysqlFullSource({ config: config({ tables: ['no_such_table'] }), positions: new MemoryPositionStore() });
+    const src = new MysqlFullSource({
+      config: config({ tables: ['no_such_table'] }),
+      positions: new MemoryPositionStore(),
+    });
     const err = await failureOf(() => src.read(5));
     await expectNoPassword(err);
     await src.close();

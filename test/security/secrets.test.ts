@@ -30,9 +30,15 @@ afterAll(async () => {
 function everythingIn(err: unknown, depth = 0): string {
   if (depth > 5 || err == null) return '';
   if (!(err instanceof Error)) return String(err);
-  const own = Object.fromEntries(Object.getOwnPropertyNames(err).map((k) => [k, (err as unknown as Record<string, unknown>)[k]]));
+  const own = Object.fromEntries(
+    Object.getOwnPropertyNames(err).map((k) => [k, (err as unknown as Record<string, unknown>)[k]]),
+  );
   let text = `${err.message}\n${err.stack ?? ''}\n`;
-  try { text += JSON.stringify(own); } catch { /* circular: the message and stack are what matter */ }
+  try {
+    text += JSON.stringify(own);
+  } catch {
+    /* circular: the message and stack are what matter */
+  }
   return text + everythingIn((err as { cause?: unknown }).cause, depth + 1);
 }
 
@@ -78,7 +84,15 @@ describe('secrets in every output of a pipeline run', () => {
     await Promise.allSettled([crm.close(), registry.close()]);
     expect(errors).toHaveLength(2);
     const lines: string[] = [];
-    const logger = createLogger({ level: 'debug', destination: new Writable({ write(c, _e, cb) { lines.push(String(c)); cb(); } }) });
+    const logger = createLogger({
+      level: 'debug',
+      destination: new Writable({
+        write(c, _e, cb) {
+          lines.push(String(c));
+          cb();
+        },
+      }),
+    });
     for (const err of errors) {
       expectNoSecret('client error', everythingIn(err));
       logger.error({ err }, 'call failed');
@@ -89,23 +103,44 @@ describe('secrets in every output of a pipeline run', () => {
 
   it('config errors do not echo the secret (bad URL scheme, bad path, bad values)', () => {
     const bad = [
-      { crm: { webhookUrl: `http://portal.example.com/rest/1/${secrets.webhookSecret}/` }, registry: { token: secrets.egrulToken } },
-      { crm: { webhookUrl: `https://portal.example.com/${secrets.webhookSecret}` }, registry: { token: secrets.egrulToken, rate: -1 } },
-      { crm: { webhookUrl: `ftp://127.0.0.1/rest/1/${secrets.webhookSecret}/` }, registry: { token: secrets.egrulToken, url: 'http://register.example.com' } },
+      {
+        crm: { webhookUrl: `http://portal.example.com/rest/1/${secrets.webhookSecret}/` },
+        registry: { token: secrets.egrulToken },
+      },
+      {
+        crm: { webhookUrl: `https://portal.example.com/${secrets.webhookSecret}` },
+        registry: { token: secrets.egrulToken, rate: -1 },
+      },
+      {
+        crm: { webhookUrl: `ftp://127.0.0.1/rest/1/${secrets.webhookSecret}/` },
+        registry: { token: secrets.egrulToken, url: 'http://register.example.com' },
+      },
     ];
     for (const raw of bad) {
       let thrown: unknown;
-      try { resolveConfig(raw, {}); } catch (err) { thrown = err; }
+      try {
+        resolveConfig(raw, {});
+      } catch (err) {
+        thrown = err;
+      }
       expect(thrown).toMatchObject({ code: 'CONFIG_INVALID' });
       expectNoSecret('config error', everythingIn(thrown));
     }
     let thrown: unknown;
-    try { loadBitrix24Config({ webhookUrl: `http://portal.example.com/rest/1/${secrets.webhookSecret}/` }, {}); } catch (err) { thrown = err; }
+    try {
+      loadBitrix24Config({ webhookUrl: `http://portal.example.com/rest/1/${secrets.webhookSecret}/` }, {});
+    } catch (err) {
+      thrown = err;
+    }
     expect(thrown).toMatchObject({ code: 'CONFIG_INVALID' });
     expect((thrown as Error).message).toMatch(/https/);
     expectNoSecret('bitrix24 config error', everythingIn(thrown));
     thrown = undefined;
-    try { loadEgrulConfig({ token: secrets.egrulToken, rate: 'fast' }, {}); } catch (err) { thrown = err; }
+    try {
+      loadEgrulConfig({ token: secrets.egrulToken, rate: 'fast' }, {});
+    } catch (err) {
+      thrown = err;
+    }
     expect(thrown).toMatchObject({ code: 'CONFIG_INVALID' });
     expectNoSecret('egrul config error', everythingIn(thrown));
   });
@@ -127,7 +162,17 @@ describe('secrets in every output of a pipeline run', () => {
   // Input: { crm: { webhookUrl: 'portal.example.com/rest/1/<secret>' } } (scheme forgotten).
   it('a webhook URL that is not a URL is CONFIG_INVALID and no error field holds the secret', () => {
     let thrown: unknown;
-    try { resolveConfig({ crm: { webhookUrl: `portal.example.com/rest/1/${secrets.webhookSecret}` }, registry: { token: secrets.egrulToken } }, {}); } catch (err) { thrown = err; }
+    try {
+      resolveConfig(
+        {
+          crm: { webhookUrl: `portal.example.com/rest/1/${secrets.webhookSecret}` },
+          registry: { token: secrets.egrulToken },
+        },
+        {},
+      );
+    } catch (err) {
+      thrown = err;
+    }
     expect(thrown).toMatchObject({ code: 'CONFIG_INVALID' });
     expectNoSecret('invalid-URL config error', everythingIn(thrown));
   });

@@ -26,9 +26,29 @@ const hostile = [
   "\\'; DROP TABLE companies; --",
   '"; DROP TABLE contacts; -- ',
   "Robert'); DROP TABLE companies;--",
-  '\\', '\\\\', "\\'", "''", "'", '"', '`', '`companies`',
-  'a\u0000b', '\u0000', '\u001a', 'x\\0y', '%_', '/* comment */', '-- ', '#', ';',
-  '\r\n\t', 'ООО «Ромашка» \\ \' " ;', '0x27', 'CHAR(39)', '1 OR 1=1', 'SLEEP(5)',
+  '\\',
+  '\\\\',
+  "\\'",
+  "''",
+  "'",
+  '"',
+  '`',
+  '`companies`',
+  'a\u0000b',
+  '\u0000',
+  '\u001a',
+  'x\\0y',
+  '%_',
+  '/* comment */',
+  '-- ',
+  '#',
+  ';',
+  '\r\n\t',
+  'ООО «Ромашка» \\ \' " ;',
+  '0x27',
+  'CHAR(39)',
+  '1 OR 1=1',
+  'SLEEP(5)',
 ];
 
 /** Shop A rows whose every text field holds a hostile string. */
@@ -36,16 +56,26 @@ function hostileData(): Dataset['shopA'] {
   const ds = generate(scales.small, 4);
   const companies = ds.shopA.companies.slice(0, hostile.length).map((row, i) => ({
     ...row,
-    name: `${hostile[i]} ${i}`, address: hostile[(i + 1) % hostile.length]!, phone: hostile[(i + 2) % hostile.length]!.slice(0, 100),
-    email: hostile[(i + 3) % hostile.length]!, bank_name: hostile[(i + 4) % hostile.length]!, kpp: hostile[(i + 5) % hostile.length]!.slice(0, 32),
+    name: `${hostile[i]} ${i}`,
+    address: hostile[(i + 1) % hostile.length]!,
+    phone: hostile[(i + 2) % hostile.length]!.slice(0, 100),
+    email: hostile[(i + 3) % hostile.length]!,
+    bank_name: hostile[(i + 4) % hostile.length]!,
+    kpp: hostile[(i + 5) % hostile.length]!.slice(0, 32),
   }));
   const contacts = ds.shopA.contacts.slice(0, hostile.length).map((row, i) => ({
-    ...row, full_name: hostile[i]!, position: hostile[(i + 6) % hostile.length]!, email: hostile[(i + 7) % hostile.length]!,
+    ...row,
+    full_name: hostile[i]!,
+    position: hostile[(i + 6) % hostile.length]!,
+    email: hostile[(i + 7) % hostile.length]!,
   }));
   return { companies, contacts };
 }
 
-const textColumns = { companies: ['name', 'address', 'phone', 'email', 'bank_name', 'kpp'], contacts: ['full_name', 'position', 'email'] } as const;
+const textColumns = {
+  companies: ['name', 'address', 'phone', 'email', 'bank_name', 'kpp'],
+  contacts: ['full_name', 'position', 'email'],
+} as const;
 
 let db: TestDatabase;
 let conn: mysql.Connection;
@@ -63,7 +93,15 @@ afterAll(async () => {
 });
 
 const config = (over: Record<string, unknown> = {}): MysqlSourceConfig =>
-  MysqlSourceConfigSchema.parse({ url: db.url, name: 'shop-a', pageSize: 4, once: true, lookbackSeconds: 0, reconnectRetries: 0, ...over });
+  MysqlSourceConfigSchema.parse({
+    url: db.url,
+    name: 'shop-a',
+    pageSize: 4,
+    once: true,
+    lookbackSeconds: 0,
+    reconnectRetries: 0,
+    ...over,
+  });
 
 async function tablesIntact(): Promise<void> {
   const [rows] = await conn.query('SELECT (SELECT COUNT(*) FROM companies) AS c, (SELECT COUNT(*) FROM contacts) AS k');
@@ -71,7 +109,7 @@ async function tablesIntact(): Promise<void> {
 }
 
 function expectRoundTrip(table: 'companies' | 'contacts', rows: Array<Record<string, unknown>>): void {
-  const source = (data[table] as unknown as Array<Record<string, unknown>>);
+  const source = data[table] as unknown as Array<Record<string, unknown>>;
   expect(rows).toHaveLength(source.length);
   const byId = new Map(rows.map((r) => [Number(r.id), r]));
   for (const want of source) {
@@ -86,8 +124,14 @@ describe('hostile strings through the loader and back through the sources', () =
     const src = new MysqlFullSource({ config: config(), positions: new MemoryPositionStore() });
     const envs = await drain(src, { chunk: 5 });
     await src.close();
-    expectRoundTrip('companies', envs.filter((e) => e.value.table === 'companies').map((e) => e.value.row));
-    expectRoundTrip('contacts', envs.filter((e) => e.value.table === 'contacts').map((e) => e.value.row));
+    expectRoundTrip(
+      'companies',
+      envs.filter((e) => e.value.table === 'companies').map((e) => e.value.row),
+    );
+    expectRoundTrip(
+      'contacts',
+      envs.filter((e) => e.value.table === 'contacts').map((e) => e.value.row),
+    );
     await tablesIntact();
   });
 
@@ -95,14 +139,22 @@ describe('hostile strings through the loader and back through the sources', () =
     const src = new MysqlDeltaSource({ config: config(), positions: new MemoryPositionStore() });
     const envs = await drain(src, { chunk: 3 });
     await src.close();
-    expectRoundTrip('companies', envs.filter((e) => e.value.table === 'companies').map((e) => e.value.row));
+    expectRoundTrip(
+      'companies',
+      envs.filter((e) => e.value.table === 'companies').map((e) => e.value.row),
+    );
     await tablesIntact();
   });
 
   it('the SQL file the generator writes (shop-a.sql) loads them back verbatim', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sqli-'));
     const other = await freshDatabase('sec_sqli_file', { charset: 'cp1251' });
-    const c = await mysql.createConnection({ uri: other.url, charset: 'UTF8MB4_UNICODE_CI', dateStrings: true, multipleStatements: true });
+    const c = await mysql.createConnection({
+      uri: other.url,
+      charset: 'UTF8MB4_UNICODE_CI',
+      dateStrings: true,
+      multipleStatements: true,
+    });
     try {
       const ds = generate(scales.small, 4);
       const paths = await writeDataset({ ...ds, shopA: data }, dir);
@@ -140,7 +192,13 @@ describe('hostile positions and table names never reach SQL text', () => {
   });
 
   it('a full-extract position that is not a number reads nothing it should not and drops nothing', async () => {
-    for (const p of ["0; DROP TABLE companies; --", "0' OR '1'='1", '0) UNION SELECT * FROM contacts --', '1e400', '-1']) {
+    for (const p of [
+      '0; DROP TABLE companies; --',
+      "0' OR '1'='1",
+      '0) UNION SELECT * FROM contacts --',
+      '1e400',
+      '-1',
+    ]) {
       const positions = new MemoryPositionStore();
       await positions.put(fullKey('shop-a', 'companies'), p);
       const src = new MysqlFullSource({ config: config({ tables: ['companies'] }), positions });
@@ -158,7 +216,17 @@ describe('hostile positions and table names never reach SQL text', () => {
   });
 
   it('hostile table names are refused by the config and by quoteTable', () => {
-    for (const t of ['companies; DROP TABLE contacts', 'companies`; DROP TABLE contacts; --', '`companies`', 'a b', 'contacts--', 'x'.repeat(65), '', '1companies', 'shop.companies']) {
+    for (const t of [
+      'companies; DROP TABLE contacts',
+      'companies`; DROP TABLE contacts; --',
+      '`companies`',
+      'a b',
+      'contacts--',
+      'x'.repeat(65),
+      '',
+      '1companies',
+      'shop.companies',
+    ]) {
       expect(MysqlSourceConfigSchema.safeParse({ url: 'mysql://u@h/db', tables: [t] }).success, t).toBe(false);
       // quoteTable guards the characters, not the length (a long plain name is still one identifier).
       if (t.length <= 64) expect(() => quoteTable(t), t).toThrow(TypeError);

@@ -40,7 +40,10 @@ describe('kafka (real broker)', () => {
   }
 
   async function produce(messages: { key: string; value: string; partition?: number }[]): Promise<void> {
-    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+    const producer = kafka.producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+      allowAutoTopicCreation: false,
+    });
     await producer.connect();
     try {
       await producer.send({ topic, acks: -1, messages });
@@ -71,12 +74,23 @@ describe('kafka (real broker)', () => {
       autoCommit: false,
       eachMessage: async ({ partition, message }) => {
         const offset = Number(message.offset);
-        received.push({ partition, offset, key: message.key?.toString() ?? '', value: message.value?.toString() ?? '' });
+        received.push({
+          partition,
+          offset,
+          key: message.key?.toString() ?? '',
+          value: message.value?.toString() ?? '',
+        });
         next.set(partition, offset + 1);
       },
     });
-    await waitFor(() => until.every((high, p) => high === 0 || (next.get(p) ?? -1) >= high), 30_000, () => `caught up to ${until}, read ${[...next]}`);
-    await consumer.commitOffsets([...next].map(([partition, offset]) => ({ topic, partition, offset: String(offset) })));
+    await waitFor(
+      () => until.every((high, p) => high === 0 || (next.get(p) ?? -1) >= high),
+      30_000,
+      () => `caught up to ${until}, read ${[...next]}`,
+    );
+    await consumer.commitOffsets(
+      [...next].map(([partition, offset]) => ({ topic, partition, offset: String(offset) })),
+    );
     await consumer.disconnect();
     return received;
   }
@@ -89,12 +103,21 @@ describe('kafka (real broker)', () => {
 
   const firstBatch = Array.from({ length: 60 }, (_, i) => ({ key: `customer-${i % 12}`, value: `first-${i}` }));
   // Three per partition, so a consumer that ignored the committed offsets would show it on every partition.
-  const secondBatch = Array.from({ length: 9 }, (_, i) => ({ key: `late-${i}`, value: `second-${i}`, partition: i % PARTITIONS }));
+  const secondBatch = Array.from({ length: 9 }, (_, i) => ({
+    key: `late-${i}`,
+    value: `second-${i}`,
+    partition: i % PARTITIONS,
+  }));
   let afterFirst: number[] = [];
   let afterSecond: number[] = [];
 
   it('creates a topic with 3 partitions', async () => {
-    expect(await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 1 }], waitForLeaders: true })).toBe(true);
+    expect(
+      await admin.createTopics({
+        topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 1 }],
+        waitForLeaders: true,
+      }),
+    ).toBe(true);
     const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
     expect(topics[0]?.partitions).toHaveLength(PARTITIONS);
   });
@@ -146,7 +169,11 @@ describe('kafka (real broker)', () => {
   it('setOffsets to explicit offsets replays from exactly there', async () => {
     // Replay the last two messages of each partition. Real offsets work whatever fromBeginning is.
     const from = afterSecond.map((high) => high - 2);
-    await admin.setOffsets({ groupId, topic, partitions: from.map((offset, partition) => ({ partition, offset: String(offset) })) });
+    await admin.setOffsets({
+      groupId,
+      topic,
+      partitions: from.map((offset, partition) => ({ partition, offset: String(offset) })),
+    });
     expect(await committedOffsets()).toEqual(from);
     const received = await consumeUntilCaughtUp(afterSecond, false);
     expect(received).toHaveLength(2 * PARTITIONS);

@@ -33,7 +33,9 @@ describe('mysql (real server)', () => {
     await conn.query('CREATE TABLE legacy (id INT PRIMARY KEY, name VARCHAR(200)) CHARACTER SET cp1251');
     await conn.query('INSERT INTO legacy (id, name) VALUES ?', [texts.map((t, i) => [i, t])]);
 
-    const [rows] = await conn.query<RowDataPacket[]>('SELECT name, HEX(name) AS hex, LENGTH(name) AS bytes FROM legacy ORDER BY id');
+    const [rows] = await conn.query<RowDataPacket[]>(
+      'SELECT name, HEX(name) AS hex, LENGTH(name) AS bytes FROM legacy ORDER BY id',
+    );
     expect(rows.map((r) => r.name)).toEqual(texts);
     // Stored as real cp1251 (one byte per letter), not as UTF-8 bytes or '?' substitutes.
     expect(rows.map((r) => r.hex)).toEqual(texts.map((t) => iconv.encode(t, 'cp1251').toString('hex').toUpperCase()));
@@ -49,7 +51,9 @@ describe('mysql (real server)', () => {
     }
 
     // The column really is cp1251: a character it cannot hold is refused.
-    await expect(conn.query('INSERT INTO legacy (id, name) VALUES (99, ?)', ['中文'])).rejects.toThrow(/Incorrect string value/);
+    await expect(conn.query('INSERT INTO legacy (id, name) VALUES (99, ?)', ['中文'])).rejects.toThrow(
+      /Incorrect string value/,
+    );
   });
 
   it('streams 100 000 rows without holding the result in memory', async () => {

@@ -7,11 +7,17 @@ import type { Envelope } from '../../src/core/envelope.js';
 import { fromPullSource, type PullSource } from '../../src/core/pull-source.js';
 
 /** Reads until `n` records arrived (or the source is done), asking for at most `chunk` at a time. */
-export async function take<T>(source: PullSource<T>, n: number, chunk = 100, timeoutMs = 60_000): Promise<Envelope<T>[]> {
+export async function take<T>(
+  source: PullSource<T>,
+  n: number,
+  chunk = 100,
+  timeoutMs = 60_000,
+): Promise<Envelope<T>[]> {
   const out: Envelope<T>[] = [];
   const deadline = Date.now() + timeoutMs;
   while (out.length < n) {
-    if (Date.now() > deadline) throw new Error(`${source.name}: only ${out.length} of ${n} records within ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`${source.name}: only ${out.length} of ${n} records within ${timeoutMs} ms`);
     const { records, done } = await source.read(Math.min(chunk, n - out.length));
     expect(records.length).toBeLessThanOrEqual(Math.min(chunk, n - out.length));
     out.push(...records);
@@ -21,11 +27,15 @@ export async function take<T>(source: PullSource<T>, n: number, chunk = 100, tim
 }
 
 /** Reads until the source reports done; acks everything on the way unless told otherwise. */
-export async function drain<T>(source: PullSource<T>, opts: { chunk?: number; ack?: boolean; timeoutMs?: number } = {}): Promise<Envelope<T>[]> {
+export async function drain<T>(
+  source: PullSource<T>,
+  opts: { chunk?: number; ack?: boolean; timeoutMs?: number } = {},
+): Promise<Envelope<T>[]> {
   const out: Envelope<T>[] = [];
   const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
   for (;;) {
-    if (Date.now() > deadline) throw new Error(`${source.name}: not done within ${opts.timeoutMs ?? 60_000} ms (${out.length} read)`);
+    if (Date.now() > deadline)
+      throw new Error(`${source.name}: not done within ${opts.timeoutMs ?? 60_000} ms (${out.length} read)`);
     const { records, done } = await source.read(opts.chunk ?? 100);
     for (const r of records) if (opts.ack !== false) r.ack();
     out.push(...records);
@@ -42,8 +52,11 @@ export async function expectCreditHeld<T>(source: PullSource<T>, credit: number,
   let emitted = 0;
   let peak = 0;
   const stop = new AbortController();
-  const sub = fromPullSource(source, { maxInFlight: credit, stop: stop.signal, onInFlight: (n) => (peak = Math.max(peak, n)) })
-    .subscribe({ next: () => emitted++, error: () => {} });
+  const sub = fromPullSource(source, {
+    maxInFlight: credit,
+    stop: stop.signal,
+    onInFlight: (n) => (peak = Math.max(peak, n)),
+  }).subscribe({ next: () => emitted++, error: () => {} });
   await sleep(waitMs);
   expect(emitted).toBeLessThanOrEqual(credit);
   expect(peak).toBeLessThanOrEqual(credit);

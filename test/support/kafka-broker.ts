@@ -53,7 +53,10 @@ const defaultLog = (message: string) => process.stderr.write(`[services] ${messa
 export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaBroker> {
   const log = opts.log ?? defaultLog;
   const java = findExecutable('java');
-  if (!java) throw new Error(`Cannot start Kafka for the tests: \`java\` is not on PATH. To run the integration tests, ${MISSING_JAVA_HINT}.`);
+  if (!java)
+    throw new Error(
+      `Cannot start Kafka for the tests: \`java\` is not on PATH. To run the integration tests, ${MISSING_JAVA_HINT}.`,
+    );
   const requested = opts.version ?? KAFKA_VERSION;
   const libs = await ensureKafkaLibs(requested, log);
   const classpath = join(libs, '*'); // expanded by java itself, not by a shell
@@ -78,7 +81,10 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaBro
   const launch = async (): Promise<number> => {
     const started = Date.now();
     const out = openSync(logFile, 'a');
-    const proc = spawn(java, [...jvm, 'kafka.Kafka', propsFile], { stdio: ['ignore', out, out], detached: opts.detached ?? false });
+    const proc = spawn(java, [...jvm, 'kafka.Kafka', propsFile], {
+      stdio: ['ignore', out, out],
+      detached: opts.detached ?? false,
+    });
     closeSync(out);
     const pid = proc.pid;
     if (pid === undefined) throw new Error(`could not spawn ${java}`);
@@ -89,7 +95,9 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaBro
     proc.once('exit', (code, signal) => {
       forgetOnExit(pid);
       if (child === proc) child = undefined;
-      exited = new Error(`Kafka exited (code ${code}, signal ${signal}) before it was ready; ${logFile}:\n${tailOf(logFile)}`);
+      exited = new Error(
+        `Kafka exited (code ${code}, signal ${signal}) before it was ready; ${logFile}:\n${tailOf(logFile)}`,
+      );
     });
     try {
       await waitForPort(port, { timeoutMs: readyTimeoutMs, failed: () => exited, what: 'Kafka' });
@@ -155,7 +163,9 @@ function format(java: string, jvm: string[], propsFile: string, logFile: string)
     closeSync(out);
     proc.once('error', reject);
     proc.once('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`Kafka storage format failed (exit ${code}); ${logFile}:\n${tailOf(logFile)}`)),
+      code === 0
+        ? resolve()
+        : reject(new Error(`Kafka storage format failed (exit ${code}); ${logFile}:\n${tailOf(logFile)}`)),
     );
   });
 }
@@ -186,7 +196,8 @@ async function waitForCluster(brokers: string[], deadline: number, failed: () =>
     } finally {
       await admin.disconnect().catch(() => {});
     }
-    if (Date.now() >= deadline) throw new Error(`Kafka at ${brokers.join(',')} did not answer describeCluster in time: ${String(lastError)}`);
+    if (Date.now() >= deadline)
+      throw new Error(`Kafka at ${brokers.join(',')} did not answer describeCluster in time: ${String(lastError)}`);
     await sleep(200);
   }
 }

@@ -66,7 +66,13 @@ logger.controller.level = ERROR
 `;
 
 /** JVM options for a small, fast-starting test broker (defaults are a 1 GiB heap and G1). */
-export const JVM_OPTIONS = ['-Xms128m', '-Xmx512m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Djava.awt.headless=true'];
+export const JVM_OPTIONS = [
+  '-Xms128m',
+  '-Xmx512m',
+  '-XX:+UseSerialGC',
+  '-XX:TieredStopAtLevel=1',
+  '-Djava.awt.headless=true',
+];
 
 /**
  * A cluster id in Kafka's own format (16 random bytes, base64url, 22 chars). Kafka never issues one

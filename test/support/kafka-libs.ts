@@ -46,7 +46,10 @@ export async function ensureKafkaLibs(version = KAFKA_VERSION, log: (msg: string
   if (existsSync(join(libs, `kafka_2.13-${version}.jar`))) return libs;
 
   const mvn = findExecutable('mvn');
-  if (!mvn) throw new Error(`Cannot fetch the Kafka ${version} jars: \`mvn\` is not on PATH. To run the integration tests, ${MISSING_JAVA_HINT}.`);
+  if (!mvn)
+    throw new Error(
+      `Cannot fetch the Kafka ${version} jars: \`mvn\` is not on PATH. To run the integration tests, ${MISSING_JAVA_HINT}.`,
+    );
 
   mkdirSync(cache, { recursive: true });
   const staging = join(cache, `libs.tmp-${process.pid}-${Date.now()}`);
@@ -56,9 +59,18 @@ export async function ensureKafkaLibs(version = KAFKA_VERSION, log: (msg: string
   try {
     const pomFile = join(staging, 'pom.xml');
     writeFileSync(pomFile, pom(version));
-    await runMaven(mvn, ['-q', '-B', '-f', pomFile, DEPENDENCY_PLUGIN, `-DoutputDirectory=${staging}`, '-DincludeScope=runtime']);
+    await runMaven(mvn, [
+      '-q',
+      '-B',
+      '-f',
+      pomFile,
+      DEPENDENCY_PLUGIN,
+      `-DoutputDirectory=${staging}`,
+      '-DincludeScope=runtime',
+    ]);
     rmSync(pomFile);
-    if (!readdirSync(staging).includes(`kafka_2.13-${version}.jar`)) throw new Error(`Maven finished but kafka_2.13-${version}.jar is missing`);
+    if (!readdirSync(staging).includes(`kafka_2.13-${version}.jar`))
+      throw new Error(`Maven finished but kafka_2.13-${version}.jar is missing`);
     try {
       renameSync(staging, libs);
     } catch (error) {

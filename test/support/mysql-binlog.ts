@@ -17,7 +17,9 @@ export interface BinlogServer {
 export async function binlogShortfalls(url: string): Promise<string[]> {
   const conn = await mysql.createConnection({ uri: url });
   try {
-    const [rows] = await conn.query('SELECT @@log_bin AS logBin, @@binlog_format AS format, @@binlog_row_image AS image');
+    const [rows] = await conn.query(
+      'SELECT @@log_bin AS logBin, @@binlog_format AS format, @@binlog_row_image AS image',
+    );
     const v = (rows as Array<{ logBin: number | string; format: string; image: string }>)[0]!;
     const out: string[] = [];
     if (String(v.logBin) !== '1' && String(v.logBin).toUpperCase() !== 'ON') out.push('log_bin is OFF');
@@ -33,7 +35,10 @@ export async function binlogShortfalls(url: string): Promise<string[]> {
  * MYSQL_BINLOG_URL if set; else `sharedUrl` when it logs rows in full; else a throwaway server
  * with `log_bin`, `binlog_format=ROW`, `binlog_row_image=FULL`. Call stop() in afterAll.
  */
-export async function binlogServer(sharedUrl: string, log: (message: string) => void = (m) => process.stderr.write(`[services] ${m}\n`)): Promise<BinlogServer> {
+export async function binlogServer(
+  sharedUrl: string,
+  log: (message: string) => void = (m) => process.stderr.write(`[services] ${m}\n`),
+): Promise<BinlogServer> {
   const fromEnv = process.env.MYSQL_BINLOG_URL;
   if (fromEnv) return { url: fromEnv, source: 'env', stop: async () => {} };
   const shortfalls = await binlogShortfalls(sharedUrl);

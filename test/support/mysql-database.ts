@@ -13,7 +13,11 @@ export interface TestDatabase {
 
 /** A database name from the prefix plus time and randomness: [a-z0-9_], at most 64 chars. */
 export function uniqueDatabaseName(prefix: string): string {
-  const clean = prefix.toLowerCase().replace(/[^a-z0-9_]+/g, '_').slice(0, 40) || 'test';
+  const clean =
+    prefix
+      .toLowerCase()
+      .replace(/[^a-z0-9_]+/g, '_')
+      .slice(0, 40) || 'test';
   return `${clean}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
 }
 

@@ -44,7 +44,9 @@ export async function probeMysql(url: string, timeoutMs = 2_000): Promise<string
   }
 }
 
-export async function findOrStartMysql(opts: { detached?: boolean; log?: (message: string) => void } = {}): Promise<MysqlServer> {
+export async function findOrStartMysql(
+  opts: { detached?: boolean; log?: (message: string) => void } = {},
+): Promise<MysqlServer> {
   const log = opts.log ?? defaultLog;
   const fromEnv = process.env.MYSQL_URL;
   if (fromEnv) {
@@ -83,7 +85,9 @@ export async function startThrowawayMysql(
   const errorLog = join(runDir, 'error.log');
   // mysqld refuses to run as root unless told to; as anyone else the flag must name that user.
   const user = `--user=${userInfo().username}`;
-  const isMariaDb = basename(server) === 'mariadbd' || spawnSync(server, ['--version'], { encoding: 'utf8' }).stdout.includes('MariaDB');
+  const isMariaDb =
+    basename(server) === 'mariadbd' ||
+    spawnSync(server, ['--version'], { encoding: 'utf8' }).stdout.includes('MariaDB');
   try {
     initialise(server, isMariaDb, dataDir, user, errorLog);
     const [port] = (await freePorts(1)) as [number];
@@ -133,7 +137,9 @@ export async function startThrowawayMysql(
       await stop();
       throw error;
     }
-    log(`mysql: started ${basename(server)}${opts.binlog ? ' with a binlog' : ''} at ${url} in ${Date.now() - started} ms (data ${dataDir})`);
+    log(
+      `mysql: started ${basename(server)}${opts.binlog ? ' with a binlog' : ''} at ${url} in ${Date.now() - started} ms (data ${dataDir})`,
+    );
     return { url, source: 'started', pid, runDir, stop };
   } catch (error) {
     rmSync(runDir, { recursive: true, force: true });
@@ -143,15 +149,21 @@ export async function startThrowawayMysql(
 
 /** Creates the system tables; root gets an empty password on 127.0.0.1 as well as localhost. */
 function initialise(server: string, isMariaDb: boolean, dataDir: string, user: string, errorLog: string): void {
-  const installDb = findExecutable('mariadb-install-db', SERVER_DIRS) ?? findExecutable('mysql_install_db', SERVER_DIRS);
+  const installDb =
+    findExecutable('mariadb-install-db', SERVER_DIRS) ?? findExecutable('mysql_install_db', SERVER_DIRS);
   const [command, args] =
     isMariaDb && installDb
-      ? [installDb, ['--no-defaults', user, `--datadir=${dataDir}`, '--auth-root-authentication-method=normal', '--skip-test-db']]
+      ? [
+          installDb,
+          ['--no-defaults', user, `--datadir=${dataDir}`, '--auth-root-authentication-method=normal', '--skip-test-db'],
+        ]
       : [server, ['--no-defaults', user, `--datadir=${dataDir}`, '--initialize-insecure', `--log-error=${errorLog}`]];
   const result = spawnSync(command, args, { encoding: 'utf8', timeout: 120_000 });
   if (result.status !== 0) {
     const output = `${result.stdout ?? ''}${result.stderr ?? ''}${tailOf(errorLog)}`.slice(-4_000);
-    throw new Error(`${basename(command)} failed (exit ${result.status}${result.error ? `, ${result.error.message}` : ''}):\n${output}`);
+    throw new Error(
+      `${basename(command)} failed (exit ${result.status}${result.error ? `, ${result.error.message}` : ''}):\n${output}`,
+    );
   }
 }
 

@@ -56,29 +56,62 @@ export async function deploy(opts: DeployOptions = {}): Promise<Deployment> {
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   for (let i = 0; i < ds.shopB.events.length; i += 500) {
-    await producer.send({ topic, messages: ds.shopB.events.slice(i, i + 500).map((e) => ({ key: e.key, value: e.value })) });
+    await producer.send({
+      topic,
+      messages: ds.shopB.events.slice(i, i + 500).map((e) => ({ key: e.key, value: e.value })),
+    });
   }
   await producer.disconnect();
 
-  const sandbox = await startSandbox({ registry: ds.registry, rate: 50, burst: 50, egrulLatencyMs: 20, egrulRateLimit: 500, ...opts.sandbox });
+  const sandbox = await startSandbox({
+    registry: ds.registry,
+    rate: 50,
+    burst: 50,
+    egrulLatencyMs: 20,
+    egrulRateLimit: 500,
+    ...opts.sandbox,
+  });
   const config = {
     state: { dir: join(dir, 'state') },
     metrics: { port: 0 },
     crm: { webhookUrl: sandbox.webhookUrl, rate: 50, burst: 50, concurrency: 4 },
-    registry: { url: sandbox.egrulUrl, token: sandbox.egrulToken, rate: 300, concurrency: 16, retryBaseMs: 50, retryMaxMs: 500 },
+    registry: {
+      url: sandbox.egrulUrl,
+      token: sandbox.egrulToken,
+      rate: 300,
+      concurrency: 16,
+      retryBaseMs: 50,
+      retryMaxMs: 500,
+    },
     runtime: { maxInFlight: 500, loadWindowMs: 100, loadMaxRecords: 300, shutdownTimeoutMs: 20_000 },
     sources: {
       shopA: { mysql: db.url, pollIntervalMs: 200, lookbackSeconds: 1, ...opts.shopA },
       shopB: {
         dump: { path: paths.shopBDump, encoding: 'windows-1251' },
-        kafka: { brokers: kafkaBrokers(), topic, groupId: uniqueTopic('crm-unify-e2e'), maxWaitMs: 300, commitIntervalMs: 500, sessionTimeoutMs: 10_000 },
+        kafka: {
+          brokers: kafkaBrokers(),
+          topic,
+          groupId: uniqueTopic('crm-unify-e2e'),
+          maxWaitMs: 300,
+          commitIntervalMs: 500,
+          sessionTimeoutMs: 10_000,
+        },
       },
     },
   };
   const configPath = join(dir, 'crm-unify.yaml');
   await writeFile(configPath, stringify(config));
   return {
-    ds, dir, configPath, config, topic, sandbox, mysqlUrl: db.url,
-    stop: async () => { await sandbox.stop(); await db.drop(); },
+    ds,
+    dir,
+    configPath,
+    config,
+    topic,
+    sandbox,
+    mysqlUrl: db.url,
+    stop: async () => {
+      await sandbox.stop();
+      await db.drop();
+    },
   };
 }

@@ -16,12 +16,17 @@ export async function ensurePrometheus(): Promise<{ prometheus: string; promtool
   let prometheus = findExecutable('prometheus');
   if (!prometheus && process.getuid?.() === 0 && findExecutable('apt-get')) {
     await exec('apt-get', ['update', '-qq'], { timeout: 300_000 });
-    await exec('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'prometheus'], { timeout: 600_000, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    await exec('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'prometheus'], {
+      timeout: 600_000,
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
     prometheus = findExecutable('prometheus');
   }
   const promtool = findExecutable('promtool');
   if (!prometheus || !promtool) {
-    throw new Error('Prometheus is needed for the observability test: install Debian\'s `prometheus` package (apt-get install prometheus), which also brings promtool');
+    throw new Error(
+      "Prometheus is needed for the observability test: install Debian's `prometheus` package (apt-get install prometheus), which also brings promtool",
+    );
   }
   return { prometheus, promtool };
 }
@@ -42,17 +47,27 @@ export async function startPrometheus(binary: string, target: string, rulesFile:
     scrape_configs: [{ job_name: 'crm-unify', static_configs: [{ targets: [target] }] }],
   };
   await writeFile(join(dir, 'prometheus.yml'), stringify(config));
-  const child: ChildProcess = spawn(binary, [
-    `--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`,
-    `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn',
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child: ChildProcess = spawn(
+    binary,
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let stderr = '';
-  child.stderr?.on('data', (d) => { stderr += String(d); });
+  child.stderr?.on('data', (d) => {
+    stderr += String(d);
+  });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     try {
       if ((await fetch(`${url}/-/ready`)).ok) break;
-    } catch { /* not up yet */ }
+    } catch {
+      /* not up yet */
+    }
     if (i > 120 || child.exitCode !== null) throw new Error(`prometheus did not start: ${stderr.slice(-2000)}`);
     await sleep(250);
   }

@@ -30,7 +30,9 @@ async function up(): Promise<void> {
         : { url: services.mysqlUrl },
   };
   writeState(state);
-  process.stderr.write(`[services] kafka: ${services.sources.kafka}, mysql: ${services.sources.mysql}; state in ${STATE_FILE}\n`);
+  process.stderr.write(
+    `[services] kafka: ${services.sources.kafka}, mysql: ${services.sources.mysql}; state in ${STATE_FILE}\n`,
+  );
   process.stdout.write(`${exportLines(servicesEnv(services))}\n`);
 }
 
@@ -39,7 +41,9 @@ function env(): number {
   const brokers = process.env.KAFKA_BROKERS ?? state.kafka?.brokers.join(',');
   const url = process.env.MYSQL_URL ?? state.mysql?.url;
   if (!brokers || !url) {
-    process.stderr.write('[services] nothing is up: run `npm run services -- up` first (or set KAFKA_BROKERS and MYSQL_URL)\n');
+    process.stderr.write(
+      '[services] nothing is up: run `npm run services -- up` first (or set KAFKA_BROKERS and MYSQL_URL)\n',
+    );
     return 1;
   }
   process.stdout.write(`${exportLines({ KAFKA_BROKERS: brokers, MYSQL_URL: url })}\n`);

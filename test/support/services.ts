@@ -31,7 +31,10 @@ export async function servicesUp(opts: ServicesUpOptions = {}): Promise<Services
   const state = readState();
   const owned: Services['owned'] = {};
   // allSettled, not all: if one fails, wait for the other to finish starting before stopping it.
-  const [kafka, mysql] = await Promise.allSettled([resolveKafka(state, opts, log, owned), resolveMysql(state, opts, log, owned)]);
+  const [kafka, mysql] = await Promise.allSettled([
+    resolveKafka(state, opts, log, owned),
+    resolveMysql(state, opts, log, owned),
+  ]);
   if (kafka.status === 'rejected' || mysql.status === 'rejected') {
     await Promise.allSettled([owned.kafka?.dispose(), owned.mysql?.stop()]);
     const errors = [kafka, mysql].flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
@@ -45,11 +48,22 @@ export async function servicesUp(opts: ServicesUpOptions = {}): Promise<Services
   };
 }
 
-async function resolveKafka(state: ServicesState, opts: ServicesUpOptions, log: (m: string) => void, owned: Services['owned']) {
+async function resolveKafka(
+  state: ServicesState,
+  opts: ServicesUpOptions,
+  log: (m: string) => void,
+  owned: Services['owned'],
+) {
   const fromEnv = process.env.KAFKA_BROKERS;
   if (fromEnv) {
     log(`kafka: using KAFKA_BROKERS=${fromEnv}`);
-    return { brokers: fromEnv.split(',').map((b) => b.trim()).filter(Boolean), source: 'env' as const };
+    return {
+      brokers: fromEnv
+        .split(',')
+        .map((b) => b.trim())
+        .filter(Boolean),
+      source: 'env' as const,
+    };
   }
   if (state.kafka && (await kafkaRecordAlive(state.kafka))) {
     log(`kafka: using ${state.kafka.brokers.join(',')} from \`npm run services -- up\``);
@@ -60,8 +74,18 @@ async function resolveKafka(state: ServicesState, opts: ServicesUpOptions, log: 
   return { brokers: owned.kafka.brokers, source: 'started' as const };
 }
 
-async function resolveMysql(state: ServicesState, opts: ServicesUpOptions, log: (m: string) => void, owned: Services['owned']) {
-  if (!process.env.MYSQL_URL && state.mysql && recordAlive(state.mysql) && (await probeMysql(state.mysql.url)) === undefined) {
+async function resolveMysql(
+  state: ServicesState,
+  opts: ServicesUpOptions,
+  log: (m: string) => void,
+  owned: Services['owned'],
+) {
+  if (
+    !process.env.MYSQL_URL &&
+    state.mysql &&
+    recordAlive(state.mysql) &&
+    (await probeMysql(state.mysql.url)) === undefined
+  ) {
     log(`mysql: using ${state.mysql.url} from \`npm run services -- up\``);
     return { url: state.mysql.url, source: 'state' as const };
   }
@@ -73,7 +97,8 @@ async function resolveMysql(state: ServicesState, opts: ServicesUpOptions, log: 
 
 /** Removes the files of a recorded server that is gone (machine rebooted, killed by hand). */
 function forgetDead(record: ServiceRecord | undefined): void {
-  if (record?.runDir !== undefined && record.pid !== undefined && !recordAlive(record)) rmSync(record.runDir, { recursive: true, force: true });
+  if (record?.runDir !== undefined && record.pid !== undefined && !recordAlive(record))
+    rmSync(record.runDir, { recursive: true, force: true });
 }
 
 /** A recorded service is usable while its process (if it has one) is still the one we started. */
@@ -109,6 +134,9 @@ async function stopRecord(record: ServiceRecord | undefined): Promise<void> {
 }
 
 /** The environment tests and tools read. */
-export function servicesEnv(services: Pick<Services, 'kafkaBrokers' | 'mysqlUrl'>): { KAFKA_BROKERS: string; MYSQL_URL: string } {
+export function servicesEnv(services: Pick<Services, 'kafkaBrokers' | 'mysqlUrl'>): {
+  KAFKA_BROKERS: string;
+  MYSQL_URL: string;
+} {
   return { KAFKA_BROKERS: services.kafkaBrokers.join(','), MYSQL_URL: services.mysqlUrl };
 }

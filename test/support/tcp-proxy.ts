@@ -14,7 +14,10 @@ export interface TcpProxy {
 export function tcpProxy(port: number, target: { host: string; port: number }): TcpProxy {
   let server: Server | undefined;
   const sockets = new Set<Socket>();
-  const track = (s: Socket) => { sockets.add(s); s.once('close', () => sockets.delete(s)); };
+  const track = (s: Socket) => {
+    sockets.add(s);
+    s.once('close', () => sockets.delete(s));
+  };
   return {
     port,
     async up() {
@@ -27,7 +30,10 @@ export function tcpProxy(port: number, target: { host: string; port: number }): 
         client.on('error', () => upstream.destroy());
         upstream.on('error', () => client.destroy());
       });
-      await new Promise<void>((resolve, reject) => { s.once('error', reject); s.listen(port, LOOPBACK, resolve); });
+      await new Promise<void>((resolve, reject) => {
+        s.once('error', reject);
+        s.listen(port, LOOPBACK, resolve);
+      });
       server = s;
     },
     async down() {

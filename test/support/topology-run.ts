@@ -17,13 +17,27 @@ import { MemoryStateStore } from '../../src/state/memory-store.js';
  * Runs topologies to completion (`--once`) over a fresh in-memory state against a fresh in-process
  * sandbox holding the data set's register; the caller stops the sandbox.
  */
-export async function runOverSandbox(ds: Dataset, build: (positions: PositionStore) => Topology[]): Promise<{ sandbox: Sandbox; deps: PipelineDeps }> {
-  const sandbox = await startSandbox({ registry: ds.registry, rate: 1000, burst: 1000, egrulLatencyMs: 1, egrulRateLimit: 1000 });
+export async function runOverSandbox(
+  ds: Dataset,
+  build: (positions: PositionStore) => Topology[],
+): Promise<{ sandbox: Sandbox; deps: PipelineDeps }> {
+  const sandbox = await startSandbox({
+    registry: ds.registry,
+    rate: 1000,
+    burst: 1000,
+    egrulLatencyMs: 1,
+    egrulRateLimit: 1000,
+  });
   const store = new MemoryStateStore();
   const deps = buildPipelineDeps({
     store,
     crm: parseConfig(Bitrix24ConfigSchema, { webhookUrl: sandbox.webhookUrl, rate: 1000, burst: 1000, settleMs: 0 }),
-    registry: parseConfig(EgrulConfigSchema, { url: sandbox.egrulUrl, token: sandbox.egrulToken, rate: 1000, concurrency: 8 }),
+    registry: parseConfig(EgrulConfigSchema, {
+      url: sandbox.egrulUrl,
+      token: sandbox.egrulToken,
+      rate: 1000,
+      concurrency: 8,
+    }),
     metrics: createMetrics(undefined, { defaultMetrics: false }),
     logger: silentLogger,
     load: { windowMs: 20, maxRecords: 300 },

@@ -33,7 +33,9 @@ describe('checkValues', () => {
       expect((e as CrmUnifyError).code).toBe('USAGE');
     }
     expect(() => checkValues('account', ['1'], { bik: '12' })).toThrow(/not a valid BIK/);
-    const r = checkValues('account', ['40702810938000000001', '30101810400000000225', '40702810938000000002'], { bik: '044525225' });
+    const r = checkValues('account', ['40702810938000000001', '30101810400000000225', '40702810938000000002'], {
+      bik: '044525225',
+    });
     expect(r.map((x) => x.valid)).toEqual([true, true, false]);
   });
 

@@ -1,6 +1,13 @@
 import { CrmUnifyError } from '../../core/errors.js';
 import {
-  type CheckResult, cleanIdentifier, validateAccount, validateBik, validateInn, validateKpp, validateOgrn, validateOgrnip,
+  type CheckResult,
+  cleanIdentifier,
+  validateAccount,
+  validateBik,
+  validateInn,
+  validateKpp,
+  validateOgrn,
+  validateOgrnip,
 } from '../../identifiers/index.js';
 
 /**
@@ -21,13 +28,18 @@ export interface CheckValueResult {
 
 function validator(kind: CheckKind, bik: string | undefined): (v: string) => CheckResult {
   switch (kind) {
-    case 'inn': return validateInn;
-    case 'kpp': return validateKpp;
-    case 'ogrn': return (v) => (v.length === 15 ? validateOgrnip(v) : validateOgrn(v));
-    case 'bik': return validateBik;
+    case 'inn':
+      return validateInn;
+    case 'kpp':
+      return validateKpp;
+    case 'ogrn':
+      return (v) => (v.length === 15 ? validateOgrnip(v) : validateOgrn(v));
+    case 'bik':
+      return validateBik;
     case 'account': {
       const b = cleanIdentifier(bik);
-      if (b === '') throw new CrmUnifyError('USAGE', 'check account needs --bik <BIK> (the key of an account depends on its bank)');
+      if (b === '')
+        throw new CrmUnifyError('USAGE', 'check account needs --bik <BIK> (the key of an account depends on its bank)');
       const r = validateBik(b);
       if (!r.valid) throw new CrmUnifyError('USAGE', `--bik ${bik}: not a valid BIK (${r.reason})`);
       return (v) => validateAccount(v, b, v.startsWith('301') ? 'correspondent' : 'settlement');
@@ -37,7 +49,10 @@ function validator(kind: CheckKind, bik: string | undefined): (v: string) => Che
 
 export function checkValues(kind: CheckKind, values: string[], opts: { bik?: string } = {}): CheckValueResult[] {
   if (!(checkKinds as readonly string[]).includes(kind)) {
-    throw new CrmUnifyError('USAGE', `unknown identifier kind ${JSON.stringify(kind)}; one of ${checkKinds.join(', ')}`);
+    throw new CrmUnifyError(
+      'USAGE',
+      `unknown identifier kind ${JSON.stringify(kind)}; one of ${checkKinds.join(', ')}`,
+    );
   }
   if (values.length === 0) throw new CrmUnifyError('USAGE', `check ${kind} needs at least one value`);
   const check = validator(kind, opts.bik);

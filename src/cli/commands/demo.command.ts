@@ -26,7 +26,9 @@ function adoptionLines(r: DemoReport): string[] {
 
 export function formatDemoReport(r: DemoReport): string {
   const s = r.summary;
-  const rejected = Object.entries(s.rejected).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]): [string, number] => [`  ${k}`, v ?? 0]);
+  const rejected = Object.entries(s.rejected)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]): [string, number] => [`  ${k}`, v ?? 0]);
   return [
     'crm-unify demo: both stores, embedded sandbox, every topology run to completion',
     '',
@@ -50,7 +52,10 @@ export function formatDemoReport(r: DemoReport): string {
     '',
     'CRM (sandbox portal)',
     table([
-      ['companies', `${r.crm.companies}   (ground truth: ${r.expected.companies}, + ${r.adoption.seeded.twins + r.adoption.seeded.invalidInn} seeded twins and mistyped INNs)`],
+      [
+        'companies',
+        `${r.crm.companies}   (ground truth: ${r.expected.companies}, + ${r.adoption.seeded.twins + r.adoption.seeded.invalidInn} seeded twins and mistyped INNs)`,
+      ],
       ['contacts', `${r.crm.contacts}   (ground truth: ${r.expected.contacts})`],
       ['requisites', r.crm.requisites ?? 0],
       ['bank details', r.crm.bankDetails ?? 0],
@@ -62,9 +67,15 @@ export function formatDemoReport(r: DemoReport): string {
     '',
     'De-duplication against the ground truth',
     table([
-      ['golden companies (missing / extra)', `${r.dedup.companies.golden} (${r.dedup.companies.missing} / ${r.dedup.companies.extra})`],
+      [
+        'golden companies (missing / extra)',
+        `${r.dedup.companies.golden} (${r.dedup.companies.missing} / ${r.dedup.companies.extra})`,
+      ],
       ['golden contacts', `${r.dedup.contacts.golden}   (real people: ${r.dedup.contacts.expected})`],
-      ['contact pairs precision / recall', `${r.dedup.contacts.precision.toFixed(4)} / ${r.dedup.contacts.recall.toFixed(4)}`],
+      [
+        'contact pairs precision / recall',
+        `${r.dedup.contacts.precision.toFixed(4)} / ${r.dedup.contacts.recall.toFixed(4)}`,
+      ],
     ]),
     '',
     `Duration ${(r.durationMs / 1000).toFixed(1)} s`,
@@ -76,7 +87,9 @@ export function formatDemoReport(r: DemoReport): string {
 export function demoCommand(program: Command, ctx: CliContext): void {
   program
     .command('demo')
-    .description('Run both stores\' sample data through every topology against an in-process sandbox and print a summary')
+    .description(
+      "Run both stores' sample data through every topology against an in-process sandbox and print a summary",
+    )
     .option('--json', 'print the summary as one JSON object')
     .option('--seed <n>', 'sample data seed', intOption(0), 1)
     .action(async (opts: { json?: boolean; seed: number }) => {

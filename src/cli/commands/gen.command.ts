@@ -20,17 +20,27 @@ function parseShare(v: string): number {
 export function genCommand(program: Command): void {
   program
     .command('gen')
-    .description('Generate synthetic data of both stores (SQL, windows-1251 dump, Kafka events), a register file and the ground truth')
+    .description(
+      'Generate synthetic data of both stores (SQL, windows-1251 dump, Kafka events), a register file and the ground truth',
+    )
     .requiredOption('--out <dir>', 'output directory')
-    .option('--scale <scale>', 'small (demo) or seed (the seed system\'s volumes)', 'small')
+    .option('--scale <scale>', "small (demo) or seed (the seed system's volumes)", 'small')
     .option('--seed <n>', 'random seed', parseSeed, 1)
-    .option('--crm-seed-share <p>', 'share of the expected companies a CRM seed (crm-seed.json) holds; 0: none', parseShare, 0.15)
+    .option(
+      '--crm-seed-share <p>',
+      'share of the expected companies a CRM seed (crm-seed.json) holds; 0: none',
+      parseShare,
+      0.15,
+    )
     .action(async (opts: { out: string; scale: string; seed: number; crmSeedShare: number }) => {
-      if (opts.scale !== 'small' && opts.scale !== 'seed') throw new CrmUnifyError('USAGE', `--scale must be small or seed, got ${opts.scale}`);
+      if (opts.scale !== 'small' && opts.scale !== 'seed')
+        throw new CrmUnifyError('USAGE', `--scale must be small or seed, got ${opts.scale}`);
       const ds = generate(scales[opts.scale], opts.seed);
       const paths = await writeDataset(ds, opts.out);
       const crm = opts.crmSeedShare > 0 ? crmSeedFrom(ds, { share: opts.crmSeedShare, seed: opts.seed }) : undefined;
       const crmPaths = crm ? await writeCrmSeed(crm, opts.out) : {};
-      process.stdout.write(`${JSON.stringify({ files: { ...paths, ...crmPaths }, counts: ds.truth.counts, ...(crm ? { crmSeed: crm.counts } : {}) }, null, 2)}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ files: { ...paths, ...crmPaths }, counts: ds.truth.counts, ...(crm ? { crmSeed: crm.counts } : {}) }, null, 2)}\n`,
+      );
     });
 }

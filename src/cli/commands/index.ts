@@ -13,4 +13,17 @@ import { stateCommand } from './state.command.js';
 import { sandboxCommand } from './sandbox.command.js';
 
 /** Every command of the crm-unify CLI, in help order. */
-export const commands: CommandModule[] = [demoCommand, runCommand, planCommand, replayCommand, rejectsCommand, crmCommand, registerCommand, stateCommand, checkCommand, sandboxCommand, genCommand, configCommand];
+export const commands: CommandModule[] = [
+  demoCommand,
+  runCommand,
+  planCommand,
+  replayCommand,
+  rejectsCommand,
+  crmCommand,
+  registerCommand,
+  stateCommand,
+  checkCommand,
+  sandboxCommand,
+  genCommand,
+  configCommand,
+];

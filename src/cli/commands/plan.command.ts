@@ -15,13 +15,21 @@ import { DEFAULT_CONFIG } from './config.command.js';
 export function planCommand(program: Command, ctx: CliContext): void {
   program
     .command('plan')
-    .description('Dry run against the real portal: what a run would create, adopt, update and delete; writes nothing to the CRM or the state')
+    .description(
+      'Dry run against the real portal: what a run would create, adopt, update and delete; writes nothing to the CRM or the state',
+    )
     .argument('[topology...]', 'topologies to plan (default: every one the config has sources for)')
     .option('-c, --config <file>', 'config file', DEFAULT_CONFIG)
-    .addOption(new Option('--format <format>', 'table: counts and a sample; csv/json: every planned item').choices(['table', 'csv', 'json']).default('table'))
+    .addOption(
+      new Option('--format <format>', 'table: counts and a sample; csv/json: every planned item')
+        .choices(['table', 'csv', 'json'])
+        .default('table'),
+    )
     .action(async (names: string[], opts: { config: string; format: PlanFormat }) => {
       const config = await loadConfigFile(opts.config);
-      const chosen = names.length ? names : [...(config.sources.shopA ? ['shop-a'] : []), ...(config.sources.shopB ? ['shop-b'] : [])];
+      const chosen = names.length
+        ? names
+        : [...(config.sources.shopA ? ['shop-a'] : []), ...(config.sources.shopB ? ['shop-b'] : [])];
       const logger = createLogger();
       const restoreOutput = routeLibraryOutput(logger);
       try {

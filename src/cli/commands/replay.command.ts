@@ -14,7 +14,8 @@ import { DEFAULT_CONFIG } from './config.command.js';
 function parseTarget(to: string): 'earliest' | 'latest' | Date {
   if (to === 'earliest' || to === 'latest') return to;
   const d = new Date(to);
-  if (Number.isNaN(d.getTime()) || !/^\d{4}-\d{2}-\d{2}/.test(to)) throw new CrmUnifyError('USAGE', `--to: expected earliest, latest or an ISO time, got ${to}`);
+  if (Number.isNaN(d.getTime()) || !/^\d{4}-\d{2}-\d{2}/.test(to))
+    throw new CrmUnifyError('USAGE', `--to: expected earliest, latest or an ISO time, got ${to}`);
   return d;
 }
 
@@ -26,7 +27,7 @@ function parseTarget(to: string): 'earliest' | 'latest' | Date {
 export function replayCommand(program: Command): void {
   program
     .command('replay')
-    .description('Reset a topology\'s source positions (Kafka group offsets, MySQL watermarks, dump position)')
+    .description("Reset a topology's source positions (Kafka group offsets, MySQL watermarks, dump position)")
     .argument('<topology>', 'shop-a or shop-b')
     .requiredOption('--to <target>', 'earliest, latest, or an ISO time')
     .option('-c, --config <file>', 'config file', DEFAULT_CONFIG)
@@ -40,25 +41,50 @@ export function replayCommand(program: Command): void {
         if (a.mode === 'binlog') {
           // A time is looked up in the server's binlogs (event times), so the server must answer.
           const { mysql, ...rest } = a;
-          const mysqlConfig = parseConfig(MysqlSourceConfigSchema, { ...rest, url: mysql, name: 'shop-a' }, 'sources.shopA');
-          done.push(await withStateStore(config.state.dir, (store) => resetBinlogPositions(new StatePositionStore(store), mysqlConfig, to)));
+          const mysqlConfig = parseConfig(
+            MysqlSourceConfigSchema,
+            { ...rest, url: mysql, name: 'shop-a' },
+            'sources.shopA',
+          );
+          done.push(
+            await withStateStore(config.state.dir, (store) =>
+              resetBinlogPositions(new StatePositionStore(store), mysqlConfig, to),
+            ),
+          );
           process.stdout.write(`${done.join('\n')}\n`);
           return;
         }
-        await withStateStore(config.state.dir, (store) => resetMysqlPositions(new StatePositionStore(store), { name: 'shop-a', tables: a.tables, sourceTimeZone: a.sourceTimeZone }, to));
+        await withStateStore(config.state.dir, (store) =>
+          resetMysqlPositions(
+            new StatePositionStore(store),
+            { name: 'shop-a', tables: a.tables, sourceTimeZone: a.sourceTimeZone },
+            to,
+          ),
+        );
         done.push(`shop-a: MySQL positions of ${a.tables.join(', ')} reset to ${opts.to}`);
       } else if (topology === 'shop-b') {
         const b = config.sources.shopB;
         if (!b?.dump && !b?.kafka) throw new CrmUnifyError('USAGE', 'replay shop-b: sources.shopB is not configured');
         if (b.kafka) {
-          const offsets = await resetGroupOffsets({ brokers: b.kafka.brokers, groupId: b.kafka.groupId, topic: b.kafka.topic, to });
-          done.push(`shop-b: group ${b.kafka.groupId} on ${b.kafka.topic} set to ${offsets.map((o) => `${o.partition}:${o.offset}`).join(' ')}`);
+          const offsets = await resetGroupOffsets({
+            brokers: b.kafka.brokers,
+            groupId: b.kafka.groupId,
+            topic: b.kafka.topic,
+            to,
+          });
+          done.push(
+            `shop-b: group ${b.kafka.groupId} on ${b.kafka.topic} set to ${offsets.map((o) => `${o.partition}:${o.offset}`).join(' ')}`,
+          );
         }
         if (b.dump && to === 'earliest') {
-          await withStateStore(config.state.dir, (store) => new StatePositionStore(store).delete(dumpKey('shop-b.dump')));
+          await withStateStore(config.state.dir, (store) =>
+            new StatePositionStore(store).delete(dumpKey('shop-b.dump')),
+          );
           done.push('shop-b: the dump will be read again from its first element');
         } else if (b.dump) {
-          done.push('shop-b: the dump position is unchanged (a dump has no time index; use --to earliest to re-read it)');
+          done.push(
+            'shop-b: the dump position is unchanged (a dump has no time index; use --to earliest to re-read it)',
+          );
         }
       } else {
         throw new CrmUnifyError('USAGE', `replay: unknown topology ${topology} (shop-a, shop-b)`);

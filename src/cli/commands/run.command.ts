@@ -25,7 +25,7 @@ export function runCommand(program: Command, ctx: CliContext): void {
     .argument('<topology...>', 'topologies to run in this process (they share one state store)')
     .option('-c, --config <file>', 'config file', DEFAULT_CONFIG)
     .option('--once', 'stop when the sources are drained (Kafka: caught up to the end offsets seen at start)')
-    .option('--describe', 'print each topology\'s sources, stages, sinks and stores, and exit without running')
+    .option('--describe', "print each topology's sources, stages, sinks and stores, and exit without running")
     .action(async (names: string[], opts: { config: string; once?: boolean; describe?: boolean }) => {
       const config = await loadConfigFile(opts.config);
       if (opts.describe) {
@@ -46,8 +46,16 @@ export function runCommand(program: Command, ctx: CliContext): void {
       process.once('SIGINT', onInt);
       try {
         const summary = await runService({
-          topologies: ctx.topologies, names, config, once: opts.once === true, logger, stop: stop.signal,
-          onShutdownTimeout: () => { logger.flush(); process.exit(1); },
+          topologies: ctx.topologies,
+          names,
+          config,
+          once: opts.once === true,
+          logger,
+          stop: stop.signal,
+          onShutdownTimeout: () => {
+            logger.flush();
+            process.exit(1);
+          },
         });
         resultLogger().info({ summary }, stop.signal.aborted ? 'stopped' : 'done');
       } catch (err) {
@@ -69,7 +77,10 @@ function resultLogger(): Logger {
 function logFailure(logger: Logger, err: unknown): unknown {
   // Config and usage problems are printed as such (exit 2) by the program.
   if (err instanceof CrmUnifyError && (err.code === 'CONFIG_INVALID' || err.code === 'USAGE')) return err;
-  const fields = err instanceof CrmUnifyError ? { ...err.details, code: err.code } : { code: (err as { code?: unknown } | null)?.code };
+  const fields =
+    err instanceof CrmUnifyError
+      ? { ...err.details, code: err.code }
+      : { code: (err as { code?: unknown } | null)?.code };
   logger.error({ ...fields, err }, `run failed: ${errorMessage(err)}`);
   logger.flush();
   return markReported(err);

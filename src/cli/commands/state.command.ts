@@ -18,10 +18,12 @@ export function stateCommand(program: Command): void {
     .command('stats')
     .description('Counts by entity and delivery status')
     .option('-c, --config <file>', 'config file', DEFAULT_CONFIG)
-    .option('--state-dir <dir>', 'state store directory (instead of the config file\'s)')
+    .option('--state-dir <dir>', "state store directory (instead of the config file's)")
     .option('--json', 'print JSON')
     .action(async (opts: { config: string; stateDir?: string; json?: boolean }) => {
-      const text = await withStateStore(await stateDirOf(opts), (store) => statsCommand(store, { json: opts.json === true }));
+      const text = await withStateStore(await stateDirOf(opts), (store) =>
+        statsCommand(store, { json: opts.json === true }),
+      );
       process.stdout.write(`${text}\n`);
     });
   state
@@ -32,22 +34,30 @@ export function stateCommand(program: Command): void {
     .option('-c, --config <file>', 'config file', DEFAULT_CONFIG)
     .option('--state-dir <dir>', 'state store directory')
     .action(async (entity: string, inn: string, opts: { config: string; stateDir?: string }) => {
-      if (entity !== 'company') throw new CrmUnifyError('USAGE', `state get: only "company" is supported, got ${entity}`);
-      const out = await withStateStore(await stateDirOf(opts), (store) => getCompanyCommand(store, inn, { json: true }));
+      if (entity !== 'company')
+        throw new CrmUnifyError('USAGE', `state get: only "company" is supported, got ${entity}`);
+      const out = await withStateStore(await stateDirOf(opts), (store) =>
+        getCompanyCommand(store, inn, { json: true }),
+      );
       process.stdout.write(`${out.output}\n`);
       if (!out.found) process.exitCode = 1;
     });
   state
     .command('migrate')
-    .description('Convert a state directory written by an earlier release to the current format, in place ' +
-      '(stop the service first; safe to repeat)')
+    .description(
+      'Convert a state directory written by an earlier release to the current format, in place ' +
+        '(stop the service first; safe to repeat)',
+    )
     .option('-c, --config <file>', 'config file', DEFAULT_CONFIG)
     .option('--state-dir <dir>', 'state store directory')
     .option('--json', 'print JSON')
     .action(async (opts: { config: string; stateDir?: string; json?: boolean }) => {
       const r = await withStateStore(await stateDirOf(opts), (store) => migrateState(store));
-      process.stdout.write(opts.json ? `${JSON.stringify(r)}\n`
-        : `state migrated: ${r.companies} companies and ${r.contacts} contacts rewritten without stored provenance, ` +
-          `${r.matchKeys} match-key index entries removed${r.companies + r.contacts + r.matchKeys === 0 ? ' (already current)' : ''}\n`);
+      process.stdout.write(
+        opts.json
+          ? `${JSON.stringify(r)}\n`
+          : `state migrated: ${r.companies} companies and ${r.contacts} contacts rewritten without stored provenance, ` +
+              `${r.matchKeys} match-key index entries removed${r.companies + r.contacts + r.matchKeys === 0 ? ' (already current)' : ''}\n`,
+      );
     });
 }

@@ -56,7 +56,12 @@ export async function getCompany(store: StateStore, inn: string): Promise<Compan
   const company = await store.get('companies', inn);
   if (!company) return null;
   const contacts = (await store.getMany('contacts', company.contactIds)).filter((c): c is GoldenContactState => !!c);
-  return { company, provenance: companyProvenance(company), contacts, crmIds: (await store.get('crmIds', inn)) ?? null };
+  return {
+    company,
+    provenance: companyProvenance(company),
+    contacts,
+    crmIds: (await store.get('crmIds', inn)) ?? null,
+  };
 }
 
 export function formatCompany(v: CompanyView): string {
@@ -69,25 +74,33 @@ export function formatCompany(v: CompanyView): string {
     lines.push(`  name       ${r.name}${r.fullName ? ` / ${r.fullName}` : ''}`);
     if (r.address) lines.push(`  address    ${r.address}`);
     lines.push(`  requisites ${r.requisites.map((q) => q.kpp || '(no KPP)').join(', ')}`);
-    if (r.bankAccounts.length) lines.push(`  accounts   ${r.bankAccounts.map((b) => `${b.bik}/${b.account}`).join(', ')}`);
-    if (r.phones.length) lines.push(`  phones     ${r.phones.map((p) => (p.ext ? `${p.e164} ext ${p.ext}` : p.e164)).join(', ')}`);
+    if (r.bankAccounts.length)
+      lines.push(`  accounts   ${r.bankAccounts.map((b) => `${b.bik}/${b.account}`).join(', ')}`);
+    if (r.phones.length)
+      lines.push(`  phones     ${r.phones.map((p) => (p.ext ? `${p.e164} ext ${p.ext}` : p.e164)).join(', ')}`);
     if (r.emails.length) lines.push(`  e-mails    ${r.emails.join(', ')}`);
   }
   lines.push('  sources:');
-  for (const p of v.provenance) lines.push(`    ${p.source}/${p.sourceId} @ ${p.changedAt} (${p.position}): ${p.fields.join(', ')}`);
+  for (const p of v.provenance)
+    lines.push(`    ${p.source}/${p.sourceId} @ ${p.changedAt} (${p.position}): ${p.fields.join(', ')}`);
   lines.push(`  contacts (${v.contacts.length}):`);
   for (const ct of v.contacts) {
     const n = ct.record;
     const name = n ? [n.lastName, n.firstName, n.middleName].filter(Boolean).join(' ') || '(no name)' : '(none)';
-    lines.push(`    ${ct.id}  ${ct.status}, ${ct.delivery}  ${name}  ` +
-      `[${Object.keys(ct.contributions).join(', ')}]${ct.mergedFrom.length ? `  merges ${ct.mergedFrom.map((m) => m.goldenId).join(', ')}` : ''}`);
+    lines.push(
+      `    ${ct.id}  ${ct.status}, ${ct.delivery}  ${name}  ` +
+        `[${Object.keys(ct.contributions).join(', ')}]${ct.mergedFrom.length ? `  merges ${ct.mergedFrom.map((m) => m.goldenId).join(', ')}` : ''}`,
+    );
   }
   return lines.join('\n');
 }
 
 /** Output for `state get company <inn>`; `found: false` lets the CLI exit non-zero. */
-export async function getCompanyCommand(store: StateStore, inn: string, opts: { json?: boolean } = {}):
-  Promise<{ found: boolean; output: string }> {
+export async function getCompanyCommand(
+  store: StateStore,
+  inn: string,
+  opts: { json?: boolean } = {},
+): Promise<{ found: boolean; output: string }> {
   const v = await getCompany(store, inn);
   if (!v) return { found: false, output: opts.json ? 'null' : `no golden company with INN ${inn}` };
   return { found: true, output: opts.json ? JSON.stringify(v) : formatCompany(v) };

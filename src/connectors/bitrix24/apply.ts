@@ -3,7 +3,13 @@ import { readRows } from './multifields.js';
 import { markUnknown, type Op, type Work } from './plan.js';
 
 /** Errors inside a batch that mean "try again", not "the portal refuses this record". */
-const transientCodes = new Set(['INTERNAL_SERVER_ERROR', 'ERROR_UNEXPECTED_ANSWER', 'QUERY_LIMIT_EXCEEDED', 'OPERATION_TIME_LIMIT', 'OVERLOAD_LIMIT']);
+const transientCodes = new Set([
+  'INTERNAL_SERVER_ERROR',
+  'ERROR_UNEXPECTED_ANSWER',
+  'QUERY_LIMIT_EXCEEDED',
+  'OPERATION_TIME_LIMIT',
+  'OVERLOAD_LIMIT',
+]);
 const notFound = /not found/i;
 
 const idOf = (ref: string): string => ref.slice(ref.indexOf(':') + 1);
@@ -29,7 +35,7 @@ export function applySuccess(w: Work, op: Op, value: unknown): void {
       break;
     case 'contact': {
       const id = op.create ? Number(value) : (ids.contacts[key]?.id ?? 0);
-      ids.contacts[key] = { id, rows: op.touchesRows ? undefined : (op.create ? [] : ids.contacts[key]?.rows) };
+      ids.contacts[key] = { id, rows: op.touchesRows ? undefined : op.create ? [] : ids.contacts[key]?.rows };
       break;
     }
     case 'prune':
@@ -37,7 +43,10 @@ export function applySuccess(w: Work, op: Op, value: unknown): void {
         delete ids.requisites[key];
         // The portal deletes a requisite's bank details with it.
         for (const [bk, sent] of Object.entries(ids.sent ?? {})) {
-          if (bk.startsWith('bd:') && sent._rq === key) { delete ids.bankDetails[idOf(bk)]; delete ids.sent![bk]; }
+          if (bk.startsWith('bd:') && sent._rq === key) {
+            delete ids.bankDetails[idOf(bk)];
+            delete ids.sent![bk];
+          }
         }
       } else {
         delete ids.bankDetails[key];
@@ -68,15 +77,21 @@ function adopt(w: Work, op: Op, rows: Array<Record<string, unknown>>): void {
   const id = first ? Number(first.ID) : undefined;
   // Nothing of ours found: before anything is created, look again at what people entered (an
   // adoption whose origin fields were lost with an answer is found there, not by origin).
-  if (id === undefined && (op.ref === 'c' || (ids.preexisting && (op.ref.startsWith('rq:') || op.ref.startsWith('bd:'))))) w.innChecked = false;
+  if (
+    id === undefined &&
+    (op.ref === 'c' || (ids.preexisting && (op.ref.startsWith('rq:') || op.ref.startsWith('bd:'))))
+  )
+    w.innChecked = false;
   if (id === undefined && ids.preexisting && op.ref.startsWith('ct:')) w.contactsChecked = false;
   if (op.ref === 'c') {
     ids.companyId = id;
     ids.companyRows = first ? readRows(first) : undefined;
   } else if (op.ref.startsWith('rq:')) {
-    if (id === undefined) delete ids.requisites[key]; else ids.requisites[key] = id;
+    if (id === undefined) delete ids.requisites[key];
+    else ids.requisites[key] = id;
   } else if (op.ref.startsWith('bd:')) {
-    if (id === undefined) delete ids.bankDetails[key]; else ids.bankDetails[key] = id;
+    if (id === undefined) delete ids.bankDetails[key];
+    else ids.bankDetails[key] = id;
   } else if (op.ref.startsWith('ct:') || op.ref.startsWith('mg:')) {
     if (id === undefined || !first) delete ids.contacts[key];
     else ids.contacts[key] = { id, rows: op.ref.startsWith('ct:') ? readRows(first) : undefined };
@@ -89,7 +104,13 @@ function adopt(w: Work, op: Op, rows: Array<Record<string, unknown>>): void {
  * `$result` they used was missing (the root failure speaks for them), flags a reconcile for a
  * write that may or may not have run, and rejects the record for a 400-type refusal.
  */
-export function applyFailure(w: Work, op: Op, err: PortalError, failedKeys: ReadonlySet<string>, method = op.method): void {
+export function applyFailure(
+  w: Work,
+  op: Op,
+  err: PortalError,
+  failedKeys: ReadonlySet<string>,
+  method = op.method,
+): void {
   if (op.deps.some((d) => failedKeys.has(d))) return;
   const text = `${method}: ${err.error ? `${err.error} ` : ''}${err.error_description}`.trim();
   if (transientCodes.has(err.error)) {

@@ -4,16 +4,26 @@ import { loadBitrix24Config } from './config.js';
 import { Bitrix24Client, type BatchCommand } from './rest-client.js';
 
 let sb: Sandbox;
-beforeAll(async () => { sb = await startSandbox({ rate: 1000, burst: 1000, faults: 'latency=40-60' }); });
+beforeAll(async () => {
+  sb = await startSandbox({ rate: 1000, burst: 1000, faults: 'latency=40-60' });
+});
 afterAll(() => sb.stop());
 
 const client = (extra: Record<string, unknown> = {}) =>
-  new Bitrix24Client(loadBitrix24Config({ webhookUrl: sb.webhookUrl, rate: 1000, burst: 1000, concurrency: 1, retryBaseMs: 5, retryMaxMs: 20, ...extra }, {}));
+  new Bitrix24Client(
+    loadBitrix24Config(
+      { webhookUrl: sb.webhookUrl, rate: 1000, burst: 1000, concurrency: 1, retryBaseMs: 5, retryMaxMs: 20, ...extra },
+      {},
+    ),
+  );
 
 /** A company with a requisite chained to it by `$result`, and a read of the company: 3 commands. */
 const chain = (title: string): Record<string, BatchCommand> => ({
   c: { method: 'crm.company.add', params: { fields: { TITLE: title } } },
-  r: { method: 'crm.requisite.add', params: { fields: { ENTITY_TYPE_ID: 4, ENTITY_ID: '$result[c]', PRESET_ID: 1, NAME: title } } },
+  r: {
+    method: 'crm.requisite.add',
+    params: { fields: { ENTITY_TYPE_ID: 4, ENTITY_ID: '$result[c]', PRESET_ID: 1, NAME: title } },
+  },
   g: { method: 'crm.company.get', params: { id: '$result[c]' } },
 });
 
@@ -36,7 +46,8 @@ describe('BatchMerger (through Bitrix24Client.batch)', () => {
 
   it('never makes a request of more than 50 commands, and merges nothing when switched off', async () => {
     const big: Record<string, BatchCommand> = {};
-    for (let i = 0; i < 48; i++) big[`k${i}`] = { method: 'crm.company.list', params: { filter: { ID: i + 1 }, select: ['ID'] } };
+    for (let i = 0; i < 48; i++)
+      big[`k${i}`] = { method: 'crm.company.list', params: { filter: { ID: i + 1 }, select: ['ID'] } };
     const on = client();
     sb.portal.resetCounters();
     // The first goes at once; then 48 + 3 do not fit in one request of 50: each goes alone.

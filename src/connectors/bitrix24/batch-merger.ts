@@ -62,7 +62,9 @@ export class BatchMerger {
       const keys = new Set(Object.keys(q.commands));
       const prefix = `g${g}_`;
       for (const [key, c] of Object.entries(q.commands)) {
-        merged[prefix + key] = c.params ? { method: c.method, params: renameRefs(c.params, keys, prefix) as Record<string, unknown> } : c;
+        merged[prefix + key] = c.params
+          ? { method: c.method, params: renameRefs(c.params, keys, prefix) as Record<string, unknown> }
+          : c;
       }
     });
     try {
@@ -78,7 +80,9 @@ const REF = /\$result\[([^\]]+)\]/gu;
 
 /** `$result[key]…` references to the batch's own keys, renamed with its prefix. */
 function renameRefs(v: unknown, keys: ReadonlySet<string>, prefix: string): unknown {
-  return mapStrings(v, (s) => (s.includes('$result[') ? s.replace(REF, (m, key: string) => (keys.has(key) ? `$result[${prefix}${key}]` : m)) : s));
+  return mapStrings(v, (s) =>
+    s.includes('$result[') ? s.replace(REF, (m, key: string) => (keys.has(key) ? `$result[${prefix}${key}]` : m)) : s,
+  );
 }
 
 /** One batch's share of a merged answer, under its own keys. */
@@ -88,5 +92,10 @@ function part(answer: BatchResult, prefix: string): BatchResult {
     for (const [k, v] of Object.entries(section)) if (k.startsWith(prefix)) out[k.slice(prefix.length)] = v;
     return out;
   };
-  return { result: pick(answer.result), errors: pick(answer.errors), total: pick(answer.total), next: pick(answer.next) };
+  return {
+    result: pick(answer.result),
+    errors: pick(answer.errors),
+    total: pick(answer.total),
+    next: pick(answer.next),
+  };
 }

@@ -11,8 +11,16 @@ export const isWriteMethod = (method: string): boolean =>
   !/\.(list|get|fields|countries|findbycomm|items\.get)$/i.test(method) && method.toLowerCase() !== 'batch';
 
 /** Codes that mean "these credentials will not work", compared case-insensitively (docs/bitrix24-rest.md §1). */
-const authCodes = new Set(['no_auth_found', 'invalid_credentials', 'insufficient_scope', 'expired_token', 'invalid_token',
-  'access_denied', 'wrong_auth_type', 'portal_deleted']);
+const authCodes = new Set([
+  'no_auth_found',
+  'invalid_credentials',
+  'insufficient_scope',
+  'expired_token',
+  'invalid_token',
+  'access_denied',
+  'wrong_auth_type',
+  'portal_deleted',
+]);
 
 export function portalError(body: unknown): PortalError | undefined {
   const b = body as { error?: unknown; error_description?: unknown } | undefined;
@@ -43,8 +51,11 @@ export function classify(status: number, body: unknown, v: Verdict): CrmUnifyErr
     return new BackOffError('CRM_RATE_LIMITED', `portal operating limit (${text})`, v.operationWaitMs, { details });
   }
   if (authCodes.has(code.toLowerCase()) || status === 401 || status === 403) {
-    return new CrmUnifyError('CRM_UNAUTHORIZED',
-      `portal refused the webhook (${text}): check BITRIX24_WEBHOOK_URL, its scope (crm) and expiry`, { retriable: false, details });
+    return new CrmUnifyError(
+      'CRM_UNAUTHORIZED',
+      `portal refused the webhook (${text}): check BITRIX24_WEBHOOK_URL, its scope (crm) and expiry`,
+      { retriable: false, details },
+    );
   }
   if (code === 'OVERLOAD_LIMIT') {
     // A manual block by Bitrix24 support; nothing ran. Keep trying slowly rather than drop records.
@@ -52,8 +63,11 @@ export function classify(status: number, body: unknown, v: Verdict): CrmUnifyErr
   }
   if (status >= 500 || body === undefined) {
     if (v.write) {
-      return new CrmUnifyError('CRM_OUTCOME_UNKNOWN', `portal failed mid-write (${text}); the write may have been applied`,
-        { retriable: true, details });
+      return new CrmUnifyError(
+        'CRM_OUTCOME_UNKNOWN',
+        `portal failed mid-write (${text}); the write may have been applied`,
+        { retriable: true, details },
+      );
     }
     return new CrmUnifyError('CRM_UNAVAILABLE', `portal unavailable (${text})`, { retriable: true, details });
   }

@@ -3,25 +3,39 @@ import { parseConfig } from '../../core/config.js';
 import { registerUrlSecrets } from '../../core/secrets.js';
 import { isSecureOrLoopback, isWebhookPath } from '../../core/urls.js';
 
-
 /**
  * Bitrix24 inbound webhook and the client's limits. Defaults are the portal's own
  * (docs/bitrix24-rest.md §3: 2 requests/s drained, 50 in the bucket, 50 commands per batch) so
  * QUERY_LIMIT_EXCEEDED stays rare.
  */
 export const Bitrix24ConfigSchema = z.object({
-  webhookUrl: z.url({ error: 'a webhook URL is required (set BITRIX24_WEBHOOK_URL)' })
+  webhookUrl: z
+    .url({ error: 'a webhook URL is required (set BITRIX24_WEBHOOK_URL)' })
     .refine(isWebhookPath, 'expected https://<portal>/rest/<user>/<secret>/')
     // The portal refuses plain HTTP ("Https required") and the secret would cross the wire in clear.
-    .refine((u) => isSecureOrLoopback(u), 'must use https:// (plain http:// is allowed only for a loopback host or one listed in CRM_UNIFY_ALLOW_HTTP_HOSTS)')
+    .refine(
+      (u) => isSecureOrLoopback(u),
+      'must use https:// (plain http:// is allowed only for a loopback host or one listed in CRM_UNIFY_ALLOW_HTTP_HOSTS)',
+    )
     .transform((u) => (u.endsWith('/') ? u : `${u}/`)),
   rate: z.number().positive().default(2).describe('portal drain rate, requests/s'),
   burst: z.number().int().positive().default(50).describe('portal bucket size, requests'),
   /** Kept free in the bucket: requests reach the portal with jitter, and other clients may share the IP. */
   headroom: z.number().int().nonnegative().default(2),
-  batchSize: z.number().int().min(3).max(50).default(50).describe('commands per batch (portal maximum 50; at least 3: a company, its requisite and bank detail go in one batch)'),
+  batchSize: z
+    .number()
+    .int()
+    .min(3)
+    .max(50)
+    .default(50)
+    .describe(
+      'commands per batch (portal maximum 50; at least 3: a company, its requisite and bank detail go in one batch)',
+    ),
   concurrency: z.number().int().min(1).default(2).describe('HTTP requests in flight'),
-  mergeBatches: z.boolean().default(true).describe('while requests queue for the portal, part-empty batches share one request'),
+  mergeBatches: z
+    .boolean()
+    .default(true)
+    .describe('while requests queue for the portal, part-empty batches share one request'),
   timeoutMs: z.number().int().positive().default(30_000),
   /** Unset means unlimited: an outage holds records instead of failing them. */
   retries: z.number().int().nonnegative().optional(),
@@ -76,16 +90,25 @@ export const Bitrix24ConfigSchema = z.object({
    * 2026-12-01`): created by crm-unify the first time it must write one. The portal names every
    * company field `UF_CRM_…` (docs/bitrix24-api-facts.md §7), so only such names are accepted.
    */
-  registerStatusField: z.string()
-    .regex(/^UF_CRM_[A-Z0-9_]{1,43}$/, 'expected UF_CRM_ and up to 43 of A-Z, 0-9 and _ (the portal\'s rule for company fields)')
+  registerStatusField: z
+    .string()
+    .regex(
+      /^UF_CRM_[A-Z0-9_]{1,43}$/,
+      "expected UF_CRM_ and up to 43 of A-Z, 0-9 and _ (the portal's rule for company fields)",
+    )
     .default('UF_CRM_REGISTER_STATUS')
-    .describe('company user field for register statuses (liquidated, bankrupt…): set with the status and date checked, cleared when active again'),
+    .describe(
+      'company user field for register statuses (liquidated, bankrupt…): set with the status and date checked, cleared when active again',
+    ),
 });
 
 export type Bitrix24Config = Readonly<z.infer<typeof Bitrix24ConfigSchema>>;
 
 /** Parses once at start-up; the URL falls back to BITRIX24_WEBHOOK_URL and its secret is registered. */
-export function loadBitrix24Config(input: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = process.env): Bitrix24Config {
+export function loadBitrix24Config(
+  input: Record<string, unknown> = {},
+  env: NodeJS.ProcessEnv = process.env,
+): Bitrix24Config {
   const url = input.webhookUrl ?? env.BITRIX24_WEBHOOK_URL;
   // Register before validating, so even a config error that quotes the URL cannot leak the secret.
   if (typeof url === 'string') registerUrlSecrets(url);

@@ -17,13 +17,51 @@ const INNS_PER_COMMAND = 25;
 
 const selects: Record<ReadNeed['entity'], string[]> = {
   company: ['ID', 'TITLE', 'COMPANY_TYPE', 'ADDRESS', 'ORIGINATOR_ID', 'ORIGIN_ID', 'PHONE', 'EMAIL'],
-  contact: ['ID', 'COMPANY_ID', 'NAME', 'LAST_NAME', 'SECOND_NAME', 'POST', 'ORIGINATOR_ID', 'ORIGIN_ID', 'PHONE', 'EMAIL'],
-  requisite: ['ID', 'ENTITY_TYPE_ID', 'ENTITY_ID', 'NAME', 'RQ_INN', 'RQ_KPP', 'RQ_OGRN', 'RQ_OGRNIP', 'RQ_NAME', 'RQ_COMPANY_NAME', 'RQ_COMPANY_FULL_NAME', 'XML_ID', 'ORIGINATOR_ID'],
-  bankdetail: ['ID', 'ENTITY_ID', 'NAME', 'RQ_BIK', 'RQ_ACC_NUM', 'RQ_COR_ACC_NUM', 'RQ_BANK_NAME', 'XML_ID', 'ORIGINATOR_ID'],
+  contact: [
+    'ID',
+    'COMPANY_ID',
+    'NAME',
+    'LAST_NAME',
+    'SECOND_NAME',
+    'POST',
+    'ORIGINATOR_ID',
+    'ORIGIN_ID',
+    'PHONE',
+    'EMAIL',
+  ],
+  requisite: [
+    'ID',
+    'ENTITY_TYPE_ID',
+    'ENTITY_ID',
+    'NAME',
+    'RQ_INN',
+    'RQ_KPP',
+    'RQ_OGRN',
+    'RQ_OGRNIP',
+    'RQ_NAME',
+    'RQ_COMPANY_NAME',
+    'RQ_COMPANY_FULL_NAME',
+    'XML_ID',
+    'ORIGINATOR_ID',
+  ],
+  bankdetail: [
+    'ID',
+    'ENTITY_ID',
+    'NAME',
+    'RQ_BIK',
+    'RQ_ACC_NUM',
+    'RQ_COR_ACC_NUM',
+    'RQ_BANK_NAME',
+    'XML_ID',
+    'ORIGINATOR_ID',
+  ],
 };
 
 const methods: Record<ReadNeed['entity'], string> = {
-  company: 'crm.company.list', contact: 'crm.contact.list', requisite: 'crm.requisite.list', bankdetail: 'crm.requisite.bankdetail.list',
+  company: 'crm.company.list',
+  contact: 'crm.contact.list',
+  requisite: 'crm.requisite.list',
+  bankdetail: 'crm.requisite.bankdetail.list',
 };
 
 type Row = Record<string, unknown>;
@@ -31,7 +69,8 @@ type Row = Record<string, unknown>;
 /** A CRM row's scalar fields as strings (null and absent read as ''), as `SentFields` keeps them. */
 export function crmValues(row: Row): SentFields {
   const out: SentFields = {};
-  for (const [k, v] of Object.entries(row)) if (v === null || typeof v !== 'object') out[k] = v === null || v === undefined ? '' : String(v);
+  for (const [k, v] of Object.entries(row))
+    if (v === null || typeof v !== 'object') out[k] = v === null || v === undefined ? '' : String(v);
   return out;
 }
 
@@ -52,16 +91,30 @@ async function listAll(client: Bitrix24Client, batchSize: number, queries: Query
     const next: typeof open = [];
     for (let s = 0; s < open.length; s += batchSize) {
       const part = open.slice(s, s + batchSize);
-      const cmds: Record<string, BatchCommand> = Object.fromEntries(part.map((p, k) => [`q${k}`, {
-        method: methods[p.q.entity],
-        params: { filter: { ...p.q.filter, ...(p.after ? { '>ID': p.after } : {}) }, select: selects[p.q.entity], order: { ID: 'ASC' }, start: -1 },
-      }]));
+      const cmds: Record<string, BatchCommand> = Object.fromEntries(
+        part.map((p, k) => [
+          `q${k}`,
+          {
+            method: methods[p.q.entity],
+            params: {
+              filter: { ...p.q.filter, ...(p.after ? { '>ID': p.after } : {}) },
+              select: selects[p.q.entity],
+              order: { ID: 'ASC' },
+              start: -1,
+            },
+          },
+        ]),
+      );
       const answer = await client.batch(cmds);
       part.forEach((p, k) => {
         const rows = answer.result[`q${k}`];
         if (!Array.isArray(rows)) {
           const e = answer.errors[`q${k}`];
-          throw new CrmUnifyError('CRM_UNAVAILABLE', `${methods[p.q.entity]}: ${e?.error ?? ''} ${e?.error_description ?? 'no answer'}`.trim(), { retriable: true });
+          throw new CrmUnifyError(
+            'CRM_UNAVAILABLE',
+            `${methods[p.q.entity]}: ${e?.error ?? ''} ${e?.error_description ?? 'no answer'}`.trim(),
+            { retriable: true },
+          );
         }
         out[p.i]!.push(...(rows as Row[]));
         if (rows.length >= PAGE) next.push({ ...p, after: Number((rows as Row[])[rows.length - 1]!.ID) });
@@ -72,18 +125,27 @@ async function listAll(client: Bitrix24Client, batchSize: number, queries: Query
   return out;
 }
 
-const chunks = <T>(xs: readonly T[], n: number): T[][] => Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
+const chunks = <T>(xs: readonly T[], n: number): T[][] =>
+  Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
 
 /** Reads the current CRM values (and multifield rows) of the entities the plans asked for. */
 export async function readCurrent(client: Bitrix24Client, batchSize: number, works: readonly Work[]): Promise<void> {
   const wanted = new Map<string, Array<{ w: Work; need: ReadNeed }>>();
-  for (const w of works) for (const need of w.needs ?? []) {
-    const k = `${need.entity}:${need.id}`;
-    wanted.set(k, [...(wanted.get(k) ?? []), { w, need }]);
-  }
+  for (const w of works)
+    for (const need of w.needs ?? []) {
+      const k = `${need.entity}:${need.id}`;
+      wanted.set(k, [...(wanted.get(k) ?? []), { w, need }]);
+    }
   const queries: Query[] = [];
   for (const entity of Object.keys(methods) as Array<ReadNeed['entity']>) {
-    const ids = [...new Set([...wanted.values()].flat().filter((x) => x.need.entity === entity).map((x) => x.need.id))];
+    const ids = [
+      ...new Set(
+        [...wanted.values()]
+          .flat()
+          .filter((x) => x.need.entity === entity)
+          .map((x) => x.need.id),
+      ),
+    ];
     for (const part of chunks(ids, PAGE)) queries.push({ entity, filter: { '@ID': part } });
   }
   const results = await listAll(client, batchSize, queries);
@@ -110,8 +172,20 @@ function apply(w: Work, need: ReadNeed, row: Row): void {
 }
 
 const nameKey = (...parts: unknown[]): string =>
-  parts.map((p) => String(p ?? '').trim().toLowerCase().replace(/ё/g, 'е')).filter(Boolean).join(' ');
-const phoneKey = (v: string): string => v.replace(/доб.*$/i, '').replace(/\D/g, '').slice(-10);
+  parts
+    .map((p) =>
+      String(p ?? '')
+        .trim()
+        .toLowerCase()
+        .replace(/ё/g, 'е'),
+    )
+    .filter(Boolean)
+    .join(' ');
+const phoneKey = (v: string): string =>
+  v
+    .replace(/доб.*$/i, '')
+    .replace(/\D/g, '')
+    .slice(-10);
 
 /**
  * Adoption (issue: a live CRM). Before companies are created, CRM companies whose requisite holds
@@ -121,9 +195,17 @@ const phoneKey = (v: string): string => v.replace(/доб.*$/i, '').replace(/\D/
  * e-mail, phone or full name (as resolution matches). Adopted entities get `sent = {}`: nothing
  * written by this pipeline yet, so only empty fields are filled and differing ones are conflicts.
  */
-export async function adoptByInn(client: Bitrix24Client, batchSize: number, works: readonly Work[], originator: string): Promise<void> {
+export async function adoptByInn(
+  client: Bitrix24Client,
+  batchSize: number,
+  works: readonly Work[],
+  originator: string,
+): Promise<void> {
   const byInn = new Map(works.map((w) => [w.input.requisites[0]?.inn ?? w.input.goldenId, w]));
-  const queries: Query[] = chunks([...byInn.keys()], INNS_PER_COMMAND).map((inns) => ({ entity: 'requisite', filter: { ENTITY_TYPE_ID: 4, '@RQ_INN': inns } }));
+  const queries: Query[] = chunks([...byInn.keys()], INNS_PER_COMMAND).map((inns) => ({
+    entity: 'requisite',
+    filter: { ENTITY_TYPE_ID: 4, '@RQ_INN': inns },
+  }));
   const requisites = (await listAll(client, batchSize, queries)).flat();
   const companiesOf = new Map<string, number[]>();
   for (const r of requisites) {
@@ -162,14 +244,27 @@ export async function adoptByInn(client: Bitrix24Client, batchSize: number, work
   if (adopted.size === 0) return;
   const rqIds = [...adopted.values()].flatMap((w) => Object.values(w.ids.requisites));
   const [banks, contacts] = await Promise.all([
-    listAll(client, batchSize, chunks(rqIds, PAGE).map((ids) => ({ entity: 'bankdetail' as const, filter: { '@ENTITY_ID': ids } }))),
-    listAll(client, batchSize, chunks([...adopted.keys()], PAGE).map((ids) => ({ entity: 'contact' as const, filter: { '@COMPANY_ID': ids } }))),
+    listAll(
+      client,
+      batchSize,
+      chunks(rqIds, PAGE).map((ids) => ({ entity: 'bankdetail' as const, filter: { '@ENTITY_ID': ids } })),
+    ),
+    listAll(
+      client,
+      batchSize,
+      chunks([...adopted.keys()], PAGE).map((ids) => ({ entity: 'contact' as const, filter: { '@COMPANY_ID': ids } })),
+    ),
   ]);
   for (const w of adopted.values()) {
     const mine = new Set(Object.values(w.ids.requisites));
     for (const b of banks.flat()) {
       const key = bankKey({ bik: String(b.RQ_BIK ?? ''), account: String(b.RQ_ACC_NUM ?? '') });
-      if (!mine.has(Number(b.ENTITY_ID)) || w.ids.bankDetails[key] !== undefined || !w.input.bankAccounts.some((a) => bankKey(a) === key)) continue;
+      if (
+        !mine.has(Number(b.ENTITY_ID)) ||
+        w.ids.bankDetails[key] !== undefined ||
+        !w.input.bankAccounts.some((a) => bankKey(a) === key)
+      )
+        continue;
       w.ids.bankDetails[key] = Number(b.ID);
       w.ids.sent![`bd:${key}`] = {};
       w.adopted.push(`bd:${key}`);
@@ -179,9 +274,18 @@ export async function adoptByInn(client: Bitrix24Client, batchSize: number, work
 }
 
 /** Golden contacts about to be created in adopted companies: matched against the CRM's contacts of those companies first. */
-export async function adoptContactsIn(client: Bitrix24Client, batchSize: number, works: readonly Work[], originator: string): Promise<void> {
+export async function adoptContactsIn(
+  client: Bitrix24Client,
+  batchSize: number,
+  works: readonly Work[],
+  originator: string,
+): Promise<void> {
   const byCompany = new Map(works.filter((w) => w.ids.companyId !== undefined).map((w) => [w.ids.companyId!, w]));
-  const rows = await listAll(client, batchSize, chunks([...byCompany.keys()], PAGE).map((ids) => ({ entity: 'contact' as const, filter: { '@COMPANY_ID': ids } })));
+  const rows = await listAll(
+    client,
+    batchSize,
+    chunks([...byCompany.keys()], PAGE).map((ids) => ({ entity: 'contact' as const, filter: { '@COMPANY_ID': ids } })),
+  );
   adoptContacts(byCompany, rows.flat(), originator);
   for (const w of works) w.contactsChecked = true;
 }
@@ -198,12 +302,20 @@ function adoptContacts(adopted: ReadonlyMap<number, Work>, rows: readonly Row[],
     if (row.ORIGINATOR_ID === originator) continue;
     const crmRows = readRows(row);
     const emails = new Set(crmRows.filter((r) => r.type === 'EMAIL').map((r) => r.value.trim().toLowerCase()));
-    const phones = new Set(crmRows.filter((r) => r.type === 'PHONE').map((r) => phoneKey(r.value)).filter((p) => p.length === 10));
+    const phones = new Set(
+      crmRows
+        .filter((r) => r.type === 'PHONE')
+        .map((r) => phoneKey(r.value))
+        .filter((p) => p.length === 10),
+    );
     const name = nameKey(row.LAST_NAME, row.NAME, row.SECOND_NAME);
-    const match = w.input.contacts.find((p) => w.ids.contacts[p.goldenId] === undefined && (
-      p.emails.some((e) => emails.has(e.toLowerCase())) ||
-      p.phones.some((ph) => !ph.ext && phones.has(phoneKey(ph.e164))) ||
-      (name.includes(' ') && nameKey(p.lastName, p.firstName, p.middleName) === name)));
+    const match = w.input.contacts.find(
+      (p) =>
+        w.ids.contacts[p.goldenId] === undefined &&
+        (p.emails.some((e) => emails.has(e.toLowerCase())) ||
+          p.phones.some((ph) => !ph.ext && phones.has(phoneKey(ph.e164))) ||
+          (name.includes(' ') && nameKey(p.lastName, p.firstName, p.middleName) === name)),
+    );
     if (!match) continue;
     taken.add(Number(row.ID));
     w.ids.contacts[match.goldenId] = { id: Number(row.ID), rows: crmRows };

@@ -25,7 +25,12 @@ const PAGE = 50;
 function withoutFakeIds(params: Record<string, unknown>): Record<string, unknown> {
   const filter = params.filter as Row | undefined;
   if (!filter || typeof filter !== 'object') return params;
-  return { ...params, filter: Object.fromEntries(Object.entries(filter).map(([k, v]) => [k, Array.isArray(v) ? v.filter((x) => !isFakeId(x)) : v])) };
+  return {
+    ...params,
+    filter: Object.fromEntries(
+      Object.entries(filter).map(([k, v]) => [k, Array.isArray(v) ? v.filter((x) => !isFakeId(x)) : v]),
+    ),
+  };
 }
 const refRe = /\$result\[([^\]]*)\]((?:\[[^\]]*\])*)/g;
 
@@ -37,7 +42,8 @@ function refsOf(params: unknown): string[] {
 /** Replaces `$result[key][a][b]` by the value found, as the portal does (unresolved stays as text). */
 function substitute(v: unknown, results: ReadonlyMap<string, unknown>): unknown {
   if (Array.isArray(v)) return v.map((x) => substitute(x, results));
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, substitute(x, results)]));
+  if (v && typeof v === 'object')
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, substitute(x, results)]));
   if (typeof v !== 'string') return v;
   const find = (key: string, path: string): { found: boolean; value?: unknown } => {
     if (!results.has(key)) return { found: false };
@@ -79,7 +85,12 @@ export class DryRunClient extends Bitrix24Client {
     this.planned.commands++;
     if (isWriteMethod(method)) return { result: this.fakeWrite(method, params) as T };
     const local = this.localRead(method, params);
-    if (local && 'error' in local) throw new CrmUnifyError('CRM_COMMAND_FAILED', `portal rejected the call (${local.error.error}: ${local.error.error_description})`, { retriable: false });
+    if (local && 'error' in local)
+      throw new CrmUnifyError(
+        'CRM_COMMAND_FAILED',
+        `portal rejected the call (${local.error.error}: ${local.error.error_description})`,
+        { retriable: false },
+      );
     if (local) return { result: local.value as T, total: local.total ?? 0 };
     const answer = await super.callFull<T>(method, withoutFakeIds(params));
     return { ...answer, result: this.merge(method, params, answer.result) as T };
@@ -109,7 +120,8 @@ export class DryRunClient extends Bitrix24Client {
       const got = await super.batch(portal, opts);
       for (const k of Object.keys(portal)) {
         const c = portal[k]!;
-        if (k in got.result) answers.set(k, { value: this.merge(c.method, c.params ?? {}, got.result[k]), total: got.total[k] });
+        if (k in got.result)
+          answers.set(k, { value: this.merge(c.method, c.params ?? {}, got.result[k]), total: got.total[k] });
         else if (got.errors[k]) answers.set(k, { error: got.errors[k]! });
       }
     }
@@ -177,7 +189,9 @@ export class DryRunClient extends Bitrix24Client {
   private localRead(method: string, params: Record<string, unknown>, force = false): Answer | undefined {
     const entity = entityOf(method, params);
     const filter = (params.filter ?? {}) as Row;
-    const fakeOnly = Object.entries(filter).some(([, v]) => (Array.isArray(v) ? v.length > 0 && v.every(isFakeId) : isFakeId(v)));
+    const fakeOnly = Object.entries(filter).some(([, v]) =>
+      Array.isArray(v) ? v.length > 0 && v.every(isFakeId) : isFakeId(v),
+    );
     const getsFake = /\.get$/i.test(method) && isFakeId(params.id ?? params.ID);
     if (!force && !fakeOnly && !getsFake) return undefined;
     if (/\.get$/i.test(method)) {

@@ -30,15 +30,24 @@ export function entityOf(method: string, params: Record<string, unknown> = {}): 
 
 /** `crm.item` field names (camelCase, `fm` for multifields) back to the entity's own. */
 const fromItemNames: Record<string, string> = {
-  title: 'TITLE', typeId: 'COMPANY_TYPE', address: 'ADDRESS', originatorId: 'ORIGINATOR_ID', originId: 'ORIGIN_ID',
-  name: 'NAME', lastName: 'LAST_NAME', secondName: 'SECOND_NAME', post: 'POST', companyId: 'COMPANY_ID',
+  title: 'TITLE',
+  typeId: 'COMPANY_TYPE',
+  address: 'ADDRESS',
+  originatorId: 'ORIGINATOR_ID',
+  originId: 'ORIGIN_ID',
+  name: 'NAME',
+  lastName: 'LAST_NAME',
+  secondName: 'SECOND_NAME',
+  post: 'POST',
+  companyId: 'COMPANY_ID',
 };
 
 export function fieldsOfItem(item: Row): Row {
   const out: Row = {};
   for (const [k, v] of Object.entries(item)) {
     if (k === 'fm' && Array.isArray(v)) {
-      for (const r of v as Row[]) ((out[String(r.typeId)] ??= []) as Row[]).push({ VALUE: r.value, VALUE_TYPE: r.valueType });
+      for (const r of v as Row[])
+        ((out[String(r.typeId)] ??= []) as Row[]).push({ VALUE: r.value, VALUE_TYPE: r.valueType });
     } else out[fromItemNames[k] ?? k] = v;
   }
   return out;
@@ -82,7 +91,9 @@ export class DryRunShadow {
 
   /** The rows this run created that match a list filter (`@F` in, `>F`/`<F` compare, `F`/`=F` equal). */
   query(entity: CrmEntity, filter: Row): Row[] {
-    return [...(this.created.get(entity)?.values() ?? [])].filter((row) => matches(row, filter)).map((r) => structuredClone(r));
+    return [...(this.created.get(entity)?.values() ?? [])]
+      .filter((row) => matches(row, filter))
+      .map((r) => structuredClone(r));
   }
 
   /** Scalars set; multifield items added (no ID), rewritten (ID + VALUE) or removed (ID + DELETE: Y). */
@@ -95,9 +106,20 @@ export class DryRunShadow {
       let rows = Array.isArray(row[k]) ? [...(row[k] as Row[])] : [];
       for (const item of v as Row[]) {
         const id = item.ID === undefined ? undefined : String(item.ID);
-        if (id === undefined) rows.push({ ID: String(this.nextRowId++), VALUE: String(item.VALUE ?? ''), VALUE_TYPE: String(item.VALUE_TYPE ?? 'WORK'), TYPE_ID: k });
+        if (id === undefined)
+          rows.push({
+            ID: String(this.nextRowId++),
+            VALUE: String(item.VALUE ?? ''),
+            VALUE_TYPE: String(item.VALUE_TYPE ?? 'WORK'),
+            TYPE_ID: k,
+          });
         else if (item.DELETE === 'Y') rows = rows.filter((r) => String(r.ID) !== id);
-        else rows = rows.map((r) => (String(r.ID) === id ? { ...r, VALUE: String(item.VALUE ?? r.VALUE), VALUE_TYPE: String(item.VALUE_TYPE ?? r.VALUE_TYPE) } : r));
+        else
+          rows = rows.map((r) =>
+            String(r.ID) === id
+              ? { ...r, VALUE: String(item.VALUE ?? r.VALUE), VALUE_TYPE: String(item.VALUE_TYPE ?? r.VALUE_TYPE) }
+              : r,
+          );
       }
       row[k] = rows;
     }
@@ -111,11 +133,22 @@ function matches(row: Row, filter: Row): boolean {
     const have = String(row[m[2]!] ?? '');
     const list = (Array.isArray(want) ? want : [want]).map(String);
     const num = Number(have);
-    const ok = op === '@' ? list.includes(have)
-      : op === '!@' ? !list.includes(have)
-        : op === '>' ? num > Number(want) : op === '>=' ? num >= Number(want)
-          : op === '<' ? num < Number(want) : op === '<=' ? num <= Number(want)
-            : op === '!' ? have !== String(want) : have === String(want);
+    const ok =
+      op === '@'
+        ? list.includes(have)
+        : op === '!@'
+          ? !list.includes(have)
+          : op === '>'
+            ? num > Number(want)
+            : op === '>='
+              ? num >= Number(want)
+              : op === '<'
+                ? num < Number(want)
+                : op === '<='
+                  ? num <= Number(want)
+                  : op === '!'
+                    ? have !== String(want)
+                    : have === String(want);
     if (!ok) return false;
   }
   return true;

@@ -19,33 +19,49 @@ const defined = (o: Record<string, unknown>): Record<string, unknown> =>
 
 export function companyFields(c: GoldenCompany, originator: string): Record<string, unknown> {
   return defined({
-    TITLE: c.name, COMPANY_TYPE: 'CUSTOMER', ADDRESS: c.address,
-    ORIGINATOR_ID: originator, ORIGIN_ID: c.goldenId,
+    TITLE: c.name,
+    COMPANY_TYPE: 'CUSTOMER',
+    ADDRESS: c.address,
+    ORIGINATOR_ID: originator,
+    ORIGIN_ID: c.goldenId,
   });
 }
 
 /** The RQ_* fields of the RU presets: organisation (INN, KPP, OGRN, names) or IE (INN, OGRNIP, name). */
 export function requisiteFields(c: GoldenCompany, r: GoldenRequisite, originator: string): Record<string, unknown> {
-  const own = c.kind === 'ORG'
-    ? { RQ_KPP: r.kpp, RQ_OGRN: r.ogrn, RQ_COMPANY_NAME: r.name, RQ_COMPANY_FULL_NAME: r.fullName ?? c.fullName }
-    : { RQ_OGRNIP: r.ogrnip, RQ_NAME: r.name };
+  const own =
+    c.kind === 'ORG'
+      ? { RQ_KPP: r.kpp, RQ_OGRN: r.ogrn, RQ_COMPANY_NAME: r.name, RQ_COMPANY_FULL_NAME: r.fullName ?? c.fullName }
+      : { RQ_OGRNIP: r.ogrnip, RQ_NAME: r.name };
   return defined({
-    NAME: r.kpp ? `${r.name} (КПП ${r.kpp})` : r.name, RQ_INN: r.inn, ...own,
-    XML_ID: requisiteXmlId(c.goldenId, requisiteKey(r)), ORIGINATOR_ID: originator,
+    NAME: r.kpp ? `${r.name} (КПП ${r.kpp})` : r.name,
+    RQ_INN: r.inn,
+    ...own,
+    XML_ID: requisiteXmlId(c.goldenId, requisiteKey(r)),
+    ORIGINATOR_ID: originator,
   });
 }
 
 export function bankFields(goldenId: string, b: GoldenBankAccount, originator: string): Record<string, unknown> {
   return defined({
-    NAME: b.bankName ?? `Счёт ${b.account}`, RQ_BIK: b.bik, RQ_ACC_NUM: b.account, RQ_COR_ACC_NUM: b.corrAccount,
-    RQ_BANK_NAME: b.bankName, XML_ID: bankXmlId(goldenId, bankKey(b)), ORIGINATOR_ID: originator,
+    NAME: b.bankName ?? `Счёт ${b.account}`,
+    RQ_BIK: b.bik,
+    RQ_ACC_NUM: b.account,
+    RQ_COR_ACC_NUM: b.corrAccount,
+    RQ_BANK_NAME: b.bankName,
+    XML_ID: bankXmlId(goldenId, bankKey(b)),
+    ORIGINATOR_ID: originator,
   });
 }
 
 export function contactFields(p: GoldenContact, originator: string): Record<string, unknown> {
   return defined({
-    LAST_NAME: p.lastName, NAME: p.firstName, SECOND_NAME: p.middleName, POST: p.position,
-    ORIGINATOR_ID: originator, ORIGIN_ID: p.goldenId,
+    LAST_NAME: p.lastName,
+    NAME: p.firstName,
+    SECOND_NAME: p.middleName,
+    POST: p.position,
+    ORIGINATOR_ID: originator,
+    ORIGIN_ID: p.goldenId,
   });
 }
 
@@ -57,7 +73,8 @@ export function requisiteFor(c: GoldenCompany, b: GoldenBankAccount): GoldenRequ
 /** The record of a write kept in `CrmIds.sent`: scalar fields as strings, multifield rows encoded. */
 export function sentFields(fields: Record<string, unknown>, rows?: readonly WantedRow[]): SentFields {
   const out: SentFields = {};
-  for (const [k, v] of Object.entries(fields)) if (v !== undefined && v !== null && typeof v !== 'object') out[k] = String(v);
+  for (const [k, v] of Object.entries(fields))
+    if (v !== undefined && v !== null && typeof v !== 'object') out[k] = String(v);
   if (rows) {
     for (const type of ['PHONE', 'EMAIL'] as const) {
       const enc = encodeRows(rows, type);
@@ -80,4 +97,5 @@ export function changedScalars(sent: SentFields, want: SentFields): Record<strin
 }
 
 /** True when the multifield rows differ between two records. */
-export const rowsChanged = (sent: SentFields, want: SentFields): boolean => (sent.PHONE ?? '') !== (want.PHONE ?? '') || (sent.EMAIL ?? '') !== (want.EMAIL ?? '');
+export const rowsChanged = (sent: SentFields, want: SentFields): boolean =>
+  (sent.PHONE ?? '') !== (want.PHONE ?? '') || (sent.EMAIL ?? '') !== (want.EMAIL ?? '');

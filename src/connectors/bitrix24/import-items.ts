@@ -14,9 +14,15 @@ export interface ImportItem {
 
 /** `crm.company.*` / `crm.contact.*` field → `crm.item` field, for the fields the loader sends. */
 const itemNames: Record<string, string> = {
-  TITLE: 'title', COMPANY_TYPE: 'typeId', ADDRESS: 'address',
-  ORIGINATOR_ID: 'originatorId', ORIGIN_ID: 'originId',
-  NAME: 'name', LAST_NAME: 'lastName', SECOND_NAME: 'secondName', POST: 'post',
+  TITLE: 'title',
+  COMPANY_TYPE: 'typeId',
+  ADDRESS: 'address',
+  ORIGINATOR_ID: 'originatorId',
+  ORIGIN_ID: 'originId',
+  NAME: 'name',
+  LAST_NAME: 'lastName',
+  SECOND_NAME: 'secondName',
+  POST: 'post',
 };
 
 function toItem(fields: Record<string, unknown>): Record<string, unknown> {
@@ -29,13 +35,18 @@ function toItem(fields: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
-const fm = (rows: readonly WantedRow[]) => rows.map((r) => ({ typeId: r.type, valueType: r.valueType, value: r.value }));
+const fm = (rows: readonly WantedRow[]) =>
+  rows.map((r) => ({ typeId: r.type, valueType: r.valueType, value: r.value }));
 
 export function companyItem(fields: Record<string, unknown>, rows: readonly WantedRow[]): ImportItem {
   return { entityTypeId: 4, fields: { ...toItem(fields), ...(rows.length ? { fm: fm(rows) } : {}) } };
 }
 
 /** `companyId` is the company's id, or a `$result[…]` reference to its create in the same batch. */
-export function contactItem(fields: Record<string, unknown>, companyId: unknown, rows: readonly WantedRow[]): ImportItem {
+export function contactItem(
+  fields: Record<string, unknown>,
+  companyId: unknown,
+  rows: readonly WantedRow[],
+): ImportItem {
   return { entityTypeId: 3, fields: { ...toItem(fields), companyId, ...(rows.length ? { fm: fm(rows) } : {}) } };
 }

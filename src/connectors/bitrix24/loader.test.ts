@@ -15,7 +15,20 @@ afterAll(() => sb.stop());
 beforeEach(() => sb.portal.setFaults(''));
 
 function setup(extra: Record<string, unknown> = {}, deps: LoaderDeps = {}) {
-  const config = loadBitrix24Config({ webhookUrl: sb.webhookUrl, rate: 1000, burst: 1000, retryBaseMs: 5, retryMaxMs: 20, timeoutMs: 3000, maxRounds: 40, adopt: false, ...extra }, {});
+  const config = loadBitrix24Config(
+    {
+      webhookUrl: sb.webhookUrl,
+      rate: 1000,
+      burst: 1000,
+      retryBaseMs: 5,
+      retryMaxMs: 20,
+      timeoutMs: 3000,
+      maxRounds: 40,
+      adopt: false,
+      ...extra,
+    },
+    {},
+  );
   const client = new Bitrix24Client(config);
   return { client, loader: new Bitrix24Loader(client, config, deps) };
 }
@@ -25,14 +38,35 @@ function company(n: number, kind: 'ORG' | 'IE' = 'ORG'): GoldenCompany {
   const g = `g-${++seq}-${n}`;
   const org = kind === 'ORG';
   return {
-    goldenId: g, hash: 'h1', kind, name: `ООО "Тест ${n}"`, address: 'г. Москва',
-    phones: [{ e164: `+7495${String(n).padStart(7, '0')}` }, { e164: '+78005555550', ext: '12' }], emails: [`info${n}@t.ru`],
+    goldenId: g,
+    hash: 'h1',
+    kind,
+    name: `ООО "Тест ${n}"`,
+    address: 'г. Москва',
+    phones: [{ e164: `+7495${String(n).padStart(7, '0')}` }, { e164: '+78005555550', ext: '12' }],
+    emails: [`info${n}@t.ru`],
     requisites: org
-      ? [{ inn: '7707083893', kpp: '773601001', ogrn: '1027700132195', name: `Тест ${n}` }, { inn: '7707083893', kpp: '540602001', name: `Тест ${n}` }]
+      ? [
+          { inn: '7707083893', kpp: '773601001', ogrn: '1027700132195', name: `Тест ${n}` },
+          { inn: '7707083893', kpp: '540602001', name: `Тест ${n}` },
+        ]
       : [{ inn: '500100732259', ogrnip: '304500116000061', name: `ИП Тест ${n}` }],
-    bankAccounts: [{ bik: '044525225', account: `4070281093800000${String(n).padStart(4, '0')}`, bankName: 'ПАО СБЕРБАНК', kpp: org ? '540602001' : undefined }],
+    bankAccounts: [
+      {
+        bik: '044525225',
+        account: `4070281093800000${String(n).padStart(4, '0')}`,
+        bankName: 'ПАО СБЕРБАНК',
+        kpp: org ? '540602001' : undefined,
+      },
+    ],
     contacts: [
-      { goldenId: `${g}-p1`, lastName: 'Иванов', firstName: 'Иван', phones: [{ e164: '+79161234567', type: 'MOBILE' }], emails: [`ivan${n}@t.ru`] },
+      {
+        goldenId: `${g}-p1`,
+        lastName: 'Иванов',
+        firstName: 'Иван',
+        phones: [{ e164: '+79161234567', type: 'MOBILE' }],
+        emails: [`ivan${n}@t.ru`],
+      },
       { goldenId: `${g}-p2`, lastName: 'Петров', phones: [], emails: [] },
     ],
   };
@@ -42,7 +76,9 @@ function company(n: number, kind: 'ORG' | 'IE' = 'ORG'): GoldenCompany {
 function assertDelivered(c: GoldenCompany, r: LoadResult): void {
   expect(r.status).toBe('synced');
   const store = sb.portal.store;
-  const companies = store.all('company').filter((x) => x.fields.ORIGIN_ID === c.goldenId && x.fields.ORIGINATOR_ID === 'crm-unify');
+  const companies = store
+    .all('company')
+    .filter((x) => x.fields.ORIGIN_ID === c.goldenId && x.fields.ORIGINATOR_ID === 'crm-unify');
   expect(companies).toHaveLength(1);
   const co = companies[0]!;
   expect(r.status === 'synced' && r.ids.companyId).toBe(co.id);
@@ -51,14 +87,20 @@ function assertDelivered(c: GoldenCompany, r: LoadResult): void {
   const rqs = store.all('requisite').filter((x) => x.fields.XML_ID?.startsWith(`${c.goldenId}/rq/`));
   expect(rqs).toHaveLength(c.requisites.length);
   for (const rq of rqs) {
-    expect(rq.fields).toMatchObject({ ENTITY_TYPE_ID: '4', ENTITY_ID: String(co.id), PRESET_ID: c.kind === 'ORG' ? '1' : '2' });
+    expect(rq.fields).toMatchObject({
+      ENTITY_TYPE_ID: '4',
+      ENTITY_ID: String(co.id),
+      PRESET_ID: c.kind === 'ORG' ? '1' : '2',
+    });
   }
   const bds = store.all('bankdetail').filter((x) => x.fields.XML_ID?.startsWith(`${c.goldenId}/bd/`));
   expect(bds).toHaveLength(c.bankAccounts.length);
   const owner = rqs.find((x) => x.fields.RQ_KPP === (c.bankAccounts[0]!.kpp ?? null)) ?? rqs[0]!;
   expect(bds[0]!.fields).toMatchObject({ ENTITY_ID: String(owner.id), RQ_BIK: '044525225' });
   for (const p of c.contacts) {
-    const found = store.all('contact').filter((x) => x.fields.ORIGIN_ID === p.goldenId && x.fields.ORIGINATOR_ID === 'crm-unify');
+    const found = store
+      .all('contact')
+      .filter((x) => x.fields.ORIGIN_ID === p.goldenId && x.fields.ORIGINATOR_ID === 'crm-unify');
     expect(found).toHaveLength(1);
     expect(found[0]!.fields.COMPANY_ID).toBe(String(co.id));
     expect(found[0]!.multi.PHONE ?? []).toHaveLength(p.phones.length);
@@ -66,7 +108,8 @@ function assertDelivered(c: GoldenCompany, r: LoadResult): void {
 }
 
 const sorted = (xs: readonly string[]): string[] => [...xs].sort();
-const rowValues = (rows: ReadonlyArray<{ VALUE: string }> | undefined): string[] => sorted((rows ?? []).map((r) => r.VALUE));
+const rowValues = (rows: ReadonlyArray<{ VALUE: string }> | undefined): string[] =>
+  sorted((rows ?? []).map((r) => r.VALUE));
 const idRows = (rows: ReadonlyArray<{ ID: number; VALUE: string }> | undefined, type: 'PHONE' | 'EMAIL') =>
   (rows ?? []).map((r) => ({ id: r.ID, type, value: r.VALUE }));
 const knownRows = (rows: MultifieldRow[] | undefined) => rows?.map((r) => ({ id: r.id, type: r.type, value: r.value }));
@@ -90,21 +133,37 @@ function assertExactlyOnce(c: GoldenCompany, r: LoadResult | undefined): void {
   expect(rowValues(co.multi.PHONE), at('company phones')).toEqual(sorted(c.phones.map(phoneValue)));
   expect(rowValues(co.multi.EMAIL), at('company emails')).toEqual(sorted(c.emails));
   if (r.ids.companyRows) {
-    expect(sorted(knownRows(r.ids.companyRows)!.map((x) => JSON.stringify(x))), at('company rows'))
-      .toEqual(sorted([...idRows(co.multi.PHONE, 'PHONE'), ...idRows(co.multi.EMAIL, 'EMAIL')].map((x) => JSON.stringify(x))));
+    expect(sorted(knownRows(r.ids.companyRows)!.map((x) => JSON.stringify(x))), at('company rows')).toEqual(
+      sorted([...idRows(co.multi.PHONE, 'PHONE'), ...idRows(co.multi.EMAIL, 'EMAIL')].map((x) => JSON.stringify(x))),
+    );
   }
-  expect(store.all('requisite').filter((x) => x.fields.XML_ID?.startsWith(`${c.goldenId}/rq/`)), at('requisites')).toHaveLength(c.requisites.length);
+  expect(
+    store.all('requisite').filter((x) => x.fields.XML_ID?.startsWith(`${c.goldenId}/rq/`)),
+    at('requisites'),
+  ).toHaveLength(c.requisites.length);
   for (const q of c.requisites) {
-    const found = store.all('requisite').filter((x) => mine(x) && x.fields.XML_ID === requisiteXmlId(c.goldenId, requisiteKey(q)));
+    const found = store
+      .all('requisite')
+      .filter((x) => mine(x) && x.fields.XML_ID === requisiteXmlId(c.goldenId, requisiteKey(q)));
     expect(found, at(`requisite ${requisiteKey(q)}`)).toHaveLength(1);
-    expect(found[0]!.fields, at(`requisite ${requisiteKey(q)} owner`)).toMatchObject({ ENTITY_TYPE_ID: '4', ENTITY_ID: String(co.id) });
+    expect(found[0]!.fields, at(`requisite ${requisiteKey(q)} owner`)).toMatchObject({
+      ENTITY_TYPE_ID: '4',
+      ENTITY_ID: String(co.id),
+    });
     expect(r.ids.requisites[requisiteKey(q)], at(`requisite ${requisiteKey(q)} id`)).toBe(found[0]!.id);
   }
-  expect(store.all('bankdetail').filter((x) => x.fields.XML_ID?.startsWith(`${c.goldenId}/bd/`)), at('bank details')).toHaveLength(c.bankAccounts.length);
+  expect(
+    store.all('bankdetail').filter((x) => x.fields.XML_ID?.startsWith(`${c.goldenId}/bd/`)),
+    at('bank details'),
+  ).toHaveLength(c.bankAccounts.length);
   for (const b of c.bankAccounts) {
-    const found = store.all('bankdetail').filter((x) => mine(x) && x.fields.XML_ID === bankXmlId(c.goldenId, bankKey(b)));
+    const found = store
+      .all('bankdetail')
+      .filter((x) => mine(x) && x.fields.XML_ID === bankXmlId(c.goldenId, bankKey(b)));
     expect(found, at(`bank ${bankKey(b)}`)).toHaveLength(1);
-    expect(found[0]!.fields.ENTITY_ID, at(`bank ${bankKey(b)} owner`)).toBe(String(r.ids.requisites[requisiteKey(requisiteFor(c, b)!)]));
+    expect(found[0]!.fields.ENTITY_ID, at(`bank ${bankKey(b)} owner`)).toBe(
+      String(r.ids.requisites[requisiteKey(requisiteFor(c, b)!)]),
+    );
     expect(r.ids.bankDetails[bankKey(b)], at(`bank ${bankKey(b)} id`)).toBe(found[0]!.id);
   }
   for (const p of c.contacts) {
@@ -117,8 +176,9 @@ function assertExactlyOnce(c: GoldenCompany, r: LoadResult | undefined): void {
     const known = r.ids.contacts[p.goldenId];
     expect(known?.id, at(`contact ${p.goldenId} id`)).toBe(ct.id);
     if (known?.rows) {
-      expect(sorted(knownRows(known.rows)!.map((x) => JSON.stringify(x))), at(`contact ${p.goldenId} rows`))
-        .toEqual(sorted([...idRows(ct.multi.PHONE, 'PHONE'), ...idRows(ct.multi.EMAIL, 'EMAIL')].map((x) => JSON.stringify(x))));
+      expect(sorted(knownRows(known.rows)!.map((x) => JSON.stringify(x))), at(`contact ${p.goldenId} rows`)).toEqual(
+        sorted([...idRows(ct.multi.PHONE, 'PHONE'), ...idRows(ct.multi.EMAIL, 'EMAIL')].map((x) => JSON.stringify(x))),
+      );
     }
   }
   expect(Object.keys(r.ids.contacts).sort(), at('contact ids')).toEqual(c.contacts.map((p) => p.goldenId).sort());
@@ -130,7 +190,8 @@ function bigCompany(n: number, contacts: number): GoldenCompany {
   return {
     ...c,
     contacts: Array.from({ length: contacts }, (_, i) => ({
-      goldenId: `${c.goldenId}-big${i}`, lastName: `Контакт ${i}`,
+      goldenId: `${c.goldenId}-big${i}`,
+      lastName: `Контакт ${i}`,
       phones: i % 3 === 0 ? [{ e164: `+7916${String(n * 100 + i).padStart(7, '0')}`, type: 'MOBILE' }] : [],
       emails: i % 2 === 0 ? [`c${i}.${n}@t.ru`] : [],
     })),
@@ -206,9 +267,15 @@ describe('Bitrix24Loader', () => {
       const style = styles[i % 3]!;
       // Few rounds per load: most companies come back `retry` mid-way, some mid-look-up.
       const persisted = new Set<string>();
-      const make = () => setup({ batchSize: 23, maxRounds: 4, retryBaseMs: 1, retryMaxMs: 4 }, {
-        onCreateAttempt: async (ids) => { for (const id of ids) persisted.add(id); },
-      });
+      const make = () =>
+        setup(
+          { batchSize: 23, maxRounds: 4, retryBaseMs: 1, retryMaxMs: 4 },
+          {
+            onCreateAttempt: async (ids) => {
+              for (const id of ids) persisted.add(id);
+            },
+          },
+        );
       let { loader, client } = make();
       sb.portal.store.clear();
       sb.portal.setFaults(HARSH, seed);
@@ -227,10 +294,15 @@ describe('Bitrix24Loader', () => {
         const again: typeof todo = [];
         results.forEach((r, k) => {
           const { j } = todo[k]!;
-          if (r.status !== 'retry') { final[j] = r; persisted.delete(input[j]!.goldenId); return; }
+          if (r.status !== 'retry') {
+            final[j] = r;
+            persisted.delete(input[j]!.goldenId);
+            return;
+          }
           retries++;
           const orig = input[j]!;
-          if (style === 'ids-back') again.push({ j, next: { ...orig, synced: { hash: '', ids: r.ids }, createAttempted: r.createAttempted } });
+          if (style === 'ids-back')
+            again.push({ j, next: { ...orig, synced: { hash: '', ids: r.ids }, createAttempted: r.createAttempted } });
           else if (style === 'same-input') again.push({ j, next: orig });
           else again.push({ j, next: persisted.has(orig.goldenId) ? { ...orig, createAttempted: true } : orig });
         });
@@ -255,7 +327,9 @@ describe('Bitrix24Loader', () => {
     const again = await loader.load([{ ...c, createAttempted: true }]);
     // Adopted, not re-created: updates may re-apply the same values, but no add runs.
     expect(Object.keys(sb.portal.counters.commandsByMethod).filter((m) => m.endsWith('.add'))).toEqual([]);
-    expect(again[0]!.status === 'synced' && again[0]!.ids.companyId).toBe(first[0]!.status === 'synced' && first[0]!.ids.companyId);
+    expect(again[0]!.status === 'synced' && again[0]!.ids.companyId).toBe(
+      first[0]!.status === 'synced' && first[0]!.ids.companyId,
+    );
     assertDelivered(c, again[0]!);
     await client.close();
   });
@@ -279,7 +353,9 @@ describe('Bitrix24Loader', () => {
     const synced = asSynced(c, r1!);
     const p2 = synced.contacts[1]!;
     const changed: GoldenCompany = {
-      ...synced, hash: 'h2', phones: [{ e164: '+74990000000' }, c.phones[1]!],
+      ...synced,
+      hash: 'h2',
+      phones: [{ e164: '+74990000000' }, c.phones[1]!],
       contacts: [{ ...synced.contacts[0]!, emails: ['ivan-new@t.ru'], mergedFrom: [{ goldenId: p2.goldenId }] }],
     };
     sb.portal.setFaults('lost=0.2,500=0.1', 9);
@@ -316,12 +392,18 @@ describe('Bitrix24Loader', () => {
     const [r2] = await loader.load([withPhone]);
     expect(sb.portal.counters.commandsByMethod).toEqual({ 'crm.company.update': 1 });
     const co = sb.portal.store.get('company', r1!.status === 'synced' ? r1!.ids.companyId! : 0)!;
-    expect(rowValues(co.multi.PHONE)).toEqual(sorted(['+74951112233', phoneValue(c.phones[0]!), phoneValue(c.phones[1]!)]));
+    expect(rowValues(co.multi.PHONE)).toEqual(
+      sorted(['+74951112233', phoneValue(c.phones[0]!), phoneValue(c.phones[1]!)]),
+    );
 
     // A contact's position changes: its current value is read (a person may have changed it; one
     // read serves up to 50 entities), then one contact update carries that one field.
     sb.portal.resetCounters();
-    const moved: GoldenCompany = { ...asSynced(withPhone, r2!), hash: 'h3', contacts: [{ ...c.contacts[0]!, position: 'Директор' }, c.contacts[1]!] };
+    const moved: GoldenCompany = {
+      ...asSynced(withPhone, r2!),
+      hash: 'h3',
+      contacts: [{ ...c.contacts[0]!, position: 'Директор' }, c.contacts[1]!],
+    };
     const [r3] = await loader.load([moved]);
     expect(sb.portal.counters.commandsByMethod).toEqual({ 'crm.contact.list': 1, 'crm.contact.update': 1 });
     const p1 = sb.portal.store.all('contact').find((x) => x.fields.ORIGIN_ID === c.contacts[0]!.goldenId)!;
@@ -329,11 +411,17 @@ describe('Bitrix24Loader', () => {
 
     // Removing a phone of ours needs its row id: one bulk read, then one update.
     sb.portal.resetCounters();
-    const fewer: GoldenCompany = { ...asSynced(moved, r3!), hash: 'h4', phones: [c.phones[0]!, { e164: '+74951112233' }] };
+    const fewer: GoldenCompany = {
+      ...asSynced(moved, r3!),
+      hash: 'h4',
+      phones: [c.phones[0]!, { e164: '+74951112233' }],
+    };
     const [r4] = await loader.load([fewer]);
     expect(r4!.status).toBe('synced');
     expect(sb.portal.counters.commandsByMethod).toEqual({ 'crm.company.list': 1, 'crm.company.update': 1 });
-    expect(rowValues(sb.portal.store.get('company', co.id)!.multi.PHONE)).toEqual(sorted([phoneValue(c.phones[0]!), '+74951112233']));
+    expect(rowValues(sb.portal.store.get('company', co.id)!.multi.PHONE)).toEqual(
+      sorted([phoneValue(c.phones[0]!), '+74951112233']),
+    );
     await client.close();
   });
 
@@ -346,7 +434,9 @@ describe('Bitrix24Loader', () => {
     await direct.call('crm.company.update', { id, fields: { PHONE: [{ VALUE: '+74950009999', VALUE_TYPE: 'WORK' }] } });
     const [r2] = await loader.load([{ ...asSynced(c, r1!), hash: 'h2', phones: [c.phones[0]!] }]);
     expect(r2!.status).toBe('synced');
-    expect(rowValues(sb.portal.store.get('company', id)!.multi.PHONE)).toEqual(sorted([phoneValue(c.phones[0]!), '+74950009999']));
+    expect(rowValues(sb.portal.store.get('company', id)!.multi.PHONE)).toEqual(
+      sorted([phoneValue(c.phones[0]!), '+74950009999']),
+    );
     await Promise.all([client.close(), direct.close()]);
   });
 
@@ -354,10 +444,17 @@ describe('Bitrix24Loader', () => {
     const { loader, client } = setup();
     const c = company(23);
     const [r1] = await loader.load([c]);
-    expect(sb.portal.store.all('requisite').filter((x) => x.fields.XML_ID?.startsWith(`${c.goldenId}/rq/`))).toHaveLength(2);
+    expect(
+      sb.portal.store.all('requisite').filter((x) => x.fields.XML_ID?.startsWith(`${c.goldenId}/rq/`)),
+    ).toHaveLength(2);
     sb.portal.resetCounters();
     // The branch (KPP 540602001) is gone, and the account that hung on it moves to the head office.
-    const fewer: GoldenCompany = { ...asSynced(c, r1!), hash: 'h2', requisites: [c.requisites[0]!], bankAccounts: [{ ...c.bankAccounts[0]!, kpp: '773601001' }] };
+    const fewer: GoldenCompany = {
+      ...asSynced(c, r1!),
+      hash: 'h2',
+      requisites: [c.requisites[0]!],
+      bankAccounts: [{ ...c.bankAccounts[0]!, kpp: '773601001' }],
+    };
     const [r2] = await loader.load([fewer]);
     expect(r2!.status).toBe('synced');
     const rqs = sb.portal.store.all('requisite').filter((x) => x.fields.XML_ID?.startsWith(`${c.goldenId}/rq/`));
@@ -400,8 +497,14 @@ describe('Bitrix24Loader', () => {
     const legacy = r1!.status === 'synced' ? { ...r1!.ids, sent: undefined } : undefined;
     sb.portal.resetCounters();
     const changed: GoldenCompany = {
-      ...c, hash: 'h2', synced: { hash: 'h1', ids: legacy! }, current: true,
-      contacts: [{ ...c.contacts[0]!, current: true }, { ...c.contacts[1]!, position: 'Бухгалтер' }],
+      ...c,
+      hash: 'h2',
+      synced: { hash: 'h1', ids: legacy! },
+      current: true,
+      contacts: [
+        { ...c.contacts[0]!, current: true },
+        { ...c.contacts[1]!, position: 'Бухгалтер' },
+      ],
     };
     const [r2] = await loader.load([changed]);
     expect(r2!.status).toBe('synced');
@@ -412,35 +515,77 @@ describe('Bitrix24Loader', () => {
 
   describe('a CRM people already use', () => {
     /** A company as a sales manager entered it: no origin fields, a comment, an owner, the INN in a requisite. */
-    async function personMade(client: Bitrix24Client, inn: string, title: string, contacts: Array<Record<string, unknown>>): Promise<{ id: number; contactIds: number[] }> {
-      const id = Number(await client.call('crm.company.add', { fields: { TITLE: title, COMMENTS: 'звонить после 12', ASSIGNED_BY_ID: 7, PHONE: [{ VALUE: '+74950001122', VALUE_TYPE: 'WORK' }] } }));
-      await client.call('crm.requisite.add', { fields: { ENTITY_TYPE_ID: 4, ENTITY_ID: id, PRESET_ID: 1, NAME: title, RQ_INN: inn, RQ_KPP: '773601001' } });
+    async function personMade(
+      client: Bitrix24Client,
+      inn: string,
+      title: string,
+      contacts: Array<Record<string, unknown>>,
+    ): Promise<{ id: number; contactIds: number[] }> {
+      const id = Number(
+        await client.call('crm.company.add', {
+          fields: {
+            TITLE: title,
+            COMMENTS: 'звонить после 12',
+            ASSIGNED_BY_ID: 7,
+            PHONE: [{ VALUE: '+74950001122', VALUE_TYPE: 'WORK' }],
+          },
+        }),
+      );
+      await client.call('crm.requisite.add', {
+        fields: { ENTITY_TYPE_ID: 4, ENTITY_ID: id, PRESET_ID: 1, NAME: title, RQ_INN: inn, RQ_KPP: '773601001' },
+      });
       const contactIds: number[] = [];
-      for (const f of contacts) contactIds.push(Number(await client.call('crm.contact.add', { fields: { ...f, COMPANY_ID: id } })));
+      for (const f of contacts)
+        contactIds.push(Number(await client.call('crm.contact.add', { fields: { ...f, COMPANY_ID: id } })));
       return { id, contactIds };
     }
-    const withInn = (c: GoldenCompany, inn: string): GoldenCompany => ({ ...c, goldenId: inn, requisites: c.requisites.map((r) => ({ ...r, inn })) });
+    const withInn = (c: GoldenCompany, inn: string): GoldenCompany => ({
+      ...c,
+      goldenId: inn,
+      requisites: c.requisites.map((r) => ({ ...r, inn })),
+    });
 
     it('adopts the company with its INN, its requisite and the contact people entered, keeping their title and comment', async () => {
       const { loader, client } = setup({ adopt: true });
       const c = withInn(company(31), '9900000031');
-      const seeded = await personMade(client, '9900000031', 'Тест-31 (от менеджера)', [{ NAME: 'Ваня', LAST_NAME: 'Иванов', EMAIL: [{ VALUE: 'ivan31@t.ru', VALUE_TYPE: 'WORK' }] }]);
+      const seeded = await personMade(client, '9900000031', 'Тест-31 (от менеджера)', [
+        { NAME: 'Ваня', LAST_NAME: 'Иванов', EMAIL: [{ VALUE: 'ivan31@t.ru', VALUE_TYPE: 'WORK' }] },
+      ]);
       const [r] = await loader.load([c]);
-      expect(r).toMatchObject({ status: 'synced', adopted: expect.arrayContaining(['c', 'rq:773601001', `ct:${c.contacts[0]!.goldenId}`]) });
+      expect(r).toMatchObject({
+        status: 'synced',
+        adopted: expect.arrayContaining(['c', 'rq:773601001', `ct:${c.contacts[0]!.goldenId}`]),
+      });
       const ids = r!.status === 'synced' ? r!.ids : undefined;
       expect(ids?.companyId).toBe(seeded.id);
       expect(ids?.contacts[c.contacts[0]!.goldenId]?.id).toBe(seeded.contactIds[0]);
       const store = sb.portal.store;
-      expect(store.all('company').filter((x) => x.id === seeded.id || x.fields.ORIGIN_ID === c.goldenId)).toHaveLength(1);
+      expect(store.all('company').filter((x) => x.id === seeded.id || x.fields.ORIGIN_ID === c.goldenId)).toHaveLength(
+        1,
+      );
       const co = store.get('company', seeded.id)!;
       // People's values stay; what was empty is filled, origin fields included (later look-ups find it).
-      expect(co.fields).toMatchObject({ TITLE: 'Тест-31 (от менеджера)', COMMENTS: 'звонить после 12', ASSIGNED_BY_ID: '7', ORIGINATOR_ID: 'crm-unify', ORIGIN_ID: c.goldenId });
+      expect(co.fields).toMatchObject({
+        TITLE: 'Тест-31 (от менеджера)',
+        COMMENTS: 'звонить после 12',
+        ASSIGNED_BY_ID: '7',
+        ORIGINATOR_ID: 'crm-unify',
+        ORIGIN_ID: c.goldenId,
+      });
       expect(rowValues(co.multi.PHONE)).toEqual(sorted(['+74950001122', ...c.phones.map(phoneValue)]));
-      expect(r!.status === 'synced' && r!.conflicts.map((x) => `${x.entity}.${x.field}`)).toEqual(expect.arrayContaining(['c.TITLE']));
+      expect(r!.status === 'synced' && r!.conflicts.map((x) => `${x.entity}.${x.field}`)).toEqual(
+        expect.arrayContaining(['c.TITLE']),
+      );
       const kept = store.get('contact', seeded.contactIds[0]!)!;
       expect(kept.fields).toMatchObject({ NAME: 'Ваня', LAST_NAME: 'Иванов', ORIGIN_ID: c.contacts[0]!.goldenId });
       expect(store.all('contact').filter((x) => x.fields.COMPANY_ID === String(seeded.id))).toHaveLength(2); // + the second golden contact
-      expect(store.all('requisite').filter((x) => x.fields.ENTITY_ID === String(seeded.id)).map((x) => x.fields.RQ_KPP).sort()).toEqual(['540602001', '773601001']);
+      expect(
+        store
+          .all('requisite')
+          .filter((x) => x.fields.ENTITY_ID === String(seeded.id))
+          .map((x) => x.fields.RQ_KPP)
+          .sort(),
+      ).toEqual(['540602001', '773601001']);
       // Loaded again with nothing new: nothing written.
       sb.portal.resetCounters();
       await loader.load([{ ...c, synced: { hash: r!.status === 'synced' ? r!.hash : '', ids: ids! } }]);
@@ -451,10 +596,16 @@ describe('Bitrix24Loader', () => {
     it('adopts a contact people entered in an adopted company when its golden contact arrives later', async () => {
       const { loader, client } = setup({ adopt: true });
       const full = withInn(company(36), '9900000036');
-      const seeded = await personMade(client, '9900000036', 'Тест-36', [{ NAME: 'Пётр', LAST_NAME: 'Петров', PHONE: [{ VALUE: '8 (916) 765-43-21', VALUE_TYPE: 'MOBILE' }] }]);
+      const seeded = await personMade(client, '9900000036', 'Тест-36', [
+        { NAME: 'Пётр', LAST_NAME: 'Петров', PHONE: [{ VALUE: '8 (916) 765-43-21', VALUE_TYPE: 'MOBILE' }] },
+      ]);
       const [r1] = await loader.load([{ ...full, contacts: [full.contacts[0]!] }]);
       // The other store's record brings a person with the mobile a manager typed in another format.
-      const later: GoldenCompany = { ...asSynced(full, r1!), hash: 'h2', contacts: [full.contacts[0]!, { ...full.contacts[1]!, phones: [{ e164: '+79167654321', type: 'MOBILE' }] }] };
+      const later: GoldenCompany = {
+        ...asSynced(full, r1!),
+        hash: 'h2',
+        contacts: [full.contacts[0]!, { ...full.contacts[1]!, phones: [{ e164: '+79167654321', type: 'MOBILE' }] }],
+      };
       sb.portal.resetCounters();
       const [r2] = await loader.load([later]);
       expect(r2).toMatchObject({ status: 'synced', adopted: [`ct:${full.contacts[1]!.goldenId}`] });
@@ -467,10 +618,18 @@ describe('Bitrix24Loader', () => {
     it('never twins what people entered when answers are lost during adoption', async () => {
       sb.portal.resetCounters();
       for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
-        const { loader, client } = setup({ adopt: true, retryBaseMs: 1, retryMaxMs: 4, maxRounds: 200, unansweredSettleMs: 0 });
+        const { loader, client } = setup({
+          adopt: true,
+          retryBaseMs: 1,
+          retryMaxMs: 4,
+          maxRounds: 200,
+          unansweredSettleMs: 0,
+        });
         const inn = `98${String(seed).padStart(8, '0')}`;
         const c = withInn(company(40 + seed), inn);
-        const seeded = await personMade(client, inn, `Тест-${seed}`, [{ LAST_NAME: 'Иванов', EMAIL: [{ VALUE: `ivan${40 + seed}@t.ru`, VALUE_TYPE: 'WORK' }] }]);
+        const seeded = await personMade(client, inn, `Тест-${seed}`, [
+          { LAST_NAME: 'Иванов', EMAIL: [{ VALUE: `ivan${40 + seed}@t.ru`, VALUE_TYPE: 'WORK' }] },
+        ]);
         sb.portal.setFaults('lost=0.35,500=0.1', seed);
         let input: GoldenCompany = c;
         let r: LoadResult | undefined;
@@ -482,12 +641,24 @@ describe('Bitrix24Loader', () => {
         sb.portal.setFaults('');
         expect(r!.status, `seed ${seed}`).toBe('synced');
         const store = sb.portal.store;
-        const companies = store.all('requisite').filter((x) => x.fields.RQ_INN === inn).map((x) => x.fields.ENTITY_ID);
+        const companies = store
+          .all('requisite')
+          .filter((x) => x.fields.RQ_INN === inn)
+          .map((x) => x.fields.ENTITY_ID);
         expect(new Set(companies), `seed ${seed}`).toEqual(new Set([String(seeded.id)]));
-        expect(store.all('requisite').filter((x) => x.fields.RQ_INN === inn && x.fields.RQ_KPP === '773601001'), `seed ${seed}`).toHaveLength(1);
+        expect(
+          store.all('requisite').filter((x) => x.fields.RQ_INN === inn && x.fields.RQ_KPP === '773601001'),
+          `seed ${seed}`,
+        ).toHaveLength(1);
         const people = store.all('contact').filter((x) => x.fields.COMPANY_ID === String(seeded.id));
-        expect(people.filter((x) => x.fields.LAST_NAME === 'Иванов'), `seed ${seed}`).toHaveLength(1);
-        expect(people.map((x) => x.id), `seed ${seed}`).toContain(seeded.contactIds[0]);
+        expect(
+          people.filter((x) => x.fields.LAST_NAME === 'Иванов'),
+          `seed ${seed}`,
+        ).toHaveLength(1);
+        expect(
+          people.map((x) => x.id),
+          `seed ${seed}`,
+        ).toContain(seeded.contactIds[0]);
         await client.close();
       }
       expect(sb.portal.counters.faults.lost).toBeGreaterThan(0);
@@ -514,8 +685,20 @@ describe('Bitrix24Loader', () => {
         const id = r1!.status === 'synced' ? r1!.ids.companyId! : 0;
         await client.call('crm.company.update', { id, fields: { TITLE: 'Исправлено менеджером' } });
         const [r2] = await loader.load([{ ...asSynced(c, r1!), hash: 'h2', name: 'Новое имя из магазина' }]);
-        expect(r2).toMatchObject({ status: 'synced', conflicts: [expect.objectContaining({ entity: 'c', field: 'TITLE', crmValue: 'Исправлено менеджером', sourceValue: 'Новое имя из магазина' })] });
-        expect(sb.portal.store.get('company', id)!.fields.TITLE).toBe(policy === 'keep-crm' ? 'Исправлено менеджером' : 'Новое имя из магазина');
+        expect(r2).toMatchObject({
+          status: 'synced',
+          conflicts: [
+            expect.objectContaining({
+              entity: 'c',
+              field: 'TITLE',
+              crmValue: 'Исправлено менеджером',
+              sourceValue: 'Новое имя из магазина',
+            }),
+          ],
+        });
+        expect(sb.portal.store.get('company', id)!.fields.TITLE).toBe(
+          policy === 'keep-crm' ? 'Исправлено менеджером' : 'Новое имя из магазина',
+        );
         await client.close();
       }
     });

@@ -45,7 +45,11 @@ export class Bitrix24Loader {
   /** Off once the portal answered that `crm.item.batchImport` does not exist: creates go one command each. */
   private bulkImport: boolean;
 
-  constructor(private readonly client: Bitrix24Client, private readonly config: Bitrix24Config, private readonly deps: LoaderDeps = {}) {
+  constructor(
+    private readonly client: Bitrix24Client,
+    private readonly config: Bitrix24Config,
+    private readonly deps: LoaderDeps = {},
+  ) {
     this.log = deps.logger ?? silentLogger;
     this.bulkImport = config.bulkImport;
   }
@@ -53,9 +57,17 @@ export class Bitrix24Loader {
   async load(companies: readonly GoldenCompany[]): Promise<LoadResult[]> {
     const presets = await this.presetIds();
     const works: Work[] = companies.map((input, i) => ({
-      tag: `w${i.toString(36)}_`, input, ids: cloneIds(input.synced?.ids), applied: new Set<string>(),
-      reconcile: input.createAttempted === true || this.unknownOutcome.has(input.goldenId), verified: new Set<string>(),
-      writes: 0, mergedAway: [], crm: new Map(), conflicts: [], adopted: [],
+      tag: `w${i.toString(36)}_`,
+      input,
+      ids: cloneIds(input.synced?.ids),
+      applied: new Set<string>(),
+      reconcile: input.createAttempted === true || this.unknownOutcome.has(input.goldenId),
+      verified: new Set<string>(),
+      writes: 0,
+      mergedAway: [],
+      crm: new Map(),
+      conflicts: [],
+      adopted: [],
     }));
     const settled = new Set<Work>();
     try {
@@ -66,11 +78,17 @@ export class Bitrix24Loader {
         const now = Date.now();
         const waiting = open.filter((w) => w.reconcile && (w.lookupNotBefore ?? 0) > now);
         const ctx: PlanContext = {
-          originator: this.config.originatorId, presets, mergedContacts: this.config.mergedContacts, bulkImport: this.bulkImport,
-          adopt: this.config.adopt, conflicts: this.config.conflicts,
+          originator: this.config.originatorId,
+          presets,
+          mergedContacts: this.config.mergedContacts,
+          bulkImport: this.bulkImport,
+          adopt: this.config.adopt,
+          conflicts: this.config.conflicts,
         };
         const plans = open.filter((w) => !waiting.includes(w)).map((work) => ({ work, ops: planOps(work, ctx) }));
-        for (const p of plans) if (p.ops.length === 0 && !p.work.needs?.length && !p.work.needsInnCheck && !p.work.needsContactCheck) settled.add(p.work);
+        for (const p of plans)
+          if (p.ops.length === 0 && !p.work.needs?.length && !p.work.needsInnCheck && !p.work.needsContactCheck)
+            settled.add(p.work);
         const batches = pack(plans, this.config.batchSize, this.bulkImport);
         if (round >= this.config.maxRounds) break;
         const reads = await this.readAhead(plans.map((p) => p.work));
@@ -99,10 +117,18 @@ export class Bitrix24Loader {
   async remove(targets: ReadonlyArray<{ entity: 'company' | 'contact'; id: number }>): Promise<number> {
     for (let i = 0; i < targets.length; i += this.config.batchSize) {
       const part: Record<string, BatchCommand> = {};
-      targets.slice(i, i + this.config.batchSize).forEach((t, k) => { part[`d${k}`] = { method: `crm.${t.entity}.delete`, params: { id: t.id } }; });
+      targets.slice(i, i + this.config.batchSize).forEach((t, k) => {
+        part[`d${k}`] = { method: `crm.${t.entity}.delete`, params: { id: t.id } };
+      });
       await withRetry(() => this.client.batch(part), {
-        retries: Number.POSITIVE_INFINITY, baseMs: this.config.retryBaseMs, maxMs: this.config.retryMaxMs,
-        onRetry: (err, attempt, waitMs) => this.log.warn({ entities: Object.keys(part).length, attempt, waitMs, err: errorMessage(err) }, 'CRM deletes not confirmed, sending again'),
+        retries: Number.POSITIVE_INFINITY,
+        baseMs: this.config.retryBaseMs,
+        maxMs: this.config.retryMaxMs,
+        onRetry: (err, attempt, waitMs) =>
+          this.log.warn(
+            { entities: Object.keys(part).length, attempt, waitMs, err: errorMessage(err) },
+            'CRM deletes not confirmed, sending again',
+          ),
       });
     }
     return targets.length;
@@ -120,7 +146,9 @@ export class Bitrix24Loader {
   private async announceCreates(batches: Packed[]): Promise<void> {
     if (!this.deps.onCreateAttempt) return;
     const ids = new Set<string>();
-    for (const b of batches) for (const op of b.ops) if (op.create) ids.add([...b.works].find((w) => op.key.startsWith(w.tag))!.input.goldenId);
+    for (const b of batches)
+      for (const op of b.ops)
+        if (op.create) ids.add([...b.works].find((w) => op.key.startsWith(w.tag))!.input.goldenId);
     if (ids.size) await this.deps.onCreateAttempt([...ids]);
   }
 
@@ -154,8 +182,10 @@ export class Bitrix24Loader {
         // creates that land after it. Look up only once the portal must have finished or cut it.
         const running = err.cause instanceof WireError && err.cause.code === 'TIMEOUT';
         const notBefore = running ? Date.now() + this.config.unansweredSettleMs : undefined;
-        this.log.warn({ companies: b.works.size, err: err.message, lookupInMs: running ? this.config.unansweredSettleMs : 0 },
-          'batch outcome unknown; looking up by ORIGIN_ID before re-sending');
+        this.log.warn(
+          { companies: b.works.size, err: err.message, lookupInMs: running ? this.config.unansweredSettleMs : 0 },
+          'batch outcome unknown; looking up by ORIGIN_ID before re-sending',
+        );
         for (const w of b.works) if (b.ops.some((o) => o.write && o.key.startsWith(w.tag))) markUnknown(w, notBefore);
         return;
       }
@@ -183,7 +213,11 @@ export class Bitrix24Loader {
    * `items` (an id, or that item's error). An import the portal does not know ran nothing: its
    * items are left unanswered (planned again as `crm.*.add`) and bulk import is switched off.
    */
-  private perOp(b: Packed, result: Record<string, unknown>, errors: Record<string, PortalError>): Map<string, OpOutcome> {
+  private perOp(
+    b: Packed,
+    result: Record<string, unknown>,
+    errors: Record<string, PortalError>,
+  ): Map<string, OpOutcome> {
     const out = new Map<string, OpOutcome>();
     for (const c of b.commands) {
       const error = errors[c.key];
@@ -193,19 +227,33 @@ export class Bitrix24Loader {
         continue;
       }
       if (error && unknownMethod(error)) {
-        if (this.bulkImport) this.log.warn({ err: error.error_description }, 'portal has no crm.item.batchImport; creating one command per entity');
+        if (this.bulkImport)
+          this.log.warn(
+            { err: error.error_description },
+            'portal has no crm.item.batchImport; creating one command per entity',
+          );
         this.bulkImport = false;
         for (const op of c.ops) out.set(op.key, { skipped: true });
         continue;
       }
       const items = (result[c.key] as { items?: unknown[] } | undefined)?.items;
       c.ops.forEach((op, i) => {
-        const entry = items?.[i] as { item?: { id?: unknown }; error?: unknown; error_description?: unknown } | undefined;
+        const entry = items?.[i] as
+          { item?: { id?: unknown }; error?: unknown; error_description?: unknown } | undefined;
         if (error) out.set(op.key, { error });
         else if (entry?.item?.id !== undefined) out.set(op.key, { value: entry.item.id });
-        else if (entry) out.set(op.key, { error: { error: String(entry.error ?? ''), error_description: String(entry.error_description ?? 'import failed') } });
+        else if (entry)
+          out.set(op.key, {
+            error: {
+              error: String(entry.error ?? ''),
+              error_description: String(entry.error_description ?? 'import failed'),
+            },
+          });
         // No entry at all: the outcome of that item is unknown.
-        else out.set(op.key, { error: { error: 'INTERNAL_SERVER_ERROR', error_description: 'no answer for this import item' } });
+        else
+          out.set(op.key, {
+            error: { error: 'INTERNAL_SERVER_ERROR', error_description: 'no answer for this import item' },
+          });
       });
     }
     return out;
@@ -235,14 +283,24 @@ export class Bitrix24Loader {
     const goldenId = w.input.goldenId;
     // Broad on purpose: true whenever the portal may hold entities the caller's input did not list.
     const createAttempted = w.reconcile || w.createsSent === true || w.input.createAttempted === true;
-    if (w.rejected) return { goldenId, status: 'rejected', reason: 'CRM_REJECTED', detail: w.rejected, ids: w.ids, createAttempted };
+    if (w.rejected)
+      return { goldenId, status: 'rejected', reason: 'CRM_REJECTED', detail: w.rejected, ids: w.ids, createAttempted };
     if (settled) {
       return {
-        goldenId, status: 'synced', hash: w.input.hash, ids: w.ids, writes: w.writes, mergedAway: w.mergedAway,
-        conflicts: w.conflicts, adopted: w.adopted, ...(w.twins ? { twins: w.twins } : {}),
+        goldenId,
+        status: 'synced',
+        hash: w.input.hash,
+        ids: w.ids,
+        writes: w.writes,
+        mergedAway: w.mergedAway,
+        conflicts: w.conflicts,
+        adopted: w.adopted,
+        ...(w.twins ? { twins: w.twins } : {}),
       };
     }
-    const error = w.retry ?? new CrmUnifyError('CRM_UNAVAILABLE', `not settled after ${this.config.maxRounds} rounds`, { retriable: true });
+    const error =
+      w.retry ??
+      new CrmUnifyError('CRM_UNAVAILABLE', `not settled after ${this.config.maxRounds} rounds`, { retriable: true });
     this.log.warn({ err: errorMessage(error) }, 'company not settled; hand back for retry');
     return { goldenId, status: 'retry', error, ids: w.ids, createAttempted };
   }
@@ -251,5 +309,5 @@ export class Bitrix24Loader {
 /** A command's answer; `skipped`: it did not run and nothing depends on its outcome. */
 type OpOutcome = { value: unknown } | { error: PortalError } | { skipped: true };
 
-const unknownMethod = (e: PortalError): boolean => e.error === 'ERROR_METHOD_NOT_FOUND' || /method not found/i.test(e.error_description);
-
+const unknownMethod = (e: PortalError): boolean =>
+  e.error === 'ERROR_METHOD_NOT_FOUND' || /method not found/i.test(e.error_description);

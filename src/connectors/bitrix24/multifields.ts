@@ -12,12 +12,17 @@ export const phoneValue = (p: GoldenPhone): string => (p.ext ? `${p.e164} доб
 
 export function wantedRows(phones: readonly GoldenPhone[], emails: readonly string[]): WantedRow[] {
   return [
-    ...phones.map((p) => ({ type: 'PHONE' as const, value: phoneValue(p), valueType: p.type === 'MOBILE' ? 'MOBILE' : 'WORK' })),
+    ...phones.map((p) => ({
+      type: 'PHONE' as const,
+      value: phoneValue(p),
+      valueType: p.type === 'MOBILE' ? 'MOBILE' : 'WORK',
+    })),
     ...emails.map((e) => ({ type: 'EMAIL' as const, value: e, valueType: 'WORK' })),
   ];
 }
 
-const norm = (r: { type: string; value: string }): string => `${r.type}:${r.value.replace(/\s+/g, ' ').trim().toLowerCase()}`;
+const norm = (r: { type: string; value: string }): string =>
+  `${r.type}:${r.value.replace(/\s+/g, ' ').trim().toLowerCase()}`;
 
 /** New entity: every wanted row, without IDs. */
 export function addItems(wanted: readonly WantedRow[]): Record<string, unknown> {
@@ -44,7 +49,8 @@ export function diffItems(current: readonly MultifieldRow[], wanted: readonly Wa
       if (wantKeys.has(k) && !seen.has(k)) {
         seen.add(k);
         const w = want.find((x) => norm(x) === k);
-        if (w && w.valueType !== row.valueType) (out[type] ??= []).push({ ID: String(row.id), VALUE: w.value, VALUE_TYPE: w.valueType });
+        if (w && w.valueType !== row.valueType)
+          (out[type] ??= []).push({ ID: String(row.id), VALUE: w.value, VALUE_TYPE: w.valueType });
       } else {
         stale.push(row);
       }
@@ -52,7 +58,11 @@ export function diffItems(current: readonly MultifieldRow[], wanted: readonly Wa
     const fresh = want.filter((w, i) => !seen.has(norm(w)) && want.findIndex((x) => norm(x) === norm(w)) === i);
     fresh.forEach((w, i) => {
       const row = stale[i];
-      (out[type] ??= []).push(row ? { ID: String(row.id), VALUE: w.value, VALUE_TYPE: w.valueType } : { VALUE: w.value, VALUE_TYPE: w.valueType });
+      (out[type] ??= []).push(
+        row
+          ? { ID: String(row.id), VALUE: w.value, VALUE_TYPE: w.valueType }
+          : { VALUE: w.value, VALUE_TYPE: w.valueType },
+      );
     });
     for (const row of stale.slice(fresh.length)) (out[type] ??= []).push({ ID: String(row.id), DELETE: 'Y' });
   }
@@ -76,7 +86,11 @@ const TYPES = ['PHONE', 'EMAIL'] as const;
 
 /** The rows of one type as kept in `CrmIds.sent`: one `VALUE_TYPE<TAB>VALUE` per line, sorted. */
 export function encodeRows(wanted: readonly WantedRow[], type: 'PHONE' | 'EMAIL'): string {
-  return wanted.filter((w) => w.type === type).map((w) => `${w.valueType}\t${w.value}`).sort().join('\n');
+  return wanted
+    .filter((w) => w.type === type)
+    .map((w) => `${w.valueType}\t${w.value}`)
+    .sort()
+    .join('\n');
 }
 
 function decodeRows(text: string | undefined, type: 'PHONE' | 'EMAIL'): WantedRow[] {
@@ -102,7 +116,11 @@ export interface RowChange {
  * which are read in bulk only when such a change is due. Without a record of what was sent (a
  * state from an earlier release, an entity found by a look-up) the rows are replaced as a whole.
  */
-export function rowChanges(sent: Record<string, string> | undefined, wanted: readonly WantedRow[], rows: readonly MultifieldRow[] | undefined): RowChange {
+export function rowChanges(
+  sent: Record<string, string> | undefined,
+  wanted: readonly WantedRow[],
+  rows: readonly MultifieldRow[] | undefined,
+): RowChange {
   if (!sent) {
     if (rows === undefined) return { items: {}, needRows: true };
     return { items: diffItems(rows, wanted) as RowChange['items'], needRows: false };
@@ -118,15 +136,21 @@ export function rowChanges(sent: Record<string, string> | undefined, wanted: rea
     if (removed.length === 0 && retyped.length === 0) {
       // Only additions: a row without ID is added and the others stay (crm-contact-update.md).
       const present = new Set((rows ?? []).filter((r) => r.type === type).map(norm));
-      for (const w of added) if (!present.has(norm(w))) (items[type] ??= []).push({ VALUE: w.value, VALUE_TYPE: w.valueType });
+      for (const w of added)
+        if (!present.has(norm(w))) (items[type] ??= []).push({ VALUE: w.value, VALUE_TYPE: w.valueType });
       continue;
     }
     if (rows === undefined) return { items: {}, needRows: true };
     const mine = rows.filter((r) => r.type === type);
     const present = new Set(mine.map(norm));
-    for (const k of removed) for (const r of mine) if (norm(r) === k) (items[type] ??= []).push({ ID: String(r.id), DELETE: 'Y' });
-    for (const w of retyped) for (const r of mine) if (norm(r) === norm(w) && r.valueType !== w.valueType) (items[type] ??= []).push({ ID: String(r.id), VALUE: w.value, VALUE_TYPE: w.valueType });
-    for (const w of added) if (!present.has(norm(w))) (items[type] ??= []).push({ VALUE: w.value, VALUE_TYPE: w.valueType });
+    for (const k of removed)
+      for (const r of mine) if (norm(r) === k) (items[type] ??= []).push({ ID: String(r.id), DELETE: 'Y' });
+    for (const w of retyped)
+      for (const r of mine)
+        if (norm(r) === norm(w) && r.valueType !== w.valueType)
+          (items[type] ??= []).push({ ID: String(r.id), VALUE: w.value, VALUE_TYPE: w.valueType });
+    for (const w of added)
+      if (!present.has(norm(w))) (items[type] ??= []).push({ VALUE: w.value, VALUE_TYPE: w.valueType });
   }
   return { items, needRows: false };
 }

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { OperatingBudget } from './operating-budget.js';
 
 const clock = () => {
-  const c = { t: 1_000_000, now: () => c.t, sleep: async (ms: number) => { c.t += ms; } };
+  const c = {
+    t: 1_000_000,
+    now: () => c.t,
+    sleep: async (ms: number) => {
+      c.t += ms;
+    },
+  };
   return c;
 };
 

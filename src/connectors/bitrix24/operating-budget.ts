@@ -51,7 +51,11 @@ export class OperatingBudget {
   private readonly ledgers = new Map<string, MethodLedger>();
   private waiters: Array<() => void> = [];
 
-  constructor(readonly limitSec: number, readonly headroomSec: number, private readonly clock: Clock = systemClock) {}
+  constructor(
+    readonly limitSec: number,
+    readonly headroomSec: number,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   private ledger(method: string): MethodLedger {
     const key = method.toLowerCase();

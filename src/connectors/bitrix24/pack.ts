@@ -43,7 +43,9 @@ class BatchBuilder {
     const after = Math.max(-1, ...op.deps.map((d) => this.places.get(d)!.command));
     if (op.item && useImport) {
       // An item joins an import command of its type placed after everything it refers to.
-      const i = this.commands.findIndex((c, k) => k > after && c.import?.entityTypeId === op.item!.entityTypeId && c.ops.length < IMPORT_LIMIT);
+      const i = this.commands.findIndex(
+        (c, k) => k > after && c.import?.entityTypeId === op.item!.entityTypeId && c.ops.length < IMPORT_LIMIT,
+      );
       if (i >= 0) {
         this.places.set(op.key, { command: i, item: this.commands[i]!.ops.length });
         this.commands[i]!.ops.push(op);
@@ -113,19 +115,36 @@ export function pack(plans: ReadonlyArray<{ work: Work; ops: Op[] }>, size: numb
 function finish(b: BatchBuilder): Packed {
   const refs = new Map<string, string>();
   for (const [key, place] of b.places) {
-    if (place.item !== undefined) refs.set(`$result[${key}]`, `$result[${b.commands[place.command]!.key}][items][${place.item}][item][id]`);
+    if (place.item !== undefined)
+      refs.set(`$result[${key}]`, `$result[${b.commands[place.command]!.key}][items][${place.item}][item][id]`);
   }
   const rewrite = (v: unknown): unknown => mapStrings(v, (s) => refs.get(s) ?? s);
   const commands = b.commands.map((c) => ({
     ...c,
-    ops: c.ops.map((o) => (refs.size ? { ...o, params: rewrite(o.params) as Record<string, unknown>, ...(o.item ? { item: { ...o.item, fields: rewrite(o.item.fields) as Record<string, unknown> } } : {}) } : o)),
+    ops: c.ops.map((o) =>
+      refs.size
+        ? {
+            ...o,
+            params: rewrite(o.params) as Record<string, unknown>,
+            ...(o.item ? { item: { ...o.item, fields: rewrite(o.item.fields) as Record<string, unknown> } } : {}),
+          }
+        : o,
+    ),
   }));
   return { ops: commands.flatMap((c) => c.ops), works: b.works, commands };
 }
 
 /** The wire form of a packed batch: one `method`+`params` per command. */
 export function batchCommands(b: Packed): Record<string, BatchCommand> {
-  return Object.fromEntries(b.commands.map((c) => [c.key, c.import
-    ? { method: 'crm.item.batchImport', params: { entityTypeId: c.import.entityTypeId, data: c.ops.map((o) => o.item!.fields) } }
-    : { method: c.ops[0]!.method, params: c.ops[0]!.params }]));
+  return Object.fromEntries(
+    b.commands.map((c) => [
+      c.key,
+      c.import
+        ? {
+            method: 'crm.item.batchImport',
+            params: { entityTypeId: c.import.entityTypeId, data: c.ops.map((o) => o.item!.fields) },
+          }
+        : { method: c.ops[0]!.method, params: c.ops[0]!.params },
+    ]),
+  );
 }

@@ -1,5 +1,18 @@
 import type { CrmUnifyError } from '../../core/errors.js';
-import { bankFields, bankKey, bankXmlId, changedScalars, companyFields, contactFields, requisiteFields, requisiteFor, requisiteKey, requisiteXmlId, rowsChanged, sentFields } from './fields.js';
+import {
+  bankFields,
+  bankKey,
+  bankXmlId,
+  changedScalars,
+  companyFields,
+  contactFields,
+  requisiteFields,
+  requisiteFor,
+  requisiteKey,
+  requisiteXmlId,
+  rowsChanged,
+  sentFields,
+} from './fields.js';
 import { companyItem, contactItem, type ImportItem } from './import-items.js';
 import { addItems, rowChanges, wantedRows, type WantedRow } from './multifields.js';
 import type { CrmConflict } from '../../model/crm-ids.js';
@@ -99,23 +112,69 @@ export function markUnknown(w: Work, notBefore?: number): void {
   if (notBefore !== undefined) w.lookupNotBefore = Math.max(w.lookupNotBefore ?? 0, notBefore);
 }
 
-const list = (filter: Record<string, unknown>, select: string[]) => ({ filter, select, order: { ID: 'ASC' }, start: -1 });
+const list = (filter: Record<string, unknown>, select: string[]) => ({
+  filter,
+  select,
+  order: { ID: 'ASC' },
+  start: -1,
+});
 
 /** The look-ups after an unknown outcome: every entity found by its origin fields, rows included. */
 export function lookupOps(w: Work, ctx: PlanContext): Op[] {
   const c = w.input;
   const o = ctx.originator;
-  const op = (key: string, method: string, params: Record<string, unknown>, ref: string): Op =>
-    ({ key: w.tag + key, method, params, kind: 'lookup', ref, deps: [], write: false, create: false });
-  const ops = [op('xc', 'crm.company.list', list({ ORIGINATOR_ID: o, ORIGIN_ID: c.goldenId }, ['ID', 'PHONE', 'EMAIL']), 'c')];
-  c.requisites.forEach((r, i) => ops.push(op(`xr${i}`, 'crm.requisite.list',
-    list({ ORIGINATOR_ID: o, XML_ID: requisiteXmlId(c.goldenId, requisiteKey(r)) }, ['ID']), `rq:${requisiteKey(r)}`)));
-  c.bankAccounts.forEach((b, i) => ops.push(op(`xb${i}`, 'crm.requisite.bankdetail.list',
-    list({ ORIGINATOR_ID: o, XML_ID: bankXmlId(c.goldenId, bankKey(b)) }, ['ID']), `bd:${bankKey(b)}`)));
+  const op = (key: string, method: string, params: Record<string, unknown>, ref: string): Op => ({
+    key: w.tag + key,
+    method,
+    params,
+    kind: 'lookup',
+    ref,
+    deps: [],
+    write: false,
+    create: false,
+  });
+  const ops = [
+    op('xc', 'crm.company.list', list({ ORIGINATOR_ID: o, ORIGIN_ID: c.goldenId }, ['ID', 'PHONE', 'EMAIL']), 'c'),
+  ];
+  c.requisites.forEach((r, i) =>
+    ops.push(
+      op(
+        `xr${i}`,
+        'crm.requisite.list',
+        list({ ORIGINATOR_ID: o, XML_ID: requisiteXmlId(c.goldenId, requisiteKey(r)) }, ['ID']),
+        `rq:${requisiteKey(r)}`,
+      ),
+    ),
+  );
+  c.bankAccounts.forEach((b, i) =>
+    ops.push(
+      op(
+        `xb${i}`,
+        'crm.requisite.bankdetail.list',
+        list({ ORIGINATOR_ID: o, XML_ID: bankXmlId(c.goldenId, bankKey(b)) }, ['ID']),
+        `bd:${bankKey(b)}`,
+      ),
+    ),
+  );
   c.contacts.forEach((p, i) => {
-    ops.push(op(`xp${i}`, 'crm.contact.list', list({ ORIGINATOR_ID: o, ORIGIN_ID: p.goldenId }, ['ID', 'PHONE', 'EMAIL']), `ct:${p.goldenId}`));
-    (p.mergedFrom ?? []).forEach((m, j) => ops.push(op(`xm${i}_${j}`, 'crm.contact.list',
-      list({ ORIGINATOR_ID: o, ORIGIN_ID: m.goldenId }, ['ID']), `mg:${m.goldenId}`)));
+    ops.push(
+      op(
+        `xp${i}`,
+        'crm.contact.list',
+        list({ ORIGINATOR_ID: o, ORIGIN_ID: p.goldenId }, ['ID', 'PHONE', 'EMAIL']),
+        `ct:${p.goldenId}`,
+      ),
+    );
+    (p.mergedFrom ?? []).forEach((m, j) =>
+      ops.push(
+        op(
+          `xm${i}_${j}`,
+          'crm.contact.list',
+          list({ ORIGINATOR_ID: o, ORIGIN_ID: m.goldenId }, ['ID']),
+          `mg:${m.goldenId}`,
+        ),
+      ),
+    );
   });
   return ops;
 }
@@ -142,7 +201,11 @@ interface EntityState {
  * an adopted entity, filled with another value) is a conflict — kept as the person left it unless
  * the policy is `overwrite`. `current` means nothing to send; `read` means read the CRM first.
  */
-function entityUpdate(e: EntityState, ctx: PlanContext, conflict: (field: string, crmValue: string, sourceValue: string, kept: 'crm' | 'source') => void): Update {
+function entityUpdate(
+  e: EntityState,
+  ctx: PlanContext,
+  conflict: (field: string, crmValue: string, sourceValue: string, kept: 'crm' | 'source') => void,
+): Update {
   const { sent, want, crm } = e;
   if (!sent && e.current) return 'current';
   const scalars = changedScalars(sent ?? {}, want);
@@ -152,11 +215,18 @@ function entityUpdate(e: EntityState, ctx: PlanContext, conflict: (field: string
   // (nothing recorded as sent) is this pipeline's own writing, replaced as before.
   // Adding a multifield value cannot overwrite anything a person did: that alone needs no read.
   const scalarsDue = Object.keys(scalars).length > 0;
-  if (crm === undefined && ((sent && scalarsDue) || (rowsDue && e.rows === undefined && rowChanges(sent, e.wanted!, e.rows).needRows))) return 'read';
+  if (
+    crm === undefined &&
+    ((sent && scalarsDue) || (rowsDue && e.rows === undefined && rowChanges(sent, e.wanted!, e.rows).needRows))
+  )
+    return 'read';
   if (sent && crm) {
     for (const [k, v] of Object.entries(scalars)) {
       const now = crm[k] ?? '';
-      if (now === v) { delete scalars[k]; continue; }
+      if (now === v) {
+        delete scalars[k];
+        continue;
+      }
       if (now === (sent[k] ?? '')) continue;
       conflict(k, now, v, ctx.conflicts === 'overwrite' ? 'source' : 'crm');
       if (ctx.conflicts === 'keep-crm') delete scalars[k];
@@ -195,8 +265,10 @@ export function planOps(w: Work, ctx: PlanContext): Op[] {
   // Before the company (or, in an adopted one, a requisite or bank detail) is created, what
   // people entered under its INN is looked for — again after a look-up found nothing of ours (a
   // lost answer may have hidden an adoption whose origin fields never landed).
-  const partsMissing = ids.preexisting === true && (c.requisites.some((r) => ids.requisites[requisiteKey(r)] === undefined) ||
-    c.bankAccounts.some((b) => ids.bankDetails[bankKey(b)] === undefined));
+  const partsMissing =
+    ids.preexisting === true &&
+    (c.requisites.some((r) => ids.requisites[requisiteKey(r)] === undefined) ||
+      c.bankAccounts.some((b) => ids.bankDetails[bankKey(b)] === undefined));
   if ((ids.companyId === undefined || partsMissing) && ctx.adopt && !w.innChecked) {
     w.needsInnCheck = true;
     if (ids.companyId === undefined) return [];
@@ -209,16 +281,40 @@ export function planOps(w: Work, ctx: PlanContext): Op[] {
   const ref = (id: number | undefined, key: string | undefined): [unknown, string[]] =>
     id !== undefined ? [id, []] : key ? [`$result[${key}]`, [key]] : [undefined, []];
   /** Plans the update of an existing entity: nothing when current, a read first when needed. */
-  const update = (r: string, id: number, entity: ReadNeed['entity'], e: Omit<EntityState, 'sent' | 'crm'>, o: (fields: Record<string, unknown>, rows: boolean) => Omit<Op, 'key' | 'deps' | 'sends'> & { key: string }): void => {
+  const update = (
+    r: string,
+    id: number,
+    entity: ReadNeed['entity'],
+    e: Omit<EntityState, 'sent' | 'crm'>,
+    o: (fields: Record<string, unknown>, rows: boolean) => Omit<Op, 'key' | 'deps' | 'sends'> & { key: string },
+  ): void => {
     if (w.applied.has(r)) return;
     const found: CrmConflict[] = [];
     const u = entityUpdate({ ...e, sent: sent[r], crm: w.crm.get(r) }, ctx, (field, crmValue, sourceValue, kept) =>
-      found.push({ kind: 'conflict', inn: c.goldenId, entity: r, crmId: id, field, crmValue, sourceValue, kept, at: '' }));
+      found.push({
+        kind: 'conflict',
+        inn: c.goldenId,
+        entity: r,
+        crmId: id,
+        field,
+        crmValue,
+        sourceValue,
+        kept,
+        at: '',
+      }),
+    );
     if (u === null) return;
-    if (u === 'read') { needs.push({ entity, id, ref: r }); return; }
+    if (u === 'read') {
+      needs.push({ entity, id, ref: r });
+      return;
+    }
     // Conflicts count once the decision stands (not when planning is repeated after a failure).
-    for (const f of found) if (!w.conflicts.some((x) => x.entity === f.entity && x.field === f.field)) w.conflicts.push(f);
-    if (u === 'current') { sent[r] = e.want; return; }
+    for (const f of found)
+      if (!w.conflicts.some((x) => x.entity === f.entity && x.field === f.field)) w.conflicts.push(f);
+    if (u === 'current') {
+      sent[r] = e.want;
+      return;
+    }
     const { key, ...rest } = o(u.fields, u.rows);
     push(key, { ...rest, sends: e.want });
   };
@@ -229,13 +325,34 @@ export function planOps(w: Work, ctx: PlanContext): Op[] {
   let companyKey: string | undefined;
   if (ids.companyId === undefined) {
     companyKey = push('c', {
-      method: 'crm.company.add', params: { fields: { ...cFields, ...addItems(wanted) } }, kind: 'company', ref: 'c', write: true, create: true,
-      touchesRows: wanted.length > 0, sends: cWant, ...(ctx.bulkImport ? { item: companyItem(cFields, wanted) } : {}),
+      method: 'crm.company.add',
+      params: { fields: { ...cFields, ...addItems(wanted) } },
+      kind: 'company',
+      ref: 'c',
+      write: true,
+      create: true,
+      touchesRows: wanted.length > 0,
+      sends: cWant,
+      ...(ctx.bulkImport ? { item: companyItem(cFields, wanted) } : {}),
     });
   } else {
     const companyId = ids.companyId;
-    update('c', companyId, 'company', { want: cWant, current: c.current, rows: ids.companyRows, wanted },
-      (fields, rows) => ({ key: 'c', method: 'crm.company.update', params: { id: companyId, fields }, kind: 'company', ref: 'c', write: true, create: false, touchesRows: rows }));
+    update(
+      'c',
+      companyId,
+      'company',
+      { want: cWant, current: c.current, rows: ids.companyRows, wanted },
+      (fields, rows) => ({
+        key: 'c',
+        method: 'crm.company.update',
+        params: { id: companyId, fields },
+        kind: 'company',
+        ref: 'c',
+        write: true,
+        create: false,
+        touchesRows: rows,
+      }),
+    );
   }
   const [companyRef, companyDeps] = ref(ids.companyId, companyKey);
 
@@ -246,10 +363,32 @@ export function planOps(w: Work, ctx: PlanContext): Op[] {
     const fields = requisiteFields(c, r, ctx.originator);
     const want = sentFields(fields);
     if (id === undefined && companyRef !== undefined && !rqKeys.has(k)) {
-      rqKeys.set(k, push(`r${i}`, { method: 'crm.requisite.add', params: { fields: { ENTITY_TYPE_ID: 4, ENTITY_ID: companyRef, PRESET_ID: ctx.presets[c.kind], ...fields } }, kind: 'requisite', ref: `rq:${k}`, write: true, create: true, sends: want }, companyDeps));
+      rqKeys.set(
+        k,
+        push(
+          `r${i}`,
+          {
+            method: 'crm.requisite.add',
+            params: { fields: { ENTITY_TYPE_ID: 4, ENTITY_ID: companyRef, PRESET_ID: ctx.presets[c.kind], ...fields } },
+            kind: 'requisite',
+            ref: `rq:${k}`,
+            write: true,
+            create: true,
+            sends: want,
+          },
+          companyDeps,
+        ),
+      );
     } else if (id !== undefined) {
-      update(`rq:${k}`, id, 'requisite', { want, current: c.current },
-        (f) => ({ key: `r${i}`, method: 'crm.requisite.update', params: { id, fields: f }, kind: 'requisite', ref: `rq:${k}`, write: true, create: false }));
+      update(`rq:${k}`, id, 'requisite', { want, current: c.current }, (f) => ({
+        key: `r${i}`,
+        method: 'crm.requisite.update',
+        params: { id, fields: f },
+        kind: 'requisite',
+        ref: `rq:${k}`,
+        write: true,
+        create: false,
+      }));
     }
   });
 
@@ -263,12 +402,32 @@ export function planOps(w: Work, ctx: PlanContext): Op[] {
     const before = sent[`bd:${bk}`];
     if (id === undefined && owner) {
       const [rqRef, deps] = ref(ids.requisites[requisiteKey(owner)], rqKeys.get(requisiteKey(owner)));
-      if (rqRef !== undefined) push(`b${i}`, { method: 'crm.requisite.bankdetail.add', params: { fields: { ENTITY_ID: rqRef, ...fields } }, kind: 'bank', ref: `bd:${bk}`, write: true, create: true, sends: want }, deps);
+      if (rqRef !== undefined)
+        push(
+          `b${i}`,
+          {
+            method: 'crm.requisite.bankdetail.add',
+            params: { fields: { ENTITY_ID: rqRef, ...fields } },
+            kind: 'bank',
+            ref: `bd:${bk}`,
+            write: true,
+            create: true,
+            sends: want,
+          },
+          deps,
+        );
     } else if (id !== undefined && before?._rq !== undefined && want._rq !== undefined && before._rq !== want._rq) {
       moved.add(bk); // a bank detail cannot change its requisite: remove it, and it is re-created under the new one
     } else if (id !== undefined) {
-      update(`bd:${bk}`, id, 'bankdetail', { want, current: c.current },
-        (f) => ({ key: `b${i}`, method: 'crm.requisite.bankdetail.update', params: { id, fields: f }, kind: 'bank', ref: `bd:${bk}`, write: true, create: false }));
+      update(`bd:${bk}`, id, 'bankdetail', { want, current: c.current }, (f) => ({
+        key: `b${i}`,
+        method: 'crm.requisite.bankdetail.update',
+        params: { id, fields: f },
+        kind: 'bank',
+        ref: `bd:${bk}`,
+        write: true,
+        create: false,
+      }));
     }
   });
 
@@ -282,13 +441,38 @@ export function planOps(w: Work, ctx: PlanContext): Op[] {
     if (!known && companyRef !== undefined && ids.preexisting && ctx.adopt && !w.contactsChecked) {
       w.needsContactCheck = true; // people may have entered this person already
     } else if (!known && companyRef !== undefined) {
-      push(`p${i}`, {
-        method: 'crm.contact.add', params: { fields: { ...fields, COMPANY_ID: companyRef, ...addItems(want) } }, kind: 'contact', ref: r, write: true, create: true,
-        touchesRows: want.length > 0, sends: pWant, ...(ctx.bulkImport ? { item: contactItem(fields, companyRef, want) } : {}),
-      }, companyDeps);
+      push(
+        `p${i}`,
+        {
+          method: 'crm.contact.add',
+          params: { fields: { ...fields, COMPANY_ID: companyRef, ...addItems(want) } },
+          kind: 'contact',
+          ref: r,
+          write: true,
+          create: true,
+          touchesRows: want.length > 0,
+          sends: pWant,
+          ...(ctx.bulkImport ? { item: contactItem(fields, companyRef, want) } : {}),
+        },
+        companyDeps,
+      );
     } else if (known) {
-      update(r, known.id, 'contact', { want: pWant, current: p.current, rows: known.rows, wanted: want },
-        (f, rows) => ({ key: `p${i}`, method: 'crm.contact.update', params: { id: known.id, fields: f }, kind: 'contact', ref: r, write: true, create: false, touchesRows: rows }));
+      update(
+        r,
+        known.id,
+        'contact',
+        { want: pWant, current: p.current, rows: known.rows, wanted: want },
+        (f, rows) => ({
+          key: `p${i}`,
+          method: 'crm.contact.update',
+          params: { id: known.id, fields: f },
+          kind: 'contact',
+          ref: r,
+          write: true,
+          create: false,
+          touchesRows: rows,
+        }),
+      );
     }
     // The merged-away contact goes only once the kept one is written: never lose the person.
     // With the hash unchanged the merge was confirmed in an earlier sync: nothing left to remove.
@@ -297,9 +481,18 @@ export function planOps(w: Work, ctx: PlanContext): Op[] {
     (p.mergedFrom ?? []).forEach((m, j) => {
       const id = m.crmId ?? ids.contacts[m.goldenId]?.id;
       if (id === undefined || w.applied.has(`mg:${m.goldenId}`)) return;
-      const params = ctx.mergedContacts === 'delete' ? { id }
-        : { id, fields: { ORIGINATOR_ID: `${ctx.originator}-merged`, COMMENTS: `merged into ${p.goldenId}` } };
-      push(`m${i}_${j}`, { method: ctx.mergedContacts === 'delete' ? 'crm.contact.delete' : 'crm.contact.update', params, kind: 'remove', ref: `mg:${m.goldenId}`, write: true, create: false });
+      const params =
+        ctx.mergedContacts === 'delete'
+          ? { id }
+          : { id, fields: { ORIGINATOR_ID: `${ctx.originator}-merged`, COMMENTS: `merged into ${p.goldenId}` } };
+      push(`m${i}_${j}`, {
+        method: ctx.mergedContacts === 'delete' ? 'crm.contact.delete' : 'crm.contact.update',
+        params,
+        kind: 'remove',
+        ref: `mg:${m.goldenId}`,
+        write: true,
+        create: false,
+      });
     });
   });
 
@@ -318,10 +511,28 @@ function pruneOps(w: Work, moved: ReadonlySet<string>): Array<Omit<Op, 'deps'>> 
   const liveBd = new Set(c.bankAccounts.map(bankKey));
   const out: Array<Omit<Op, 'deps'>> = [];
   Object.entries(w.ids.requisites).forEach(([k, id], i) => {
-    if (!liveRq.has(k)) out.push({ key: `dr${i}`, method: 'crm.requisite.delete', params: { id }, kind: 'prune', ref: `rq:${k}`, write: true, create: false });
+    if (!liveRq.has(k))
+      out.push({
+        key: `dr${i}`,
+        method: 'crm.requisite.delete',
+        params: { id },
+        kind: 'prune',
+        ref: `rq:${k}`,
+        write: true,
+        create: false,
+      });
   });
   Object.entries(w.ids.bankDetails).forEach(([k, id], i) => {
-    if (!liveBd.has(k) || moved.has(k)) out.push({ key: `db${i}`, method: 'crm.requisite.bankdetail.delete', params: { id }, kind: 'prune', ref: `bd:${k}`, write: true, create: false });
+    if (!liveBd.has(k) || moved.has(k))
+      out.push({
+        key: `db${i}`,
+        method: 'crm.requisite.bankdetail.delete',
+        params: { id },
+        kind: 'prune',
+        ref: `bd:${k}`,
+        write: true,
+        create: false,
+      });
   });
   return out;
 }

@@ -4,7 +4,10 @@ import type { Bitrix24Client } from './rest-client.js';
 /** XML_IDs of the fixed RU presets (EntityPreset::getFixedPresetList); names as a fallback. */
 const wanted = {
   ORG: { xml: '#CRM_REQUISITE_PRESET_DEF_RU_COMPANY#', name: /^(organi[sz]ation|организация)$/i },
-  IE: { xml: '#CRM_REQUISITE_PRESET_DEF_RU_INDIVIDUAL#', name: /^(sole proprietorship|ип|индивидуальный предприниматель)$/i },
+  IE: {
+    xml: '#CRM_REQUISITE_PRESET_DEF_RU_INDIVIDUAL#',
+    name: /^(sole proprietorship|ип|индивидуальный предприниматель)$/i,
+  },
 } as const;
 
 /**
@@ -13,7 +16,9 @@ const wanted = {
  */
 export async function resolvePresets(client: Bitrix24Client): Promise<{ ORG: number; IE: number }> {
   const rows = await client.call<Array<Record<string, unknown>>>('crm.requisite.preset.list', {
-    filter: { ENTITY_TYPE_ID: 8, COUNTRY_ID: 1 }, select: ['ID', 'NAME', 'XML_ID'], order: { ID: 'ASC' },
+    filter: { ENTITY_TYPE_ID: 8, COUNTRY_ID: 1 },
+    select: ['ID', 'NAME', 'XML_ID'],
+    order: { ID: 'ASC' },
   });
   const find = (w: { xml: string; name: RegExp }): number | undefined => {
     const hit = rows.find((r) => r.XML_ID === w.xml) ?? rows.find((r) => w.name.test(String(r.NAME ?? '').trim()));
@@ -22,7 +27,9 @@ export async function resolvePresets(client: Bitrix24Client): Promise<{ ORG: num
   const ORG = find(wanted.ORG);
   const IE = find(wanted.IE);
   if (ORG === undefined || IE === undefined) {
-    throw new ConfigError([`bitrix24: the portal has no ${ORG === undefined ? 'organisation' : 'sole-proprietor'} requisite preset for Russia; set bitrix24.presetIds`]);
+    throw new ConfigError([
+      `bitrix24: the portal has no ${ORG === undefined ? 'organisation' : 'sole-proprietor'} requisite preset for Russia; set bitrix24.presetIds`,
+    ]);
   }
   return { ORG, IE };
 }

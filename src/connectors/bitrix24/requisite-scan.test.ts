@@ -5,7 +5,9 @@ import { invalidInnRequisites } from './requisite-scan.js';
 import { Bitrix24Client } from './rest-client.js';
 
 let sb: Sandbox;
-beforeAll(async () => { sb = await startSandbox({ rate: 1000, burst: 1000 }); });
+beforeAll(async () => {
+  sb = await startSandbox({ rate: 1000, burst: 1000 });
+});
 afterAll(() => sb.stop());
 
 describe('invalidInnRequisites', () => {
@@ -16,7 +18,9 @@ describe('invalidInnRequisites', () => {
       const id = Number(await client.call('crm.company.add', { fields: { TITLE: `К-${i}` } }));
       // Every tenth one mistyped (last digit off by one), one without an INN at all.
       const inn = i === 7 ? '' : i % 10 === 3 ? '7707083894' : '7707083893';
-      await client.call('crm.requisite.add', { fields: { ENTITY_TYPE_ID: 4, ENTITY_ID: id, PRESET_ID: 1, NAME: 'р', RQ_INN: inn } });
+      await client.call('crm.requisite.add', {
+        fields: { ENTITY_TYPE_ID: 4, ENTITY_ID: id, PRESET_ID: 1, NAME: 'р', RQ_INN: inn },
+      });
       if (inn !== '7707083893') bad.add(id);
     }
     const found = [];

@@ -17,12 +17,21 @@ export interface InvalidInnRequisite {
 export async function* invalidInnRequisites(client: Bitrix24Client): AsyncIterable<InvalidInnRequisite> {
   for (let after = 0; ;) {
     const rows = await client.call<Array<Record<string, unknown>>>('crm.requisite.list', {
-      filter: { ENTITY_TYPE_ID: 4, '>ID': after }, select: ['ID', 'ENTITY_ID', 'RQ_INN'], order: { ID: 'ASC' }, start: -1,
+      filter: { ENTITY_TYPE_ID: 4, '>ID': after },
+      select: ['ID', 'ENTITY_ID', 'RQ_INN'],
+      order: { ID: 'ASC' },
+      start: -1,
     });
     for (const r of rows) {
       const inn = String(r.RQ_INN ?? '').trim();
       const check = inn ? validateInn(inn) : { valid: false, reason: 'MISSING' };
-      if (!check.valid) yield { companyId: Number(r.ENTITY_ID), requisiteId: Number(r.ID), inn, reason: String(check.reason ?? 'INVALID') };
+      if (!check.valid)
+        yield {
+          companyId: Number(r.ENTITY_ID),
+          requisiteId: Number(r.ID),
+          inn,
+          reason: String(check.reason ?? 'INVALID'),
+        };
     }
     if (rows.length < 50) return;
     after = Number(rows[rows.length - 1]!.ID);

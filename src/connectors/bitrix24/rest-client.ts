@@ -51,12 +51,21 @@ export class Bitrix24Client {
   /** Unix seconds when the oldest operating basket drops out, from the last success. */
   private resetAt = 0;
 
-  constructor(private readonly config: Bitrix24Config, private readonly deps: Bitrix24ClientDeps = {}) {
+  constructor(
+    private readonly config: Bitrix24Config,
+    private readonly deps: Bitrix24ClientDeps = {},
+  ) {
     this.bucket = new RateLimiter(config.rate, Math.max(1, config.burst - config.headroom));
-    this.operating = new OperatingBudget(config.operatingLimitSec, config.operatingHeadroomSec, deps.clock ?? systemClock);
+    this.operating = new OperatingBudget(
+      config.operatingLimitSec,
+      config.operatingHeadroomSec,
+      deps.clock ?? systemClock,
+    );
     this.transport = new Transport(config.timeoutMs, config.concurrency, deps.dispatcher);
     this.log = (deps.logger ?? silentLogger).child({ portal: redactUrl(config.webhookUrl) });
-    this.merger = config.mergeBatches ? new BatchMerger((c) => this.sendBatch(c, {}), config.batchSize, config.concurrency) : undefined;
+    this.merger = config.mergeBatches
+      ? new BatchMerger((c) => this.sendBatch(c, {}), config.batchSize, config.concurrency)
+      : undefined;
   }
 
   async call<T = unknown>(method: string, params: Record<string, unknown> = {}): Promise<T> {
@@ -75,7 +84,8 @@ export class Bitrix24Client {
 
   private async sendBatch(commands: Record<string, BatchCommand>, opts: { halt?: boolean }): Promise<BatchResult> {
     const keys = Object.keys(commands);
-    if (keys.length > this.config.batchSize) throw new RangeError(`batch of ${keys.length} commands exceeds ${this.config.batchSize}`);
+    if (keys.length > this.config.batchSize)
+      throw new RangeError(`batch of ${keys.length} commands exceeds ${this.config.batchSize}`);
     const cmd = Object.fromEntries(keys.map((k) => [k, batchCommand(commands[k]!.method, commands[k]!.params)]));
     const write = keys.some((k) => isWriteMethod(commands[k]!.method));
     const plan: Plan = { counts: { batch: 1 }, keys: {} };
@@ -89,7 +99,12 @@ export class Bitrix24Client {
     // PHP renders an empty section as [] and a 0..n-1 keyed one as a list: map both back to keys.
     const section = <T>(v: unknown): Record<string, T> =>
       Array.isArray(v) ? Object.fromEntries(v.map((x, i) => [String(i), x as T])) : ((v ?? {}) as Record<string, T>);
-    return { result: section(r.result), errors: section(r.result_error), total: section(r.result_total), next: section(r.result_next) };
+    return {
+      result: section(r.result),
+      errors: section(r.result_error),
+      total: section(r.result_total),
+      next: section(r.result_next),
+    };
   }
 
   async close(): Promise<void> {
@@ -102,11 +117,17 @@ export class Bitrix24Client {
       baseMs: this.config.retryBaseMs,
       maxMs: this.config.retryMaxMs,
       retriable: (err) => isRetriable(err) && (err as CrmUnifyError).code !== 'CRM_OUTCOME_UNKNOWN',
-      onRetry: (err, attempt, waitMs) => this.log.warn({ method, attempt, waitMs, err: errorMessage(err) }, 'Bitrix24 call failed, retrying'),
+      onRetry: (err, attempt, waitMs) =>
+        this.log.warn({ method, attempt, waitMs, err: errorMessage(err) }, 'Bitrix24 call failed, retrying'),
     });
   }
 
-  private async attempt(method: string, params: Record<string, unknown>, write: boolean, plan: Plan): Promise<CallResult> {
+  private async attempt(
+    method: string,
+    params: Record<string, unknown>,
+    write: boolean,
+    plan: Plan,
+  ): Promise<CallResult> {
     const release = this.config.operatingPacing ? await this.operating.acquire(plan.counts) : () => undefined;
     const waited = await this.bucket.take();
     if (waited > 5) this.deps.metrics?.throttled.inc({ api: 'bitrix24', kind: 'local' });
@@ -131,10 +152,16 @@ export class Bitrix24Client {
       if (!(err instanceof WireError)) throw err;
       status = err.code === 'TIMEOUT' ? 'timeout' : 'network';
       if (write && err.sent) {
-        throw new CrmUnifyError('CRM_OUTCOME_UNKNOWN', `portal answer lost (${err.message}); the write may have been applied`,
-          { retriable: true, cause: err, details: { method } });
+        throw new CrmUnifyError(
+          'CRM_OUTCOME_UNKNOWN',
+          `portal answer lost (${err.message}); the write may have been applied`,
+          { retriable: true, cause: err, details: { method } },
+        );
       }
-      throw new CrmUnifyError('CRM_UNAVAILABLE', `portal unreachable (${err.message})`, { retriable: true, cause: err });
+      throw new CrmUnifyError('CRM_UNAVAILABLE', `portal unreachable (${err.message})`, {
+        retriable: true,
+        cause: err,
+      });
     } finally {
       release();
       this.deps.metrics?.apiRequests.inc({ api: 'bitrix24', method, status });
@@ -153,7 +180,9 @@ export class Bitrix24Client {
       return;
     }
     const times = (body.result as { result_time?: unknown } | undefined)?.result_time;
-    const entries: Array<[string, unknown]> = Array.isArray(times) ? times.map((t, i) => [String(i), t]) : Object.entries(times ?? {});
+    const entries: Array<[string, unknown]> = Array.isArray(times)
+      ? times.map((t, i) => [String(i), t])
+      : Object.entries(times ?? {});
     for (const [key, t] of entries) {
       const m = plan.keys[key];
       if (m) this.operating.observe(m, t as OperatingReading);

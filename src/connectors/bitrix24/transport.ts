@@ -9,14 +9,26 @@ export interface WireAnswer {
 
 /** A request that got no answer; `sent` says whether the portal may have received (and run) it. */
 export class WireError extends Error {
-  constructor(message: string, readonly sent: boolean, readonly code: string, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly sent: boolean,
+    readonly code: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = 'WireError';
   }
 }
 
 /** Failures before a byte of the request left: the portal cannot have run it. */
-const notSentCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+const notSentCodes = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 /**
  * One JSON POST to the portal (docs/bitrix24-rest.md §1: POST with a JSON body, never GET, which
@@ -26,7 +38,11 @@ export class Transport {
   private readonly dispatcher: Dispatcher;
   private readonly owned: boolean;
 
-  constructor(private readonly timeoutMs: number, connections: number, dispatcher?: Dispatcher) {
+  constructor(
+    private readonly timeoutMs: number,
+    connections: number,
+    dispatcher?: Dispatcher,
+  ) {
     this.owned = !dispatcher;
     this.dispatcher = dispatcher ?? new Agent({ connections, keepAliveTimeout: 4_000 });
   }
@@ -44,7 +60,9 @@ export class Transport {
       const text = await res.body.text();
       return { status: res.statusCode, body: parseJson(text) };
     } catch (err) {
-      const code = timeout.aborted ? 'TIMEOUT' : String((err as { code?: unknown }).code ?? (err as Error).name ?? 'ERROR');
+      const code = timeout.aborted
+        ? 'TIMEOUT'
+        : String((err as { code?: unknown }).code ?? (err as Error).name ?? 'ERROR');
       // A timeout, a reset or a closed socket after the request went out: the portal may have run it.
       const sent = !notSentCodes.has(code);
       const message = timeout.aborted ? `no answer within ${this.timeoutMs} ms` : `connection failed (${code})`;

@@ -77,18 +77,29 @@ export interface GoldenCompany {
 export type LoadResult =
   /** Confirmed by the portal: mark the golden record synced(ids, hash). */
   | {
-    goldenId: string; status: 'synced'; hash: string; ids: CrmIds; writes: number; mergedAway: string[];
-    /** Managed fields people changed in the CRM, found in this load. */
-    conflicts: CrmConflict[];
-    /** Entity refs adopted from what people entered. */
-    adopted: string[];
-    /** Other CRM companies with the company's INN, left for a person to merge. */
-    twins?: number[];
-  }
+      goldenId: string;
+      status: 'synced';
+      hash: string;
+      ids: CrmIds;
+      writes: number;
+      mergedAway: string[];
+      /** Managed fields people changed in the CRM, found in this load. */
+      conflicts: CrmConflict[];
+      /** Entity refs adopted from what people entered. */
+      adopted: string[];
+      /** Other CRM companies with the company's INN, left for a person to merge. */
+      twins?: number[];
+    }
   /** The portal refused a command (400-type): reject the record with reason CRM_REJECTED. */
-  | { goldenId: string; status: 'rejected'; reason: 'CRM_REJECTED'; detail: string; ids: CrmIds; createAttempted: boolean }
+  | {
+      goldenId: string;
+      status: 'rejected';
+      reason: 'CRM_REJECTED';
+      detail: string;
+      ids: CrmIds;
+      createAttempted: boolean;
+    }
   /** Not settled (outage, retries exhausted): keep the ids, nack, and try again later. */
   | { goldenId: string; status: 'retry'; error: CrmUnifyError; ids: CrmIds; createAttempted: boolean };
-
 
 export { emptyIds, type CrmIds, type MultifieldRow, type SentFields } from '../../model/crm-ids.js';

@@ -27,7 +27,10 @@ export class DadataClient implements RegistryLookup {
   private readonly endpoint: string;
   private readonly dispatcher: Dispatcher;
 
-  constructor(private readonly config: EgrulConfig, private readonly deps: DadataClientDeps = {}) {
+  constructor(
+    private readonly config: EgrulConfig,
+    private readonly deps: DadataClientDeps = {},
+  ) {
     this.endpoint = new URL(FIND_PARTY_PATH, config.url).toString();
     this.dispatcher = deps.dispatcher ?? new Agent({ connections: config.concurrency, keepAliveTimeout: 30_000 });
   }
@@ -44,7 +47,11 @@ export class DadataClient implements RegistryLookup {
         method: 'POST',
         dispatcher: this.dispatcher,
         signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-        headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `Token ${this.config.token}` },
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json',
+          authorization: `Token ${this.config.token}`,
+        },
         body: JSON.stringify(body),
       });
       status = String(res.statusCode);
@@ -54,7 +61,10 @@ export class DadataClient implements RegistryLookup {
       if (err instanceof CrmUnifyError) throw err;
       if (signal?.aborted) throw err;
       status = timeout.aborted ? 'timeout' : status;
-      throw new CrmUnifyError('REGISTRY_UNAVAILABLE', `EGRUL register unreachable: ${scrub(errorMessage(err))}`, { cause: err, retriable: true });
+      throw new CrmUnifyError('REGISTRY_UNAVAILABLE', `EGRUL register unreachable: ${scrub(errorMessage(err))}`, {
+        cause: err,
+        retriable: true,
+      });
     } finally {
       this.deps.metrics?.apiRequests.inc({ api: 'egrul', method: METHOD, status });
       this.deps.metrics?.apiSeconds.observe({ api: 'egrul', method: METHOD }, (performance.now() - started) / 1000);
@@ -70,14 +80,18 @@ function parseAnswer(status: number, text: string, retryAfter: string | string[]
   if (status === 200) {
     const parsed = safeJson(text) as { suggestions?: unknown } | undefined;
     if (Array.isArray(parsed?.suggestions)) return parsed.suggestions as PartySuggestion[];
-    throw new CrmUnifyError('REGISTRY_UNAVAILABLE', 'EGRUL register answered 200 without a suggestions list', { retriable: true });
+    throw new CrmUnifyError('REGISTRY_UNAVAILABLE', 'EGRUL register answered 200 without a suggestions list', {
+      retriable: true,
+    });
   }
   // DaData's error body may quote the token ("… disabled for token 'XXX'"): scrub, never echo raw.
   const reason = describe(text);
   if (status === 401 || status === 403) {
-    throw new CrmUnifyError('REGISTRY_UNAUTHORIZED',
+    throw new CrmUnifyError(
+      'REGISTRY_UNAUTHORIZED',
       `EGRUL register refused the API token (HTTP ${status}${reason}): check DADATA_TOKEN, the account's e-mail confirmation and its daily limit`,
-      { retriable: false, details: { status } });
+      { retriable: false, details: { status } },
+    );
   }
   if (status === 429) {
     const waitMs = Number(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter) * 1000;
@@ -86,14 +100,21 @@ function parseAnswer(status: number, text: string, retryAfter: string | string[]
     throw new CrmUnifyError('REGISTRY_RATE_LIMITED', msg, { retriable: true, details: { status } });
   }
   // 5xx is the provider's trouble and passes; other 4xx (bad URL, method, body) is ours and will not.
-  throw new CrmUnifyError('REGISTRY_UNAVAILABLE', `EGRUL register answered HTTP ${status}${reason}${status < 500 ? ' (check egrul.url)' : ''}`,
-    { retriable: status >= 500, details: { status } });
+  throw new CrmUnifyError(
+    'REGISTRY_UNAVAILABLE',
+    `EGRUL register answered HTTP ${status}${reason}${status < 500 ? ' (check egrul.url)' : ''}`,
+    { retriable: status >= 500, details: { status } },
+  );
 }
 
 function describe(text: string): string {
   const body = safeJson(text) as { message?: unknown; reason?: unknown } | undefined;
   const msg = typeof body?.message === 'string' ? body.message : typeof body?.reason === 'string' ? body.reason : '';
-  return msg ? `: ${scrub(msg).replace(/token\s+'[^']*'/gi, "token '***'").slice(0, 200)}` : '';
+  return msg
+    ? `: ${scrub(msg)
+        .replace(/token\s+'[^']*'/gi, "token '***'")
+        .slice(0, 200)}`
+    : '';
 }
 
 function safeJson(text: string): unknown {

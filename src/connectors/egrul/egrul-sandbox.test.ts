@@ -9,9 +9,16 @@ import { EgrulVerifier } from './verifier.js';
 let sb: Sandbox;
 beforeAll(async () => {
   sb = await startSandbox({
-    egrulLatencyMs: 5, egrulRateLimit: 1000,
+    egrulLatencyMs: 5,
+    egrulRateLimit: 1000,
     registry: {
-      '7707083893': { status: 'ACTIVE', name: 'ПАО СБЕРБАНК', ogrn: '1027700132195', kpp: '773601001', branches: [{ kpp: '540602001', status: 'LIQUIDATED' }] },
+      '7707083893': {
+        status: 'ACTIVE',
+        name: 'ПАО СБЕРБАНК',
+        ogrn: '1027700132195',
+        kpp: '773601001',
+        branches: [{ kpp: '540602001', status: 'LIQUIDATED' }],
+      },
       '7736050003': { status: 'BANKRUPT', name: 'ООО БАНКРОТ' },
       '500100732259': { status: 'ACTIVE', name: 'ИП ТЕСТОВ' },
     },
@@ -36,18 +43,21 @@ describe('EGRUL verifier against the sandbox emulator', () => {
     expect(sb.egrul.counters.requests).toBe(4);
   });
 
-  it.each(['503', 'refuse'] as const)('holds look-ups while the register is down (%s) and finishes when it is back', async (mode) => {
-    const v = verifier();
-    await sb.egrul.setDown(mode);
-    let settled = false;
-    const pending = Promise.all(['7707083893', '5003052454'].map((i) => v.verify(i))).finally(() => (settled = true));
-    await new Promise((r) => setTimeout(r, 400));
-    expect(settled).toBe(false);
-    await sb.egrul.setDown(false);
-    const [a, b] = await pending;
-    expect(a).toMatchObject({ ok: true });
-    expect(b).toMatchObject({ reason: 'EGRUL_NOT_FOUND' }); // a real answer, not the outage
-  });
+  it.each(['503', 'refuse'] as const)(
+    'holds look-ups while the register is down (%s) and finishes when it is back',
+    async (mode) => {
+      const v = verifier();
+      await sb.egrul.setDown(mode);
+      let settled = false;
+      const pending = Promise.all(['7707083893', '5003052454'].map((i) => v.verify(i))).finally(() => (settled = true));
+      await new Promise((r) => setTimeout(r, 400));
+      expect(settled).toBe(false);
+      await sb.egrul.setDown(false);
+      const [a, b] = await pending;
+      expect(a).toMatchObject({ ok: true });
+      expect(b).toMatchObject({ reason: 'EGRUL_NOT_FOUND' }); // a real answer, not the outage
+    },
+  );
 
   it('stops on a wrong token without retrying', async () => {
     const v = verifier('wrong-token-value');

@@ -8,13 +8,21 @@ const party = (status: string, branch: string | null, extra: Record<string, unkn
 
 describe('EGRUL status mapping', () => {
   it('passes ACTIVE and passes REORGANIZING with a warning', () => {
-    expect(verdict(toRegistryStatus('7707083893', [party('ACTIVE', 'MAIN')]))).toMatchObject({ ok: true, warnings: [] });
-    expect(verdict(toRegistryStatus('7707083893', [party('REORGANIZING', 'MAIN')])))
-      .toMatchObject({ ok: true, warnings: ['EGRUL_REORGANIZING'] });
+    expect(verdict(toRegistryStatus('7707083893', [party('ACTIVE', 'MAIN')]))).toMatchObject({
+      ok: true,
+      warnings: [],
+    });
+    expect(verdict(toRegistryStatus('7707083893', [party('REORGANIZING', 'MAIN')]))).toMatchObject({
+      ok: true,
+      warnings: ['EGRUL_REORGANIZING'],
+    });
   });
 
   it.each(['LIQUIDATING', 'LIQUIDATED', 'BANKRUPT'])('rejects %s as EGRUL_NOT_ACTIVE', (status) => {
-    expect(verdict(toRegistryStatus('7707083893', [party(status, 'MAIN')]))).toMatchObject({ ok: false, reason: 'EGRUL_NOT_ACTIVE' });
+    expect(verdict(toRegistryStatus('7707083893', [party(status, 'MAIN')]))).toMatchObject({
+      ok: false,
+      reason: 'EGRUL_NOT_ACTIVE',
+    });
   });
 
   it('reads the INN back from a not-found detail (as the verify stage extends it), and from nothing else', () => {
@@ -31,12 +39,18 @@ describe('EGRUL status mapping', () => {
   });
 
   it('lets the MAIN branch decide, whatever the order', () => {
-    const s = toRegistryStatus('7707083893', [party('ACTIVE', 'BRANCH'), party('LIQUIDATED', 'MAIN'), party('ACTIVE', 'BRANCH')]);
+    const s = toRegistryStatus('7707083893', [
+      party('ACTIVE', 'BRANCH'),
+      party('LIQUIDATED', 'MAIN'),
+      party('ACTIVE', 'BRANCH'),
+    ]);
     expect(s.status).toBe('LIQUIDATED');
   });
 
   it('prefers the active OGRNIP of an individual entrepreneur', () => {
-    const ie = (status: string): PartySuggestion => ({ data: { inn: '500100732259', type: 'INDIVIDUAL', state: { status } } });
+    const ie = (status: string): PartySuggestion => ({
+      data: { inn: '500100732259', type: 'INDIVIDUAL', state: { status } },
+    });
     expect(pickMain('500100732259', [ie('LIQUIDATED'), ie('ACTIVE')])?.data?.state?.status).toBe('ACTIVE');
   });
 

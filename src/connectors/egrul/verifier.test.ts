@@ -9,7 +9,11 @@ import { DadataClient, FIND_PARTY_PATH } from './dadata-client.js';
 import { EgrulVerifier } from './verifier.js';
 
 /** A minimal DaData stand-in: a registry, a `mode` switch and a request counter. */
-const registry: Record<string, string> = { '7707083893': 'ACTIVE', '7736050003': 'LIQUIDATED', '7704211201': 'REORGANIZING' };
+const registry: Record<string, string> = {
+  '7707083893': 'ACTIVE',
+  '7736050003': 'LIQUIDATED',
+  '7704211201': 'REORGANIZING',
+};
 let mode: 'ok' | 'down' | 'reset' | '401' | '403' | '429' = 'ok';
 let calls = 0;
 let lastAuth = '';
@@ -27,14 +31,25 @@ beforeAll(async () => {
       const status = { ok: 200, down: 503, '401': 401, '403': 403, '429': 429 }[mode];
       if (req.url !== FIND_PARTY_PATH || status !== 200) {
         res.writeHead(status === 200 ? 404 : status, { 'content-type': 'application/json' });
-        return res.end(JSON.stringify({ family: 'CLIENT_ERROR', reason: 'Forbidden', message: "Feature disabled for token 'sekret-token-1234'" }));
+        return res.end(
+          JSON.stringify({
+            family: 'CLIENT_ERROR',
+            reason: 'Forbidden',
+            message: "Feature disabled for token 'sekret-token-1234'",
+          }),
+        );
       }
       const { query } = JSON.parse(raw) as { query: string };
       const status0 = registry[query];
-      const suggestions = status0 ? [
-        { value: 'ФИЛИАЛ', data: { inn: query, branch_type: 'BRANCH', state: { status: 'ACTIVE' } } },
-        { value: 'ООО ТЕСТ', data: { inn: query, branch_type: 'MAIN', ogrn: '1027700132195', state: { status: status0 } } },
-      ] : [];
+      const suggestions = status0
+        ? [
+            { value: 'ФИЛИАЛ', data: { inn: query, branch_type: 'BRANCH', state: { status: 'ACTIVE' } } },
+            {
+              value: 'ООО ТЕСТ',
+              data: { inn: query, branch_type: 'MAIN', ogrn: '1027700132195', state: { status: status0 } },
+            },
+          ]
+        : [];
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ suggestions }));
     });
@@ -49,7 +64,10 @@ afterEach(() => {
 });
 
 function setup(extra: Record<string, unknown> = {}) {
-  const config: EgrulConfig = loadEgrulConfig({ url, token: 'sekret-token-1234', retryBaseMs: 20, retryMaxMs: 50, ...extra }, {});
+  const config: EgrulConfig = loadEgrulConfig(
+    { url, token: 'sekret-token-1234', retryBaseMs: 20, retryMaxMs: 50, ...extra },
+    {},
+  );
   const metrics = createMetrics(undefined, { defaultMetrics: false });
   const client = new DadataClient(config, { metrics });
   const cache = new MemoryRegistryCache();
@@ -133,17 +151,20 @@ describe('EgrulVerifier', () => {
     expect(verifier.requestsInFlight).toBe(0);
   });
 
-  it.each(['down', 'reset', '429'] as const)('holds look-ups through an outage (%s) and never says not-found', async (m) => {
-    const { verifier } = setup();
-    mode = m;
-    let settled = false;
-    const pending = verifier.verify('7707083893').finally(() => (settled = true));
-    await new Promise((r) => setTimeout(r, 300));
-    expect(settled).toBe(false);
-    expect(calls).toBeGreaterThan(2);
-    mode = 'ok';
-    expect(await pending).toMatchObject({ ok: true });
-  });
+  it.each(['down', 'reset', '429'] as const)(
+    'holds look-ups through an outage (%s) and never says not-found',
+    async (m) => {
+      const { verifier } = setup();
+      mode = m;
+      let settled = false;
+      const pending = verifier.verify('7707083893').finally(() => (settled = true));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(settled).toBe(false);
+      expect(calls).toBeGreaterThan(2);
+      mode = 'ok';
+      expect(await pending).toMatchObject({ ok: true });
+    },
+  );
 
   it.each(['401', '403'] as const)('stops at once on HTTP %s with a clear message and no token', async (m) => {
     const { verifier } = setup();

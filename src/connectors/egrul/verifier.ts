@@ -33,7 +33,10 @@ export class EgrulVerifier {
   private readonly log: Logger;
   private readonly now: () => number;
 
-  constructor(private readonly config: EgrulConfig, private readonly deps: VerifierDeps) {
+  constructor(
+    private readonly config: EgrulConfig,
+    private readonly deps: VerifierDeps,
+  ) {
     this.bucket = new RateLimiter(config.rate, config.burst ?? Math.max(1, config.rate));
     this.slots = pLimit(config.concurrency);
     this.ttl = ttlFromConfig(config);
@@ -81,22 +84,26 @@ export class EgrulVerifier {
   private async fetch(inn: string, cache = true): Promise<RegistryStatus> {
     const signal = this.stop.signal;
     const suggestions = await this.slots(() =>
-      withRetry(async () => {
-        const waited = await this.bucket.take();
-        if (waited > 1) this.deps.metrics?.throttled.inc({ api: 'egrul', kind: 'local' });
-        return this.deps.client.findParty(inn, signal);
-      }, {
-        retries: this.config.retries ?? Number.POSITIVE_INFINITY,
-        baseMs: this.config.retryBaseMs,
-        maxMs: this.config.retryMaxMs,
-        signal,
-        onRetry: (err, attempt, waitMs) => {
-          if ((err as { code?: string }).code === 'REGISTRY_RATE_LIMITED') this.deps.metrics?.throttled.inc({ api: 'egrul', kind: 'remote' });
-          // Debug: an outage makes one line per look-up and attempt; the service reports it once,
-          // rate-limited, as `registry:egrul` backing off (runtime/api-health.ts). No INN either way.
-          this.log.debug({ attempt, waitMs, err: errorMessage(err) }, 'EGRUL look-up failed, retrying');
+      withRetry(
+        async () => {
+          const waited = await this.bucket.take();
+          if (waited > 1) this.deps.metrics?.throttled.inc({ api: 'egrul', kind: 'local' });
+          return this.deps.client.findParty(inn, signal);
         },
-      }),
+        {
+          retries: this.config.retries ?? Number.POSITIVE_INFINITY,
+          baseMs: this.config.retryBaseMs,
+          maxMs: this.config.retryMaxMs,
+          signal,
+          onRetry: (err, attempt, waitMs) => {
+            if ((err as { code?: string }).code === 'REGISTRY_RATE_LIMITED')
+              this.deps.metrics?.throttled.inc({ api: 'egrul', kind: 'remote' });
+            // Debug: an outage makes one line per look-up and attempt; the service reports it once,
+            // rate-limited, as `registry:egrul` backing off (runtime/api-health.ts). No INN either way.
+            this.log.debug({ attempt, waitMs, err: errorMessage(err) }, 'EGRUL look-up failed, retrying');
+          },
+        },
+      ),
     );
     const status = toRegistryStatus(inn, suggestions);
     if (cache) await this.deps.cache?.put(inn, { status, checkedAt: this.now() });

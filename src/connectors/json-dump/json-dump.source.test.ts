@@ -14,15 +14,32 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 class Store implements PositionStore {
   readonly data = new Map<string, string>();
-  async get(k: string) { return this.data.get(k); }
-  async put(k: string, v: string) { this.data.set(k, v); }
-  async delete(k: string) { this.data.delete(k); }
+  async get(k: string) {
+    return this.data.get(k);
+  }
+  async put(k: string, v: string) {
+    this.data.set(k, v);
+  }
+  async delete(k: string) {
+    this.data.delete(k);
+  }
 }
 
 const partner = (i: number) => ({
-  partnerId: `P${String(i).padStart(8, '0')}`, kind: 'ORG', name: `ООО "Ромашка ${i}"`,
-  fullName: `Общество с ограниченной ответственностью «Ромашка ${i}»`, address: '117997, г. Москва, ул. Вавилова, д. 19',
-  contacts: [{ contactId: `C-${i}`, lastName: 'Иванов', firstName: 'Иван', middleName: 'Иванович', position: 'Менеджер по закупкам' }],
+  partnerId: `P${String(i).padStart(8, '0')}`,
+  kind: 'ORG',
+  name: `ООО "Ромашка ${i}"`,
+  fullName: `Общество с ограниченной ответственностью «Ромашка ${i}»`,
+  address: '117997, г. Москва, ул. Вавилова, д. 19',
+  contacts: [
+    {
+      contactId: `C-${i}`,
+      lastName: 'Иванов',
+      firstName: 'Иван',
+      middleName: 'Иванович',
+      position: 'Менеджер по закупкам',
+    },
+  ],
 });
 
 let files = 0;
@@ -82,10 +99,28 @@ describe('JsonDumpSource', () => {
 
   it('emits malformed elements as raw values with a problem, and goes on', async () => {
     const bad = iconv.decode(Buffer.from([0xc0, 0x98, 0xc1]), 'win1251'); // 0x98 is unmapped in windows-1251
-    const path = dumpFile([JSON.stringify(partner(0)), '42', '{"name":"без id"}', '[1,2]', JSON.stringify({ ...partner(4), name: bad }), JSON.stringify(partner(5))]);
+    const path = dumpFile([
+      JSON.stringify(partner(0)),
+      '42',
+      '{"name":"без id"}',
+      '[1,2]',
+      JSON.stringify({ ...partner(4), name: bad }),
+      JSON.stringify(partner(5)),
+    ]);
     const envs = await drain(source(path));
-    expect(envs.map((e) => e.value.problem?.reason ?? 'ok')).toEqual(['ok', 'MALFORMED_RECORD', 'MALFORMED_RECORD', 'MALFORMED_RECORD', 'BAD_ENCODING', 'ok']);
-    expect(envs[1]!.value).toMatchObject({ index: 1, value: 42, problem: { detail: expect.stringContaining('a number') } });
+    expect(envs.map((e) => e.value.problem?.reason ?? 'ok')).toEqual([
+      'ok',
+      'MALFORMED_RECORD',
+      'MALFORMED_RECORD',
+      'MALFORMED_RECORD',
+      'BAD_ENCODING',
+      'ok',
+    ]);
+    expect(envs[1]!.value).toMatchObject({
+      index: 1,
+      value: 42,
+      problem: { detail: expect.stringContaining('a number') },
+    });
     expect(envs[5]!.value.value).toEqual(partner(5));
   });
 
@@ -100,7 +135,10 @@ describe('JsonDumpSource', () => {
     try {
       for (;;) {
         const { records, done } = await src.read(50);
-        for (const r of records) { seen.push(r.value.index); r.ack(); }
+        for (const r of records) {
+          seen.push(r.value.index);
+          r.ack();
+        }
         if (done) break;
       }
     } catch (err) {

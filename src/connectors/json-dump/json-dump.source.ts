@@ -35,7 +35,8 @@ interface Opened {
 }
 
 /** The sniffing rule (normalize/encoding.ts) is proven for windows-1251 only; its aliases count. */
-const isWin1251 = (encoding: string) => ['windows1251', 'win1251', 'cp1251'].includes(encoding.toLowerCase().replace(/[^a-z0-9]/g, ''));
+const isWin1251 = (encoding: string) =>
+  ['windows1251', 'win1251', 'cp1251'].includes(encoding.toLowerCase().replace(/[^a-z0-9]/g, ''));
 
 /**
  * Shop B's JSON dump as a pull source: file → iconv-lite decoder → stream-json array streamer,
@@ -117,7 +118,14 @@ export class JsonDumpSource implements PullSource<DumpElement> {
     // streamValues off: the assembler uses only packed tokens, and half the tokens go away.
     const parser = streamArray.withParserAsStream({ streamValues: false });
     const out: Duplex = isWin1251(this.config.encoding)
-      ? pipeline(file, createMisdeclaredUtf8Guard(), iconv.decodeStream(this.config.encoding), this.replacementWatch(), parser, () => {})
+      ? pipeline(
+          file,
+          createMisdeclaredUtf8Guard(),
+          iconv.decodeStream(this.config.encoding),
+          this.replacementWatch(),
+          parser,
+          () => {},
+        )
       : pipeline(file, iconv.decodeStream(this.config.encoding), this.replacementWatch(), parser, () => {});
     if (same && stored.done) this.ended = true;
     return { file, elements: out[Symbol.asyncIterator](), size, mtimeMs, resumeAfter: same ? stored.index : -1 };
@@ -160,7 +168,12 @@ export class JsonDumpSource implements PullSource<DumpElement> {
     const src = this.opened;
     if (!src || !this.ended || this.acks.pending() > 0) return;
     const last = this.acks.committable(this.name);
-    this.commit({ index: last ? Number(last.offset) : src.resumeAfter, size: src.size, mtimeMs: src.mtimeMs, done: true });
+    this.commit({
+      index: last ? Number(last.offset) : src.resumeAfter,
+      size: src.size,
+      mtimeMs: src.mtimeMs,
+      done: true,
+    });
   }
 
   private commit(position: DumpPosition): void {
@@ -171,9 +184,20 @@ export class JsonDumpSource implements PullSource<DumpElement> {
     const bytePosition = src.file.bytesRead;
     if (err instanceof CrmUnifyError && err.details?.why === 'utf8-misdeclared') {
       const at = Number(err.details.offset);
-      return new CrmUnifyError('SOURCE_STRUCTURE_BROKEN', `${this.config.path}: ${err.message} (near byte ${at} of ${src.size}); set the dump's encoding to utf-8 if the export is UTF-8`, {
-        cause: err, details: { ...err.details, path: this.config.path, declared: this.config.encoding, bytePosition: at, fileSize: src.size },
-      });
+      return new CrmUnifyError(
+        'SOURCE_STRUCTURE_BROKEN',
+        `${this.config.path}: ${err.message} (near byte ${at} of ${src.size}); set the dump's encoding to utf-8 if the export is UTF-8`,
+        {
+          cause: err,
+          details: {
+            ...err.details,
+            path: this.config.path,
+            declared: this.config.encoding,
+            bytePosition: at,
+            fileSize: src.size,
+          },
+        },
+      );
     }
     return new CrmUnifyError(
       'SOURCE_STRUCTURE_BROKEN',

@@ -16,6 +16,7 @@ export const dumpKey = (name: string): string => `json-dump/${name}`;
 export function parseDumpPosition(text: string | undefined): DumpPosition | undefined {
   if (text === undefined) return undefined;
   const v = JSON.parse(text) as Partial<DumpPosition>;
-  if (typeof v.index !== 'number' || typeof v.size !== 'number' || typeof v.mtimeMs !== 'number') throw new TypeError(`not a dump position: ${text}`);
+  if (typeof v.index !== 'number' || typeof v.size !== 'number' || typeof v.mtimeMs !== 'number')
+    throw new TypeError(`not a dump position: ${text}`);
   return { index: v.index, size: v.size, mtimeMs: v.mtimeMs, ...(v.done ? { done: true } : {}) };
 }

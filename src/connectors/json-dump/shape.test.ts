@@ -6,7 +6,12 @@ describe('checkShape', () => {
     expect(checkShape({ partnerId: '0001', name: 'ООО' })).toBeUndefined();
   });
 
-  it.each([[null, 'null'], [[1], 'an array'], ['x', 'a string'], [7, 'a number']])('marks %j as %s', (value, what) => {
+  it.each([
+    [null, 'null'],
+    [[1], 'an array'],
+    ['x', 'a string'],
+    [7, 'a number'],
+  ])('marks %j as %s', (value, what) => {
     expect(checkShape(value)).toEqual({ reason: 'MALFORMED_RECORD', detail: expect.stringContaining(what) });
   });
 

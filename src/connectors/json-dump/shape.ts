@@ -19,11 +19,16 @@ export interface ShapeProblem {
  */
 export function checkShape(value: unknown, checkEncoding = true): ShapeProblem | undefined {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    return { reason: 'MALFORMED_RECORD', detail: `element is ${value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`}, not a Partner object` };
+    return {
+      reason: 'MALFORMED_RECORD',
+      detail: `element is ${value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`}, not a Partner object`,
+    };
   }
   const id = (value as { partnerId?: unknown }).partnerId;
-  if (typeof id !== 'string' || id.trim() === '') return { reason: 'MALFORMED_RECORD', detail: 'element has no partnerId string' };
-  if (checkEncoding && hasReplacementChar(value)) return { reason: 'BAD_ENCODING', detail: 'element holds bytes that are not windows-1251 text (U+FFFD)' };
+  if (typeof id !== 'string' || id.trim() === '')
+    return { reason: 'MALFORMED_RECORD', detail: 'element has no partnerId string' };
+  if (checkEncoding && hasReplacementChar(value))
+    return { reason: 'BAD_ENCODING', detail: 'element holds bytes that are not windows-1251 text (U+FFFD)' };
   return undefined;
 }
 

@@ -5,7 +5,12 @@ import { loadKafkaSourceConfig } from './config.js';
 describe('loadKafkaSourceConfig', () => {
   it('fills Shop B defaults', () => {
     expect(loadKafkaSourceConfig({ brokers: ['127.0.0.1:9092'] })).toMatchObject({
-      topic: 'shop-b.crm.partners', groupId: 'crm-unify.shop-b', once: false, commitIntervalMs: 5000, queueHighWater: 2000, queueLowWater: 500,
+      topic: 'shop-b.crm.partners',
+      groupId: 'crm-unify.shop-b',
+      once: false,
+      commitIntervalMs: 5000,
+      queueHighWater: 2000,
+      queueLowWater: 500,
     });
   });
 
@@ -20,6 +25,8 @@ describe('loadKafkaSourceConfig', () => {
   });
 
   it('refuses a low-water mark at or above the high-water mark', () => {
-    expect(() => loadKafkaSourceConfig({ brokers: ['b:1'], queueHighWater: 10, queueLowWater: 10 })).toThrow(/queueLowWater/);
+    expect(() => loadKafkaSourceConfig({ brokers: ['b:1'], queueHighWater: 10, queueLowWater: 10 })).toThrow(
+      /queueLowWater/,
+    );
   });
 });

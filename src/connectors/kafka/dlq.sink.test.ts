@@ -6,10 +6,22 @@ import { dlqHeaders, KafkaDlqRejectSink } from './dlq.sink.js';
 import type { KafkaRawRecord } from './record.js';
 
 const raw: KafkaRawRecord = {
-  topic: 'shop-b.crm.partners', partition: 2, offset: '41', key: Buffer.from('P1'), value: Buffer.from('not json'),
-  tombstone: false, headers: { trace: 't' }, timestamp: '1700000000000',
+  topic: 'shop-b.crm.partners',
+  partition: 2,
+  offset: '41',
+  key: Buffer.from('P1'),
+  value: Buffer.from('not json'),
+  tombstone: false,
+  headers: { trace: 't' },
+  timestamp: '1700000000000',
 };
-const env = (partition: string): Envelope<unknown> => ({ value: {}, position: { partition, offset: 41n }, source: 's', ack: () => {}, nack: () => {} });
+const env = (partition: string): Envelope<unknown> => ({
+  value: {},
+  position: { partition, offset: 41n },
+  source: 's',
+  ack: () => {},
+  nack: () => {},
+});
 
 function setup(opts: { failSend?: boolean } = {}) {
   const events: string[] = [];
@@ -24,7 +36,9 @@ function setup(opts: { failSend?: boolean } = {}) {
   } as unknown as Producer;
   const inner: RejectSink = { reject: async (_e, reason) => void events.push(`inner:${reason}`) };
   const sink = new KafkaDlqRejectSink({
-    producer, inner, now: () => new Date('2024-01-01T00:00:00Z'),
+    producer,
+    inner,
+    now: () => new Date('2024-01-01T00:00:00Z'),
     lookup: (p) => (p.partition === 'shop-b.crm.partners-2' && p.offset === 41n ? raw : undefined),
   });
   return { sink, events, sent };
@@ -40,8 +54,13 @@ describe('KafkaDlqRejectSink', () => {
     expect(msg.key).toEqual(Buffer.from('P1'));
     expect(msg.value).toEqual(Buffer.from('not json'));
     expect(msg.headers).toEqual({
-      trace: 't', [dlqHeaders.reason]: 'MALFORMED_RECORD', [dlqHeaders.detail]: 'not JSON at 0',
-      [dlqHeaders.topic]: 'shop-b.crm.partners', [dlqHeaders.partition]: '2', [dlqHeaders.offset]: '41', [dlqHeaders.at]: '2024-01-01T00:00:00.000Z',
+      trace: 't',
+      [dlqHeaders.reason]: 'MALFORMED_RECORD',
+      [dlqHeaders.detail]: 'not JSON at 0',
+      [dlqHeaders.topic]: 'shop-b.crm.partners',
+      [dlqHeaders.partition]: '2',
+      [dlqHeaders.offset]: '41',
+      [dlqHeaders.at]: '2024-01-01T00:00:00.000Z',
     });
   });
 

@@ -68,14 +68,19 @@ export class KafkaDlqRejectSink implements RejectSink {
    * the DLQ topics, waiting for the brokers under `reach`: the DLQ is a sink of its own.
    */
   static async open(opts: OpenKafkaDlqOptions): Promise<KafkaDlq> {
-    const producer = opts.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
+    const producer = opts.kafka.producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
     const admin = opts.kafka.admin();
     await opts.reach.attempt(async () => {
       await probeBrokers(opts.brokers);
       await Promise.all([producer.connect(), admin.connect()]);
     }, isTransientKafkaError);
     return {
-      over: (inner) => new KafkaDlqRejectSink({ producer, admin, inner, lookup: opts.lookup, ...(opts.now && { now: opts.now }) }),
+      over: (inner) =>
+        new KafkaDlqRejectSink({ producer, admin, inner, lookup: opts.lookup, ...(opts.now && { now: opts.now }) }),
       close: async () => {
         await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
       },
@@ -90,7 +95,9 @@ export class KafkaDlqRejectSink implements RejectSink {
       await this.opts.producer.send({
         topic,
         acks: -1,
-        messages: [{ key: raw.key, value: raw.tombstone ? null : raw.value, headers: this.headers(raw, reason, detail) }],
+        messages: [
+          { key: raw.key, value: raw.tombstone ? null : raw.value, headers: this.headers(raw, reason, detail) },
+        ],
       });
     }
     await this.opts.inner.reject(env, reason, detail, sourceId);

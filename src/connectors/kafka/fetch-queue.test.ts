@@ -3,7 +3,14 @@ import { FetchQueue } from './fetch-queue.js';
 import type { KafkaRawRecord } from './record.js';
 
 const rec = (partition: number, offset: number): KafkaRawRecord => ({
-  topic: 't', partition, offset: String(offset), key: null, value: Buffer.alloc(0), tombstone: false, headers: {}, timestamp: '0',
+  topic: 't',
+  partition,
+  offset: String(offset),
+  key: null,
+  value: Buffer.alloc(0),
+  tombstone: false,
+  headers: {},
+  timestamp: '0',
 });
 const offsets = (q: FetchQueue, max: number) => q.take(max).map((x) => `${x.record.partition}@${x.record.offset}`);
 
@@ -13,9 +20,15 @@ describe('FetchQueue', () => {
     const calls: string[] = [];
     q.attach({ pause: () => calls.push('pause'), resume: () => calls.push('resume') });
     q.rebalance([0]);
-    q.push(0, [0, 1, 2].map((o) => rec(0, o)));
+    q.push(
+      0,
+      [0, 1, 2].map((o) => rec(0, o)),
+    );
     expect(q.isPaused).toBe(false);
-    q.push(0, [3, 4].map((o) => rec(0, o)));
+    q.push(
+      0,
+      [3, 4].map((o) => rec(0, o)),
+    );
     expect(q.isPaused).toBe(true);
     expect(offsets(q, 3)).toEqual(['0@0', '0@1', '0@2']);
     expect(calls).toEqual(['pause']);
@@ -27,8 +40,14 @@ describe('FetchQueue', () => {
   it('never queues an offset of a partition twice within a generation', () => {
     const q = new FetchQueue(100, 10);
     q.rebalance([0]);
-    q.push(0, [0, 1, 2].map((o) => rec(0, o)));
-    q.push(0, [1, 2, 3].map((o) => rec(0, o)));
+    q.push(
+      0,
+      [0, 1, 2].map((o) => rec(0, o)),
+    );
+    q.push(
+      0,
+      [1, 2, 3].map((o) => rec(0, o)),
+    );
     expect(offsets(q, 10)).toEqual(['0@0', '0@1', '0@2', '0@3']);
   });
 

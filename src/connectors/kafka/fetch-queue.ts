@@ -31,7 +31,10 @@ export class FetchQueue {
   private flow: FetchFlow | undefined;
   private wakeUp: (() => void) | undefined;
 
-  constructor(private readonly highWater: number, private readonly lowWater: number) {}
+  constructor(
+    private readonly highWater: number,
+    private readonly lowWater: number,
+  ) {}
 
   get generation(): number {
     return this.gen;

@@ -43,7 +43,11 @@ async function produce(topic: string, from: number, to: number): Promise<void> {
   for (let i = from; i < to; i += 500) {
     const messages = [];
     for (let k = i; k < Math.min(to, i + 500); k++) {
-      messages.push({ key: `P${k}`, partition: k % 3, value: JSON.stringify({ eventId: `e${k}`, type: 'PARTNER_UPSERT', seq: k }) });
+      messages.push({
+        key: `P${k}`,
+        partition: k % 3,
+        value: JSON.stringify({ eventId: `e${k}`, type: 'PARTNER_UPSERT', seq: k }),
+      });
     }
     await producer.send({ topic, acks: -1, messages });
   }
@@ -51,7 +55,14 @@ async function produce(topic: string, from: number, to: number): Promise<void> {
 
 function config(topic: string, over: Partial<KafkaSourceConfig> = {}): KafkaSourceConfig {
   return KafkaSourceConfigSchema.parse({
-    brokers: kafkaBrokers(), topic, groupId: `${topic}-g`, once: true, commitIntervalMs: 200, maxWaitMs: 200, sessionTimeoutMs: 10_000, ...over,
+    brokers: kafkaBrokers(),
+    topic,
+    groupId: `${topic}-g`,
+    once: true,
+    commitIntervalMs: 200,
+    maxWaitMs: 200,
+    sessionTimeoutMs: 10_000,
+    ...over,
   });
 }
 
@@ -70,7 +81,8 @@ describe('KafkaSource', () => {
     const envs = await drain(first, { ack: false, chunk: 64 });
     expect(envs.map(seqOf).sort((a, b) => a - b)).toEqual(Array.from({ length: 300 }, (_, i) => i));
     // Ack in reverse order, holding back offset 40 of partition 1 and offset 70 of partition 2.
-    const held = (e: Envelope<KafkaRawRecord>) => (e.value.partition === 1 && e.value.offset === '40') || (e.value.partition === 2 && e.value.offset === '70');
+    const held = (e: Envelope<KafkaRawRecord>) =>
+      (e.value.partition === 1 && e.value.offset === '40') || (e.value.partition === 2 && e.value.offset === '70');
     for (const e of [...envs].reverse()) if (!held(e)) e.ack();
     await first.close();
     expect(await committed(cfg.groupId, topic)).toEqual({ 0: '100', 1: '40', 2: '70' });
@@ -87,7 +99,10 @@ describe('KafkaSource', () => {
 
   it('pauses the topic behind a sink that never acks, and never exceeds the credit', async () => {
     const topic = await topicWith(3000, 'src-backpressure');
-    const source = new KafkaSource({ config: config(topic, { once: false, queueHighWater: 100, queueLowWater: 20, maxBytesPerPartition: 4096 }), kafka });
+    const source = new KafkaSource({
+      config: config(topic, { once: false, queueHighWater: 100, queueLowWater: 20, maxBytesPerPartition: 4096 }),
+      kafka,
+    });
     expect(await expectCreditHeld(source, 10, 3000)).toBe(10);
     expect(source.isPaused).toBe(true);
     // The queue holds the high-water mark plus at most one fetch per partition, not the topic.
@@ -99,29 +114,52 @@ describe('KafkaSource', () => {
   it('sends a poison message to <topic>.dlq with its context headers and goes on', async () => {
     const topic = uniqueTopic('src-dlq');
     await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
-    await producer.send({ topic, acks: -1, messages: [
-      { key: 'P1', value: '{"eventId":"a","seq":1}' },
-      { key: 'P2', value: 'this is not JSON', headers: { trace: 't-2' } },
-      { key: 'P3', value: '{"eventId":"c","seq":3}' },
-    ] });
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: [
+        { key: 'P1', value: '{"eventId":"a","seq":1}' },
+        { key: 'P2', value: 'this is not JSON', headers: { trace: 't-2' } },
+        { key: 'P3', value: '{"eventId":"c","seq":3}' },
+      ],
+    });
     const source = new KafkaSource({ config: config(topic), kafka });
     const recorded: string[] = [];
     const inner: RejectSink = { reject: async (env, reason) => void recorded.push(`${reason}@${env.position.offset}`) };
-    const reach = new Reachability({ component: 'sink:test.dlq', endpoint: 'kafka', setBy: 'test' }, defaultConnectPolicy());
-    const opened = await KafkaDlqRejectSink.open({ kafka, brokers: kafkaBrokers(), reach, lookup: (p) => source.rawRecord(p), now: () => new Date('2024-01-02T03:04:05Z') });
+    const reach = new Reachability(
+      { component: 'sink:test.dlq', endpoint: 'kafka', setBy: 'test' },
+      defaultConnectPolicy(),
+    );
+    const opened = await KafkaDlqRejectSink.open({
+      kafka,
+      brokers: kafkaBrokers(),
+      reach,
+      lookup: (p) => source.rawRecord(p),
+      now: () => new Date('2024-01-02T03:04:05Z'),
+    });
     const dlq = opened.over(inner);
-    const parse = stage('parse', (raw: KafkaRawRecord) => {
-      try {
-        return accept(JSON.parse(raw.value.toString('utf8')) as { seq: number });
-      } catch (err) {
-        return reject('MALFORMED_RECORD', `not JSON: ${(err as Error).message}`);
-      }
-    }, { rejects: dlq });
+    const parse = stage(
+      'parse',
+      (raw: KafkaRawRecord) => {
+        try {
+          return accept(JSON.parse(raw.value.toString('utf8')) as { seq: number });
+        } catch (err) {
+          return reject('MALFORMED_RECORD', `not JSON: ${(err as Error).message}`);
+        }
+      },
+      { rejects: dlq },
+    );
     const parsed: number[] = [];
-    await lastValueFrom(fromPullSource(source, { maxInFlight: 10 }).pipe(parse, mergeMap(async (env) => {
-      parsed.push(env.value.seq);
-      env.ack();
-    })), { defaultValue: undefined });
+    await lastValueFrom(
+      fromPullSource(source, { maxInFlight: 10 }).pipe(
+        parse,
+        mergeMap(async (env) => {
+          parsed.push(env.value.seq);
+          env.ack();
+        }),
+      ),
+      { defaultValue: undefined },
+    );
     await source.close();
     await opened.close();
     expect(parsed).toEqual([1, 3]);
@@ -132,8 +170,12 @@ describe('KafkaSource', () => {
     expect(dead[0]!.key).toBe('P2');
     expect(dead[0]!.value).toBe('this is not JSON');
     expect(dead[0]!.headers).toMatchObject({
-      trace: 't-2', [dlqHeaders.reason]: 'MALFORMED_RECORD', [dlqHeaders.topic]: topic,
-      [dlqHeaders.partition]: '0', [dlqHeaders.offset]: '1', [dlqHeaders.at]: '2024-01-02T03:04:05.000Z',
+      trace: 't-2',
+      [dlqHeaders.reason]: 'MALFORMED_RECORD',
+      [dlqHeaders.topic]: topic,
+      [dlqHeaders.partition]: '0',
+      [dlqHeaders.offset]: '1',
+      [dlqHeaders.at]: '2024-01-02T03:04:05.000Z',
     });
     expect(dead[0]!.headers[dlqHeaders.detail]).toMatch(/^not JSON/);
   });
@@ -192,7 +234,10 @@ describe('KafkaSource', () => {
   });
 });
 
-async function readAll(topic: string, n: number): Promise<Array<{ key: string; value: string; headers: Record<string, string> }>> {
+async function readAll(
+  topic: string,
+  n: number,
+): Promise<Array<{ key: string; value: string; headers: Record<string, string> }>> {
   const consumer = kafka.consumer({ groupId: uniqueTopic('dlq-reader') });
   const out: Array<{ key: string; value: string; headers: Record<string, string> }> = [];
   await consumer.connect();

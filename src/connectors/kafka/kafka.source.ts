@@ -117,10 +117,13 @@ export class KafkaSource implements PullSource<KafkaRawRecord> {
   /** Starts the consumer, waiting for the brokers under the outage policy when there is one. */
   private startWhenReachable(): Promise<void> {
     if (!this.reach) return this.start();
-    return this.reach.attempt(async () => {
-      await probeBrokers(this.config.brokers);
-      await this.start();
-    }, (err) => !this.closed && isTransientKafkaError(err));
+    return this.reach.attempt(
+      async () => {
+        await probeBrokers(this.config.brokers);
+        await this.start();
+      },
+      (err) => !this.closed && isTransientKafkaError(err),
+    );
   }
 
   /** One attempt; a failed one leaves no consumer behind. */
@@ -198,8 +201,16 @@ export class KafkaSource implements PullSource<KafkaRawRecord> {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
-      const retry = { retries: 10, baseMs: 200, maxMs: 3000, retriable: (e: unknown) => (e as { retriable?: boolean }).retriable === true };
-      const [committed] = await withRetry(() => admin.fetchOffsets({ groupId: this.config.groupId, topics: [this.config.topic] }), retry);
+      const retry = {
+        retries: 10,
+        baseMs: 200,
+        maxMs: 3000,
+        retriable: (e: unknown) => (e as { retriable?: boolean }).retriable === true,
+      };
+      const [committed] = await withRetry(
+        () => admin.fetchOffsets({ groupId: this.config.groupId, topics: [this.config.topic] }),
+        retry,
+      );
       const range = await withRetry(() => admin.fetchTopicOffsets(this.config.topic), retry);
       this.book.load(committed?.partitions ?? [], range, this.config.once);
     } finally {
@@ -211,7 +222,11 @@ export class KafkaSource implements PullSource<KafkaRawRecord> {
     this.restarts++;
     const waitMs = policyWaitMs ?? Math.min(10_000, 500 * 2 ** this.restarts);
     // With a policy, the outage is logged (rate-limited) by it; a line per restart would repeat it.
-    if (!this.reach) this.log.warn({ topic: this.config.topic, attempt: this.restarts, waitMs, err: errorMessage(err) }, 'kafka source: consumer stopped, restarting');
+    if (!this.reach)
+      this.log.warn(
+        { topic: this.config.topic, attempt: this.restarts, waitMs, err: errorMessage(err) },
+        'kafka source: consumer stopped, restarting',
+      );
     clearInterval(this.timer);
     const old = this.consumer;
     this.setConsumer(undefined);
@@ -238,10 +253,19 @@ export class KafkaSource implements PullSource<KafkaRawRecord> {
   private async onBatch({ batch, resolveOffset, heartbeat, isStale }: EachBatchPayload): Promise<void> {
     const p = batch.partition;
     if (this.closed || !this.queue.owns(p) || isStale() || batch.messages.length === 0) return;
-    this.queue.push(p, batch.messages.map((m) => ({
-      topic: batch.topic, partition: p, offset: m.offset, key: m.key ?? null, value: m.value ?? Buffer.alloc(0),
-      tombstone: m.value === null, headers: m.headers ?? {}, timestamp: m.timestamp,
-    })));
+    this.queue.push(
+      p,
+      batch.messages.map((m) => ({
+        topic: batch.topic,
+        partition: p,
+        offset: m.offset,
+        key: m.key ?? null,
+        value: m.value ?? Buffer.alloc(0),
+        tombstone: m.value === null,
+        headers: m.headers ?? {},
+        timestamp: m.timestamp,
+      })),
+    );
     // Only moves kafkajs' fetch pointer past what is queued; commits are ours.
     resolveOffset(batch.lastOffset());
     this.book.fetched(p, batch.lastOffset(), batch.highWatermark);
@@ -291,7 +315,11 @@ export class KafkaSource implements PullSource<KafkaRawRecord> {
   private throwIfCrashed(): void {
     if (this.crash !== undefined) {
       if (this.crash instanceof CrmUnifyError && this.crash.code === 'SERVICE_UNAVAILABLE') throw this.crash;
-      throw new CrmUnifyError('SOURCE_READ_FAILED', `kafka consumer of ${this.config.topic} stopped: ${errorMessage(this.crash)}`, { cause: this.crash });
+      throw new CrmUnifyError(
+        'SOURCE_READ_FAILED',
+        `kafka consumer of ${this.config.topic} stopped: ${errorMessage(this.crash)}`,
+        { cause: this.crash },
+      );
     }
   }
 }

@@ -6,7 +6,12 @@ import { kafkaLogCreator } from './log.js';
 
 function capture() {
   const lines: Array<Record<string, unknown>> = [];
-  const destination = new Writable({ write(c, _e, cb) { for (const l of String(c).split('\n').filter(Boolean)) lines.push(JSON.parse(l) as Record<string, unknown>); cb(); } });
+  const destination = new Writable({
+    write(c, _e, cb) {
+      for (const l of String(c).split('\n').filter(Boolean)) lines.push(JSON.parse(l) as Record<string, unknown>);
+      cb();
+    },
+  });
   return { lines, logger: createLogger({ destination, level: 'debug' }) };
 }
 const flush = () => new Promise((r) => setTimeout(r, 20));
@@ -33,7 +38,13 @@ describe('kafkajs logging through pino', () => {
       [20, 'Connection error: connect ECONNREFUSED 127.0.0.1:3398'],
       [40, 'some warning'],
     ]);
-    expect(lines[0]).toMatchObject({ component: 'kafkajs', namespace: 'Consumer', groupId: 'g', pid: expect.any(Number), time: expect.any(Number) });
+    expect(lines[0]).toMatchObject({
+      component: 'kafkajs',
+      namespace: 'Consumer',
+      groupId: 'g',
+      pid: expect.any(Number),
+      time: expect.any(Number),
+    });
     expect(seen).toHaveLength(1);
     expect((seen[0] as { code?: string }).code).toBe('ECONNREFUSED');
   });

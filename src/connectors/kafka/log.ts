@@ -20,23 +20,31 @@ export function kafkaLogCreator(logger: Logger, opts: KafkaLogOptions = {}): log
   const now = opts.now ?? Date.now;
   const lastAt = new Map<string, number>();
   const child = logger.child({ component: 'kafkajs' });
-  return () => ({ namespace, level, log }) => {
-    const { message, timestamp: _ts, logger: _name, error, stack: _stack, ...extra } = log as { message: string; timestamp?: string; logger?: string; error?: unknown; stack?: unknown };
-    const fields = { namespace, ...extra, ...(error === undefined ? {} : { err: errorMessage(error) }) };
-    let method = methodOf(level);
-    if (method !== 'debug') {
-      const key = `${namespace}|${message}`;
-      const t = now();
-      const text = `${message} ${error === undefined ? '' : errorMessage(error)}`;
-      if (isConnectionNoise(text)) {
-        method = 'debug';
-        opts.onConnectionError?.(connectionError(text, error));
-      } else if (t - (lastAt.get(key) ?? -Infinity) < repeatMs) method = 'debug';
-      else lastAt.set(key, t);
-      if (lastAt.size > 1000) lastAt.clear();
-    }
-    child[method](fields, message);
-  };
+  return () =>
+    ({ namespace, level, log }) => {
+      const {
+        message,
+        timestamp: _ts,
+        logger: _name,
+        error,
+        stack: _stack,
+        ...extra
+      } = log as { message: string; timestamp?: string; logger?: string; error?: unknown; stack?: unknown };
+      const fields = { namespace, ...extra, ...(error === undefined ? {} : { err: errorMessage(error) }) };
+      let method = methodOf(level);
+      if (method !== 'debug') {
+        const key = `${namespace}|${message}`;
+        const t = now();
+        const text = `${message} ${error === undefined ? '' : errorMessage(error)}`;
+        if (isConnectionNoise(text)) {
+          method = 'debug';
+          opts.onConnectionError?.(connectionError(text, error));
+        } else if (t - (lastAt.get(key) ?? -Infinity) < repeatMs) method = 'debug';
+        else lastAt.set(key, t);
+        if (lastAt.size > 1000) lastAt.clear();
+      }
+      child[method](fields, message);
+    };
 }
 
 function methodOf(level: logLevel): 'error' | 'warn' | 'info' | 'debug' {
@@ -46,7 +54,8 @@ function methodOf(level: logLevel): 'error' | 'warn' | 'info' | 'debug' {
   return 'debug';
 }
 
-const noise = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|Connection error|Connection timeout|Closed connection|Failed to connect|KafkaJSNumberOfRetriesExceeded|KafkaJSConnection|KafkaJSGroupCoordinatorNotFound|KafkaJSBrokerNotFound|Restarting the consumer|coordinator is not available/i;
+const noise =
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|Connection error|Connection timeout|Closed connection|Failed to connect|KafkaJSNumberOfRetriesExceeded|KafkaJSConnection|KafkaJSGroupCoordinatorNotFound|KafkaJSBrokerNotFound|Restarting the consumer|coordinator is not available/i;
 
 /** The error behind a kafkajs log entry, with its socket code when the text names one. */
 function connectionError(text: string, error: unknown): Error {

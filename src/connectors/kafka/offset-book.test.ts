@@ -6,10 +6,17 @@ const all = () => true;
 describe('OffsetBook', () => {
   it('counts lag from the committed offset, the low watermark when none, and the high watermark', () => {
     const book = new OffsetBook('t');
-    book.load([{ partition: 0, offset: '40' }, { partition: 1, offset: '-1' }], [
-      { partition: 0, low: '0', high: '100' },
-      { partition: 1, low: '10', high: '25' },
-    ], false);
+    book.load(
+      [
+        { partition: 0, offset: '40' },
+        { partition: 1, offset: '-1' },
+      ],
+      [
+        { partition: 0, low: '0', high: '100' },
+        { partition: 1, low: '10', high: '25' },
+      ],
+      false,
+    );
     expect(book.lag).toBe(60 + 15);
     book.fetched(1, '29', '30');
     expect(book.lag).toBe(60 + 20);
@@ -30,7 +37,14 @@ describe('OffsetBook', () => {
 
   it('does not offer what is committed already, nor partitions it is told are not ours', () => {
     const book = new OffsetBook('t');
-    book.load([{ partition: 0, offset: '5' }], [{ partition: 0, low: '0', high: '10' }, { partition: 1, low: '0', high: '10' }], false);
+    book.load(
+      [{ partition: 0, offset: '5' }],
+      [
+        { partition: 0, low: '0', high: '10' },
+        { partition: 1, low: '0', high: '10' },
+      ],
+      false,
+    );
     book.track(0, 3n);
     book.ack(0, 3n);
     expect(book.toCommit(all)).toEqual([]);
@@ -69,9 +83,17 @@ describe('OffsetBook', () => {
     expect(() => book.ack(0, 0n)).toThrow(RangeError);
   });
 
-  it('reaches the end (--once) when every partition is fetched or committed up to the start\'s high watermarks', () => {
+  it("reaches the end (--once) when every partition is fetched or committed up to the start's high watermarks", () => {
     const book = new OffsetBook('t');
-    book.load([{ partition: 1, offset: '7' }], [{ partition: 0, low: '3', high: '5' }, { partition: 1, low: '0', high: '7' }, { partition: 2, low: '4', high: '4' }], true);
+    book.load(
+      [{ partition: 1, offset: '7' }],
+      [
+        { partition: 0, low: '3', high: '5' },
+        { partition: 1, low: '0', high: '7' },
+        { partition: 2, low: '4', high: '4' },
+      ],
+      true,
+    );
     expect(book.reachedEnd()).toBe(false);
     book.fetched(0, '4', '9');
     expect(book.reachedEnd()).toBe(true);

@@ -70,7 +70,10 @@ export class OffsetBook {
   get lag(): number {
     let lag = 0n;
     for (const [p, hw] of this.highWatermarks) {
-      const position = [this.committedNext.get(p), this.ackedNext(p)].reduce<bigint>((a, b) => (b !== undefined && b > a ? b : a), this.lowOffsets.get(p) ?? 0n);
+      const position = [this.committedNext.get(p), this.ackedNext(p)].reduce<bigint>(
+        (a, b) => (b !== undefined && b > a ? b : a),
+        this.lowOffsets.get(p) ?? 0n,
+      );
       if (hw > position) lag += hw - position;
     }
     return Number(lag);
@@ -85,7 +88,8 @@ export class OffsetBook {
     for (const p of this.dirty) {
       const next = this.ackedNext(p);
       if (!owns(p) || next === undefined) continue;
-      if ((this.committedNext.get(p) ?? -1n) < next) offsets.push({ topic: this.topic, partition: p, offset: next.toString() });
+      if ((this.committedNext.get(p) ?? -1n) < next)
+        offsets.push({ topic: this.topic, partition: p, offset: next.toString() });
     }
     this.dirty.clear();
     return offsets;

@@ -17,8 +17,11 @@ export interface ResetGroupOffsetsOptions {
  * next commit (and Kafka rejects offset changes of an active group anyway).
  * Returns the offsets set per partition.
  */
-export async function resetGroupOffsets(opts: ResetGroupOffsetsOptions): Promise<Array<{ partition: number; offset: string }>> {
-  if (opts.to instanceof Date && Number.isNaN(opts.to.getTime())) throw new CrmUnifyError('USAGE', 'replay time is not a valid date');
+export async function resetGroupOffsets(
+  opts: ResetGroupOffsetsOptions,
+): Promise<Array<{ partition: number; offset: string }>> {
+  if (opts.to instanceof Date && Number.isNaN(opts.to.getTime()))
+    throw new CrmUnifyError('USAGE', 'replay time is not a valid date');
   const admin = (opts.kafka ?? createKafkaClient(opts.brokers, 'crm-unify-admin')).admin();
   await admin.connect();
   try {
@@ -41,8 +44,12 @@ async function refuseActiveGroup(admin: Admin, groupId: string): Promise<void> {
   const { groups } = await admin.describeGroups([groupId]);
   const members = groups[0]?.members.length ?? 0;
   if (members > 0) {
-    throw new CrmUnifyError('USAGE', `consumer group ${groupId} has ${members} active member(s) (state ${groups[0]?.state}); stop the consumers before resetting its offsets`, {
-      details: { groupId, members, state: groups[0]?.state },
-    });
+    throw new CrmUnifyError(
+      'USAGE',
+      `consumer group ${groupId} has ${members} active member(s) (state ${groups[0]?.state}); stop the consumers before resetting its offsets`,
+      {
+        details: { groupId, members, state: groups[0]?.state },
+      },
+    );
   }
 }

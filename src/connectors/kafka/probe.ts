@@ -14,9 +14,18 @@ export async function probeBrokers(brokers: readonly string[], timeoutMs = 3000)
     try {
       await new Promise<void>((resolve, reject) => {
         const socket = connect({ host, port, timeout: timeoutMs });
-        socket.once('connect', () => { socket.destroy(); resolve(); });
-        socket.once('timeout', () => { socket.destroy(); reject(Object.assign(new Error(`connect ETIMEDOUT ${broker}`), { code: 'ETIMEDOUT' })); });
-        socket.once('error', (err) => { socket.destroy(); reject(err); });
+        socket.once('connect', () => {
+          socket.destroy();
+          resolve();
+        });
+        socket.once('timeout', () => {
+          socket.destroy();
+          reject(Object.assign(new Error(`connect ETIMEDOUT ${broker}`), { code: 'ETIMEDOUT' }));
+        });
+        socket.once('error', (err) => {
+          socket.destroy();
+          reject(err);
+        });
       });
       return;
     } catch (err) {

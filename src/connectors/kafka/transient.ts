@@ -2,8 +2,14 @@ import { isRetriable } from '../../core/errors.js';
 
 /** Consumer failures that a broker coming back cures: worth a fresh consumer rather than a stop. */
 const transientKafkaErrors = new Set([
-  'KafkaJSGroupCoordinatorNotFound', 'KafkaJSConnectionError', 'KafkaJSConnectionClosedError', 'KafkaJSBrokerNotFound',
-  'KafkaJSNumberOfRetriesExceeded', 'KafkaJSRequestTimeoutError', 'KafkaJSMetadataNotLoaded', 'KafkaJSLockTimeout',
+  'KafkaJSGroupCoordinatorNotFound',
+  'KafkaJSConnectionError',
+  'KafkaJSConnectionClosedError',
+  'KafkaJSBrokerNotFound',
+  'KafkaJSNumberOfRetriesExceeded',
+  'KafkaJSRequestTimeoutError',
+  'KafkaJSMetadataNotLoaded',
+  'KafkaJSLockTimeout',
 ]);
 
 /** Whether a kafkajs (or broker probe) failure is an outage to wait out rather than a fault. */

@@ -22,7 +22,10 @@ export class MemorySource<T> implements PullSource<T> {
   private readonly acks = new OrderedAcks();
   committed: number;
 
-  constructor(private readonly items: readonly T[], private readonly opts: MemorySourceOptions) {
+  constructor(
+    private readonly items: readonly T[],
+    private readonly opts: MemorySourceOptions,
+  ) {
     this.name = opts.name;
     this.next = (opts.after ?? -1) + 1;
     this.committed = opts.after ?? -1;

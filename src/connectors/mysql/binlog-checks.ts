@@ -19,24 +19,32 @@ const PRIVILEGE_MISSING = 1227;
  * wildcards and MariaDB's renamed privileges (BINLOG MONITOR) count as the server counts them.
  */
 export async function checkBinlogServer(conn: MysqlConnection, config: Checked, source: string): Promise<void> {
-  const [rows] = await conn.query('SELECT @@log_bin AS logBin, @@binlog_format AS format, @@binlog_row_image AS image, CURRENT_USER() AS user, DATABASE() AS db');
+  const [rows] = await conn.query(
+    'SELECT @@log_bin AS logBin, @@binlog_format AS format, @@binlog_row_image AS image, CURRENT_USER() AS user, DATABASE() AS db',
+  );
   const v = (rows as Array<{ logBin: unknown; format: unknown; image: unknown; user: unknown; db: unknown }>)[0]!;
   const logBin = ['1', 'ON'].includes(String(v.logBin).toUpperCase());
   const user = String(v.user).replace(/^(.*)@([^@]*)$/, "'$1'@'$2'");
   const problems: string[] = [];
   if (!logBin) problems.push('log_bin is OFF (start the server with --log-bin)');
-  if (String(v.format).toUpperCase() !== 'ROW') problems.push(`binlog_format is ${String(v.format)}; binlog mode needs ROW`);
-  if (String(v.image).toUpperCase() !== 'FULL') problems.push(`binlog_row_image is ${String(v.image)}; binlog mode needs FULL (a DELETE must carry the whole row)`);
+  if (String(v.format).toUpperCase() !== 'ROW')
+    problems.push(`binlog_format is ${String(v.format)}; binlog mode needs ROW`);
+  if (String(v.image).toUpperCase() !== 'FULL')
+    problems.push(`binlog_row_image is ${String(v.image)}; binlog mode needs FULL (a DELETE must carry the whole row)`);
   if (logBin) {
     // Reading where the binlog is (SHOW BINARY LOGS / MASTER STATUS) needs REPLICATION CLIENT.
     try {
       await conn.query('SHOW BINARY LOGS');
     } catch (err) {
       if (errnoOf(err) !== PRIVILEGE_MISSING) throw err;
-      problems.push(`${user} lacks REPLICATION CLIENT (MariaDB 10.5+: BINLOG MONITOR), needed to find binlog positions: GRANT REPLICATION CLIENT ON *.* TO ${user}`);
+      problems.push(
+        `${user} lacks REPLICATION CLIENT (MariaDB 10.5+: BINLOG MONITOR), needed to find binlog positions: GRANT REPLICATION CLIENT ON *.* TO ${user}`,
+      );
     }
     if ((await dumpRefused(config)) === true) {
-      problems.push(`${user} lacks REPLICATION SLAVE (MySQL 8.0.22+: REPLICATION REPLICA), needed to read the binlog: GRANT REPLICATION SLAVE ON *.* TO ${user}`);
+      problems.push(
+        `${user} lacks REPLICATION SLAVE (MySQL 8.0.22+: REPLICATION REPLICA), needed to read the binlog: GRANT REPLICATION SLAVE ON *.* TO ${user}`,
+      );
     }
   }
   for (const table of config.tables) {
@@ -44,13 +52,20 @@ export async function checkBinlogServer(conn: MysqlConnection, config: Checked, 
       await conn.query(`SELECT * FROM ${quoteTable(table)} LIMIT 0`);
     } catch (err) {
       const errno = errnoOf(err);
-      if (errno === 1142) problems.push(`${user} may not SELECT from ${String(v.db)}.${table}: GRANT SELECT ON ${String(v.db)}.${table} TO ${user}`);
+      if (errno === 1142)
+        problems.push(
+          `${user} may not SELECT from ${String(v.db)}.${table}: GRANT SELECT ON ${String(v.db)}.${table} TO ${user}`,
+        );
       else if (errno === 1146) problems.push(`table ${String(v.db)}.${table} does not exist`);
       else throw err;
     }
   }
   if (problems.length > 0) {
-    throw new CrmUnifyError('SOURCE_READ_FAILED', `${source}: the server cannot serve binlog mode:\n${problems.map((p) => `  - ${p}`).join('\n')}`, { details: { problems } });
+    throw new CrmUnifyError(
+      'SOURCE_READ_FAILED',
+      `${source}: the server cannot serve binlog mode:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+      { details: { problems } },
+    );
   }
 }
 
@@ -68,7 +83,12 @@ async function dumpRefused(config: Checked): Promise<boolean | undefined> {
       new Promise<unknown>((resolve) => {
         client.on('error', resolve);
         client.on('binlog', () => resolve(undefined));
-        client.start({ serverId: config.binlogServerId, filename: 'crm-unify-grant-check.000000', position: 4, includeEvents: ['xid'] });
+        client.start({
+          serverId: config.binlogServerId,
+          filename: 'crm-unify-grant-check.000000',
+          position: 4,
+          includeEvents: ['xid'],
+        });
       }),
       sleep(10_000, undefined, { ref: false }),
     ]);

@@ -24,7 +24,10 @@ export function parseBinlogPosition(text: string): BinlogPosition {
 }
 
 /** Orders two places in one server's binlog (files are numbered `<base>.000001`, `.000002`, …). */
-export function comparePositions(a: Pick<BinlogPosition, 'file' | 'pos'>, b: Pick<BinlogPosition, 'file' | 'pos'>): number {
+export function comparePositions(
+  a: Pick<BinlogPosition, 'file' | 'pos'>,
+  b: Pick<BinlogPosition, 'file' | 'pos'>,
+): number {
   const seq = (file: string) => Number(file.slice(file.lastIndexOf('.') + 1));
   return seq(a.file) - seq(b.file) || a.pos - b.pos;
 }
@@ -66,12 +69,17 @@ async function serverGtid(conn: MysqlConnection): Promise<string | undefined> {
  * opens and the position is read (Debezium's way); UNLOCK TABLES does not end the transaction,
  * since no LOCK TABLES was used. `how: 'lock'` forces that path (tests, on MariaDB).
  */
-export async function openSnapshotAtBinlogPosition(conn: MysqlConnection, how: 'auto' | 'lock' = 'auto'): Promise<BinlogPosition> {
+export async function openSnapshotAtBinlogPosition(
+  conn: MysqlConnection,
+  how: 'auto' | 'lock' = 'auto',
+): Promise<BinlogPosition> {
   const start = 'START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY';
   if (how === 'auto') {
     await conn.query(start);
     const [rows] = await conn.query("SHOW STATUS LIKE 'binlog_snapshot_%'");
-    const vars = new Map((rows as Array<{ Variable_name: string; Value: string }>).map((r) => [r.Variable_name.toLowerCase(), r.Value]));
+    const vars = new Map(
+      (rows as Array<{ Variable_name: string; Value: string }>).map((r) => [r.Variable_name.toLowerCase(), r.Value]),
+    );
     const file = vars.get('binlog_snapshot_file');
     const pos = Number(vars.get('binlog_snapshot_position'));
     if (file && Number.isSafeInteger(pos) && pos > 0) return { file, pos, rows: 0 };

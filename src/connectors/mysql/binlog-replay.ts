@@ -23,8 +23,13 @@ const IDLE_MS = 3_000;
  *   A time before the oldest retained binlog is refused, naming that binlog and its start.
  * - `latest`: the stream continues from the server's current end and the full extract counts as done.
  */
-export async function resetBinlogPositions(positions: PositionStore, config: MysqlSourceConfig, to: MysqlResetTarget): Promise<string> {
-  if (to instanceof Date && Number.isNaN(to.getTime())) throw new CrmUnifyError('USAGE', 'replay time is not a valid date');
+export async function resetBinlogPositions(
+  positions: PositionStore,
+  config: MysqlSourceConfig,
+  to: MysqlResetTarget,
+): Promise<string> {
+  if (to instanceof Date && Number.isNaN(to.getTime()))
+    throw new CrmUnifyError('USAGE', 'replay time is not a valid date');
   const key = binlogKey(config.name);
   if (to === 'earliest') {
     for (const table of config.tables) {
@@ -57,7 +62,11 @@ export async function binlogPositionAt(server: Server, time: Date): Promise<Binl
     try {
       [logs] = (await conn.query('SHOW BINARY LOGS')) as unknown as [typeof logs];
     } catch (err) {
-      throw new CrmUnifyError('SOURCE_READ_FAILED', `replay: cannot list the server's binlogs (${errorMessage(err)}); binlog mode needs REPLICATION CLIENT`, { cause: err });
+      throw new CrmUnifyError(
+        'SOURCE_READ_FAILED',
+        `replay: cannot list the server's binlogs (${errorMessage(err)}); binlog mode needs REPLICATION CLIENT`,
+        { cause: err },
+      );
     }
     return { files: logs.map((l) => l.Log_name), end: await currentPosition(conn) };
   });
@@ -65,13 +74,18 @@ export async function binlogPositionAt(server: Server, time: Date): Promise<Binl
   const startOf = async (file: string) => {
     let t = starts.get(file);
     if (t === undefined) {
-      t = await scan(server, { file, pos: 4 }, end, (e) => (e.timestamp > 0 ? e.timestamp : undefined)) ?? Number.POSITIVE_INFINITY;
+      t =
+        (await scan(server, { file, pos: 4 }, end, (e) => (e.timestamp > 0 ? e.timestamp : undefined))) ??
+        Number.POSITIVE_INFINITY;
       starts.set(file, t);
     }
     return t;
   };
   if (files.length === 0 || (await startOf(files[0]!)) > at) {
-    const oldest = files[0] === undefined ? 'none' : `${files[0]}, which starts at ${new Date(await startOf(files[0])).toISOString()}`;
+    const oldest =
+      files[0] === undefined
+        ? 'none'
+        : `${files[0]}, which starts at ${new Date(await startOf(files[0])).toISOString()}`;
     throw new CrmUnifyError(
       'USAGE',
       `replay: the binlogs the server keeps do not reach back to ${time.toISOString()} (oldest: ${oldest}); ` +
@@ -92,7 +106,11 @@ export async function binlogPositionAt(server: Server, time: Date): Promise<Binl
   const found = await scan(server, boundary, end, (e, place) => {
     if (e.timestamp >= at) return boundary;
     const name = e.getEventName();
-    if (name === 'xid' || (name === 'query' && !/^\s*(BEGIN|XA\s+START|XA\s+END|SAVEPOINT)\b/i.test((e as QueryEvent).query))) boundary = place;
+    if (
+      name === 'xid' ||
+      (name === 'query' && !/^\s*(BEGIN|XA\s+START|XA\s+END|SAVEPOINT)\b/i.test((e as QueryEvent).query))
+    )
+      boundary = place;
     return undefined;
   });
   return found ? { file: found.file, pos: found.pos, rows: 0 } : end;
@@ -103,13 +121,26 @@ export async function binlogPositionAt(server: Server, time: Date): Promise<Binl
  * point after it to `visit` until it returns a value, the resume point reaches `end`, or nothing
  * arrives for IDLE_MS.
  */
-async function scan<T>(server: Server, from: Place, end: Place, visit: (event: AnyBinlogEvent, place: Place) => T | undefined): Promise<T | undefined> {
+async function scan<T>(
+  server: Server,
+  from: Place,
+  end: Place,
+  visit: (event: AnyBinlogEvent, place: Place) => T | undefined,
+): Promise<T | undefined> {
   const client = new ZongJi({ uri: server.url });
   let idle: NodeJS.Timeout | undefined;
   try {
     return await new Promise<T | undefined>((resolve, reject) => {
       idle = setTimeout(() => resolve(undefined), IDLE_MS * 3);
-      client.on('error', (err: unknown) => reject(new CrmUnifyError('SOURCE_READ_FAILED', `replay: reading the binlog from ${from.file}:${from.pos}: ${errorMessage(err)}`, { cause: err })));
+      client.on('error', (err: unknown) =>
+        reject(
+          new CrmUnifyError(
+            'SOURCE_READ_FAILED',
+            `replay: reading the binlog from ${from.file}:${from.pos}: ${errorMessage(err)}`,
+            { cause: err },
+          ),
+        ),
+      );
       client.on('binlog', (event: AnyBinlogEvent) => {
         clearTimeout(idle);
         idle = setTimeout(() => resolve(undefined), IDLE_MS);
@@ -134,7 +165,10 @@ async function scan<T>(server: Server, from: Place, end: Place, visit: (event: A
   }
 }
 
-async function withConnection<T>(server: Pick<MysqlSourceConfig, 'url'>, f: (conn: MysqlConnection) => Promise<T>): Promise<T> {
+async function withConnection<T>(
+  server: Pick<MysqlSourceConfig, 'url'>,
+  f: (conn: MysqlConnection) => Promise<T>,
+): Promise<T> {
   const conn = await connector(server.url)();
   try {
     return await f(conn);

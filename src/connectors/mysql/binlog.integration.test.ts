@@ -32,9 +32,16 @@ let admin: mysql.Connection;
 beforeAll(async () => {
   server = await binlogServer(mysqlUrl());
   db = await createTestDatabase(server.url, 'binlog_source');
-  admin = await mysql.createConnection({ uri: db.url, charset: 'UTF8MB4_UNICODE_CI', dateStrings: true, multipleStatements: true });
+  admin = await mysql.createConnection({
+    uri: db.url,
+    charset: 'UTF8MB4_UNICODE_CI',
+    dateStrings: true,
+    multipleStatements: true,
+  });
   for (const ddl of shopASchema) await admin.query(ddl);
-  await admin.query('CREATE TABLE orders (id INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY, note VARCHAR(100)) DEFAULT CHARSET=cp1251');
+  await admin.query(
+    'CREATE TABLE orders (id INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY, note VARCHAR(100)) DEFAULT CHARSET=cp1251',
+  );
 });
 afterAll(async () => {
   await admin?.end();
@@ -42,11 +49,19 @@ afterAll(async () => {
   await server?.stop();
 });
 beforeEach(async () => {
-  await admin.query('DELETE FROM companies; DELETE FROM contacts; ALTER TABLE companies AUTO_INCREMENT = 1; ALTER TABLE contacts AUTO_INCREMENT = 1');
+  await admin.query(
+    'DELETE FROM companies; DELETE FROM contacts; ALTER TABLE companies AUTO_INCREMENT = 1; ALTER TABLE contacts AUTO_INCREMENT = 1',
+  );
 });
 
 function config(over: Partial<MysqlSourceConfig> = {}): MysqlSourceConfig {
-  return MysqlSourceConfigSchema.parse({ url: db.url, mode: 'binlog', pollIntervalMs: 100, reconnectBaseMs: 50, ...over });
+  return MysqlSourceConfigSchema.parse({
+    url: db.url,
+    mode: 'binlog',
+    pollIntervalMs: 100,
+    reconnectBaseMs: 50,
+    ...over,
+  });
 }
 
 /** A source that starts at the server's current end (no stored position). */
@@ -66,8 +81,11 @@ async function markNow(positions: MemoryPositionStore): Promise<void> {
 }
 
 const canonical = (env: Envelope<MysqlRow>) =>
-  env.value.table === 'companies' ? mapShopACompany(env.value.row as unknown as ShopACompanyRow) : mapShopAContact(env.value.row as unknown as ShopAContactRow);
-const summary = (envs: Envelope<MysqlRow>[]) => envs.map((e) => `${e.value.op} ${e.value.table} ${String(e.value.row.id)}`);
+  env.value.table === 'companies'
+    ? mapShopACompany(env.value.row as unknown as ShopACompanyRow)
+    : mapShopAContact(env.value.row as unknown as ShopAContactRow);
+const summary = (envs: Envelope<MysqlRow>[]) =>
+  envs.map((e) => `${e.value.op} ${e.value.table} ${String(e.value.row.id)}`);
 
 /** Reads (acking) until a company with this name arrives; what came before it, and it. */
 async function until(src: MysqlBinlogSource, name: string): Promise<Envelope<MysqlRow>[]> {
@@ -91,9 +109,14 @@ describe('MysqlBinlogSource', () => {
     const src = source();
     expect(await src.read(10)).toEqual({ records: [], done: false }); // started at the current end
     await insertCompanies(company('ООО «Ромашка»'), company('ИП Петров П.П.', '500100732259'));
-    await admin.query("INSERT INTO contacts (company_id, full_name, phone, updated_at) VALUES (1, 'Иванов Иван', '+7 916 123-45-67', ?)", [T]);
+    await admin.query(
+      "INSERT INTO contacts (company_id, full_name, phone, updated_at) VALUES (1, 'Иванов Иван', '+7 916 123-45-67', ?)",
+      [T],
+    );
     await admin.query("INSERT INTO orders (note) VALUES ('не наша таблица')");
-    await admin.query("UPDATE companies SET name = 'ООО «Ромашка-2»', status = 'blocked', updated_at = '2024-03-02 11:00:00' WHERE id = 1");
+    await admin.query(
+      "UPDATE companies SET name = 'ООО «Ромашка-2»', status = 'blocked', updated_at = '2024-03-02 11:00:00' WHERE id = 1",
+    );
     await admin.query('DELETE FROM companies WHERE id = 2');
     await admin.query('DELETE FROM contacts WHERE id = 1');
     await insertCompanies(company('end'));
@@ -101,15 +124,30 @@ describe('MysqlBinlogSource', () => {
     await src.close();
 
     expect(summary(envs)).toEqual([
-      'insert companies 1', 'insert companies 2', 'insert contacts 1', 'update companies 1', 'delete companies 2', 'delete contacts 1', 'insert companies 3',
+      'insert companies 1',
+      'insert companies 2',
+      'insert contacts 1',
+      'update companies 1',
+      'delete companies 2',
+      'delete contacts 1',
+      'insert companies 3',
     ]);
     expect(envs.map((e) => e.source)).toContain('shop-a.contacts');
     const changes = envs.map(canonical);
     expect(changes.every((c) => c.ok)).toBe(true);
     const values = changes.map((c) => (c.ok ? c.value : undefined));
-    expect(values[0]).toMatchObject({ kind: 'company', company: { sourceId: '1', name: 'Ромашка', legalForm: 'OOO', changedAt: '2024-03-01T10:00:00.000Z' } });
-    expect(values[2]).toMatchObject({ kind: 'contact', contact: { sourceId: 'contact:1', lastName: 'Иванов', company: { sourceId: '1' } } });
-    expect(values[3]).toMatchObject({ kind: 'company', company: { sourceId: '1', name: 'Ромашка-2', blocked: true, changedAt: '2024-03-02T11:00:00.000Z' } });
+    expect(values[0]).toMatchObject({
+      kind: 'company',
+      company: { sourceId: '1', name: 'Ромашка', legalForm: 'OOO', changedAt: '2024-03-01T10:00:00.000Z' },
+    });
+    expect(values[2]).toMatchObject({
+      kind: 'contact',
+      contact: { sourceId: 'contact:1', lastName: 'Иванов', company: { sourceId: '1' } },
+    });
+    expect(values[3]).toMatchObject({
+      kind: 'company',
+      company: { sourceId: '1', name: 'Ромашка-2', blocked: true, changedAt: '2024-03-02T11:00:00.000Z' },
+    });
     // A DELETE is the delete a soft delete gives, dated when the server ran it.
     expect(values[4]).toMatchObject({ kind: 'delete', entity: 'company', source: 'shop-a', sourceId: '2' });
     expect(values[5]).toMatchObject({ kind: 'delete', entity: 'contact', source: 'shop-a', sourceId: 'contact:1' });
@@ -122,15 +160,27 @@ describe('MysqlBinlogSource', () => {
     await src.read(1);
     const name = 'ООО «Ёлки-Палки» №1 — Щука';
     const address = 'г. Москва, ул. Тверская, д. 1, оф. «Ъ»';
-    await admin.query('INSERT INTO companies (name, inn, address, created_at, updated_at) VALUES (?, ?, ?, ?, ?)', [name, '7707083893', address, T, T]);
+    await admin.query('INSERT INTO companies (name, inn, address, created_at, updated_at) VALUES (?, ?, ?, ?, ?)', [
+      name,
+      '7707083893',
+      address,
+      T,
+      T,
+    ]);
     // The column really holds cp1251 bytes (one byte per Cyrillic letter), not UTF-8.
     const [hex] = await admin.query('SELECT HEX(name) AS h, CHARSET(name) AS cs FROM companies WHERE id = 1');
-    expect((hex as Array<{ h: string; cs: string }>)[0]).toMatchObject({ cs: 'cp1251', h: expect.stringMatching(/^CECECE20AB/) });
+    expect((hex as Array<{ h: string; cs: string }>)[0]).toMatchObject({
+      cs: 'cp1251',
+      h: expect.stringMatching(/^CECECE20AB/),
+    });
     const [env] = await take(src, 1);
     await src.close();
     expect(env!.value.row).toMatchObject({ name, address });
     // The mapper takes it as it takes the extract's rows (it only straightens the quotes).
-    expect(canonical(env!)).toMatchObject({ ok: true, value: { company: { fullName: 'ООО "Ёлки-Палки" №1 — Щука', address: 'г. Москва, ул. Тверская, д. 1, оф. "Ъ"' } } });
+    expect(canonical(env!)).toMatchObject({
+      ok: true,
+      value: { company: { fullName: 'ООО "Ёлки-Палки" №1 — Щука', address: 'г. Москва, ул. Тверская, д. 1, оф. "Ъ"' } },
+    });
   });
 
   it('restarts from the saved position with nothing lost and nothing twice, also mid-transaction', async () => {
@@ -139,7 +189,8 @@ describe('MysqlBinlogSource', () => {
     await first.read(1);
     // One transaction of 10 rows (one rows event), then 5 single-row transactions.
     await insertCompanies(...Array.from({ length: 10 }, (_, i) => company(`Тест ${i + 1}`)));
-    for (let id = 1; id <= 5; id++) await admin.query("UPDATE companies SET name = CONCAT(name, ' (изм.)') WHERE id = ?", [id]);
+    for (let id = 1; id <= 5; id++)
+      await admin.query("UPDATE companies SET name = CONCAT(name, ' (изм.)') WHERE id = ?", [id]);
     const head = await take(first, 12, 4);
     // Acked out of order with 8 missing: the position stops at the 7th row of the first transaction.
     for (const e of head.reverse()) if (e.value.row.id !== 8 || e.value.op !== 'insert') e.ack();
@@ -151,8 +202,11 @@ describe('MysqlBinlogSource', () => {
     const rest = await until(second, 'end');
     await second.close();
     expect(summary(rest)).toEqual([
-      'insert companies 8', 'insert companies 9', 'insert companies 10',
-      ...[1, 2, 3, 4, 5].map((id) => `update companies ${id}`), 'insert companies 11',
+      'insert companies 8',
+      'insert companies 9',
+      'insert companies 10',
+      ...[1, 2, 3, 4, 5].map((id) => `update companies ${id}`),
+      'insert companies 11',
     ]);
 
     // Everything acked: a third run sees only what is new.
@@ -168,7 +222,9 @@ describe('MysqlBinlogSource', () => {
     await insertCompanies(company('a'), company('b'));
     const head = await take(src, 2);
     for (const e of head) e.ack();
-    const [threads] = await admin.query("SELECT ID FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'");
+    const [threads] = await admin.query(
+      "SELECT ID FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'",
+    );
     for (const t of threads as Array<{ ID: number }>) await admin.query('KILL CONNECTION ?', [t.ID]);
     await insertCompanies(company('c'), company('end'));
     const rest = await until(src, 'end');
@@ -180,7 +236,8 @@ describe('MysqlBinlogSource', () => {
   it('holds the credit behind a sink that never acks, and pauses the stream at binlogBufferRows', async () => {
     const src = source(new MemoryPositionStore(), { binlogBufferRows: 50 });
     await src.read(1);
-    for (let i = 0; i < 20; i++) await insertCompanies(...Array.from({ length: 100 }, (_, k) => company(`Партия ${i} ${k} ${'x'.repeat(200)}`)));
+    for (let i = 0; i < 20; i++)
+      await insertCompanies(...Array.from({ length: 100 }, (_, k) => company(`Партия ${i} ${k} ${'x'.repeat(200)}`)));
     expect(await expectCreditHeld(src, 20)).toBe(20);
     expect(src.isPaused).toBe(true);
     // Paused at 50: at most the rows event being handled (≤ one 100-row INSERT) lands on top.
@@ -222,10 +279,14 @@ describe('MysqlBinlogSource', () => {
     await src.close();
   });
 
-  it('commits past other tables\' transactions while nothing of ours is pending', async () => {
+  it("commits past other tables' transactions while nothing of ours is pending", async () => {
     const puts: string[] = [];
     const positions = new MemoryPositionStore();
-    const recording = { get: (k: string) => positions.get(k), delete: (k: string) => positions.delete(k), put: async (k: string, v: string) => void puts.push(v) };
+    const recording = {
+      get: (k: string) => positions.get(k),
+      delete: (k: string) => positions.delete(k),
+      put: async (k: string, v: string) => void puts.push(v),
+    };
     const src = new MysqlBinlogSource({ config: config(), positions: recording });
     await src.read(1);
     await admin.query("INSERT INTO orders (note) VALUES ('чужая')");
@@ -265,11 +326,16 @@ describe('MysqlBinlogSource', () => {
     const src = new MysqlBinlogSource({ config: { ...cfg, once: true }, positions });
     const changes = await drain(src);
     await src.close();
-    expect(summary(changes)).toEqual(['update companies 5', 'update companies 100', 'delete companies 7', 'insert companies 121']);
+    expect(summary(changes)).toEqual([
+      'update companies 5',
+      'update companies 100',
+      'delete companies 7',
+      'insert companies 121',
+    ]);
     expect(changes[0]!.value.row.name).toBe('Ромашка 5 (изм.)');
   });
 
-  it('extract + stream see every row exactly once while a writer commits through the snapshot\'s opening', async () => {
+  it("extract + stream see every row exactly once while a writer commits through the snapshot's opening", async () => {
     const positions = new MemoryPositionStore();
     const cfg = config({ tables: ['companies'], pageSize: 50 });
     const writer = await mysql.createConnection({ uri: db.url, charset: 'UTF8MB4_UNICODE_CI' });
@@ -278,7 +344,12 @@ describe('MysqlBinlogSource', () => {
     // One row per transaction, until the extract has opened its snapshot and read a page.
     const writing = (async () => {
       while (!stop || written < 20) {
-        await writer.query('INSERT INTO companies (name, inn, created_at, updated_at) VALUES (?, ?, ?, ?)', [`Поток ${++written}`, '7707083893', T, T]);
+        await writer.query('INSERT INTO companies (name, inn, created_at, updated_at) VALUES (?, ?, ?, ?)', [
+          `Поток ${++written}`,
+          '7707083893',
+          T,
+          T,
+        ]);
       }
     })();
     while (written < 10) await new Promise((r) => setImmediate(r));
@@ -320,7 +391,10 @@ describe('MysqlBinlogSource', () => {
   it('refuses to switch a state read in poll mode to binlog without a new extract (a position now would skip changes)', async () => {
     const positions = new MemoryPositionStore();
     positions.data.set(fullKey('shop-a', 'companies'), 'done');
-    const err = (await checkBinlogStart(config(), positions).catch((e: unknown) => e)) as { code?: string; message?: string };
+    const err = (await checkBinlogStart(config(), positions).catch((e: unknown) => e)) as {
+      code?: string;
+      message?: string;
+    };
     expect(err.code).toBe('USAGE');
     expect(err.message).toContain('crm-unify replay shop-a --to earliest');
     expect(positions.data.has(binlogKey('shop-a'))).toBe(false);
@@ -336,7 +410,9 @@ describe('MysqlBinlogSource', () => {
     await markNow(positions); // as root: only the stream itself is refused
     const src = new MysqlBinlogSource({ config: config({ url: url.toString(), reconnectRetries: 2 }), positions });
     // The refusal comes from the dump command, after start: read until it surfaces.
-    const err = (await (async () => { for (;;) await src.read(1); })().catch((e: unknown) => e)) as { code?: string; message?: string };
+    const err = (await (async () => {
+      for (;;) await src.read(1);
+    })().catch((e: unknown) => e)) as { code?: string; message?: string };
     await src.close();
     await admin.query("DROP USER 'crm_nobinlog'@'%'");
     expect(err.code).toBe('SOURCE_READ_FAILED');
@@ -371,7 +447,9 @@ describe('MysqlBinlogSource', () => {
     const first = await readUntilFailure(source(positions));
     expect(first.got.map((e) => e.value.row.name)).toEqual(['before', 'between']);
     expect(first.err.code).toBe('SOURCE_SCHEMA_CHANGED');
-    expect(first.err.message).toContain("shop-a.binlog: contacts was changed by `ALTER TABLE contacts COMMENT = 'changed under the stream'` (binlog binlog.");
+    expect(first.err.message).toContain(
+      "shop-a.binlog: contacts was changed by `ALTER TABLE contacts COMMENT = 'changed under the stream'` (binlog binlog.",
+    );
     expect(first.err.message).toContain('crm-unify replay shop-a --to earliest');
     expect(first.err.details).toMatchObject({ table: 'contacts', file: expect.any(String), pos: expect.any(Number) });
     // The saved position is just before the statement: a restart repeats nothing and stops there again.
@@ -391,7 +469,10 @@ describe('MysqlBinlogSource', () => {
     url.password = 'pw-nogrants';
     try {
       const positions = new MemoryPositionStore();
-      const err = (await checkBinlogStart(config({ url: url.toString() }), positions).catch((e: unknown) => e)) as { code?: string; message?: string };
+      const err = (await checkBinlogStart(config({ url: url.toString() }), positions).catch((e: unknown) => e)) as {
+        code?: string;
+        message?: string;
+      };
       expect(err.code).toBe('SOURCE_READ_FAILED');
       expect(err.message!.split('\n')).toEqual([
         'shop-a.binlog: the server cannot serve binlog mode:',
@@ -403,14 +484,19 @@ describe('MysqlBinlogSource', () => {
       // A restart (a position stored) is checked too.
       const restart = new MemoryPositionStore();
       await markNow(restart);
-      expect(await checkBinlogStart(config({ url: url.toString() }), restart).catch((e: unknown) => e)).toMatchObject({ code: 'SOURCE_READ_FAILED', message: err.message });
+      expect(await checkBinlogStart(config({ url: url.toString() }), restart).catch((e: unknown) => e)).toMatchObject({
+        code: 'SOURCE_READ_FAILED',
+        message: err.message,
+      });
       // The stream's own start checks the same, before it asks for the binlog.
       await admin.query("SET GLOBAL binlog_row_image = 'FULL'");
       await admin.query("GRANT REPLICATION CLIENT, REPLICATION SLAVE ON *.* TO 'crm_nogrants'@'%'");
       const src = new MysqlBinlogSource({ config: config({ url: url.toString() }), positions });
       const streamErr = (await src.read(1).catch((e: unknown) => e)) as { message?: string };
       await src.close();
-      expect(streamErr.message!.split('\n').slice(1)).toEqual([`  - 'crm_nogrants'@'%' may not SELECT from ${db.name}.contacts: GRANT SELECT ON ${db.name}.contacts TO 'crm_nogrants'@'%'`]);
+      expect(streamErr.message!.split('\n').slice(1)).toEqual([
+        `  - 'crm_nogrants'@'%' may not SELECT from ${db.name}.contacts: GRANT SELECT ON ${db.name}.contacts TO 'crm_nogrants'@'%'`,
+      ]);
       // Granted everything, the check passes.
       await admin.query(`GRANT SELECT ON \`${db.name}\`.contacts TO 'crm_nogrants'@'%'`);
       expect(await checkBinlogStart(config({ url: url.toString() }), new MemoryPositionStore())).toBeUndefined();
@@ -436,7 +522,7 @@ describe('MysqlBinlogSource', () => {
   });
 });
 
-describe('a lost binlog stream under the service\'s outage policy (a reach), as poll mode', () => {
+describe("a lost binlog stream under the service's outage policy (a reach), as poll mode", () => {
   // The stream reaches the server through a TCP forwarder the test closes ("the server is down":
   // connections cut, new ones refused) and opens again; changes are committed directly meanwhile.
   let proxy: TcpProxy;
@@ -451,10 +537,26 @@ describe('a lost binlog stream under the service\'s outage policy (a reach), as 
   beforeEach(() => proxy.up());
   afterAll(() => proxy?.down());
 
-  const target = { component: 'source:shop-a.binlog', endpoint: 'the test server', setBy: 'sources.shopA.mysql (or SHOP_A_MYSQL_URL)' };
+  const target = {
+    component: 'source:shop-a.binlog',
+    endpoint: 'the test server',
+    setBy: 'sources.shopA.mysql (or SHOP_A_MYSQL_URL)',
+  };
   /** The service's policy (runtime/connect-policy.ts) in small: states to a Health, as /healthz shows them. */
   function policy(health: Health, states: ReachState[], over: Partial<ConnectPolicy> = {}): ConnectPolicy {
-    return { baseMs: 50, maxMs: 200, logEveryMs: 60_000, logger: silentLogger, status: { set: (c, s, d) => { states.push(s); health.reach(c, s, d); } }, ...over };
+    return {
+      baseMs: 50,
+      maxMs: 200,
+      logEveryMs: 60_000,
+      logger: silentLogger,
+      status: {
+        set: (c, s, d) => {
+          states.push(s);
+          health.reach(c, s, d);
+        },
+      },
+      ...over,
+    };
   }
   const shown = (health: Health) => health.report().components['source:shop-a.binlog'];
 
@@ -462,7 +564,11 @@ describe('a lost binlog stream under the service\'s outage policy (a reach), as 
     const health = new Health();
     const states: ReachState[] = [];
     // reconnectRetries: 2 would end the stream at the third failed reconnect without a reach.
-    const src = new MysqlBinlogSource({ config: config({ url: viaProxy, reconnectRetries: 2 }), positions: new MemoryPositionStore(), reach: new Reachability(target, policy(health, states)) });
+    const src = new MysqlBinlogSource({
+      config: config({ url: viaProxy, reconnectRetries: 2 }),
+      positions: new MemoryPositionStore(),
+      reach: new Reachability(target, policy(health, states)),
+    });
     await src.read(1);
     expect(shown(health)?.state).toBe('running');
     // A row dated an hour back, held unacked across the outage: the row the position waits on.
@@ -490,7 +596,14 @@ describe('a lost binlog stream under the service\'s outage policy (a reach), as 
     await proxy.up();
     await insertCompanies(company('end'));
     const rest = await until(src, 'end');
-    expect(summary(rest)).toEqual(['insert companies 3', 'insert companies 4', 'insert companies 5', 'update companies 2', 'delete companies 4', 'insert companies 6']);
+    expect(summary(rest)).toEqual([
+      'insert companies 3',
+      'insert companies 4',
+      'insert companies 5',
+      'update companies 2',
+      'delete companies 4',
+      'insert companies 6',
+    ]);
     expect(shown(health)?.state).toBe('running');
     expect(states.filter((s) => s === 'failed')).toEqual([]);
     old!.ack();
@@ -498,13 +611,19 @@ describe('a lost binlog stream under the service\'s outage policy (a reach), as 
     await src.close();
   });
 
-  it('a close ends a wait for the server at once (SHUTDOWN), as poll mode\'s', async () => {
+  it("a close ends a wait for the server at once (SHUTDOWN), as poll mode's", async () => {
     const health = new Health();
     // A minute's back-off: only the cancel can end the wait within the test's time.
-    const src = new MysqlBinlogSource({ config: config({ url: viaProxy }), positions: new MemoryPositionStore(), reach: new Reachability(target, policy(health, [], { baseMs: 60_000, maxMs: 60_000 })) });
+    const src = new MysqlBinlogSource({
+      config: config({ url: viaProxy }),
+      positions: new MemoryPositionStore(),
+      reach: new Reachability(target, policy(health, [], { baseMs: 60_000, maxMs: 60_000 })),
+    });
     await src.read(1);
     await proxy.down();
-    const reading = (async () => { for (;;) await src.read(10); })().catch((e: unknown) => e as CrmUnifyError);
+    const reading = (async () => {
+      for (;;) await src.read(10);
+    })().catch((e: unknown) => e as CrmUnifyError);
     while (shown(health)?.state !== 'backing-off') await sleep(20);
     await src.close();
     expect((await reading).code).toBe('SHUTDOWN');
@@ -514,14 +633,20 @@ describe('a lost binlog stream under the service\'s outage policy (a reach), as 
     const health = new Health();
     const bounded = { giveUpAfterMs: 1000, giveUpKey: 'runtime.connectTimeoutMs = 1000' };
     const positions = new MemoryPositionStore();
-    const src = new MysqlBinlogSource({ config: config({ url: viaProxy }), positions, reach: new Reachability(target, policy(health, [], bounded)) });
+    const src = new MysqlBinlogSource({
+      config: config({ url: viaProxy }),
+      positions,
+      reach: new Reachability(target, policy(health, [], bounded)),
+    });
     await src.read(1);
     await insertCompanies(company('a'));
     const [a] = await take(src, 1);
     a!.ack();
     await proxy.down();
     await insertCompanies(company('b'));
-    const err = (await (async () => { for (;;) await src.read(10); })().catch((e: unknown) => e)) as CrmUnifyError;
+    const err = (await (async () => {
+      for (;;) await src.read(10);
+    })().catch((e: unknown) => e)) as CrmUnifyError;
     // A second read does not start a new stream: it fails the same way.
     await expect(src.read(10)).rejects.toBe(err);
     await src.close();
@@ -529,16 +654,23 @@ describe('a lost binlog stream under the service\'s outage policy (a reach), as 
 
     // Poll mode's source against the same closed server, under the same policy.
     const pollHealth = new Health();
-    const delta = new MysqlDeltaSource({ config: config({ url: viaProxy }), positions: new MemoryPositionStore(), reach: new Reachability({ ...target, component: 'source:shop-a.delta' }, policy(pollHealth, [], bounded)) });
+    const delta = new MysqlDeltaSource({
+      config: config({ url: viaProxy }),
+      positions: new MemoryPositionStore(),
+      reach: new Reachability({ ...target, component: 'source:shop-a.delta' }, policy(pollHealth, [], bounded)),
+    });
     const pollErr = (await delta.read(10).catch((e: unknown) => e)) as CrmUnifyError;
     await delta.close();
     expect(pollHealth.report().components['source:shop-a.delta']?.state).toBe('failed');
-    const same = (e: CrmUnifyError) => e.message.replace(/shop-a\.(binlog|delta)/, 'X').replace(/tried \d+ times/, 'tried N times');
+    const same = (e: CrmUnifyError) =>
+      e.message.replace(/shop-a\.(binlog|delta)/, 'X').replace(/tried \d+ times/, 'tried N times');
     expect(err.code).toBe('SERVICE_UNAVAILABLE');
     expect(err.details).toMatchObject({ component: 'source:shop-a.binlog', lastErrorCode: 'ECONNREFUSED' });
     expect(pollErr.code).toBe('SERVICE_UNAVAILABLE');
     expect(same(err)).toBe(same(pollErr));
-    expect(err.message).toMatch(/^source:shop-a\.binlog could not reach the test server within 1 s \(runtime\.connectTimeoutMs = 1000\)/);
+    expect(err.message).toMatch(
+      /^source:shop-a\.binlog could not reach the test server within 1 s \(runtime\.connectTimeoutMs = 1000\)/,
+    );
 
     // Nothing lost: a restart from the saved position reads what was committed during the outage.
     await proxy.up();
@@ -561,7 +693,8 @@ describe('a saved position the server no longer has (binlogs purged)', () => {
       await admin.query('PURGE BINARY LOGS TO ?', [now.file]);
       const [logs] = await admin.query('SHOW BINARY LOGS');
       if ((logs as Array<{ Log_name: string }>)[0]!.Log_name === now.file) return now.file;
-      if (tries === 200) throw new Error(`PURGE BINARY LOGS TO '${now.file}' kept older files: ${JSON.stringify(logs)}`);
+      if (tries === 200)
+        throw new Error(`PURGE BINARY LOGS TO '${now.file}' kept older files: ${JSON.stringify(logs)}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }
@@ -574,10 +707,14 @@ describe('a saved position the server no longer has (binlogs purged)', () => {
     await insertCompanies(company('gone with the binlog'));
     const kept = await purgeOlderBinlogs();
     const src = source(positions);
-    const err = (await (async () => { for (;;) await src.read(10); })().catch((e: unknown) => e)) as { code?: string; message?: string };
+    const err = (await (async () => {
+      for (;;) await src.read(10);
+    })().catch((e: unknown) => e)) as { code?: string; message?: string };
     await src.close();
     expect(err.code).toBe('SOURCE_READ_FAILED');
-    expect(err.message).toContain(`the saved binlog position ${saved.file}:${saved.pos} is no longer on the server (the server keeps ${kept}`);
+    expect(err.message).toContain(
+      `the saved binlog position ${saved.file}:${saved.pos} is no longer on the server (the server keeps ${kept}`,
+    );
     expect(err.message).toContain('set sources.shopA.snapshotWhenNeeded: true');
     expect(err.message).toContain('crm-unify replay shop-a --to earliest');
     expect(positions.data.get(binlogKey('shop-a'))).toBe(JSON.stringify(saved)); // nothing moved
@@ -637,29 +774,52 @@ describe('replay in binlog mode (crm-unify replay shop-a --to …)', () => {
     const end = await currentPosition(admin);
 
     const positions = new MemoryPositionStore();
-    const message = await resetBinlogPositions(positions, config({ tables: ['companies'] }), new Date(t2.getTime() + 400));
-    expect(message).toMatch(/^shop-a: binlog mode: the stream restarts at binlog\.\d+:\d+, the first transaction committed at or after /);
+    const message = await resetBinlogPositions(
+      positions,
+      config({ tables: ['companies'] }),
+      new Date(t2.getTime() + 400),
+    );
+    expect(message).toMatch(
+      /^shop-a: binlog mode: the stream restarts at binlog\.\d+:\d+, the first transaction committed at or after /,
+    );
     const src = source(positions, { once: true, tables: ['companies'] });
     expect(names(await drain(src))).toEqual(['b', 'c', 'd']);
     await src.close();
     // The file d is in, found by its start time; a time after the last event gives the end.
     const atD = await binlogPositionAt(config(), t3);
     expect(atD.file).toBe(end.file);
-    expect(await binlogPositionAt(config(), new Date(t3.getTime() + 3_600_000))).toMatchObject({ file: end.file, pos: end.pos });
+    expect(await binlogPositionAt(config(), new Date(t3.getTime() + 3_600_000))).toMatchObject({
+      file: end.file,
+      pos: end.pos,
+    });
 
-    expect(await resetBinlogPositions(positions, config(), 'latest')).toContain(`continues from the server's end, ${end.file}:${end.pos}`);
+    expect(await resetBinlogPositions(positions, config(), 'latest')).toContain(
+      `continues from the server's end, ${end.file}:${end.pos}`,
+    );
     expect(positions.data.get(fullKey('shop-a', 'companies'))).toBe('done');
-    expect(parseBinlogPosition(positions.data.get(binlogKey('shop-a'))!)).toMatchObject({ file: end.file, pos: end.pos, rows: 0 });
+    expect(parseBinlogPosition(positions.data.get(binlogKey('shop-a'))!)).toMatchObject({
+      file: end.file,
+      pos: end.pos,
+      rows: 0,
+    });
 
     positions.data.set(deltaKey('shop-a', 'companies'), 'x');
-    expect(await resetBinlogPositions(positions, config(), 'earliest')).toContain('the next run takes a new full extract');
+    expect(await resetBinlogPositions(positions, config(), 'earliest')).toContain(
+      'the next run takes a new full extract',
+    );
     expect([...positions.data.keys()]).toEqual([]);
   });
 
   it('refuses a time before the oldest binlog the server keeps, naming it', async () => {
-    const err = (await resetBinlogPositions(new MemoryPositionStore(), config(), new Date('2001-01-01T00:00:00Z')).catch((e: unknown) => e)) as { code?: string; message?: string };
+    const err = (await resetBinlogPositions(
+      new MemoryPositionStore(),
+      config(),
+      new Date('2001-01-01T00:00:00Z'),
+    ).catch((e: unknown) => e)) as { code?: string; message?: string };
     expect(err.code).toBe('USAGE');
-    expect(err.message).toMatch(/^replay: the binlogs the server keeps do not reach back to 2001-01-01T00:00:00\.000Z \(oldest: \S+\.\d+, which starts at 20\d\d-/);
+    expect(err.message).toMatch(
+      /^replay: the binlogs the server keeps do not reach back to 2001-01-01T00:00:00\.000Z \(oldest: \S+\.\d+, which starts at 20\d\d-/,
+    );
     expect(err.message).toContain('replay --to earliest takes a new full extract instead');
   });
 });

@@ -1,5 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import ZongJi, { type AnyBinlogEvent, type DeleteRowsEvent, type QueryEvent, type UpdateRowsEvent, type WriteRowsEvent } from '@vlasky/zongji';
+import ZongJi, {
+  type AnyBinlogEvent,
+  type DeleteRowsEvent,
+  type QueryEvent,
+  type UpdateRowsEvent,
+  type WriteRowsEvent,
+} from '@vlasky/zongji';
 import type { Envelope } from '../../core/envelope.js';
 import { CrmUnifyError, errorMessage } from '../../core/errors.js';
 import { OrderedAcks } from '../../core/ordered-acks.js';
@@ -105,7 +111,8 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
     this.reach = opts.reach;
     this.writer = new PositionWriter(opts.positions);
     this.database = decodeURIComponent(new URL(opts.config.url).pathname.replace(/^\//, ''));
-    if (!this.database) throw new CrmUnifyError('CONFIG_INVALID', `${this.name}: the MySQL URL must name the database to follow`);
+    if (!this.database)
+      throw new CrmUnifyError('CONFIG_INVALID', `${this.name}: the MySQL URL must name the database to follow`);
   }
 
   /** Row changes read from the server and not yet handed out (bounded by binlogBufferRows, plus one event). */
@@ -202,7 +209,8 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
     // Extract read; the stream goes on from the position its snapshot stored.
     this.snapshotDone = true;
     const stored = await this.positions.get(binlogKey(this.config.name));
-    if (stored === undefined) throw new CrmUnifyError('SOURCE_READ_FAILED', `${this.name}: the new snapshot stored no binlog position`);
+    if (stored === undefined)
+      throw new CrmUnifyError('SOURCE_READ_FAILED', `${this.name}: the new snapshot stored no binlog position`);
     await this.start(parseBinlogPosition(stored));
     return { records: result.records, done: false };
   }
@@ -259,7 +267,10 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
       return this.reach ? await this.reach.attempt(once, (err) => !this.closed && isUnreachable(err)) : await once();
     } catch (err) {
       if (err instanceof CrmUnifyError) throw err;
-      throw new CrmUnifyError('SOURCE_READ_FAILED', `${this.name}: ${errorMessage(err)}`, { cause: err, retriable: isConnectionLost(err) });
+      throw new CrmUnifyError('SOURCE_READ_FAILED', `${this.name}: ${errorMessage(err)}`, {
+        cause: err,
+        retriable: isConnectionLost(err),
+      });
     }
   }
 
@@ -267,7 +278,10 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
     try {
       return await connector(this.config.url)();
     } catch (err) {
-      throw new CrmUnifyError('SOURCE_READ_FAILED', `${this.name}: ${errorMessage(err)}`, { cause: err, retriable: isConnectionLost(err) });
+      throw new CrmUnifyError('SOURCE_READ_FAILED', `${this.name}: ${errorMessage(err)}`, {
+        cause: err,
+        retriable: isConnectionLost(err),
+      });
     }
   }
 
@@ -275,7 +289,12 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
     this.resume = at;
     this.last = at;
     this.seen = { file: '', pos: -1, rows: 0 };
-    const client = new ZongJi({ uri: this.config.url, dateStrings: true, supportBigNumbers: true, bigNumberStrings: true });
+    const client = new ZongJi({
+      uri: this.config.url,
+      dateStrings: true,
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+    });
     this.client = client;
     client.on('binlog', (event: AnyBinlogEvent) => {
       if (this.client === client) this.onEvent(client, event);
@@ -292,9 +311,18 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
       // connection will not cure it, so it fails at once, in the server's words.
       if (isPositionLost(err)) {
         if (this.config.snapshotWhenNeeded) this.positionLost = true;
-        else void this.lostPositionError(at, err).then((e) => { this.failure = e; this.wake?.(); });
+        else
+          void this.lostPositionError(at, err).then((e) => {
+            this.failure = e;
+            this.wake?.();
+          });
       } else if (isUnreachable(err) && !isPrivilegeRefusal(err)) this.lost = true;
-      else this.failure = new CrmUnifyError('SOURCE_READ_FAILED', `${this.name}: ${errorMessage(err)} (at ${at.file}:${at.pos})`, { cause: err });
+      else
+        this.failure = new CrmUnifyError(
+          'SOURCE_READ_FAILED',
+          `${this.name}: ${errorMessage(err)} (at ${at.file}:${at.pos})`,
+          { cause: err },
+        );
       this.wake?.();
     });
     client.start({
@@ -327,7 +355,11 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
       }
     } else {
       if (this.attempts >= this.config.reconnectRetries) {
-        throw new CrmUnifyError('SOURCE_READ_FAILED', `${this.name}: binlog connection lost, ${this.attempts} reconnects in a row failed (last: ${errorMessage(this.lastError)})`, { cause: this.lastError, retriable: true });
+        throw new CrmUnifyError(
+          'SOURCE_READ_FAILED',
+          `${this.name}: binlog connection lost, ${this.attempts} reconnects in a row failed (last: ${errorMessage(this.lastError)})`,
+          { cause: this.lastError, retriable: true },
+        );
       }
       wait = Math.min(this.config.reconnectMaxMs, this.config.reconnectBaseMs * 2 ** this.attempts);
     }
@@ -358,7 +390,12 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
     const pos = client.options.position!;
     if (name === 'xid') {
       // Another transaction ended with nothing of ours pending: commit past it.
-      if (this.buffer.length === 0 && this.acks.pending() === 0 && this.last && (this.last.file !== file || this.last.pos !== pos)) {
+      if (
+        this.buffer.length === 0 &&
+        this.acks.pending() === 0 &&
+        this.last &&
+        (this.last.file !== file || this.last.pos !== pos)
+      ) {
         this.last = { file, pos, rows: 0 };
         this.writer.set(binlogKey(this.config.name), JSON.stringify(this.last));
       }
@@ -381,7 +418,11 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
       // Resumed mid-transaction: the server replays it whole; skip what was delivered before.
       const r = this.resume;
       if (r && r.file === file && r.pos === pos && rows <= r.rows) continue;
-      this.buffer.push({ at, ts: event.timestamp, value: { table, op: opOf(name), row: this.rowOf(name, change, event.timestamp) } });
+      this.buffer.push({
+        at,
+        ts: event.timestamp,
+        value: { table, op: opOf(name), row: this.rowOf(name, change, event.timestamp) },
+      });
     }
     if (this.buffer.length >= this.config.binlogBufferRows) {
       this.paused = true;
@@ -407,7 +448,15 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
       `${this.name}: ${table} was changed by \`${statement}\` (binlog ${at}); the stream stops before it, as rows after a change ` +
         'of structure may not read as before. Check that the Shop A mapper still reads the table, then run ' +
         `\`crm-unify replay ${this.config.name} --to earliest\` (a new full extract of the tables as they are now, streaming from its snapshot)`,
-      { details: { table, statement: event.query, file: client.options.filename, pos: client.options.position, at: event.timestamp } },
+      {
+        details: {
+          table,
+          statement: event.query,
+          file: client.options.filename,
+          pos: client.options.position,
+          at: event.timestamp,
+        },
+      },
     );
     this.wake?.();
   }
@@ -434,7 +483,8 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
       ack: () => {
         inFlight.delete(offset);
         const moved = acks.ack(PARTITION, offset);
-        if (moved?.resume !== undefined && acks === this.acks) this.writer.set(binlogKey(this.config.name), moved.resume);
+        if (moved?.resume !== undefined && acks === this.acks)
+          this.writer.set(binlogKey(this.config.name), moved.resume);
       },
       nack: () => {},
     };
@@ -464,13 +514,20 @@ function opOf(name: string): 'insert' | 'update' | 'delete' {
  * The extract itself stores where the stream starts, from inside its snapshot
  * (`openSnapshotAtBinlogPosition`). Returns the stored position, if any.
  */
-export async function checkBinlogStart(config: MysqlSourceConfig, positions: PositionStore, reach?: Reachability): Promise<BinlogPosition | undefined> {
+export async function checkBinlogStart(
+  config: MysqlSourceConfig,
+  positions: PositionStore,
+  reach?: Reachability,
+): Promise<BinlogPosition | undefined> {
   const stored = await positions.get(binlogKey(config.name));
   // A full extract begun (or done) without a binlog position, i.e. in poll mode: a position taken
   // now would skip what changed since, with no error anywhere. A new extract is the safe way.
   for (const table of stored === undefined ? config.tables : []) {
     if ((await positions.get(fullKey(config.name, table))) !== undefined) {
-      throw new CrmUnifyError('USAGE', `${config.name}: switching to mode binlog needs a new full extract (the state was read in poll mode and has no binlog position): run \`crm-unify replay ${config.name} --to earliest\` first`);
+      throw new CrmUnifyError(
+        'USAGE',
+        `${config.name}: switching to mode binlog needs a new full extract (the state was read in poll mode and has no binlog position): run \`crm-unify replay ${config.name} --to earliest\` first`,
+      );
     }
   }
   // Checked on every start, a restart too: grants and settings can change while we are stopped,
@@ -480,7 +537,10 @@ export async function checkBinlogStart(config: MysqlSourceConfig, positions: Pos
     const connect = connector(config.url);
     conn = reach ? await reach.attempt(connect, isUnreachable) : await connect();
   } catch (err) {
-    throw new CrmUnifyError('SOURCE_READ_FAILED', `${config.name}.binlog: ${errorMessage(err)}`, { cause: err, retriable: isConnectionLost(err) });
+    throw new CrmUnifyError('SOURCE_READ_FAILED', `${config.name}.binlog: ${errorMessage(err)}`, {
+      cause: err,
+      retriable: isConnectionLost(err),
+    });
   }
   try {
     await checkBinlogServer(conn, config, `${config.name}.binlog`);

@@ -6,7 +6,13 @@ import { loadMysqlSourceConfig } from './config.js';
 describe('loadMysqlSourceConfig', () => {
   it('fills Shop A defaults and registers the password as a secret', () => {
     const config = loadMysqlSourceConfig({ url: 'mysql://reader:s3cr3t-pw@replica:3306/shop' });
-    expect(config).toMatchObject({ name: 'shop-a', tables: ['companies', 'contacts'], pageSize: 1000, lookbackSeconds: 30, mode: 'poll' });
+    expect(config).toMatchObject({
+      name: 'shop-a',
+      tables: ['companies', 'contacts'],
+      pageSize: 1000,
+      lookbackSeconds: 30,
+      mode: 'poll',
+    });
     expect(scrub('connect mysql://reader:s3cr3t-pw@replica')).not.toContain('s3cr3t-pw');
   });
 

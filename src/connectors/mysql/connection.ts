@@ -28,9 +28,17 @@ export function connector(url: string): Connect {
 }
 
 const lostCodes = new Set([
-  'PROTOCOL_CONNECTION_LOST', 'ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ETIMEDOUT',
-  'ER_CONNECTION_KILLED', 'ER_SERVER_SHUTDOWN', 'ER_QUERY_INTERRUPTED', 'ER_CLIENT_INTERACTION_TIMEOUT',
-  'PROTOCOL_SEQUENCE_TIMEOUT', 'ER_CON_COUNT_ERROR',
+  'PROTOCOL_CONNECTION_LOST',
+  'ECONNRESET',
+  'EPIPE',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'ER_CONNECTION_KILLED',
+  'ER_SERVER_SHUTDOWN',
+  'ER_QUERY_INTERRUPTED',
+  'ER_CLIENT_INTERACTION_TIMEOUT',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'ER_CON_COUNT_ERROR',
 ]);
 
 /** A failure that a new connection can cure (killed, server restart, network), not a bad query. */
@@ -43,7 +51,12 @@ export function isConnectionLost(err: unknown): boolean {
 }
 
 // Answers from a server that is up but refuses us: waiting will not help, the config must change.
-const refusalCodes = new Set(['ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_BAD_DB_ERROR', 'ER_NOT_SUPPORTED_AUTH_MODE']);
+const refusalCodes = new Set([
+  'ER_ACCESS_DENIED_ERROR',
+  'ER_DBACCESS_DENIED_ERROR',
+  'ER_BAD_DB_ERROR',
+  'ER_NOT_SUPPORTED_AUTH_MODE',
+]);
 
 /** The server cannot be reached (or the connection to it was lost): an outage to wait out. */
 export function isUnreachable(err: unknown): boolean {
@@ -89,22 +102,24 @@ export class ReconnectingConnection {
     };
     try {
       if (this.reach) return await this.reach.attempt(once, (err) => !this.closed && isUnreachable(err));
-      return await withRetry(
-        once,
-        {
-          retries: this.config.reconnectRetries,
-          baseMs: this.config.reconnectBaseMs,
-          maxMs: this.config.reconnectMaxMs,
-          retriable: (err) => !this.closed && isConnectionLost(err),
-          onRetry: () => this.reconnects++,
-          ...(this.signal ? { signal: this.signal } : {}),
-        },
-      );
+      return await withRetry(once, {
+        retries: this.config.reconnectRetries,
+        baseMs: this.config.reconnectBaseMs,
+        maxMs: this.config.reconnectMaxMs,
+        retriable: (err) => !this.closed && isConnectionLost(err),
+        onRetry: () => this.reconnects++,
+        ...(this.signal ? { signal: this.signal } : {}),
+      });
     } catch (err) {
       if (err instanceof CrmUnifyError) throw err;
       // With a reach, say which source and which setting: `mysql: Access denied` alone sends an operator searching.
-      const where = this.reach ? `${this.reach.target.component} (${this.reach.target.endpoint}, set by ${this.reach.target.setBy})` : 'mysql';
-      throw new CrmUnifyError('SOURCE_READ_FAILED', `${where}: ${errorMessage(err)}`, { cause: err, retriable: isConnectionLost(err) });
+      const where = this.reach
+        ? `${this.reach.target.component} (${this.reach.target.endpoint}, set by ${this.reach.target.setBy})`
+        : 'mysql';
+      throw new CrmUnifyError('SOURCE_READ_FAILED', `${where}: ${errorMessage(err)}`, {
+        cause: err,
+        retriable: isConnectionLost(err),
+      });
     }
   }
 

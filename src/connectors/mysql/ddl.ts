@@ -182,7 +182,12 @@ export function tablesChangedBy(sql: string, schema: string): TableRef[] {
 }
 
 /** The first of `tables` in `db` that `sql` changes (names compared without case, as a server on a case-insensitive file system would), or undefined. */
-export function ddlOnFollowedTable(sql: string, schema: string, db: string, tables: readonly string[]): string | undefined {
+export function ddlOnFollowedTable(
+  sql: string,
+  schema: string,
+  db: string,
+  tables: readonly string[],
+): string | undefined {
   const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
   for (const ref of tablesChangedBy(sql, schema)) {
     if (!same(ref.db, db)) continue;

@@ -9,7 +9,14 @@ import { connector, ReconnectingConnection, type Connect, type MysqlConnection }
 import { deltaKey, PositionWriter, type PositionStore } from './positions.js';
 import { quoteTable, rowId, type MysqlRow } from './rows.js';
 import {
-  compareWatermarks, EPOCH, lookbackStart, maxWatermark, parseWatermark, secondsBetween, serializeWatermark, type Watermark,
+  compareWatermarks,
+  EPOCH,
+  lookbackStart,
+  maxWatermark,
+  parseWatermark,
+  secondsBetween,
+  serializeWatermark,
+  type Watermark,
 } from './watermark.js';
 
 export interface MysqlDeltaSourceOptions {
@@ -69,7 +76,13 @@ export class MysqlDeltaSource implements PullSource<MysqlRow> {
     this.name = `${opts.config.name}.delta`;
     this.positions = opts.positions;
     this.writer = new PositionWriter(opts.positions);
-    this.db = new ReconnectingConnection(opts.connect ?? connector(opts.config.url), opts.config, undefined, this.stop.signal, opts.reach);
+    this.db = new ReconnectingConnection(
+      opts.connect ?? connector(opts.config.url),
+      opts.config,
+      undefined,
+      this.stop.signal,
+      opts.reach,
+    );
   }
 
   /**
@@ -128,8 +141,16 @@ export class MysqlDeltaSource implements PullSource<MysqlRow> {
       const stored = await this.positions.get(deltaKey(this.config.name, table));
       const w = stored === undefined ? EPOCH : parseWatermark(stored);
       tables.push({
-        table, high: w, committed: w, cursor: lookbackStart(w, this.config.lookbackSeconds), seq: 0n,
-        nextPollAt: 0, caughtUp: false, passes: 0, dbNow: undefined, seen: new Map(),
+        table,
+        high: w,
+        committed: w,
+        cursor: lookbackStart(w, this.config.lookbackSeconds),
+        seq: 0n,
+        nextPollAt: 0,
+        caughtUp: false,
+        passes: 0,
+        dbNow: undefined,
+        seen: new Map(),
       });
     }
     const now = await this.db.run(serverNow);
@@ -169,7 +190,8 @@ export class MysqlDeltaSource implements PullSource<MysqlRow> {
     const offset = ++t.seq;
     const resume = serializeWatermark(t.high);
     this.acks.track(t.table, offset, resume);
-    if (t.seen.size > 4 * this.config.pageSize) prune(t.seen, lookbackStart(t.high, this.config.lookbackSeconds).updatedAt);
+    if (t.seen.size > 4 * this.config.pageSize)
+      prune(t.seen, lookbackStart(t.high, this.config.lookbackSeconds).updatedAt);
     return {
       value: { table: t.table, row },
       position: { partition: `${this.config.name}.${t.table}.delta`, offset, resume },
@@ -201,7 +223,12 @@ async function serverNow(conn: MysqlConnection): Promise<string> {
   return String((rows as Array<{ now: string }>)[0]?.now);
 }
 
-async function page(conn: MysqlConnection, table: string, after: Watermark, limit: number): Promise<Record<string, unknown>[]> {
+async function page(
+  conn: MysqlConnection,
+  table: string,
+  after: Watermark,
+  limit: number,
+): Promise<Record<string, unknown>[]> {
   const [rows] = await conn.query(
     `SELECT * FROM ${quoteTable(table)} WHERE (updated_at, id) > (?, ?) ORDER BY updated_at, id LIMIT ?`,
     [after.updatedAt, after.id, limit],

@@ -59,7 +59,13 @@ export class MysqlFullSource implements PullSource<MysqlRow> {
     this.name = `${opts.config.name}.full`;
     this.positions = opts.positions;
     this.writer = new PositionWriter(opts.positions);
-    this.db = new ReconnectingConnection(opts.connect ?? connector(opts.config.url), opts.config, (conn, first) => this.beginSnapshot(conn, first), undefined, opts.reach);
+    this.db = new ReconnectingConnection(
+      opts.connect ?? connector(opts.config.url),
+      opts.config,
+      (conn, first) => this.beginSnapshot(conn, first),
+      undefined,
+      opts.reach,
+    );
   }
 
   /** Rows emitted so far in this run, of `total` (COUNT(*) past the resume point at start). */
@@ -137,7 +143,9 @@ export class MysqlFullSource implements PullSource<MysqlRow> {
     if (this.fresh) await captureDeltaWatermarks(conn, this.config.name, this.config.tables, this.positions);
     for (const scan of this.scans ?? []) {
       if (scan.exhausted) continue;
-      const [rows] = await conn.query(`SELECT COUNT(*) AS n FROM ${quoteTable(scan.table)} WHERE id > ?`, [scan.cursor]);
+      const [rows] = await conn.query(`SELECT COUNT(*) AS n FROM ${quoteTable(scan.table)} WHERE id > ?`, [
+        scan.cursor,
+      ]);
       this.total += Number((rows as Array<{ n: number | string }>)[0]?.n ?? 0);
     }
   }
@@ -163,13 +171,22 @@ export class MysqlFullSource implements PullSource<MysqlRow> {
   }
 
   private markDoneIfSettled(scan: TableScan): void {
-    if (scan.exhausted && this.acks.pending(scan.table) === 0) this.writer.set(fullKey(this.config.name, scan.table), FULL_DONE);
+    if (scan.exhausted && this.acks.pending(scan.table) === 0)
+      this.writer.set(fullKey(this.config.name, scan.table), FULL_DONE);
   }
 }
 
-async function page(conn: MysqlConnection, table: string, afterId: number, limit: number): Promise<Record<string, unknown>[]> {
+async function page(
+  conn: MysqlConnection,
+  table: string,
+  afterId: number,
+  limit: number,
+): Promise<Record<string, unknown>[]> {
   // query() (client-side placeholders) rather than execute(): still parameterized, and LIMIT ?
   // works on every server version, which prepared statements do not guarantee.
-  const [rows] = await conn.query(`SELECT * FROM ${quoteTable(table)} WHERE id > ? ORDER BY id LIMIT ?`, [afterId, limit]);
+  const [rows] = await conn.query(`SELECT * FROM ${quoteTable(table)} WHERE id > ? ORDER BY id LIMIT ?`, [
+    afterId,
+    limit,
+  ]);
   return rows as Record<string, unknown>[];
 }

@@ -44,7 +44,12 @@ async function seed(companies: number, contacts = 0, updatedAt = '2024-01-01 10:
   await admin.query('DROP TABLE IF EXISTS companies, contacts');
   for (const sql of schema) await admin.query(sql);
   for (let i = 0; i < companies; i += 500) {
-    const rows = Array.from({ length: Math.min(500, companies - i) }, (_, k) => [`ООО «Ромашка» ${i + k + 1}`, '7707083893', updatedAt, updatedAt]);
+    const rows = Array.from({ length: Math.min(500, companies - i) }, (_, k) => [
+      `ООО «Ромашка» ${i + k + 1}`,
+      '7707083893',
+      updatedAt,
+      updatedAt,
+    ]);
     await admin.query('INSERT INTO companies (name, inn, created_at, updated_at) VALUES ?', [rows]);
   }
   if (contacts > 0) {
@@ -54,10 +59,18 @@ async function seed(companies: number, contacts = 0, updatedAt = '2024-01-01 10:
 }
 
 function config(over: Partial<MysqlSourceConfig> = {}): MysqlSourceConfig {
-  return MysqlSourceConfigSchema.parse({ url: db.url, pageSize: 50, pollIntervalMs: 100, lookbackSeconds: 30, reconnectBaseMs: 50, ...over });
+  return MysqlSourceConfigSchema.parse({
+    url: db.url,
+    pageSize: 50,
+    pollIntervalMs: 100,
+    lookbackSeconds: 30,
+    reconnectBaseMs: 50,
+    ...over,
+  });
 }
 
-const ids = (envs: { value: MysqlRow }[], table = 'companies') => envs.filter((e) => e.value.table === table).map((e) => Number(e.value.row.id));
+const ids = (envs: { value: MysqlRow }[], table = 'companies') =>
+  envs.filter((e) => e.value.table === table).map((e) => Number(e.value.row.id));
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 async function killConnection(id: number | undefined): Promise<void> {
@@ -80,7 +93,10 @@ describe('MysqlFullSource', () => {
     expect(positions.data.get(fullKey('shop-a', 'companies'))).toBe(FULL_DONE);
     expect(positions.data.get(fullKey('shop-a', 'contacts'))).toBe(FULL_DONE);
     // The delta watermark was taken from the snapshot before the first page.
-    expect(JSON.parse(positions.data.get(deltaKey('shop-a', 'companies'))!)).toEqual({ updatedAt: '2024-01-01 10:00:00', id: 0 });
+    expect(JSON.parse(positions.data.get(deltaKey('shop-a', 'companies'))!)).toEqual({
+      updatedAt: '2024-01-01 10:00:00',
+      id: 0,
+    });
   });
 
   it('resumes after the last contiguously acked id when closed mid-way (kill-and-restart)', async () => {
@@ -121,28 +137,50 @@ describe('MysqlFullSource', () => {
 });
 
 describe('MysqlFullSource under the outage policy', () => {
-  const reach = (states: ReachState[]) => new Reachability(
-    { component: 'source:shop-a.full', endpoint: 'the test server', setBy: 'sources.shopA.mysql (or SHOP_A_MYSQL_URL)' },
-    { baseMs: 20, maxMs: 50, logEveryMs: 60_000, logger: silentLogger, giveUpAfterMs: 60_000, status: { set: (_c, s) => states.push(s) } },
-  );
+  const reach = (states: ReachState[]) =>
+    new Reachability(
+      {
+        component: 'source:shop-a.full',
+        endpoint: 'the test server',
+        setBy: 'sources.shopA.mysql (or SHOP_A_MYSQL_URL)',
+      },
+      {
+        baseMs: 20,
+        maxMs: 50,
+        logEveryMs: 60_000,
+        logger: silentLogger,
+        giveUpAfterMs: 60_000,
+        status: { set: (_c, s) => states.push(s) },
+      },
+    );
 
   it('fails at once, naming the source and its setting, when the server refuses the credentials (waiting cannot fix that)', async () => {
     const states: ReachState[] = [];
     const url = new URL(db.url);
     url.username = 'crm_unify_nobody';
     url.password = 'wrong';
-    const source = new MysqlFullSource({ config: config({ url: url.toString() }), positions: new MemoryPositionStore(), reach: reach(states) });
+    const source = new MysqlFullSource({
+      config: config({ url: url.toString() }),
+      positions: new MemoryPositionStore(),
+      reach: reach(states),
+    });
     const err = await source.read(10).catch((e: unknown) => e as Error);
     await source.close();
     expect((err as { code?: string }).code).toBe('SOURCE_READ_FAILED');
-    expect((err as Error).message).toMatch(/^source:shop-a\.full \(the test server, set by sources\.shopA\.mysql \(or SHOP_A_MYSQL_URL\)\): Access denied/);
+    expect((err as Error).message).toMatch(
+      /^source:shop-a\.full \(the test server, set by sources\.shopA\.mysql \(or SHOP_A_MYSQL_URL\)\): Access denied/,
+    );
     expect(states).toEqual(['connecting']);
   });
 
   it('reports running once the server answers', async () => {
     await seed(3);
     const states: ReachState[] = [];
-    const source = new MysqlFullSource({ config: config(), positions: new MemoryPositionStore(), reach: reach(states) });
+    const source = new MysqlFullSource({
+      config: config(),
+      positions: new MemoryPositionStore(),
+      reach: reach(states),
+    });
     expect((await source.read(10)).records).toHaveLength(3);
     await source.close();
     expect(states).toEqual(['connecting', 'running']);
@@ -156,7 +194,9 @@ describe('MysqlDeltaSource', () => {
     const full = new MysqlFullSource({ config: config(), positions });
     const head = await take(full, 100, 50);
     // Changes while the extract runs: rows already read, rows not yet read, a delete, new rows.
-    await admin.query("UPDATE companies SET name = CONCAT(name, ' (изм.)'), updated_at = NOW() WHERE id IN (5, 50, 250)");
+    await admin.query(
+      "UPDATE companies SET name = CONCAT(name, ' (изм.)'), updated_at = NOW() WHERE id IN (5, 50, 250)",
+    );
     await admin.query("UPDATE companies SET status = 'deleted', updated_at = NOW() WHERE id = 7");
     await admin.query("INSERT INTO companies (name, created_at, updated_at) VALUES ('ИП Петров', NOW(), NOW())");
     const rest = await drain(full);
@@ -178,9 +218,16 @@ describe('MysqlDeltaSource', () => {
 
   it('loses no row when many share one updated_at across page boundaries', async () => {
     await seed(0);
-    const rows = Array.from({ length: 45 }, (_, i) => [`Тест ${i}`, '2024-05-05 05:05:05', i < 20 ? '2024-05-05 05:05:05' : '2024-05-05 05:05:06']);
+    const rows = Array.from({ length: 45 }, (_, i) => [
+      `Тест ${i}`,
+      '2024-05-05 05:05:05',
+      i < 20 ? '2024-05-05 05:05:05' : '2024-05-05 05:05:06',
+    ]);
     await admin.query('INSERT INTO companies (name, created_at, updated_at) VALUES ?', [rows]);
-    const delta = new MysqlDeltaSource({ config: config({ once: true, pageSize: 7, lookbackSeconds: 0, tables: ['companies'] }), positions: new MemoryPositionStore() });
+    const delta = new MysqlDeltaSource({
+      config: config({ once: true, pageSize: 7, lookbackSeconds: 0, tables: ['companies'] }),
+      positions: new MemoryPositionStore(),
+    });
     const envs = await drain(delta, { chunk: 5 });
     await delta.close();
     expect(ids(envs)).toEqual(range(1, 45));
@@ -192,7 +239,9 @@ describe('MysqlDeltaSource', () => {
     const delta = new MysqlDeltaSource({ config: config({ tables: ['companies'], pollIntervalMs: 50 }), positions });
     expect(ids(await drain(onePass(delta)))).toEqual(range(1, 10));
     // A late commit on the replica: updated_at before the watermark, but within the look-back.
-    await admin.query("INSERT INTO companies (name, created_at, updated_at) VALUES ('Поздняя', '2024-06-01 11:59:50', '2024-06-01 11:59:50')");
+    await admin.query(
+      "INSERT INTO companies (name, created_at, updated_at) VALUES ('Поздняя', '2024-06-01 11:59:50', '2024-06-01 11:59:50')",
+    );
     await admin.query("UPDATE companies SET name = 'Дважды за секунду' WHERE id = 3");
     const again = await take(delta, 2, 10, 5_000);
     expect(ids(again).sort((a, b) => a - b)).toEqual([3, 11]);
@@ -208,7 +257,10 @@ describe('MysqlDeltaSource', () => {
     const envs = await take(first, 80, 20);
     for (const e of envs) if (Number(e.value.row.id) !== 41) e.ack();
     await first.close();
-    expect(JSON.parse(positions.data.get(deltaKey('shop-a', 'companies'))!)).toEqual({ updatedAt: '2024-01-01 10:40:00', id: 40 });
+    expect(JSON.parse(positions.data.get(deltaKey('shop-a', 'companies'))!)).toEqual({
+      updatedAt: '2024-01-01 10:40:00',
+      id: 40,
+    });
     const second = new MysqlDeltaSource({ config: cfg, positions });
     const rest = await drain(second);
     await second.close();
@@ -217,7 +269,10 @@ describe('MysqlDeltaSource', () => {
 
   it('reconnects after KILL CONNECTION while polling and reports lag', async () => {
     await seed(200, 0, '2024-01-01 10:00:00');
-    const delta = new MysqlDeltaSource({ config: config({ tables: ['companies'], once: true }), positions: new MemoryPositionStore() });
+    const delta = new MysqlDeltaSource({
+      config: config({ tables: ['companies'], once: true }),
+      positions: new MemoryPositionStore(),
+    });
     const head = await take(delta, 50, 50);
     // Nothing acked yet and the watermark is old: lag is large.
     expect(delta.lagSeconds).toBeGreaterThan(3600);
@@ -232,7 +287,10 @@ describe('MysqlDeltaSource', () => {
 
   it('never has more than the credit in flight behind a sink that never acks', async () => {
     await seed(300);
-    const delta = new MysqlDeltaSource({ config: config({ tables: ['companies'] }), positions: new MemoryPositionStore() });
+    const delta = new MysqlDeltaSource({
+      config: config({ tables: ['companies'] }),
+      positions: new MemoryPositionStore(),
+    });
     expect(await expectCreditHeld(delta, 30)).toBe(30);
     await delta.close();
   });

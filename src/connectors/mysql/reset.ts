@@ -21,7 +21,8 @@ export async function resetMysqlPositions(
   to: MysqlResetTarget,
   now: () => Date = () => new Date(),
 ): Promise<void> {
-  if (to instanceof Date && Number.isNaN(to.getTime())) throw new CrmUnifyError('USAGE', 'replay time is not a valid date');
+  if (to instanceof Date && Number.isNaN(to.getTime()))
+    throw new CrmUnifyError('USAGE', 'replay time is not a valid date');
   if (to === 'earliest') await positions.delete(binlogKey(config.name));
   for (const table of config.tables) {
     if (to === 'earliest') {
@@ -31,7 +32,10 @@ export async function resetMysqlPositions(
     }
     const at = to === 'latest' ? now() : to;
     // id 0 with the time itself: `(updated_at, id) > (t, 0)` includes every row of that second.
-    await positions.put(deltaKey(config.name, table), serializeWatermark({ updatedAt: datetimeAt(at, config.sourceTimeZone), id: 0 }));
+    await positions.put(
+      deltaKey(config.name, table),
+      serializeWatermark({ updatedAt: datetimeAt(at, config.sourceTimeZone), id: 0 }),
+    );
     if (to === 'latest') await positions.put(fullKey(config.name, table), FULL_DONE);
   }
 }

@@ -1,6 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compareWatermarks, datetimeAt, fromMicros, lookbackStart, parseWatermark, secondsBetween, serializeWatermark, toMicros } from './watermark.js';
+import {
+  compareWatermarks,
+  datetimeAt,
+  fromMicros,
+  lookbackStart,
+  parseWatermark,
+  secondsBetween,
+  serializeWatermark,
+  toMicros,
+} from './watermark.js';
 
 describe('watermark', () => {
   it('orders by updated_at, then id', () => {
@@ -11,7 +20,11 @@ describe('watermark', () => {
   });
 
   it('round-trips DATETIME text through microseconds', () => {
-    fc.assert(fc.property(fc.bigInt({ min: 0n, max: 253402300799999999n }), (us) => { expect(toMicros(fromMicros(us))).toBe(us); }));
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: 253402300799999999n }), (us) => {
+        expect(toMicros(fromMicros(us))).toBe(us);
+      }),
+    );
   });
 
   it('starts the look-back window before the watermark, at id 0; zero keeps the watermark', () => {

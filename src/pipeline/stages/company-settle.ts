@@ -72,7 +72,11 @@ export class CompanySettle<T> {
     const rest: Array<Held<T>> = [];
     for (const h of this.held) {
       let hit = false;
-      for (const inn of h.open) if (set.has(inn)) { h.open.delete(inn); hit = true; }
+      for (const inn of h.open)
+        if (set.has(inn)) {
+          h.open.delete(inn);
+          hit = true;
+        }
       if (hit) h.waits.push(delivery);
       if (h.open.size === 0) ready.push({ item: h.item, waits: h.waits });
       else rest.push(h);

@@ -13,9 +13,13 @@ import type { Resolved } from './resolve.stage.js';
 function recordingDelivery() {
   const rounds: Array<{ inns: string[]; done: () => void }> = [];
   const delivery = {
-    deliver: (inns: readonly string[]) => new Promise<DeliveryOutcome[]>((resolve) => {
-      rounds.push({ inns: [...inns], done: () => resolve(inns.map((inn) => ({ inn, status: 'synced' as const, writes: 1 }))) });
-    }),
+    deliver: (inns: readonly string[]) =>
+      new Promise<DeliveryOutcome[]>((resolve) => {
+        rounds.push({
+          inns: [...inns],
+          done: () => resolve(inns.map((inn) => ({ inn, status: 'synced' as const, writes: 1 }))),
+        });
+      }),
   } as unknown as CrmDelivery;
   return { rounds, delivery };
 }
@@ -25,7 +29,10 @@ const noRejects: RejectSink = { reject: async () => {} };
 function record(n: number, companies: string[], acked: number[]): Envelope<Resolved> {
   return {
     value: { result: { outcome: 'created', companies, contacts: [], pending: [], merges: [] } } as unknown as Resolved,
-    position: { partition: '0', offset: BigInt(n) }, source: 'test', ack: () => acked.push(n), nack: () => {},
+    position: { partition: '0', offset: BigInt(n) },
+    source: 'test',
+    ack: () => acked.push(n),
+    nack: () => {},
   } as Envelope<Resolved>;
 }
 
@@ -40,7 +47,12 @@ function stageUnderTest(settleMs: number) {
   const { rounds, delivery } = recordingDelivery();
   const input = new Subject<Envelope<Resolved>>();
   const acked: number[] = [];
-  const done = lastValueFrom(input.pipe(loadStage(new MemoryStateStore(), delivery, noRejects, { windowMs: 5, maxRecords: 100, settleMs }), toArray()));
+  const done = lastValueFrom(
+    input.pipe(
+      loadStage(new MemoryStateStore(), delivery, noRejects, { windowMs: 5, maxRecords: 100, settleMs }),
+      toArray(),
+    ),
+  );
   return { rounds, input, acked, done };
 }
 
@@ -117,7 +129,7 @@ describe('CompanySettle', () => {
 // Virtual time: one frame is 1 ms. The load stage's window is 5 ms here and a batch holds 3 records.
 const scheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 
-describe('loadBatches (the load stage\'s bufferTime batching)', () => {
+describe("loadBatches (the load stage's bufferTime batching)", () => {
   it('closes a batch when it is full, else when its window ends; a full batch starts the next window', () => {
     scheduler().run(({ hot, expectObservable }) => {
       // a, b, c fill a batch at 2 ms; d waits for the window opened then (2 → 7 ms).
@@ -139,7 +151,11 @@ describe('loadBatches (the load stage\'s bufferTime batching)', () => {
     scheduler().run(({ hot, expectObservable }) => {
       // A group takes as many frames as it has characters: seven records at 0 ms, the end at 10 ms.
       const input = hot('(abcdefg)-|');
-      expectObservable(input.pipe(loadBatches(5, 3))).toBe('(xy)-z----|', { x: ['a', 'b', 'c'], y: ['d', 'e', 'f'], z: ['g'] });
+      expectObservable(input.pipe(loadBatches(5, 3))).toBe('(xy)-z----|', {
+        x: ['a', 'b', 'c'],
+        y: ['d', 'e', 'f'],
+        z: ['g'],
+      });
     });
   });
 });

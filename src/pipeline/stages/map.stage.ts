@@ -10,10 +10,19 @@ export type Mapper<Raw> = (raw: Raw) => Outcome<CanonicalChange>;
  * or a reason-coded reject. A mapper that throws on input nobody foresaw rejects that record as
  * MALFORMED_RECORD instead of stopping the pipeline (the good records around it go on).
  */
-export function mapStage<Raw>(mapper: Mapper<Raw>, hooks: StageHooks, onWarnings?: (source: string, warnings: readonly string[]) => void): OperatorFunction<Envelope<Raw>, Envelope<CanonicalChange>> {
-  return stage('map', (raw: Raw, env) => {
-    const out = mapper(raw);
-    if (out.ok && out.warnings.length) onWarnings?.(env.source, out.warnings);
-    return out;
-  }, hooks, { onError: 'reject' });
+export function mapStage<Raw>(
+  mapper: Mapper<Raw>,
+  hooks: StageHooks,
+  onWarnings?: (source: string, warnings: readonly string[]) => void,
+): OperatorFunction<Envelope<Raw>, Envelope<CanonicalChange>> {
+  return stage(
+    'map',
+    (raw: Raw, env) => {
+      const out = mapper(raw);
+      if (out.ok && out.warnings.length) onWarnings?.(env.source, out.warnings);
+      return out;
+    },
+    hooks,
+    { onError: 'reject' },
+  );
 }

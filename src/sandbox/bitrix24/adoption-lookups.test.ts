@@ -13,8 +13,20 @@ const inn = (i: number): string => {
   return body + innCheckDigits(body);
 };
 const INNS = Array.from({ length: 50 }, (_, i) => inn(i + 1));
-const CONTACT_FIELDS = ['ID', 'COMPANY_ID', 'NAME', 'LAST_NAME', 'SECOND_NAME', 'PHONE', 'EMAIL', 'DATE_CREATE', 'DATE_MODIFY',
-  'MODIFY_BY_ID', 'ORIGINATOR_ID', 'ORIGIN_ID'];
+const CONTACT_FIELDS = [
+  'ID',
+  'COMPANY_ID',
+  'NAME',
+  'LAST_NAME',
+  'SECOND_NAME',
+  'PHONE',
+  'EMAIL',
+  'DATE_CREATE',
+  'DATE_MODIFY',
+  'MODIFY_BY_ID',
+  'ORIGINATOR_ID',
+  'ORIGIN_ID',
+];
 
 let srv: PortalServer;
 let hook: string;
@@ -23,10 +35,16 @@ beforeAll(async () => {
   srv = await testPortal({
     crmSeed: {
       companies: [
-        ...INNS.map((x, i) => ({ title: `Компания ${i + 1}`, requisites: [{ inn: x }],
-          contacts: [{ name: `Имя${i + 1}`, lastName: 'Фамилия', emails: [`p${i + 1}@example.ru`] }] })),
+        ...INNS.map((x, i) => ({
+          title: `Компания ${i + 1}`,
+          requisites: [{ inn: x }],
+          contacts: [{ name: `Имя${i + 1}`, lastName: 'Фамилия', emails: [`p${i + 1}@example.ru`] }],
+        })),
         // twins people made: three INNs twice, one of them with two requisites
-        ...[3, 17, 40].map((n) => ({ title: `Компания ${n} (2)`, requisites: [{ inn: inn(n) }, { inn: inn(n), kpp: '770101001' }] })),
+        ...[3, 17, 40].map((n) => ({
+          title: `Компания ${n} (2)`,
+          requisites: [{ inn: inn(n) }, { inn: inn(n), kpp: '770101001' }],
+        })),
         { title: 'Не из списка', requisites: [{ inn: inn(99) }] },
       ],
     },
@@ -40,8 +58,14 @@ describe('crm.requisite.list by a list of INNs', () => {
   it('finds every company holding one of 50 INNs, twins included, paged by 50', async () => {
     // a contact's requisite with one of the INNs must not come back under ENTITY_TYPE_ID 4
     const contactId = seeded.companies[0]!.contactIds[0]!;
-    await ok(hook, 'crm.requisite.add', { fields: { ENTITY_TYPE_ID: 3, ENTITY_ID: contactId, PRESET_ID: 3, NAME: 'Физлицо', RQ_INN: INNS[0] } });
-    const params = { filter: { ENTITY_TYPE_ID: 4, '@RQ_INN': INNS }, select: ['ENTITY_ID', 'RQ_INN', 'ID'], order: { ID: 'ASC' } };
+    await ok(hook, 'crm.requisite.add', {
+      fields: { ENTITY_TYPE_ID: 3, ENTITY_ID: contactId, PRESET_ID: 3, NAME: 'Физлицо', RQ_INN: INNS[0] },
+    });
+    const params = {
+      filter: { ENTITY_TYPE_ID: 4, '@RQ_INN': INNS },
+      select: ['ENTITY_ID', 'RQ_INN', 'ID'],
+      order: { ID: 'ASC' },
+    };
     const first = await srv.portal.handle({ user: '1', secret: 'sandbox', method: 'crm.requisite.list', params });
     const body = first.body as { result: Array<Record<string, string>>; total: number; next?: number };
     expect(body.total).toBe(50 + 6);
@@ -60,26 +84,49 @@ describe('crm.requisite.list by a list of INNs', () => {
 describe('crm.company.list / crm.contact.list by a list of ids', () => {
   it('reads companies by @ID and their contacts by @COMPANY_ID with the audit and origin fields', async () => {
     const ids = seeded.companies.slice(0, 3).map((c) => c.id);
-    const companies = await ok<Array<Record<string, unknown>>>(hook, 'crm.company.list',
-      { filter: { '@ID': ids }, select: ['ID', 'TITLE', 'DATE_CREATE', 'DATE_MODIFY', 'MODIFY_BY_ID', 'ORIGINATOR_ID', 'ORIGIN_ID'] });
+    const companies = await ok<Array<Record<string, unknown>>>(hook, 'crm.company.list', {
+      filter: { '@ID': ids },
+      select: ['ID', 'TITLE', 'DATE_CREATE', 'DATE_MODIFY', 'MODIFY_BY_ID', 'ORIGINATOR_ID', 'ORIGIN_ID'],
+    });
     expect(companies.map((c) => c.ID)).toEqual(ids.map(String));
-    expect(companies[0]).toEqual({ ID: String(ids[0]), TITLE: 'Компания 1', DATE_CREATE: expect.any(String), DATE_MODIFY: expect.any(String),
-      MODIFY_BY_ID: '7', ORIGINATOR_ID: null, ORIGIN_ID: null });
+    expect(companies[0]).toEqual({
+      ID: String(ids[0]),
+      TITLE: 'Компания 1',
+      DATE_CREATE: expect.any(String),
+      DATE_MODIFY: expect.any(String),
+      MODIFY_BY_ID: '7',
+      ORIGINATOR_ID: null,
+      ORIGIN_ID: null,
+    });
 
-    const contacts = await ok<Array<Record<string, unknown>>>(hook, 'crm.contact.list', { filter: { '@COMPANY_ID': ids }, select: CONTACT_FIELDS });
+    const contacts = await ok<Array<Record<string, unknown>>>(hook, 'crm.contact.list', {
+      filter: { '@COMPANY_ID': ids },
+      select: CONTACT_FIELDS,
+    });
     expect(contacts.map((c) => c.COMPANY_ID)).toEqual(ids.map(String));
     expect(Object.keys(contacts[0]!).sort()).toEqual([...CONTACT_FIELDS].filter((f) => f !== 'PHONE').sort()); // no phone: no PHONE key
-    expect(contacts[0]).toMatchObject({ NAME: 'Имя1', LAST_NAME: 'Фамилия', SECOND_NAME: null, EMAIL: [expect.objectContaining({ VALUE: 'p1@example.ru', TYPE_ID: 'EMAIL' })] });
-    const byId = await ok<unknown[]>(hook, 'crm.contact.list', { filter: { '@ID': seeded.companies[1]!.contactIds }, select: ['ID'] });
+    expect(contacts[0]).toMatchObject({
+      NAME: 'Имя1',
+      LAST_NAME: 'Фамилия',
+      SECOND_NAME: null,
+      EMAIL: [expect.objectContaining({ VALUE: 'p1@example.ru', TYPE_ID: 'EMAIL' })],
+    });
+    const byId = await ok<unknown[]>(hook, 'crm.contact.list', {
+      filter: { '@ID': seeded.companies[1]!.contactIds },
+      select: ['ID'],
+    });
     expect(byId).toEqual([{ ID: String(seeded.companies[1]!.contactIds[0]) }]);
   });
 });
 
 describe('DATE_MODIFY and MODIFY_BY_ID', () => {
-  const audit = async (id: number) => ok<Array<Record<string, string>>>(hook, 'crm.contact.list',
-    { filter: { '@ID': [id] }, select: ['ID', 'NAME', 'DATE_MODIFY', 'MODIFY_BY_ID'] }).then((r) => r[0]!);
+  const audit = async (id: number) =>
+    ok<Array<Record<string, string>>>(hook, 'crm.contact.list', {
+      filter: { '@ID': [id] },
+      select: ['ID', 'NAME', 'DATE_MODIFY', 'MODIFY_BY_ID'],
+    }).then((r) => r[0]!);
 
-  it('a webhook update stamps the webhook user; a person\'s edit stamps the person, later', async () => {
+  it("a webhook update stamps the webhook user; a person's edit stamps the person, later", async () => {
     const id = seeded.companies[5]!.contactIds[0]!;
     const before = await audit(id);
     expect(before.MODIFY_BY_ID).toBe('7');
@@ -102,10 +149,13 @@ describe('DATE_MODIFY and MODIFY_BY_ID', () => {
     expect(() => srv.portal.editAsPerson('company', 999_999, { TITLE: 'x' })).toThrow(/no company with ID 999999/);
   });
 
-  it('a person\'s edit of a requisite is seen the same way', async () => {
+  it("a person's edit of a requisite is seen the same way", async () => {
     const rq = seeded.companies[7]!.requisiteIds[0]!;
     srv.portal.editAsPerson('requisite', rq, { RQ_KPP: '770201001' });
-    const [r] = await ok<Array<Record<string, string>>>(hook, 'crm.requisite.list', { filter: { ID: rq }, select: ['ID', 'RQ_KPP', 'MODIFY_BY_ID', 'DATE_MODIFY'] });
+    const [r] = await ok<Array<Record<string, string>>>(hook, 'crm.requisite.list', {
+      filter: { ID: rq },
+      select: ['ID', 'RQ_KPP', 'MODIFY_BY_ID', 'DATE_MODIFY'],
+    });
     expect(r).toMatchObject({ RQ_KPP: '770201001', MODIFY_BY_ID: '7', DATE_MODIFY: expect.stringMatching(/^\d{4}-/) });
   });
 });

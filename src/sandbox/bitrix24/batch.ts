@@ -24,7 +24,12 @@ interface Sections {
 
 const refRe = /\$(result|result_error|result_total|result_next|result_time)\[([^\]]*)\]((?:\[[^\]]*\])*)/g;
 
-function lookup(sections: Sections, section: keyof Sections, key: string, path: string): { found: boolean; value?: unknown } {
+function lookup(
+  sections: Sections,
+  section: keyof Sections,
+  key: string,
+  path: string,
+): { found: boolean; value?: unknown } {
   if (!sections[section].has(key)) return { found: false };
   let v: unknown = sections[section].get(key);
   for (const m of path.matchAll(/\[([^\]]*)\]/g)) {
@@ -64,11 +69,20 @@ const truthy = (v: unknown): boolean => v === true || v === 1 || ['1', 'true', '
 export function runBatch(params: Params, run: CommandRunner): { result: unknown; commands: number } {
   const cmd = params.cmd ?? params.CMD;
   const halt = truthy(params.halt ?? params.HALT);
-  const s: Sections = { result: new Map(), result_error: new Map(), result_total: new Map(), result_next: new Map(), result_time: new Map() };
+  const s: Sections = {
+    result: new Map(),
+    result_error: new Map(),
+    result_total: new Map(),
+    result_next: new Map(),
+    result_time: new Map(),
+  };
   let executed = 0;
   for (const [index, [key, command]] of commandsOf(cmd).entries()) {
     const q = command.indexOf('?');
-    const method = (q < 0 ? command : command.slice(0, q)).trim().toLowerCase().replace(/\.json$/, '');
+    const method = (q < 0 ? command : command.slice(0, q))
+      .trim()
+      .toLowerCase()
+      .replace(/\.json$/, '');
     let outcome: CommandOutcome;
     if (index >= MAX_BATCH) outcome = { ok: false, error: systemErrors.batchLength() };
     else if (method === 'batch') outcome = { ok: false, error: systemErrors.batchNotAllowed() };
@@ -91,8 +105,11 @@ export function runBatch(params: Params, run: CommandRunner): { result: unknown;
   const render = (m: Map<string, unknown>) => phpArray([...m.entries()]);
   return {
     result: {
-      result: render(s.result), result_error: render(s.result_error), result_total: render(s.result_total),
-      result_next: render(s.result_next), result_time: render(s.result_time),
+      result: render(s.result),
+      result_error: render(s.result_error),
+      result_total: render(s.result_total),
+      result_next: render(s.result_next),
+      result_time: render(s.result_time),
     },
     commands: executed,
   };

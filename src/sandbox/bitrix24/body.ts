@@ -47,6 +47,9 @@ async function parseBody(contentType: string, body: Buffer): Promise<Record<stri
 
 export async function readParams(req: IncomingMessage, query: string): Promise<Record<string, unknown>> {
   const fromQuery: PhpMap = parsePhpQuery(query);
-  const fromBody = req.method === 'GET' || req.method === 'HEAD' ? {} : await parseBody(req.headers['content-type'] ?? '', await readBody(req));
+  const fromBody =
+    req.method === 'GET' || req.method === 'HEAD'
+      ? {}
+      : await parseBody(req.headers['content-type'] ?? '', await readBody(req));
   return { ...fromQuery, ...fromBody };
 }

@@ -24,8 +24,16 @@ export interface PortalCounters {
 
 export function newCounters(): PortalCounters {
   return {
-    requests: 0, byMethod: {}, commands: 0, commandsByMethod: {}, writes: 0, byStatus: {},
-    queryLimitExceeded: 0, operationTimeLimit: 0, faults: { '503': 0, '500': 0, '429': 0, lost: 0 }, unauthorized: 0,
+    requests: 0,
+    byMethod: {},
+    commands: 0,
+    commandsByMethod: {},
+    writes: 0,
+    byStatus: {},
+    queryLimitExceeded: 0,
+    operationTimeLimit: 0,
+    faults: { '503': 0, '500': 0, '429': 0, lost: 0 },
+    unauthorized: 0,
   };
 }
 

@@ -21,38 +21,54 @@ const emailRe = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 const text = z.string().trim().min(1);
 const userId = z.number().int().positive();
-const pastDate = z.iso.datetime({ offset: true }).refine((s) => Date.parse(s) <= Date.now(), 'must not be in the future');
+const pastDate = z.iso
+  .datetime({ offset: true })
+  .refine((s) => Date.parse(s) <= Date.now(), 'must not be in the future');
 const phones = z.array(text).optional();
 const emails = z.array(z.string().trim().regex(emailRe, 'not an e-mail address')).optional();
 
 const bankDetailSchema = z.strictObject({
   bik: z.string().regex(/^\d{9}$/, 'a BIK has 9 digits'),
   account: z.string().regex(/^\d{20}$/, 'an account number has 20 digits'),
-  corrAccount: z.string().regex(/^\d{20}$/, 'a correspondent account has 20 digits').optional(),
+  corrAccount: z
+    .string()
+    .regex(/^\d{20}$/, 'a correspondent account has 20 digits')
+    .optional(),
   bankName: text.optional(),
   name: text.optional(),
 });
 
 const requisiteSchema = z.strictObject({
   inn: z.string().regex(/^\d{10}(\d{2})?$/, 'an INN has 10 digits (organization) or 12 (sole proprietor)'),
-  kpp: z.string().regex(/^\d{4}[\dA-Z]{2}\d{3}$/, 'a KPP has 9 characters: 4 digits, 2 digits or capitals, 3 digits').optional(),
-  ogrn: z.string().regex(/^\d{13}(\d{2})?$/, 'an OGRN has 13 digits, an OGRNIP 15').optional(),
+  kpp: z
+    .string()
+    .regex(/^\d{4}[\dA-Z]{2}\d{3}$/, 'a KPP has 9 characters: 4 digits, 2 digits or capitals, 3 digits')
+    .optional(),
+  ogrn: z
+    .string()
+    .regex(/^\d{13}(\d{2})?$/, 'an OGRN has 13 digits, an OGRNIP 15')
+    .optional(),
   name: text.optional(),
   bankDetails: z.array(bankDetailSchema).default([]),
 });
 
-const contactSchema = z.strictObject({
-  name: text.optional(),
-  lastName: text.optional(),
-  secondName: text.optional(),
-  post: text.optional(),
-  phones,
-  emails,
-  comments: z.string().optional(),
-  assignedById: userId.optional(),
-  createdById: userId.optional(),
-  dateCreate: pastDate.optional(),
-}).refine((c) => c.name !== undefined || c.lastName !== undefined, { message: 'a contact needs name or lastName', path: ['name'] });
+const contactSchema = z
+  .strictObject({
+    name: text.optional(),
+    lastName: text.optional(),
+    secondName: text.optional(),
+    post: text.optional(),
+    phones,
+    emails,
+    comments: z.string().optional(),
+    assignedById: userId.optional(),
+    createdById: userId.optional(),
+    dateCreate: pastDate.optional(),
+  })
+  .refine((c) => c.name !== undefined || c.lastName !== undefined, {
+    message: 'a contact needs name or lastName',
+    path: ['name'],
+  });
 
 const companySchema = z.strictObject({
   title: text,

@@ -10,7 +10,13 @@ import { buildNew } from './methods/entity-writer.js';
 import { PERSON_USER_ID } from './person.js';
 import type { EntityName } from './schema.js';
 import type { PortalStore } from './store.js';
-import { parseCrmSeed, type CrmSeed, type ParsedCrmSeed, type SeedCompany, type SeedContact } from './crm-seed.schema.js';
+import {
+  parseCrmSeed,
+  type CrmSeed,
+  type ParsedCrmSeed,
+  type SeedCompany,
+  type SeedContact,
+} from './crm-seed.schema.js';
 
 /** What was created, in file order: tests and the demo compare the portal with it after a run. */
 export interface SeededCompany {
@@ -49,9 +55,14 @@ export interface SeedOptions {
 export function seedPortal(store: PortalStore, input: CrmSeed | ParsedCrmSeed, opts: SeedOptions): CrmSeedResult {
   const seed = parseCrmSeed(input);
   for (const [i, c] of seed.companies.entries()) {
-    const users = [c.createdById ?? Number(PERSON_USER_ID), ...c.contacts.map((k) => k.createdById ?? Number(PERSON_USER_ID))];
+    const users = [
+      c.createdById ?? Number(PERSON_USER_ID),
+      ...c.contacts.map((k) => k.createdById ?? Number(PERSON_USER_ID)),
+    ];
     if (users.some((u) => String(u) === opts.webhookUser)) {
-      throw new Error(`CRM seed: companies[${i}] would be created by user ${opts.webhookUser}, the webhook's own user; people's records need another createdById`);
+      throw new Error(
+        `CRM seed: companies[${i}] would be created by user ${opts.webhookUser}, the webhook's own user; people's records need another createdById`,
+      );
     }
   }
   const slots = seed.companies.reduce((n, c) => n + 1 + c.contacts.length, 0);
@@ -81,24 +92,53 @@ type Add = (entity: EntityName, fields: Record<string, unknown>, createdBy: numb
 function seedCompany(c: SeedCompany, add: Add, next: () => number): SeededCompany {
   const createdBy = c.createdById ?? Number(PERSON_USER_ID);
   const date = c.dateCreate ?? isoWithOffset(next());
-  const id = add('company', {
-    TITLE: c.title, COMMENTS: c.comments ?? '', ASSIGNED_BY_ID: String(c.assignedById ?? createdBy),
-    PHONE: rows(c.phones, 'WORK'), EMAIL: rows(c.emails, 'WORK'),
-  }, createdBy, date);
+  const id = add(
+    'company',
+    {
+      TITLE: c.title,
+      COMMENTS: c.comments ?? '',
+      ASSIGNED_BY_ID: String(c.assignedById ?? createdBy),
+      PHONE: rows(c.phones, 'WORK'),
+      EMAIL: rows(c.emails, 'WORK'),
+    },
+    createdBy,
+    date,
+  );
   const out: SeededCompany = { id, requisiteIds: [], bankDetailIds: [], contactIds: [] };
   for (const r of c.requisites) {
     const ie = r.inn.length === 12;
-    const rq = add('requisite', {
-      ENTITY_TYPE_ID: '4', ENTITY_ID: String(id), PRESET_ID: ie ? PRESET_IE : PRESET_ORG,
-      NAME: r.name ?? (ie ? 'ИП' : 'Организация'), RQ_INN: r.inn, RQ_KPP: r.kpp,
-      [ie ? 'RQ_OGRNIP' : 'RQ_OGRN']: r.ogrn, ...(ie ? {} : { RQ_COMPANY_NAME: c.title }),
-    }, createdBy, date);
+    const rq = add(
+      'requisite',
+      {
+        ENTITY_TYPE_ID: '4',
+        ENTITY_ID: String(id),
+        PRESET_ID: ie ? PRESET_IE : PRESET_ORG,
+        NAME: r.name ?? (ie ? 'ИП' : 'Организация'),
+        RQ_INN: r.inn,
+        RQ_KPP: r.kpp,
+        [ie ? 'RQ_OGRNIP' : 'RQ_OGRN']: r.ogrn,
+        ...(ie ? {} : { RQ_COMPANY_NAME: c.title }),
+      },
+      createdBy,
+      date,
+    );
     out.requisiteIds.push(rq);
     for (const b of r.bankDetails) {
-      out.bankDetailIds.push(add('bankdetail', {
-        ENTITY_ID: String(rq), NAME: b.name ?? b.bankName ?? 'Расчётный счёт', RQ_BIK: b.bik, RQ_ACC_NUM: b.account,
-        RQ_COR_ACC_NUM: b.corrAccount, RQ_BANK_NAME: b.bankName,
-      }, createdBy, date));
+      out.bankDetailIds.push(
+        add(
+          'bankdetail',
+          {
+            ENTITY_ID: String(rq),
+            NAME: b.name ?? b.bankName ?? 'Расчётный счёт',
+            RQ_BIK: b.bik,
+            RQ_ACC_NUM: b.account,
+            RQ_COR_ACC_NUM: b.corrAccount,
+            RQ_BANK_NAME: b.bankName,
+          },
+          createdBy,
+          date,
+        ),
+      );
     }
   }
   for (const k of c.contacts) out.contactIds.push(seedContact(k, id, add, next));
@@ -107,9 +147,20 @@ function seedCompany(c: SeedCompany, add: Add, next: () => number): SeededCompan
 
 function seedContact(k: SeedContact, companyId: number, add: Add, next: () => number): number {
   const createdBy = k.createdById ?? Number(PERSON_USER_ID);
-  return add('contact', {
-    NAME: k.name, LAST_NAME: k.lastName, SECOND_NAME: k.secondName, POST: k.post, COMMENTS: k.comments ?? '',
-    ASSIGNED_BY_ID: String(k.assignedById ?? createdBy), COMPANY_ID: String(companyId),
-    PHONE: rows(k.phones, 'WORK'), EMAIL: rows(k.emails, 'WORK'),
-  }, createdBy, k.dateCreate ?? isoWithOffset(next()));
+  return add(
+    'contact',
+    {
+      NAME: k.name,
+      LAST_NAME: k.lastName,
+      SECOND_NAME: k.secondName,
+      POST: k.post,
+      COMMENTS: k.comments ?? '',
+      ASSIGNED_BY_ID: String(k.assignedById ?? createdBy),
+      COMPANY_ID: String(companyId),
+      PHONE: rows(k.phones, 'WORK'),
+      EMAIL: rows(k.emails, 'WORK'),
+    },
+    createdBy,
+    k.dateCreate ?? isoWithOffset(next()),
+  );
 }

@@ -30,8 +30,7 @@ export const systemErrors = {
   operationTimeLimit: () =>
     new RestError(429, 'OPERATION_TIME_LIMIT', 'Method is blocked due to operation time limit.'),
   internal: () => new RestError(500, 'INTERNAL_SERVER_ERROR', 'Internal server error'),
-  batchNotAllowed: () =>
-    new RestError(405, 'ERROR_BATCH_METHOD_NOT_ALLOWED', 'Method is not allowed for batch usage'),
+  batchNotAllowed: () => new RestError(405, 'ERROR_BATCH_METHOD_NOT_ALLOWED', 'Method is not allowed for batch usage'),
   batchLength: () => new RestError(400, 'ERROR_BATCH_LENGTH_EXCEEDED', 'Max batch length exceeded'),
 };
 
@@ -52,12 +51,18 @@ export function isoWithOffset(ms: number): string {
   const off = -d.getTimezoneOffset();
   const pad = (n: number): string => String(Math.trunc(Math.abs(n))).padStart(2, '0');
   const sign = off >= 0 ? '+' : '-';
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:` +
-    `${pad(d.getMinutes())}:${pad(d.getSeconds())}${sign}${pad(off / 60)}:${pad(off % 60)}`;
+  return (
+    `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:` +
+    `${pad(d.getMinutes())}:${pad(d.getSeconds())}${sign}${pad(off / 60)}:${pad(off % 60)}`
+  );
 }
 
-export function timeBlock(startMs: number, finishMs: number, processingMs: number,
-  operating?: { operating: number; resetAt: number }): TimeBlock {
+export function timeBlock(
+  startMs: number,
+  finishMs: number,
+  processingMs: number,
+  operating?: { operating: number; resetAt: number },
+): TimeBlock {
   const t: TimeBlock = {
     start: startMs / 1000,
     finish: finishMs / 1000,

@@ -5,7 +5,13 @@ import { call, ok, testPortal } from './test-helpers.js';
 
 describe('parseFaultSpec', () => {
   it('parses probabilities, latency and seed', () => {
-    expect(parseFaultSpec('503=0.05,500=0.01,lost=0.01,latency=20-200')).toEqual({ p503: 0.05, p500: 0.01, p429: 0, lost: 0.01, latencyMs: [20, 200] });
+    expect(parseFaultSpec('503=0.05,500=0.01,lost=0.01,latency=20-200')).toEqual({
+      p503: 0.05,
+      p500: 0.01,
+      p429: 0,
+      lost: 0.01,
+      latencyMs: [20, 200],
+    });
     expect(parseFaultSpec(' latency=30 , seed=7 ')).toMatchObject({ latencyMs: [30, 30], seed: 7 });
     expect(parseFaultSpec('')).toMatchObject({ p503: 0, lost: 0 });
   });
@@ -36,18 +42,26 @@ describe('fault injection over HTTP', () => {
 
   it('lost: the write is applied and the client gets a socket error', async () => {
     srv = await testPortal({ faults: 'lost=1' });
-    await expect(fetch(`${srv.webhookUrl}crm.company.add`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ fields: { TITLE: 'ghost', ORIGIN_ID: 'g-9' } }),
-    })).rejects.toThrow(/fetch failed/);
+    await expect(
+      fetch(`${srv.webhookUrl}crm.company.add`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ fields: { TITLE: 'ghost', ORIGIN_ID: 'g-9' } }),
+      }),
+    ).rejects.toThrow(/fetch failed/);
     expect(srv.portal.counters).toMatchObject({ writes: 1, faults: { lost: 1 } });
     srv.portal.setFaults(''); // off at runtime
-    expect(await ok(srv.webhookUrl, 'crm.company.list', { filter: { ORIGIN_ID: 'g-9' }, select: ['ID', 'TITLE'] })).toEqual([{ ID: '1', TITLE: 'ghost' }]);
+    expect(
+      await ok(srv.webhookUrl, 'crm.company.list', { filter: { ORIGIN_ID: 'g-9' }, select: ['ID', 'TITLE'] }),
+    ).toEqual([{ ID: '1', TITLE: 'ghost' }]);
   });
 
   it('503 and 500 faults refuse the call without running it', async () => {
     srv = await testPortal({ faults: '503=1' });
-    expect(await call(srv.webhookUrl, 'crm.company.add', { fields: { TITLE: 'x' } }))
-      .toEqual({ status: 503, body: { error: 'QUERY_LIMIT_EXCEEDED', error_description: 'Too many requests' } });
+    expect(await call(srv.webhookUrl, 'crm.company.add', { fields: { TITLE: 'x' } })).toEqual({
+      status: 503,
+      body: { error: 'QUERY_LIMIT_EXCEEDED', error_description: 'Too many requests' },
+    });
     srv.portal.setFaults('500=1');
     expect((await call(srv.webhookUrl, 'crm.company.add', { fields: { TITLE: 'x' } })).status).toBe(500);
     expect(srv.portal.store.counts().company).toBe(0);

@@ -34,16 +34,28 @@ function probability(key: string, v: string): number {
 /** Parses a SPEC string (empty = no faults); every problem is reported with the offending part. */
 export function parseFaultSpec(spec: string): FaultSpec {
   const out: { -readonly [K in keyof FaultSpec]: FaultSpec[K] } = { ...noFaults };
-  for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const eq = part.indexOf('=');
-    if (eq < 0) throw new FaultSpecError(`fault "${part}": expected KEY=VALUE (keys: 503, 500, 429, lost, latency, seed)`);
+    if (eq < 0)
+      throw new FaultSpecError(`fault "${part}": expected KEY=VALUE (keys: 503, 500, 429, lost, latency, seed)`);
     const key = part.slice(0, eq).trim();
     const value = part.slice(eq + 1).trim();
     switch (key) {
-      case '503': out.p503 = probability(key, value); break;
-      case '500': out.p500 = probability(key, value); break;
-      case '429': out.p429 = probability(key, value); break;
-      case 'lost': out.lost = probability(key, value); break;
+      case '503':
+        out.p503 = probability(key, value);
+        break;
+      case '500':
+        out.p500 = probability(key, value);
+        break;
+      case '429':
+        out.p429 = probability(key, value);
+        break;
+      case 'lost':
+        out.lost = probability(key, value);
+        break;
       case 'latency': {
         const m = /^(\d+)(?:-(\d+))?$/.exec(value);
         if (!m) throw new FaultSpecError(`fault "latency": expected MS or MIN-MAX in milliseconds, got "${value}"`);
@@ -54,7 +66,8 @@ export function parseFaultSpec(spec: string): FaultSpec {
         break;
       }
       case 'seed': {
-        if (!/^\d+$/.test(value)) throw new FaultSpecError(`fault "seed": expected a non-negative integer, got "${value}"`);
+        if (!/^\d+$/.test(value))
+          throw new FaultSpecError(`fault "seed": expected a non-negative integer, got "${value}"`);
         out.seed = Number(value);
         break;
       }
@@ -67,11 +80,13 @@ export function parseFaultSpec(spec: string): FaultSpec {
   return out;
 }
 
-
 /** Draws the fault and latency for one request from the current spec. */
 export class FaultInjector {
   private rng: () => number;
-  constructor(private spec: FaultSpec = noFaults, seed?: number) {
+  constructor(
+    private spec: FaultSpec = noFaults,
+    seed?: number,
+  ) {
     const s = seed ?? spec.seed;
     this.rng = s !== undefined ? seededRandom(s) : Math.random;
   }
@@ -96,7 +111,12 @@ export class FaultInjector {
     const { p503, p500, p429, lost } = this.spec;
     if (p503 + p500 + p429 + lost === 0) return 'none';
     let r = this.rng();
-    for (const [kind, p] of [['503', p503], ['500', p500], ['429', p429], ['lost', lost]] as const) {
+    for (const [kind, p] of [
+      ['503', p503],
+      ['500', p500],
+      ['429', p429],
+      ['lost', lost],
+    ] as const) {
       if (r < p) return kind;
       r -= p;
     }

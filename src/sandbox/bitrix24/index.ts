@@ -43,12 +43,18 @@ export async function startPortal(opts: PortalServerOptions = {}): Promise<Porta
   const portal = new Portal(opts);
   // a bad seed file fails before anything is loaded or bound
   const seed = typeof opts.crmSeed === 'string' ? readCrmSeed(opts.crmSeed) : opts.crmSeed;
-  const persistence: Persistence | undefined = opts.data ? persistStore(portal.store, opts.data, opts.dataDebounceMs) : undefined;
+  const persistence: Persistence | undefined = opts.data
+    ? persistStore(portal.store, opts.data, opts.dataDebounceMs)
+    : undefined;
   let listener: Listener;
   let crmSeed: PortalServer['crmSeed'];
   try {
     if (seed) crmSeed = seedOnce(portal, seed);
-    listener = await listen(portalHandler(portal), { host: opts.host ?? '127.0.0.1', port: opts.port ?? 0, tls: opts.tls });
+    listener = await listen(portalHandler(portal), {
+      host: opts.host ?? '127.0.0.1',
+      port: opts.port ?? 0,
+      tls: opts.tls,
+    });
   } catch (err) {
     await persistence?.close();
     throw err;

@@ -29,8 +29,13 @@ function checkValue(type: MultifieldType, value: string): void {
 }
 
 /** Applies one multifield's input to the current rows and returns the new rows. */
-export function applyMultifield(type: MultifieldType, current: readonly MultiRow[], input: PhpValue | unknown,
-  nextId: () => number, isAdd: boolean): MultiRow[] {
+export function applyMultifield(
+  type: MultifieldType,
+  current: readonly MultiRow[],
+  input: PhpValue | unknown,
+  nextId: () => number,
+  isAdd: boolean,
+): MultiRow[] {
   const rows = current.map((r) => ({ ...r }));
   for (const item of items(input)) {
     const value = str(item.VALUE).trim();

@@ -38,7 +38,10 @@ const WINDOW_MS = 10 * 60_000;
 /** `crm.item.batchImport=0.4,crm.company.update=0.05` → a costs map (CLI and env syntax). */
 export function parseOperatingCosts(spec: string): Record<string, number> {
   const costs: Record<string, number> = {};
-  for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const eq = part.lastIndexOf('=');
     const method = part.slice(0, eq).trim();
     const sec = Number(part.slice(eq + 1));
@@ -55,7 +58,10 @@ export class OperatingMeter {
   private readonly costs: Map<string, number>;
   private readonly now: () => number;
 
-  constructor(public readonly options: OperatingOptions = {}, now?: () => number) {
+  constructor(
+    public readonly options: OperatingOptions = {},
+    now?: () => number,
+  ) {
     this.now = now ?? options.now ?? Date.now;
     this.costs = new Map(Object.entries(options.costs ?? {}).map(([m, s]) => [m.toLowerCase(), s]));
   }

@@ -15,13 +15,20 @@ describe('--data persistence', () => {
     dirs.push(dir);
     const file = join(dir, 'portal.json');
     const a = await testPortal({ data: file, dataDebounceMs: 10 });
-    const co = await ok<number>(a.webhookUrl, 'crm.company.add', { fields: { TITLE: 'Kept', PHONE: [{ VALUE: '+74955005550' }] } });
-    await ok(a.webhookUrl, 'crm.company.delete', { id: await ok<number>(a.webhookUrl, 'crm.company.add', { fields: { TITLE: 'Gone' } }) });
+    const co = await ok<number>(a.webhookUrl, 'crm.company.add', {
+      fields: { TITLE: 'Kept', PHONE: [{ VALUE: '+74955005550' }] },
+    });
+    await ok(a.webhookUrl, 'crm.company.delete', {
+      id: await ok<number>(a.webhookUrl, 'crm.company.add', { fields: { TITLE: 'Gone' } }),
+    });
     await a.stop();
     expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ version: 1, seq: { company: 2 } });
 
     const b = await testPortal({ data: file });
-    expect(await ok(b.webhookUrl, 'crm.company.get', { id: co })).toMatchObject({ TITLE: 'Kept', PHONE: [{ VALUE: '+74955005550' }] });
+    expect(await ok(b.webhookUrl, 'crm.company.get', { id: co })).toMatchObject({
+      TITLE: 'Kept',
+      PHONE: [{ VALUE: '+74955005550' }],
+    });
     expect(await ok(b.webhookUrl, 'crm.company.add', { fields: { TITLE: 'Next' } })).toBe(3); // ids are never reused
     await b.stop();
   });

@@ -23,8 +23,13 @@ export function personUserFor(webhookUser: string): string {
  * moves past the record's previous one even within the same second (the portal prints seconds),
  * so a test never sleeps to make an edit "later" than the pipeline's write.
  */
-export function editAsPerson(store: PortalStore, entity: EntityName, id: number,
-  fields: Record<string, unknown>, userId: string): void {
+export function editAsPerson(
+  store: PortalStore,
+  entity: EntityName,
+  id: number,
+  fields: Record<string, unknown>,
+  userId: string,
+): void {
   const current = store.get(entity, id);
   if (!current) throw new Error(`editAsPerson: no ${entity} with ID ${id}`);
   const next = applyUpdate(entity, current, upperKeys(fields), { store, userId });

@@ -99,7 +99,11 @@ export class Portal {
     const fault = this.faults.draw();
     if (fault === '503' || fault === '500' || fault === '429') {
       this.counters.faults[fault]++;
-      const e = { '503': systemErrors.queryLimit, '500': systemErrors.internal, '429': systemErrors.operationTimeLimit }[fault]();
+      const e = {
+        '503': systemErrors.queryLimit,
+        '500': systemErrors.internal,
+        '429': systemErrors.operationTimeLimit,
+      }[fault]();
       return this.fail(e);
     }
     if (!this.bucket.take()) {
@@ -115,7 +119,8 @@ export class Portal {
     // (docs/bitrix24-api-facts.md §5).
     if ((method !== 'batch' || batchPays) && !this.operating.allowed(method)) return this.fail(this.refuseOperating());
     const start = Date.now();
-    const outcome = method === 'batch' ? this.batch(call.params, start, batchPays) : this.command(method, call.params, true);
+    const outcome =
+      method === 'batch' ? this.batch(call.params, start, batchPays) : this.command(method, call.params, true);
     if (fault === 'lost') this.counters.faults.lost++;
     if (!outcome.ok) return { ...this.fail(outcome.error), drop: fault === 'lost' };
     const { result, total, next } = outcome.value;
@@ -160,7 +165,8 @@ export class Portal {
    * result_error) and the call is charged to its method, its `time` carrying the new total.
    */
   private command(method: string, params: Params, charge: boolean): CommandOutcome {
-    if (charge && methods.has(method) && !this.operating.allowed(method)) return { ok: false, error: this.refuseOperating() };
+    if (charge && methods.has(method) && !this.operating.allowed(method))
+      return { ok: false, error: this.refuseOperating() };
     const start = Date.now();
     const outcome = this.execute(method, params);
     if (!charge || !methods.has(method)) return outcome;
@@ -187,7 +193,10 @@ export class Portal {
       return { ok: true, value, time: timeBlock(start, Date.now(), Date.now() - start) };
     } catch (err) {
       if (err instanceof RestError) return { ok: false, error: err };
-      return { ok: false, error: new RestError(500, 'INTERNAL_SERVER_ERROR', err instanceof Error ? err.message : String(err)) };
+      return {
+        ok: false,
+        error: new RestError(500, 'INTERNAL_SERVER_ERROR', err instanceof Error ? err.message : String(err)),
+      };
     }
   }
 }

@@ -24,7 +24,10 @@ function compare(a: string, b: string): number {
 }
 
 function like(value: string, pattern: string): boolean {
-  const re = pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.');
+  const re = pattern
+    .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    .replace(/%/g, '.*')
+    .replace(/_/g, '.');
   return new RegExp(`^${re}$`, 'is').test(value);
 }
 
@@ -49,9 +52,16 @@ const wantedCache = new WeakMap<object, Wanted>();
 function wantedOf(wanted: unknown): Wanted {
   const cached = wanted !== null && typeof wanted === 'object' ? wantedCache.get(wanted) : undefined;
   if (cached) return cached;
-  const list = Array.isArray(wanted) ? wanted.map(String) : wanted !== null && typeof wanted === 'object'
-    ? Object.values(wanted).map(String) : [String(wanted ?? '')];
-  const w: Wanted = { list, exact: new Set(list), numbers: new Set(list.filter((x) => x !== '' && isNum(x)).map(Number)) };
+  const list = Array.isArray(wanted)
+    ? wanted.map(String)
+    : wanted !== null && typeof wanted === 'object'
+      ? Object.values(wanted).map(String)
+      : [String(wanted ?? '')];
+  const w: Wanted = {
+    list,
+    exact: new Set(list),
+    numbers: new Set(list.filter((x) => x !== '' && isNum(x)).map(Number)),
+  };
   if (wanted !== null && typeof wanted === 'object') wantedCache.set(wanted, w);
   return w;
 }
@@ -68,16 +78,32 @@ function matchOne(actual: string | null, op: Op, wanted: unknown): boolean {
   const list = w.list;
   const a = actual ?? '';
   switch (op) {
-    case '': case '=': case '@': return isIn(a, w);
-    case '!': case '!=': case '!@': return !isIn(a, w);
-    case '>': return actual !== null && compare(a, list[0] ?? '') > 0;
-    case '>=': return actual !== null && compare(a, list[0] ?? '') >= 0;
-    case '<': return actual !== null && compare(a, list[0] ?? '') < 0;
-    case '<=': return actual !== null && compare(a, list[0] ?? '') <= 0;
-    case '%': return list.some((w) => a.toLowerCase().includes(w.toLowerCase()));
-    case '=%': case '%=': return list.some((w) => like(a, w));
-    case '!%': return !list.some((w) => a.toLowerCase().includes(w.toLowerCase()));
-    case '!=%': case '!%=': return !list.some((w) => like(a, w));
+    case '':
+    case '=':
+    case '@':
+      return isIn(a, w);
+    case '!':
+    case '!=':
+    case '!@':
+      return !isIn(a, w);
+    case '>':
+      return actual !== null && compare(a, list[0] ?? '') > 0;
+    case '>=':
+      return actual !== null && compare(a, list[0] ?? '') >= 0;
+    case '<':
+      return actual !== null && compare(a, list[0] ?? '') < 0;
+    case '<=':
+      return actual !== null && compare(a, list[0] ?? '') <= 0;
+    case '%':
+      return list.some((w) => a.toLowerCase().includes(w.toLowerCase()));
+    case '=%':
+    case '%=':
+      return list.some((w) => like(a, w));
+    case '!%':
+      return !list.some((w) => a.toLowerCase().includes(w.toLowerCase()));
+    case '!=%':
+    case '!%=':
+      return !list.some((w) => like(a, w));
   }
 }
 
@@ -94,7 +120,9 @@ export function matchesFilter(rec: StoredEntity, filter: Record<string, unknown>
 }
 
 export function sortRecords(recs: StoredEntity[], order: Record<string, unknown>): StoredEntity[] {
-  const keys = Object.entries(order).map(([f, dir]) => [f.toUpperCase(), String(dir).toUpperCase() === 'DESC' ? -1 : 1] as const);
+  const keys = Object.entries(order).map(
+    ([f, dir]) => [f.toUpperCase(), String(dir).toUpperCase() === 'DESC' ? -1 : 1] as const,
+  );
   if (!keys.some(([f]) => f === 'ID')) keys.push(['ID', 1]); // a stable tie-breaker, as SQL by PK would be
   return [...recs].sort((x, y) => {
     for (const [f, dir] of keys) {
@@ -110,13 +138,19 @@ export function sortRecords(recs: StoredEntity[], order: Record<string, unknown>
  * custom ones). `UF_*` selects the user fields: every one defined (`userFields`, null when unset),
  * or, for an entity without definitions, those the record holds.
  */
-export function render(entity: EntityName, rec: StoredEntity, select?: readonly string[], userFields?: readonly string[]): Record<string, unknown> {
+export function render(
+  entity: EntityName,
+  rec: StoredEntity,
+  select?: readonly string[],
+  userFields?: readonly string[],
+): Record<string, unknown> {
   const schema = schemas[entity];
   const wanted = new Set<string>();
   const sel = select && select.length ? select.map((s) => s.toUpperCase()) : ['*'];
   for (const s of sel) {
     if (s === '*') schema.fields.forEach((f) => wanted.add(f));
-    else if (s === 'UF_*') (userFields ?? Object.keys(rec.fields).filter((f) => f.startsWith('UF_'))).forEach((f) => wanted.add(f));
+    else if (s === 'UF_*')
+      (userFields ?? Object.keys(rec.fields).filter((f) => f.startsWith('UF_'))).forEach((f) => wanted.add(f));
     else wanted.add(s);
   }
   if (!wanted.has('ID')) wanted.add('ID'); // the id always comes back; paging by ID depends on it
@@ -143,16 +177,32 @@ export interface Page {
 }
 
 /** Filter, order, page and render; `start=-1` returns the first page without counting. */
-export function listPage(entity: EntityName, recs: StoredEntity[], params: Record<string, unknown>, userFields?: readonly string[]): Page {
+export function listPage(
+  entity: EntityName,
+  recs: StoredEntity[],
+  params: Record<string, unknown>,
+  userFields?: readonly string[],
+): Page {
   const filter = obj(params.filter ?? params.FILTER);
   const order = obj(params.order ?? params.ORDER);
   const sel = params.select ?? params.SELECT;
-  const select = Array.isArray(sel) ? sel.map(String) : sel && typeof sel === 'object' ? Object.values(sel).map(String) : undefined;
+  const select = Array.isArray(sel)
+    ? sel.map(String)
+    : sel && typeof sel === 'object'
+      ? Object.values(sel).map(String)
+      : undefined;
   const startRaw = Number(params.start ?? 0);
   const start = Number.isFinite(startRaw) ? Math.trunc(startRaw) : 0;
-  const rows = sortRecords(recs.filter((r) => matchesFilter(r, filter)), order);
-  if (start < 0) return { result: rows.slice(0, PAGE_SIZE).map((r) => render(entity, r, select, userFields)), total: 0 };
-  const page: Page = { result: rows.slice(start, start + PAGE_SIZE).map((r) => render(entity, r, select, userFields)), total: rows.length };
+  const rows = sortRecords(
+    recs.filter((r) => matchesFilter(r, filter)),
+    order,
+  );
+  if (start < 0)
+    return { result: rows.slice(0, PAGE_SIZE).map((r) => render(entity, r, select, userFields)), total: 0 };
+  const page: Page = {
+    result: rows.slice(start, start + PAGE_SIZE).map((r) => render(entity, r, select, userFields)),
+    total: rows.length,
+  };
   if (start + PAGE_SIZE < rows.length) page.next = start + PAGE_SIZE;
   return page;
 }

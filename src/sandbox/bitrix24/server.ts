@@ -10,7 +10,10 @@ import { RestError, systemErrors } from './envelope.js';
 import type { Portal, PortalCall } from './portal.js';
 
 function route(pathname: string): Omit<PortalCall, 'params'> | undefined {
-  const parts = pathname.split('/').filter(Boolean).map((p) => decodeURIComponent(p));
+  const parts = pathname
+    .split('/')
+    .filter(Boolean)
+    .map((p) => decodeURIComponent(p));
   if (parts[0] !== 'rest') return undefined;
   const rest = parts[1] === 'api' ? parts.slice(2) : parts.slice(1);
   const method = (m: string) => m.replace(/\.json$/i, '');

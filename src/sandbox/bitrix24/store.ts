@@ -57,7 +57,14 @@ export interface StoreSnapshot {
 
 export class PortalStore {
   private tables = new Map<EntityName, Map<number, StoredEntity>>(entityNames.map((e) => [e, new Map()]));
-  private seq: Record<Sequence, number> = { company: 0, contact: 0, requisite: 0, bankdetail: 0, multifield: 0, userfield: 0 };
+  private seq: Record<Sequence, number> = {
+    company: 0,
+    contact: 0,
+    requisite: 0,
+    bankdetail: 0,
+    multifield: 0,
+    userfield: 0,
+  };
   private userFieldDefs = new Map<number, UserFieldDef>();
   private readonly listeners: Array<() => void> = [];
 
@@ -111,7 +118,9 @@ export class PortalStore {
 
   /** User field definitions of an entity (`CRM_COMPANY`), in id order; copies. */
   userFields(entityId: string): UserFieldDef[] {
-    return [...this.userFieldDefs.values()].filter((d) => d.ENTITY_ID === entityId).sort((a, b) => Number(a.ID) - Number(b.ID))
+    return [...this.userFieldDefs.values()]
+      .filter((d) => d.ENTITY_ID === entityId)
+      .sort((a, b) => Number(a.ID) - Number(b.ID))
       .map((d) => structuredClone(d));
   }
 
@@ -122,7 +131,10 @@ export class PortalStore {
 
   /** FIELD_NAMEs defined for an entity: the only UF_ fields its records keep. */
   userFieldNames(entityId: string): string[] {
-    return [...this.userFieldDefs.values()].filter((d) => d.ENTITY_ID === entityId).sort((a, b) => Number(a.ID) - Number(b.ID)).map((d) => d.FIELD_NAME);
+    return [...this.userFieldDefs.values()]
+      .filter((d) => d.ENTITY_ID === entityId)
+      .sort((a, b) => Number(a.ID) - Number(b.ID))
+      .map((d) => d.FIELD_NAME);
   }
 
   /** All records in id order. */
@@ -136,7 +148,12 @@ export class PortalStore {
 
   snapshot(): StoreSnapshot {
     const entities = Object.fromEntries(entityNames.map((e) => [e, this.all(e)])) as StoreSnapshot['entities'];
-    return structuredClone({ version: 1, seq: { ...this.seq }, entities, userFields: [...this.userFieldDefs.values()] });
+    return structuredClone({
+      version: 1,
+      seq: { ...this.seq },
+      entities,
+      userFields: [...this.userFieldDefs.values()],
+    });
   }
 
   load(snap: StoreSnapshot): void {

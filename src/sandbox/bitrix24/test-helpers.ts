@@ -8,7 +8,13 @@ export async function testPortal(opts: PortalServerOptions = {}): Promise<Portal
 
 export interface RawAnswer {
   status: number;
-  body: Record<string, unknown> & { result?: unknown; error?: unknown; error_description?: string; total?: number; next?: number };
+  body: Record<string, unknown> & {
+    result?: unknown;
+    error?: unknown;
+    error_description?: string;
+    total?: number;
+    next?: number;
+  };
 }
 
 /** POSTs JSON (or a form string when `form` is set) to `<webhook><method>`. */

@@ -3,8 +3,13 @@ import { ADMIN_REGISTRY_PATH, FIND_PARTY_PATH, startEgrul, type EgrulServer, typ
 import { loadRegistry, type Registry } from './registry.js';
 
 const registry: Registry = {
-  '7707083893': { status: 'ACTIVE', name: 'ПАО СБЕРБАНК', ogrn: '1027700132195', kpp: '773601001',
-    branches: [{ kpp: '540602001', name: 'СИБИРСКИЙ БАНК ПАО СБЕРБАНК' }] },
+  '7707083893': {
+    status: 'ACTIVE',
+    name: 'ПАО СБЕРБАНК',
+    ogrn: '1027700132195',
+    kpp: '773601001',
+    branches: [{ kpp: '540602001', name: 'СИБИРСКИЙ БАНК ПАО СБЕРБАНК' }],
+  },
   '7719402047': { status: 'LIQUIDATED', name: 'ООО "МОТОРИКА"', ogrn: '1157746600230', kpp: '771901001' },
   '500100732259': { status: 'ACTIVE', name: 'ИП Петров Пётр Петрович', ogrn: '304500116000061' },
 };
@@ -17,8 +22,11 @@ async function find(body: unknown, token: string | null = 'sandbox-token') {
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
   if (token !== null) headers.authorization = `Token ${token}`;
   const res = await fetch(`${srv?.url}${FIND_PARTY_PATH}`, { method: 'POST', headers, body: JSON.stringify(body) });
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- deep assertions on a foreign JSON shape
-  return { status: res.status, body: (await res.json()) as { suggestions: Array<{ value: string; data: Record<string, any> }> } };
+  return {
+    status: res.status,
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- deep assertions on a foreign JSON shape
+    body: (await res.json()) as { suggestions: Array<{ value: string; data: Record<string, any> }> },
+  };
 }
 
 describe('EGRUL emulator (DaData findById/party)', () => {
@@ -27,12 +35,26 @@ describe('EGRUL emulator (DaData findById/party)', () => {
     const a = await find({ query: '7707083893' });
     expect(a.status).toBe(200);
     expect(a.body.suggestions).toHaveLength(2);
-    expect(a.body.suggestions[0]).toMatchObject({ value: 'ПАО СБЕРБАНК', unrestricted_value: 'ПАО СБЕРБАНК', data: {
-      inn: '7707083893', kpp: '773601001', ogrn: '1027700132195', type: 'LEGAL', branch_type: 'MAIN', branch_count: 1,
-      state: { status: 'ACTIVE' }, opf: { short: 'ПАО' }, name: { short_with_opf: 'ПАО СБЕРБАНК', full_with_opf: 'ПУБЛИЧНОЕ АКЦИОНЕРНОЕ ОБЩЕСТВО СБЕРБАНК' } } });
+    expect(a.body.suggestions[0]).toMatchObject({
+      value: 'ПАО СБЕРБАНК',
+      unrestricted_value: 'ПАО СБЕРБАНК',
+      data: {
+        inn: '7707083893',
+        kpp: '773601001',
+        ogrn: '1027700132195',
+        type: 'LEGAL',
+        branch_type: 'MAIN',
+        branch_count: 1,
+        state: { status: 'ACTIVE' },
+        opf: { short: 'ПАО' },
+        name: { short_with_opf: 'ПАО СБЕРБАНК', full_with_opf: 'ПУБЛИЧНОЕ АКЦИОНЕРНОЕ ОБЩЕСТВО СБЕРБАНК' },
+      },
+    });
     expect(a.body.suggestions[1]?.data).toMatchObject({ kpp: '540602001', branch_type: 'BRANCH' });
     expect((await find({ query: '7707083893', branch_type: 'MAIN' })).body.suggestions).toHaveLength(1);
-    expect((await find({ query: '7707083893', kpp: '540602001' })).body.suggestions[0]?.data.branch_type).toBe('BRANCH');
+    expect((await find({ query: '7707083893', kpp: '540602001' })).body.suggestions[0]?.data.branch_type).toBe(
+      'BRANCH',
+    );
     expect((await find({ query: '1027700132195', count: 1 })).body.suggestions).toHaveLength(1); // by OGRN
   });
 
@@ -40,7 +62,12 @@ describe('EGRUL emulator (DaData findById/party)', () => {
     await start();
     expect((await find({ query: '7719402047' })).body.suggestions[0]?.data.state.status).toBe('LIQUIDATED');
     const ip = (await find({ query: '500100732259', branch_type: 'MAIN' })).body.suggestions[0]?.data;
-    expect(ip).toMatchObject({ type: 'INDIVIDUAL', kpp: null, ogrn: '304500116000061', fio: { surname: 'Петров', name: 'Пётр', patronymic: 'Петрович' } });
+    expect(ip).toMatchObject({
+      type: 'INDIVIDUAL',
+      kpp: null,
+      ogrn: '304500116000061',
+      fio: { surname: 'Петров', name: 'Пётр', patronymic: 'Петрович' },
+    });
     expect(await find({ query: '7728168971' })).toEqual({ status: 200, body: { suggestions: [] } });
     expect(srv?.counters).toMatchObject({ requests: 3, found: 2, notFound: 1 });
   });
@@ -58,7 +85,9 @@ describe('EGRUL emulator (DaData findById/party)', () => {
 
   it('429 above the rate limit', async () => {
     await start({ rateLimit: 3 });
-    const statuses = await Promise.all(Array.from({ length: 5 }, async () => (await find({ query: '7707083893' })).status));
+    const statuses = await Promise.all(
+      Array.from({ length: 5 }, async () => (await find({ query: '7707083893' })).status),
+    );
     expect(statuses.sort()).toEqual([200, 200, 200, 429, 429]);
   });
 
@@ -84,9 +113,12 @@ describe('EGRUL emulator (DaData findById/party)', () => {
 
   it('changes the register at run time through POST /admin/registry, without counting look-ups', async () => {
     await start();
-    const admin = (body: unknown, token = 'sandbox-token') => fetch(`${srv?.url}${ADMIN_REGISTRY_PATH}`, {
-      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Token ${token}` }, body: JSON.stringify(body),
-    });
+    const admin = (body: unknown, token = 'sandbox-token') =>
+      fetch(`${srv?.url}${ADMIN_REGISTRY_PATH}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Token ${token}` },
+        body: JSON.stringify(body),
+      });
     const liquidate = await admin({
       '7707083893': { status: 'LIQUIDATED', name: 'ПАО СБЕРБАНК', ogrn: '1027700132195', kpp: '773601001' },
       '7728168971': { status: 'ACTIVE', name: 'ООО "НОВАЯ"', ogrn: '1027700000001', kpp: '772801001' },
@@ -94,7 +126,9 @@ describe('EGRUL emulator (DaData findById/party)', () => {
     });
     expect(liquidate.status).toBe(200);
     expect(await liquidate.json()).toEqual({ upserted: 2, removed: 1, size: 3 });
-    expect((await find({ query: '7707083893', branch_type: 'MAIN' })).body.suggestions[0]?.data.state.status).toBe('LIQUIDATED');
+    expect((await find({ query: '7707083893', branch_type: 'MAIN' })).body.suggestions[0]?.data.state.status).toBe(
+      'LIQUIDATED',
+    );
     expect((await find({ query: '1027700000001' })).body.suggestions[0]?.data.inn).toBe('7728168971'); // the OGRN index follows
     expect((await find({ query: '500100732259' })).body.suggestions).toEqual([]);
     expect(srv?.counters.requests).toBe(3);

@@ -15,7 +15,9 @@ const entrySchema = z.object({
   kpp: z.string().optional(),
   fullName: z.string().optional(),
   address: z.string().optional(),
-  branches: z.array(z.object({ kpp: z.string(), name: z.string().optional(), status: z.enum(partyStatuses).optional() })).optional(),
+  branches: z
+    .array(z.object({ kpp: z.string(), name: z.string().optional(), status: z.enum(partyStatuses).optional() }))
+    .optional(),
 });
 
 const registrySchema = z.record(z.string(), entrySchema);
@@ -49,7 +51,8 @@ function checked<T>(schema: z.ZodType<T>, raw: unknown): T {
   const parsed = schema.safeParse(raw);
   const issues = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
   if (raw && typeof raw === 'object') {
-    for (const key of Object.keys(raw)) if (!/^\d{10}(\d{2})?$/.test(key)) issues.push(`${key}: keys must be 10- or 12-digit INNs`);
+    for (const key of Object.keys(raw))
+      if (!/^\d{10}(\d{2})?$/.test(key)) issues.push(`${key}: keys must be 10- or 12-digit INNs`);
   }
   if (!parsed.success || issues.length) throw new Error(`EGRUL registry is invalid:\n  - ${issues.join('\n  - ')}`);
   return parsed.data;

@@ -79,7 +79,9 @@ export class EgrulServer {
 
   async start(): Promise<void> {
     this.listener = await listen((req, res) => void this.handle(req, res), {
-      host: this.opts.host ?? '127.0.0.1', port: this.boundPort || (this.opts.port ?? 0), tls: this.opts.tls,
+      host: this.opts.host ?? '127.0.0.1',
+      port: this.boundPort || (this.opts.port ?? 0),
+      tls: this.opts.tls,
     });
     this.boundPort = this.listener.port;
   }
@@ -149,7 +151,12 @@ export class EgrulServer {
   private async admin(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== 'POST') return sendJson(res, 405, problem('CLIENT_ERROR', 'Method Not Allowed', 'Use POST'));
     const auth = /^Token\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-    if (!auth) return sendJson(res, 401, problem('CLIENT_ERROR', 'Unauthorized', 'You should provide Authorization header with your api token'));
+    if (!auth)
+      return sendJson(
+        res,
+        401,
+        problem('CLIENT_ERROR', 'Unauthorized', 'You should provide Authorization header with your api token'),
+      );
     if (auth[1] !== this.token) return sendJson(res, 403, problem('CLIENT_ERROR', 'Forbidden', 'Token is not valid'));
     let body: unknown;
     try {
@@ -171,11 +178,23 @@ export class EgrulServer {
       const path = new URL(req.url ?? '/', 'http://x').pathname;
       if (path !== FIND_PARTY_PATH) return this.send(res, 404, problem('CLIENT_ERROR', 'Not Found', 'Wrong URL'));
       if (req.method !== 'POST') return this.send(res, 405, problem('CLIENT_ERROR', 'Method Not Allowed', 'Use POST'));
-      if (this.down === '503') return this.send(res, 503, problem('SERVER_ERROR', 'Service Unavailable', 'Service is temporarily unavailable'));
+      if (this.down === '503')
+        return this.send(
+          res,
+          503,
+          problem('SERVER_ERROR', 'Service Unavailable', 'Service is temporarily unavailable'),
+        );
       const auth = /^Token\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-      if (!auth) return this.send(res, 401, problem('CLIENT_ERROR', 'Unauthorized', 'You should provide Authorization header with your api token'));
-      if (auth[1] !== this.token) return this.send(res, 403, problem('CLIENT_ERROR', 'Forbidden', 'Token is not valid'));
-      if (this.overRate()) return this.send(res, 429, problem('CLIENT_ERROR', 'Too Many Requests', 'Too many requests per second'));
+      if (!auth)
+        return this.send(
+          res,
+          401,
+          problem('CLIENT_ERROR', 'Unauthorized', 'You should provide Authorization header with your api token'),
+        );
+      if (auth[1] !== this.token)
+        return this.send(res, 403, problem('CLIENT_ERROR', 'Forbidden', 'Token is not valid'));
+      if (this.overRate())
+        return this.send(res, 429, problem('CLIENT_ERROR', 'Too Many Requests', 'Too many requests per second'));
       let body: unknown;
       try {
         body = await readJson(req);

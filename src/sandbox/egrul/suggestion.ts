@@ -30,7 +30,11 @@ export interface FindQuery {
   status?: string[];
 }
 
-function party(inn: string, e: RegistryEntry, branch?: { kpp: string; name?: string; status?: string }): Record<string, unknown> {
+function party(
+  inn: string,
+  e: RegistryEntry,
+  branch?: { kpp: string; name?: string; status?: string },
+): Record<string, unknown> {
   const individual = inn.length === 12;
   const { opf, bare } = splitOpf(branch?.name ?? e.name);
   const shortWithOpf = branch?.name ?? e.name;
@@ -42,11 +46,21 @@ function party(inn: string, e: RegistryEntry, branch?: { kpp: string; name?: str
     branch_type: individual ? null : branch ? 'BRANCH' : 'MAIN',
     branch_count: individual || branch ? null : (e.branches?.length ?? 0),
     type: individual ? 'INDIVIDUAL' : 'LEGAL',
-    state: { status: branch?.status ?? e.status, code: null, actuality_date: Date.UTC(2024, 0, 1), registration_date: null,
-      liquidation_date: (branch?.status ?? e.status) === 'LIQUIDATED' ? Date.UTC(2023, 0, 1) : null },
+    state: {
+      status: branch?.status ?? e.status,
+      code: null,
+      actuality_date: Date.UTC(2024, 0, 1),
+      registration_date: null,
+      liquidation_date: (branch?.status ?? e.status) === 'LIQUIDATED' ? Date.UTC(2023, 0, 1) : null,
+    },
     opf: opf ? { type: '2014', code: opf.code, full: opf.full, short: opf.short } : null,
-    name: { full_with_opf: fullWithOpf.toUpperCase(), short_with_opf: shortWithOpf.toUpperCase(), latin: null,
-      full: bare.toUpperCase(), short: individual ? null : bare.toUpperCase() },
+    name: {
+      full_with_opf: fullWithOpf.toUpperCase(),
+      short_with_opf: shortWithOpf.toUpperCase(),
+      latin: null,
+      full: bare.toUpperCase(),
+      short: individual ? null : bare.toUpperCase(),
+    },
     inn,
     ogrn: e.ogrn ?? null,
     okpo: null,
@@ -54,7 +68,8 @@ function party(inn: string, e: RegistryEntry, branch?: { kpp: string; name?: str
     address: e.address ? { value: e.address, unrestricted_value: e.address, data: { source: e.address } } : null,
     invalid: null,
   };
-  if (individual) data.fio = { surname: fio[0] ?? null, name: fio[1] ?? null, patronymic: fio.slice(2).join(' ') || null };
+  if (individual)
+    data.fio = { surname: fio[0] ?? null, name: fio[1] ?? null, patronymic: fio.slice(2).join(' ') || null };
   const value = shortWithOpf.toUpperCase();
   return { value, unrestricted_value: value, data };
 }
@@ -67,7 +82,11 @@ function lookup(registry: Registry, query: string): [string, Registry[string]] |
   const direct = Object.hasOwn(registry, query) ? registry[query] : undefined;
   if (direct) return [query, direct];
   let index = byOgrn.get(registry);
-  if (!index) byOgrn.set(registry, (index = new Map(Object.entries(registry).flatMap(([inn, e]) => (e.ogrn ? [[e.ogrn, inn] as const] : [])))));
+  if (!index)
+    byOgrn.set(
+      registry,
+      (index = new Map(Object.entries(registry).flatMap(([inn, e]) => (e.ogrn ? [[e.ogrn, inn] as const] : [])))),
+    );
   const inn = index.get(query);
   return inn === undefined ? undefined : [inn, registry[inn]!];
 }

@@ -13,14 +13,19 @@ type CrmEntity = 'company' | 'contact';
 
 const notFound = {
   company: { get: 'Not found', update: 'Company is not found', delete: () => badParam('Company is not found') },
-  contact: { get: 'Not found', update: 'Contact is not found', delete: () => new RestError(400, 'ERROR_CORE', 'Element not found') },
+  contact: {
+    get: 'Not found',
+    update: 'Contact is not found',
+    delete: () => new RestError(400, 'ERROR_CORE', 'Element not found'),
+  },
 };
 
 /** Deleting an owner takes its requisites and their bank details with it. */
 export function deleteRequisitesOf(store: PortalStore, entityTypeId: number, entityId: number): void {
   for (const rq of store.all('requisite')) {
     if (rq.fields.ENTITY_TYPE_ID === String(entityTypeId) && rq.fields.ENTITY_ID === String(entityId)) {
-      for (const bd of store.all('bankdetail')) if (bd.fields.ENTITY_ID === String(rq.id)) store.remove('bankdetail', bd.id);
+      for (const bd of store.all('bankdetail'))
+        if (bd.fields.ENTITY_ID === String(rq.id)) store.remove('bankdetail', bd.id);
       store.remove('requisite', rq.id);
     }
   }
@@ -55,14 +60,16 @@ export function crmEntityMethods(entity: CrmEntity): Record<string, MethodHandle
       if (!rec) throw badParam(notFound[entity].get);
       return { result: render(entity, rec, ['*', 'UF_*', ...multifieldTypes], definedUserFields(entity, ctx.store)) };
     },
-    [`${prefix}.list`]: (raw, ctx) => listPage(entity, ctx.store.all(entity), lowerListKeys(raw), definedUserFields(entity, ctx.store)),
+    [`${prefix}.list`]: (raw, ctx) =>
+      listPage(entity, ctx.store.all(entity), lowerListKeys(raw), definedUserFields(entity, ctx.store)),
     [`${prefix}.delete`]: (raw, ctx) => {
       const id = requireId(upperKeys(raw).ID);
       if (!ctx.store.get(entity, id)) throw notFound[entity].delete();
       deleteRequisitesOf(ctx.store, entity === 'company' ? 4 : 3, id);
       if (entity === 'company') {
         for (const c of ctx.store.all('contact')) {
-          if (c.fields.COMPANY_ID === String(id)) ctx.store.put('contact', { ...c, fields: { ...c.fields, COMPANY_ID: null } });
+          if (c.fields.COMPANY_ID === String(id))
+            ctx.store.put('contact', { ...c, fields: { ...c.fields, COMPANY_ID: null } });
         }
       }
       ctx.store.remove(entity, id);

@@ -25,14 +25,20 @@ export const duplicateMethods: Record<string, MethodHandler> = {
     const rawValues = Array.isArray(p.VALUES) ? p.VALUES : isObject(p.VALUES) ? Object.values(p.VALUES) : null;
     if (!rawValues || rawValues.length === 0) throw badParam('Communication values is not defined');
     const norm = normalizers[type];
-    const wanted = new Set(rawValues.slice(0, 20).map((v) => norm(String(v))).filter((v) => v !== ''));
+    const wanted = new Set(
+      rawValues
+        .slice(0, 20)
+        .map((v) => norm(String(v)))
+        .filter((v) => v !== ''),
+    );
     const entityType = p.ENTITY_TYPE ? String(p.ENTITY_TYPE).toUpperCase() : undefined;
     const order = (['LEAD', 'CONTACT', 'COMPANY'] as const).filter((t) => !entityType || t === entityType);
     const result: Record<string, number[]> = {};
     for (const t of order) {
       if (t === 'LEAD') continue; // the emulator keeps no leads
       const entity = t === 'CONTACT' ? 'contact' : 'company';
-      const ids = ctx.store.all(entity)
+      const ids = ctx.store
+        .all(entity)
         .filter((r) => (r.multi[type] ?? []).some((row: MultiRow) => wanted.has(norm(row.VALUE))))
         .map((r) => r.id);
       if (ids.length) result[t] = ids;

@@ -15,7 +15,11 @@ function writable(entity: EntityName, ctx: MethodContext): (key: string) => bool
   return (key) => isWritable(entity, key) || (defined?.has(key) ?? false);
 }
 
-export function buildNew(entity: EntityName, input: Record<string, unknown>, ctx: MethodContext): Omit<StoredEntity, 'id'> {
+export function buildNew(
+  entity: EntityName,
+  input: Record<string, unknown>,
+  ctx: MethodContext,
+): Omit<StoredEntity, 'id'> {
   const schema = schemas[entity];
   const now = nowIso();
   const fields: Record<string, string | null> = { ...schema.defaults };
@@ -39,8 +43,12 @@ export function buildNew(entity: EntityName, input: Record<string, unknown>, ctx
   return { fields, multi };
 }
 
-export function applyUpdate(entity: EntityName, current: StoredEntity, input: Record<string, unknown>,
-  ctx: MethodContext): StoredEntity {
+export function applyUpdate(
+  entity: EntityName,
+  current: StoredEntity,
+  input: Record<string, unknown>,
+  ctx: MethodContext,
+): StoredEntity {
   const schema = schemas[entity];
   const next: StoredEntity = structuredClone(current);
   const may = writable(entity, ctx);

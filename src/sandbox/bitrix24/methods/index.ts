@@ -6,14 +6,16 @@ import { importMethods } from './item-import.js';
 import { requisiteMethods } from './requisite.js';
 import { userFieldMethods } from './userfield.js';
 
-export const methods: ReadonlyMap<string, MethodHandler> = new Map(Object.entries({
-  ...crmEntityMethods('company'),
-  ...crmEntityMethods('contact'),
-  ...requisiteMethods,
-  ...duplicateMethods,
-  ...importMethods,
-  ...userFieldMethods,
-}));
+export const methods: ReadonlyMap<string, MethodHandler> = new Map(
+  Object.entries({
+    ...crmEntityMethods('company'),
+    ...crmEntityMethods('contact'),
+    ...requisiteMethods,
+    ...duplicateMethods,
+    ...importMethods,
+    ...userFieldMethods,
+  }),
+);
 
 /** Methods that change data: the write counter and `lost` faults care about them. */
 export const isWriteMethod = (name: string): boolean => /\.(add|update|delete|import|batchimport)$/.test(name);

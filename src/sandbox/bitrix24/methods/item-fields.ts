@@ -41,11 +41,15 @@ export function itemInput(entity: ItemEntity, raw: Record<string, unknown>): Ite
     if (upper === 'FM') {
       const rows = Array.isArray(value) ? value : isObject(value) ? Object.values(value) : [];
       for (const r of rows.filter(isObject)) {
-        push(String(pick(r, 'typeId', 'TYPE_ID') ?? ''), { VALUE: pick(r, 'value', 'VALUE'), VALUE_TYPE: pick(r, 'valueType', 'VALUE_TYPE') });
+        push(String(pick(r, 'typeId', 'TYPE_ID') ?? ''), {
+          VALUE: pick(r, 'value', 'VALUE'),
+          VALUE_TYPE: pick(r, 'valueType', 'VALUE_TYPE'),
+        });
       }
     } else if ((multifieldTypes as readonly string[]).includes(upper)) {
       const rows = Array.isArray(value) ? value : isObject(value) ? Object.values(value) : [];
-      for (const r of rows.filter(isObject)) push(upper, { VALUE: pick(r, 'value', 'VALUE'), VALUE_TYPE: pick(r, 'valueType', 'VALUE_TYPE') });
+      for (const r of rows.filter(isObject))
+        push(upper, { VALUE: pick(r, 'value', 'VALUE'), VALUE_TYPE: pick(r, 'valueType', 'VALUE_TYPE') });
     } else {
       fields[renamed[entity][upper] ?? upper] = value;
     }

@@ -19,9 +19,11 @@ const types: Record<string, ItemEntity> = { '3': 'contact', '4': 'company' };
 // on a real portal, but the emulator keeps none of them, so it answers them the same way.
 const typeNotFound = (): RestError => new RestError(400, 'NOT_FOUND', 'Smart process not found');
 // Field errors use the documented code; the exact text per field is a guess in the documented pattern.
-const notValid = (field: string): RestError => new RestError(400, 'CRM_FIELD_ERROR_VALUE_NOT_VALID', `Invalid value for field "${field}"`);
+const notValid = (field: string): RestError =>
+  new RestError(400, 'CRM_FIELD_ERROR_VALUE_NOT_VALID', `Invalid value for field "${field}"`);
 // UNCONFIRMED: no text is documented for a missing `fields`/`data`; crm.item.* uses INVALID_ARG_VALUE.
-const badArg = (name: string): RestError => new RestError(400, 'INVALID_ARG_VALUE', `Parameter '${name}' must be array`);
+const badArg = (name: string): RestError =>
+  new RestError(400, 'INVALID_ARG_VALUE', `Parameter '${name}' must be array`);
 
 function entityOf(params: Params): ItemEntity {
   const entity = types[String(params.ENTITYTYPEID ?? '').trim()];
@@ -29,7 +31,8 @@ function entityOf(params: Params): ItemEntity {
   return entity;
 }
 
-const companyIds = (v: unknown): unknown[] => (Array.isArray(v) ? v : isObject(v) ? Object.values(v) : v == null || v === '' ? [] : [v]);
+const companyIds = (v: unknown): unknown[] =>
+  Array.isArray(v) ? v : isObject(v) ? Object.values(v) : v == null || v === '' ? [] : [v];
 
 /** A contact's company links must name existing companies (a failed `$result[...]` stays text). */
 function checkCompanies(fields: Record<string, unknown>, ctx: MethodContext): void {
@@ -77,7 +80,11 @@ export const importMethods: Record<string, MethodHandler> = {
   'crm.item.batchimport': (raw, ctx) => {
     const params = upperKeys(raw);
     const entity = entityOf(params);
-    const data = Array.isArray(params.DATA) ? params.DATA : isObject(params.DATA) ? Object.values(params.DATA) : undefined;
+    const data = Array.isArray(params.DATA)
+      ? params.DATA
+      : isObject(params.DATA)
+        ? Object.values(params.DATA)
+        : undefined;
     if (!data) throw badArg('data');
     if (data.length > MAX_IMPORT) {
       throw new RestError(400, 'MAX_IMPORT_BATCH_SIZE_EXCEEDED', `You cannot import more than ${MAX_IMPORT} items`);

@@ -20,8 +20,12 @@ function positive(v: unknown): number | undefined {
   return Number.isInteger(n) && n > 0 ? n : undefined;
 }
 
-function crud(entity: 'requisite' | 'bankdetail', prefix: string, notFound: (id: number) => Error,
-  checkAdd: (fields: Record<string, unknown>, ctx: Parameters<MethodHandler>[1]) => void): Record<string, MethodHandler> {
+function crud(
+  entity: 'requisite' | 'bankdetail',
+  prefix: string,
+  notFound: (id: number) => Error,
+  checkAdd: (fields: Record<string, unknown>, ctx: Parameters<MethodHandler>[1]) => void,
+): Record<string, MethodHandler> {
   return {
     [`${prefix}.add`]: (raw, ctx) => {
       const fields = upperKeys(requireFields(upperKeys(raw)));
@@ -49,7 +53,8 @@ function crud(entity: 'requisite' | 'bankdetail', prefix: string, notFound: (id:
       const id = requireId(upperKeys(raw).ID);
       if (!ctx.store.get(entity, id)) throw notFound(id);
       if (entity === 'requisite') {
-        for (const bd of ctx.store.all('bankdetail')) if (bd.fields.ENTITY_ID === String(id)) ctx.store.remove('bankdetail', bd.id);
+        for (const bd of ctx.store.all('bankdetail'))
+          if (bd.fields.ENTITY_ID === String(id)) ctx.store.remove('bankdetail', bd.id);
       }
       ctx.store.remove(entity, id);
       return { result: true };
@@ -79,10 +84,16 @@ export const requisiteMethods: Record<string, MethodHandler> = {
     const recs: StoredEntity[] = presets.map((x) => ({ id: Number(x.ID), fields: { ...x }, multi: {} }));
     const filter = (p.filter && typeof p.filter === 'object' ? p.filter : {}) as Record<string, unknown>;
     const order = (p.order && typeof p.order === 'object' ? p.order : {}) as Record<string, unknown>;
-    const rows = sortRecords(recs.filter((r) => matchesFilter(r, filter)), order);
+    const rows = sortRecords(
+      recs.filter((r) => matchesFilter(r, filter)),
+      order,
+    );
     const select = Array.isArray(p.select) && p.select.length ? p.select.map((s) => String(s).toUpperCase()) : ['*'];
-    const result = rows.map((r) => select.includes('*') ? { ...r.fields }
-      : Object.fromEntries(select.filter((s) => s in r.fields).map((s) => [s, r.fields[s]])));
+    const result = rows.map((r) =>
+      select.includes('*')
+        ? { ...r.fields }
+        : Object.fromEntries(select.filter((s) => s in r.fields).map((s) => [s, r.fields[s]])),
+    );
     return { result, total: result.length };
   },
 };

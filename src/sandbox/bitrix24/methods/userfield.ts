@@ -10,8 +10,24 @@ import type { UserFieldDef } from '../store.js';
 import { isObject, requireFields, requireId, upperKeys, type MethodHandler } from './context.js';
 
 const ENTITY_ID = 'CRM_COMPANY';
-const userTypes = ['string', 'integer', 'double', 'boolean', 'datetime', 'date', 'money', 'url', 'address', 'enumeration',
-  'file', 'employee', 'crm_status', 'iblock_section', 'iblock_element', 'crm'];
+const userTypes = [
+  'string',
+  'integer',
+  'double',
+  'boolean',
+  'datetime',
+  'date',
+  'money',
+  'url',
+  'address',
+  'enumeration',
+  'file',
+  'employee',
+  'crm_status',
+  'iblock_section',
+  'iblock_element',
+  'crm',
+];
 // get's example answers a label map over the portal's languages; which ones a portal has is its own (a guess: two)
 const languages = ['en', 'ru'];
 /** crm.company.userfield.get's example for a string field (other types: only what the caller sent). */
@@ -26,7 +42,12 @@ export function userFieldName(raw: string): string {
   return `UF_CRM_${upper.startsWith('UF_') ? upper.slice(3) : upper}`;
 }
 
-const flag = (v: unknown, dflt: 'Y' | 'N'): string => (v === undefined || v === null || v === '' ? dflt : v === true || String(v).toUpperCase() === 'Y' || v === 1 || v === '1' ? 'Y' : 'N');
+const flag = (v: unknown, dflt: 'Y' | 'N'): string =>
+  v === undefined || v === null || v === ''
+    ? dflt
+    : v === true || String(v).toUpperCase() === 'Y' || v === 1 || v === '1'
+      ? 'Y'
+      : 'N';
 
 function labels(v: unknown, fallback: string): Record<string, string> {
   const out = Object.fromEntries(languages.map((l) => [l, fallback]));
@@ -42,19 +63,29 @@ function definition(f: Record<string, unknown>): Omit<UserFieldDef, 'ID'> {
   if (!type) throw badParam("The 'USER_TYPE_ID' field is not found.");
   const name = userFieldName(rawName);
   if (name.length > 50) throw coreError('Field name is too long (more than 50 characters).');
-  if (!/^[A-Z0-9_]+$/.test(name)) throw coreError('Field name contains invalid characters. Allowed characters are: A-Z, 0-9 and _.');
+  if (!/^[A-Z0-9_]+$/.test(name))
+    throw coreError('Field name contains invalid characters. Allowed characters are: A-Z, 0-9 and _.');
   if (!userTypes.includes(type)) throw coreError('Invalid custom type specified.');
   const label = f.LABEL === undefined || f.LABEL === null ? '' : String(f.LABEL);
   const sort = Number(f.SORT);
   return {
-    ENTITY_ID, FIELD_NAME: name, USER_TYPE_ID: type,
+    ENTITY_ID,
+    FIELD_NAME: name,
+    USER_TYPE_ID: type,
     XML_ID: f.XML_ID === undefined || f.XML_ID === null || f.XML_ID === '' ? null : String(f.XML_ID),
     SORT: String(Number.isInteger(sort) && sort > 0 ? sort : 100),
-    MULTIPLE: type === 'boolean' ? 'N' : flag(f.MULTIPLE, 'N'), MANDATORY: flag(f.MANDATORY, 'N'), SHOW_FILTER: flag(f.SHOW_FILTER, 'N'),
-    SHOW_IN_LIST: flag(f.SHOW_IN_LIST, 'N'), EDIT_IN_LIST: flag(f.EDIT_IN_LIST, 'Y'), IS_SEARCHABLE: flag(f.IS_SEARCHABLE, 'N'),
+    MULTIPLE: type === 'boolean' ? 'N' : flag(f.MULTIPLE, 'N'),
+    MANDATORY: flag(f.MANDATORY, 'N'),
+    SHOW_FILTER: flag(f.SHOW_FILTER, 'N'),
+    SHOW_IN_LIST: flag(f.SHOW_IN_LIST, 'N'),
+    EDIT_IN_LIST: flag(f.EDIT_IN_LIST, 'Y'),
+    IS_SEARCHABLE: flag(f.IS_SEARCHABLE, 'N'),
     SETTINGS: { ...(type === 'string' ? stringSettings : {}), ...(isObject(f.SETTINGS) ? f.SETTINGS : {}) },
-    EDIT_FORM_LABEL: labels(f.EDIT_FORM_LABEL, label), LIST_COLUMN_LABEL: labels(f.LIST_COLUMN_LABEL, label),
-    LIST_FILTER_LABEL: labels(f.LIST_FILTER_LABEL, label), ERROR_MESSAGE: labels(f.ERROR_MESSAGE, label), HELP_MESSAGE: labels(f.HELP_MESSAGE, label),
+    EDIT_FORM_LABEL: labels(f.EDIT_FORM_LABEL, label),
+    LIST_COLUMN_LABEL: labels(f.LIST_COLUMN_LABEL, label),
+    LIST_FILTER_LABEL: labels(f.LIST_FILTER_LABEL, label),
+    ERROR_MESSAGE: labels(f.ERROR_MESSAGE, label),
+    HELP_MESSAGE: labels(f.HELP_MESSAGE, label),
   };
 }
 
@@ -73,19 +104,23 @@ export const userFieldMethods: Record<string, MethodHandler> = {
   'crm.company.userfield.add': (raw, ctx) => {
     const def = definition(upperKeys(requireFields(upperKeys(raw))));
     // UNCONFIRMED: the docs say the code is "unique within companies" but give no error for a repeat
-    if (ctx.store.userFieldNames(ENTITY_ID).includes(def.FIELD_NAME)) throw coreError(`Field ${def.FIELD_NAME} already exists.`);
+    if (ctx.store.userFieldNames(ENTITY_ID).includes(def.FIELD_NAME))
+      throw coreError(`Field ${def.FIELD_NAME} already exists.`);
     return { result: ctx.store.addUserField(def) };
   },
   'crm.company.userfield.get': (raw, ctx) => {
     const id = requireId(upperKeys(raw).ID);
     const def = ctx.store.userField(id);
-    if (!def || def.ENTITY_ID !== ENTITY_ID) throw new RestError(400, 'ERROR_NOT_FOUND', `The entity with ID '${id}' is not found`);
+    if (!def || def.ENTITY_ID !== ENTITY_ID)
+      throw new RestError(400, 'ERROR_NOT_FOUND', `The entity with ID '${id}' is not found`);
     return { result: def };
   },
   'crm.company.userfield.list': (raw, ctx) => {
     const p = upperKeys(raw);
     const filter = isObject(p.FILTER) ? p.FILTER : {};
-    const order = Object.entries(isObject(p.ORDER) ? p.ORDER : {}).map(([f, d]) => [f.toUpperCase(), String(d).toUpperCase() === 'DESC' ? -1 : 1] as const);
+    const order = Object.entries(isObject(p.ORDER) ? p.ORDER : {}).map(
+      ([f, d]) => [f.toUpperCase(), String(d).toUpperCase() === 'DESC' ? -1 : 1] as const,
+    );
     const cmp = (a: UserFieldDef, b: UserFieldDef): number => {
       const x = a as unknown as Record<string, unknown>;
       const y = b as unknown as Record<string, unknown>;
@@ -97,9 +132,16 @@ export const userFieldMethods: Record<string, MethodHandler> = {
       }
       return Number(a.ID) - Number(b.ID);
     };
-    const rows = ctx.store.userFields(ENTITY_ID).filter((d) => matches(d, filter)).sort(cmp);
+    const rows = ctx.store
+      .userFields(ENTITY_ID)
+      .filter((d) => matches(d, filter))
+      .sort(cmp);
     const start = Math.max(0, Math.trunc(Number(p.START ?? 0)) || 0);
-    const page = { result: rows.slice(start, start + PAGE_SIZE), total: rows.length } as { result: UserFieldDef[]; total: number; next?: number };
+    const page = { result: rows.slice(start, start + PAGE_SIZE), total: rows.length } as {
+      result: UserFieldDef[];
+      total: number;
+      next?: number;
+    };
     if (start + PAGE_SIZE < rows.length) page.next = start + PAGE_SIZE;
     return page;
   },
