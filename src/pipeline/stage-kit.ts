@@ -3,7 +3,7 @@ import type { Envelope } from '../core/envelope.js';
 import type { RejectSink } from '../core/rejects.js';
 import type { StageHooks } from '../core/stage.js';
 import type { CanonicalChange } from '../model/index.js';
-import type { PipelineDeps } from './pipeline.js';
+import type { PipelineDeps } from './deps.js';
 import { loadStage } from './stages/load.stage.js';
 import { mapStage, type Mapper } from './stages/map.stage.js';
 import { resolveStage, type Resolved } from './stages/resolve.stage.js';
