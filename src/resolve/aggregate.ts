@@ -300,6 +300,9 @@ function emptyContact(id: string, inn: string, seq: number): GoldenContactState 
 
 /** Fills hash and delivery from the rest of the state. */
 function finish(s: GoldenContactState): GoldenContactState {
+  // Spread from a state an older release wrote, it would carry a stored provenance that is no
+  // longer kept up to date (`state migrate` drops it everywhere at once).
+  if ('provenance' in s) delete (s as { provenance?: unknown }).provenance;
   s.hash = contactHash(s);
   s.delivery = deliveryOf(s.status, s.hash, s.synced);
   return s;

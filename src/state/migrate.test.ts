@@ -7,9 +7,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generate, scales } from '../gen/dataset.js';
 import { decodeShopBEvent, mapPartner, mapShopAContact, mapShopACompany, mapShopBEvent } from '../mappers/index.js';
 import { companyProvenance, contactProvenance } from '../resolve/provenance.js';
+import { at, company, contact, person, upsert } from '../resolve/fixtures.js';
 import { Resolver } from '../resolve/resolver.js';
 import { openLevelStore, type LevelStateStore } from './level-store.js';
 import { matchIndexKey } from './keys.js';
+import { MemoryStateStore } from './memory-store.js';
 import { migrateState } from './migrate.js';
 import { namespaces, type Namespace, type StateOp, type StateStore } from './store.js';
 
@@ -163,6 +165,31 @@ async function resolveInOrder(store: StateStore): Promise<void> {
   for (const o of outcomes) if (o.ok) await resolver.resolve(o.value, { ref: `0@${n++}` });
   await resolver.flush();
 }
+
+describe('a format-1 state resolved on without migrating', () => {
+  it('loses the stored provenance of each golden contact it rewrites, instead of keeping it stale', async () => {
+    const store = new MemoryStateStore();
+    const resolver = new Resolver(store);
+    await resolver.resolve(upsert(company()), { ref: 'p0@0' });
+    await resolver.resolve(person(contact({ sourceId: 'c1', lastName: 'Иванов', firstName: 'Иван' })), { ref: 'p0@1' });
+    await resolver.flush();
+    await addFormat1(store);
+    const [id, before] = (await dump(store)).contacts![0]!;
+    expect(before).toHaveProperty('provenance');
+
+    const fresh = new Resolver(store); // a new process: the state is read from the store
+    await fresh.resolve(
+      person(
+        contact({ sourceId: 'c1', changedAt: at(5), lastName: 'Иванов', firstName: 'Иван', position: 'Директор' }),
+      ),
+      { ref: 'p0@2' },
+    );
+    await fresh.flush();
+    const after = await store.get('contacts', id);
+    expect(after?.record?.position).toBe('Директор');
+    expect(after).not.toHaveProperty('provenance');
+  });
+});
 
 describe('crm-unify state migrate', () => {
   it('converts a state dir, says so, then reports it current; a running service (the lock) stops it with a clear error', async () => {
