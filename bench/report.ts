@@ -199,7 +199,7 @@ and parsed as the sources pull (timed); the generator's objects are never in the
 | rejected records | ${fmt(core.rejected)} |
 | peak RSS | ${fmt(core.peakRssMB)} MB (inputs read from files; ${fmt(core.inputMB ?? 0)} MB of line offsets held; target < 1 000 MB: ${met(core.peakRssMB < 1000)}) |
 | CPU per record | ${core.cpuMicrosPerRecord ? `${fmt(core.cpuMicrosPerRecord.main)} µs on the main thread, ${fmt(core.cpuMicrosPerRecord.other)} µs on the others (LevelDB compaction and I/O, GC helpers)` : 'not measured (needs Linux /proc)'} |
-| normalizer LRUs (phone parses, name casing) | ${fmt(core.normalizeCache.hitRate * 100, 1)} % hits, ${fmt(core.normalizeCache.entries)} entries at the end (bounded: 50 000 + 20 000) |
+| normalizer LRUs, mapper-only pass (phone parses the RU fast path does not answer, name casing) | ${fmt(core.normalizeCache.hitRate * 100, 1)} % hits, ${fmt(core.normalizeCache.entries)} entries at the end (bounded: 50 000 + 20 000) |
 ${
   core.profile
     ? `
