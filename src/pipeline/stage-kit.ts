@@ -40,7 +40,7 @@ export interface StageStep {
 
 const uses: Partial<Record<keyof Stages, string>> = {
   verify: 'the register (EGRUL), cached in the state store',
-  resolve: 'the state store (LevelDB): golden records, links, match keys, positions',
+  resolve: 'the state store (LevelDB): golden records, links, positions',
   load: 'Bitrix24: companies, requisites, bank details, contacts',
 };
 

@@ -204,11 +204,16 @@ describe('crm-unify state migrate', () => {
       expect(locked.err).toContain('is locked');
       await store.close();
 
+      const stats = await cli('state', 'stats', '--state-dir', dir);
+      expect(stats.out).toContain(
+        `format 1   ${written.matchKeys} match-key index entries nothing reads: crm-unify state migrate drops them`,
+      );
       const first = await cli('state', 'migrate', '--state-dir', dir, '--json');
       expect(first.code).toBe(0);
       expect(JSON.parse(first.out)).toEqual(written);
       const again = await cli('state', 'migrate', '--state-dir', dir);
       expect(again.out).toContain('(already current)');
+      expect((await cli('state', 'stats', '--state-dir', dir)).out).not.toContain('format 1');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

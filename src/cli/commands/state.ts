@@ -33,7 +33,11 @@ export function formatStats(s: StateStats): string {
     `links      ${s.links.companies} company records, ${s.links.contacts} contact records (${s.links.parkedContacts} parked)`,
     `rejects    ${s.rejects.total}${reasons.length ? ` (${reasons.map(([r, n]) => `${r} ${n}`).join(', ')})` : ''}`,
     `pending    ${s.pending} golden records waiting for the CRM`,
-    `other      ${s.matchKeys} match keys, ${s.positions} positions, ${s.registry} register entries, ${s.crmIds} CRM id maps`,
+    `other      ${s.positions} positions, ${s.registry} register entries, ${s.crmIds} CRM id maps`,
+    // Only a state an older release wrote has them: say what to do rather than show a count.
+    ...(s.matchKeys
+      ? [`format 1   ${s.matchKeys} match-key index entries nothing reads: crm-unify state migrate drops them`]
+      : []),
   ].join('\n');
 }
 
