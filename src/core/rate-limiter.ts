@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 /**
  * The one client-side rate limiter, for the CRM portal and the register alike: a counter that
  * every request raises by 1 and that drains `rate` per second; a request that would push it past
- * `capacity` waits here (the portal's own leaky bucket, docs/bitrix24-api-facts.md, mirrored so
+ * `capacity` waits here (the portal's own leaky bucket, docs/bitrix24-rest.md §3, mirrored so
  * we wait instead of meeting QUERY_LIMIT_EXCEEDED; for the register it is a token bucket of
  * `capacity` tokens, the same thing counted from the other end). Waiters are served in arrival
  * order (a promise chain), so a burst cannot starve an earlier caller.

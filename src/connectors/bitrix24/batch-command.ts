@@ -6,7 +6,7 @@ export interface BatchCommand {
   params?: Record<string, unknown>;
 }
 
-/** Per-command outcome of a batch: the portal answers 200 even when commands fail (docs/bitrix24-api-facts.md). */
+/** Per-command outcome of a batch: the portal answers 200 even when commands fail (docs/bitrix24-rest.md §4). */
 export interface BatchResult {
   result: Record<string, unknown>;
   errors: Record<string, PortalError>;
@@ -17,7 +17,7 @@ export interface BatchResult {
 /**
  * PHP-style query encoding (what `http_build_query` produces and `parse_str` reads), by `qs`:
  * `{fields: {TITLE: 'A', PHONE: [{VALUE: '+7…'}]}}` → `fields[TITLE]=A&fields[PHONE][0][VALUE]=%2B7…`.
- * `batch` commands are `method?query` strings in this notation (docs/bitrix24-api-facts.md), with
+ * `batch` commands are `method?query` strings in this notation (docs/bitrix24-rest.md §4), with
  * each value URL-encoded once inside the JSON body; `$result[key]` references survive because the
  * portal decodes the query before substituting them.
  */
