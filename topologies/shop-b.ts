@@ -5,6 +5,7 @@ import { KafkaDlqRejectSink } from '../src/connectors/kafka/dlq.sink.js';
 import { KafkaSource } from '../src/connectors/kafka/kafka.source.js';
 import type { PositionStore } from '../src/core/positions.js';
 import type { Logger } from '../src/core/logger.js';
+import type { Metrics } from '../src/metrics/metrics.js';
 import { Reachability, type ConnectPolicy } from '../src/core/reachability.js';
 import type { Chain } from '../src/pipeline/stage-kit.js';
 import { phase, type Topology } from '../src/pipeline/topology.js';
@@ -76,12 +77,9 @@ export function shopBTopology(
             onConnectionError: (err) => sourceReach.observe(err),
           });
           const source = new KafkaSource({ config, kafka, log: opts.logger, reach: sourceReach });
+          const report = (m: Metrics) => m.lagMessages.set({ source: 'shop-b.kafka', partition: 'all' }, source.lag);
           // A dry run (`crm-unify plan`) rejects into its scratch state only.
-          if (opts.dlq === false)
-            return {
-              source,
-              report: (m) => m.lagMessages.set({ source: 'shop-b.kafka', partition: 'all' }, source.lag),
-            };
+          if (opts.dlq === false) return { source, report };
           const dlq = await KafkaDlqRejectSink.open({
             kafka,
             brokers: config.brokers,
@@ -91,7 +89,7 @@ export function shopBTopology(
           return {
             source,
             rejects: dlq.over,
-            report: (m) => m.lagMessages.set({ source: 'shop-b.kafka', partition: 'all' }, source.lag),
+            report,
             close: dlq.close,
           };
         },
