@@ -22,14 +22,8 @@ module.exports = {
   forbidden: [
     {
       name: 'no-circular',
-      comment: 'No import cycles: a cycle is two modules that are really one.',
-      severity: 'error',
-      from: {},
-      to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } },
-    },
-    {
-      name: 'no-circular-via-types',
-      comment: 'No cycles through type-only imports either: they knot two modules for a reader.',
+      comment:
+        'No import cycles, type-only imports included: a cycle is two modules that are really one, and a type-only one knots them for a reader.',
       severity: 'error',
       from: {},
       to: { circular: true },
