@@ -47,9 +47,10 @@ export function writeInputs(dir: string, scale: Scale, seed: number): void {
 
 /** Runs `writeInputs` in a child process and waits for it. */
 export function writeInputsInChild(dir: string, scale: Scale, seed: number): void {
+  // This process's own flags: tsx's loader, whichever way it was started (npm script, npx tsx).
   execFileSync(
     process.execPath,
-    ['--import', 'tsx', fileURLToPath(import.meta.url), dir, JSON.stringify(scale), String(seed)],
+    [...process.execArgv, fileURLToPath(import.meta.url), dir, JSON.stringify(scale), String(seed)],
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
 }

@@ -29,7 +29,7 @@ import { MemorySource } from '../src/connectors/memory/memory.source.js';
 import { mapEnvelope, type Envelope } from '../src/core/envelope.js';
 import { fromPullSource } from '../src/core/pull-source.js';
 import type { StageHooks } from '../src/core/stage.js';
-import { scales, type Scale, type Truth } from '../src/gen/dataset.js';
+import { scaleFraction, scales, type Scale, type Truth } from '../src/gen/dataset.js';
 import { evaluateDedup, type DedupScore } from '../src/gen/evaluate.js';
 import type { CanonicalChange, Outcome } from '../src/model/index.js';
 import { mapStage, type Mapper } from '../src/pipeline/stages/map.stage.js';
@@ -41,7 +41,7 @@ import { cacheStats, clearCaches } from '../src/normalize/lru.js';
 import { mapShopARow, mapShopBDumpElement, mapShopBMessage } from '../topologies/mappers.js';
 import { summarize, type ProfileShare } from './profile-summary.js';
 import { cpuPerRecord, threadCpu } from './thread-cpu.js';
-import { FileLines, inputNames, writeInputsInChild } from './core-inputs.js';
+import { FileLines, inputNames, writeInputsInChild, type InputName } from './core-inputs.js';
 
 export interface CoreFigures {
   /** Share of the seed scale (1 = the full seed-scale data). */
@@ -103,32 +103,25 @@ const shopARow = (table: string) => (l: FileLines, i: number) => ({
   table,
   row: JSON.parse(l.text(i)) as Record<string, unknown>,
 });
-const inputs = {
-  shopACompanies: { raw: shopARow('companies'), mapper: mapShopARow },
-  shopAContacts: { raw: shopARow('contacts'), mapper: mapShopARow },
-  shopBDump: {
+/** How each input file is read and mapped, by its name in core-inputs.ts. */
+const inputs: Record<InputName, Pick<Input, 'raw' | 'mapper'>> = {
+  'shop-a.companies': { raw: shopARow('companies'), mapper: mapShopARow as Mapper<unknown> },
+  'shop-a.contacts': { raw: shopARow('contacts'), mapper: mapShopARow as Mapper<unknown> },
+  'shop-b.dump': {
     raw: (l: FileLines, i: number) => ({ index: i, value: JSON.parse(l.text(i)) as unknown }),
-    mapper: mapShopBDumpElement,
+    mapper: mapShopBDumpElement as Mapper<unknown>,
   },
-  shopBEvents: { raw: (l: FileLines, i: number) => ({ value: l.bytes(i), tombstone: false }), mapper: mapShopBMessage },
-} as Record<string, Pick<Input, 'raw' | 'mapper'>>;
+  'shop-b.events': {
+    raw: (l: FileLines, i: number) => ({ value: l.bytes(i), tombstone: false }),
+    mapper: mapShopBMessage as Mapper<unknown>,
+  },
+};
 
 const mapOne = (x: Input, i: number) => x.mapper(x.raw(x.lines, i));
 
 export function forceGc(): void {
   setFlagsFromString('--expose-gc');
   (runInNewContext('gc') as () => void)();
-}
-
-/** A fraction of the seed scale, every proportion kept (companies, overlap; shares are shares). */
-export function scaleFraction(fraction: number): Scale {
-  const s = scales.seed;
-  return {
-    ...s,
-    shopACompanies: Math.round(s.shopACompanies * fraction),
-    shopBCompanies: Math.round(s.shopBCompanies * fraction),
-    overlap: Math.round(s.overlap * fraction),
-  };
 }
 
 function countEntities(out: Outcome<CanonicalChange>): { entities: number; nested: number } {
@@ -155,11 +148,10 @@ export async function benchCore(
   log('core: generating the seed-scale dataset (in a child process, into files)');
   const inputDir = await mkdtemp(join(tmpdir(), 'crm-unify-bench-core-inputs-'));
   writeInputsInChild(inputDir, scale, opts.seed ?? 1);
-  const mappers = [inputs.shopACompanies!, inputs.shopAContacts!, inputs.shopBDump!, inputs.shopBEvents!];
-  const all: Input[] = inputNames.map((name, i) => ({
+  const all: Input[] = inputNames.map((name) => ({
     name,
     lines: new FileLines(join(inputDir, `${name}.jsonl`)),
-    ...mappers[i]!,
+    ...inputs[name],
   }));
   const records = all.reduce((n, x) => n + x.lines.length, 0);
   const byInput = Object.fromEntries(all.map((x) => [x.name, x.lines.length]));

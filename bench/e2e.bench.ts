@@ -25,7 +25,7 @@ import { EgrulConfigSchema } from '../src/connectors/egrul/config.js';
 import { dumpKey } from '../src/connectors/json-dump/positions.js';
 import { parseConfig } from '../src/core/config.js';
 import { silentLogger } from '../src/core/logger.js';
-import { generate, type Dataset } from '../src/gen/dataset.js';
+import { generate, scaleFraction, type Dataset } from '../src/gen/dataset.js';
 import { evaluateDedup, type DedupScore } from '../src/gen/evaluate.js';
 import { writeDataset } from '../src/gen/write.js';
 import { createMetrics } from '../src/metrics/metrics.js';
@@ -35,7 +35,6 @@ import { runPipeline } from '../src/runtime/run-pipeline.js';
 import type { SandboxOptions } from '../src/sandbox/sandbox.js';
 import { openLevelStore, type LevelStateStore } from '../src/state/level-store.js';
 import { demoTopologies } from '../topologies/demo.js';
-import { scaleFraction } from './core.bench.js';
 import { startRemoteSandbox, type RemoteSandbox } from './sandbox-worker.js';
 
 /** Scaled rates: the portal 10× its default (2/s), the register about 7× DaData's 30/s at a quarter of the seed's latency. */

@@ -22,11 +22,10 @@ import { DadataClient } from '../src/connectors/egrul/dadata-client.js';
 import { toRegistryStatus } from '../src/connectors/egrul/status.js';
 import { resolvePresets } from '../src/connectors/bitrix24/presets.js';
 import { parseConfig } from '../src/core/config.js';
-import { generate, type Dataset } from '../src/gen/dataset.js';
+import { generate, scaleFraction, type Dataset } from '../src/gen/dataset.js';
 import type { Company, Contact } from '../src/model/index.js';
 import { startSandbox } from '../src/sandbox/sandbox.js';
 import { mapShopARow, mapShopBDumpElement, mapShopBMessage } from '../topologies/mappers.js';
-import { scaleFraction } from './core.bench.js';
 import { e2eRates, sourceRecordCount } from './e2e.bench.js';
 
 export interface SeedApproachFigures {

@@ -19,6 +19,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { scaleFraction } from '../src/gen/dataset.js';
 
 const root = resolve(process.env.ROOT ?? join(import.meta.dirname, '..'));
 const load = async <T>(path: string): Promise<T> => (await import(pathToFileURL(join(root, path)).href)) as T;
@@ -29,7 +30,7 @@ interface Store {
   close(): Promise<void>;
 }
 
-const { generate, scales } = await load<typeof import('../src/gen/dataset.js')>('src/gen/dataset.ts');
+const { generate } = await load<typeof import('../src/gen/dataset.js')>('src/gen/dataset.ts');
 const mappers = await load<Record<string, (x: unknown) => Outcome>>('src/mappers/index.ts');
 const { Resolver } = await load<{
   Resolver: new (s: Store, o: object) => { resolve(c: unknown, p: object): Promise<unknown>; flush(): Promise<void> };
@@ -37,16 +38,8 @@ const { Resolver } = await load<{
 const { openLevelStore } = await load<{ openLevelStore(dir: string): Promise<Store> }>('src/state/level-store.ts');
 
 const fraction = Number(process.env.DIGEST_FRACTION ?? 1);
-const s = scales.seed;
-const ds = generate(
-  {
-    ...s,
-    shopACompanies: Math.round(s.shopACompanies * fraction),
-    shopBCompanies: Math.round(s.shopBCompanies * fraction),
-    overlap: Math.round(s.overlap * fraction),
-  },
-  1,
-);
+// The scale from this checkout (the digest compares two checkouts on one input), the data from ROOT's generator.
+const ds = generate(scaleFraction(fraction), 1);
 const outcomes: Outcome[] = [
   ...ds.shopA.companies.map((r) => mappers.mapShopACompany!(r)),
   ...ds.shopA.contacts.map((r) => mappers.mapShopAContact!(r)),

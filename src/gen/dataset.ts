@@ -70,6 +70,17 @@ export const scales: Record<'small' | 'seed', Scale> = {
   },
 };
 
+/** A fraction of the seed scale, every proportion kept (companies, overlap; shares are shares). */
+export function scaleFraction(fraction: number): Scale {
+  const s = scales.seed;
+  return {
+    ...s,
+    shopACompanies: Math.round(s.shopACompanies * fraction),
+    shopBCompanies: Math.round(s.shopBCompanies * fraction),
+    overlap: Math.round(s.overlap * fraction),
+  };
+}
+
 /**
  * The same scale with only the cases the matching rules can reach: no namesakes, no father and
  * son, every record naming its person in full (last, first and patronymic, in any spelling,

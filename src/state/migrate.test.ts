@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { generate, scales } from '../gen/dataset.js';
+import { generate, scaleFraction, scales, type Scale } from '../gen/dataset.js';
 import { decodeShopBEvent, mapPartner, mapShopAContact, mapShopACompany, mapShopBEvent } from '../mappers/index.js';
 import { companyProvenance, contactProvenance } from '../resolve/provenance.js';
 import { at, company, contact, person, upsert } from '../resolve/fixtures.js';
@@ -24,19 +24,31 @@ async function dump(store: StateStore): Promise<Record<string, Array<[string, un
   return out;
 }
 
-/** A few hundred companies with their contacts (merges, shared lines, both stores) through the real resolver. */
-async function resolveDataset(store: StateStore): Promise<void> {
-  const ds = generate({ ...scales.seed, shopACompanies: 120, shopBCompanies: 240, overlap: 40 }, 7);
-  const resolver = new Resolver(store, { now: () => new Date('2026-01-01T00:00:00Z') });
+/**
+ * Every record of a generated dataset (Shop A rows, the dump, the Kafka events), mapped and resolved
+ * one at a time in that order: golden contact ids follow arrival order, so the same input gives
+ * the same state whichever release resolves it.
+ */
+async function resolveInOrder(store: StateStore, scale: Scale, seed: number): Promise<void> {
+  const ds = generate(scale, seed);
   const outcomes = [
     ...ds.shopA.companies.map((r) => mapShopACompany(r as never)),
     ...ds.shopA.contacts.map((r) => mapShopAContact(r as never)),
     ...ds.shopB.dump.map((p) => mapPartner(p)),
+    ...ds.shopB.events.map((e) => {
+      const ev = decodeShopBEvent(e.value);
+      return ev.ok ? mapShopBEvent(ev.value) : ev;
+    }),
   ];
+  const resolver = new Resolver(store, { now: () => new Date('2026-01-01T00:00:00Z') });
   let n = 0;
-  await Promise.all(outcomes.map((o) => (o.ok ? resolver.resolve(o.value, { ref: `0@${n++}` }) : undefined)));
+  for (const o of outcomes) if (o.ok) await resolver.resolve(o.value, { ref: `0@${n++}` });
   await resolver.flush();
 }
+
+/** A few hundred companies with their contacts (merges, shared lines, both stores). */
+const resolveDataset = (store: StateStore) =>
+  resolveInOrder(store, { ...scales.seed, shopACompanies: 120, shopBCompanies: 240, overlap: 40 }, 7);
 
 /** What the release before format 2 wrote for the same input: provenance in every golden state, and the match-key index. */
 async function addFormat1(store: StateStore): Promise<{ companies: number; contacts: number; matchKeys: number }> {
@@ -109,7 +121,7 @@ describe('state migrate (format 1 → 2)', () => {
 describe('state migrate on a state the release before format 2 wrote', () => {
   // fixtures/format1-state.jsonl.gz: every entry of every namespace, read through the StateStore API
   // from a LevelDB state that commit 30ad4f4 (the last format-1 release) wrote resolving
-  // generate(seed scale × 0.0005, seed 1) in order — the input `resolveInOrder` gives below.
+  // generate(scaleFraction(0.0005), 1) — the input `resolveInOrder` gives here.
   it('migrates to exactly the state this release writes for the same input', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'crm-unify-migrate-release-'));
     const old = await openLevelStore(join(dir, 'old'));
@@ -122,7 +134,7 @@ describe('state migrate on a state the release before format 2 wrote', () => {
         .map((l) => JSON.parse(l) as [Namespace, string, unknown]);
       await old.batch(entries.map(([ns, key, value]) => ({ type: 'put', ns, key, value }) as StateOp));
       expect(await old.count('matchKeys')).toBeGreaterThan(100);
-      await resolveInOrder(fresh);
+      await resolveInOrder(fresh, scaleFraction(0.0005), 1);
 
       const report = await migrateState(old);
       expect(report).toEqual({
@@ -137,34 +149,6 @@ describe('state migrate on a state the release before format 2 wrote', () => {
     }
   });
 });
-
-/** The fixture's input: generate(seed × 0.0005, 1), every store's records mapped and resolved one at a time, in order. */
-async function resolveInOrder(store: StateStore): Promise<void> {
-  const s = scales.seed;
-  const f = 0.0005;
-  const ds = generate(
-    {
-      ...s,
-      shopACompanies: Math.round(s.shopACompanies * f),
-      shopBCompanies: Math.round(s.shopBCompanies * f),
-      overlap: Math.round(s.overlap * f),
-    },
-    1,
-  );
-  const outcomes = [
-    ...ds.shopA.companies.map((r) => mapShopACompany(r as never)),
-    ...ds.shopA.contacts.map((r) => mapShopAContact(r as never)),
-    ...ds.shopB.dump.map((p) => mapPartner(p)),
-    ...ds.shopB.events.map((e) => {
-      const ev = decodeShopBEvent(e.value);
-      return ev.ok ? mapShopBEvent(ev.value) : ev;
-    }),
-  ];
-  const resolver = new Resolver(store, { now: () => new Date('2026-01-01T00:00:00Z') });
-  let n = 0;
-  for (const o of outcomes) if (o.ok) await resolver.resolve(o.value, { ref: `0@${n++}` });
-  await resolver.flush();
-}
 
 describe('a format-1 state resolved on without migrating', () => {
   it('loses the stored provenance of each golden contact it rewrites, instead of keeping it stale', async () => {
