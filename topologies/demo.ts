@@ -7,16 +7,21 @@ import { phase, type Topology } from '../src/pipeline/topology.js';
 import { shopAChain } from './shop-a.js';
 import { shopBDumpChain, shopBEventChain } from './shop-b.js';
 
+/** Shop A's tables of a data set as the rows its MySQL sources read: companies, then contacts. */
+export function shopATableRows(ds: Dataset): MysqlRow[] {
+  return [
+    ...ds.shopA.companies.map((row) => ({ table: 'companies', row: row as unknown as Record<string, unknown> })),
+    ...ds.shopA.contacts.map((row) => ({ table: 'contacts', row: row as unknown as Record<string, unknown> })),
+  ];
+}
+
 /**
  * The demo's topologies over a generated data set (`crm-unify demo`, the e2e bench, the security
  * tests; src/demo runs them): Shop A's tables and Shop B's topic are played from memory (nothing
  * else needs to run); Shop B's dump is a real windows-1251 file read by the real dump source.
  */
 export function demoTopologies(ds: Dataset, dumpPath: string, positions: PositionStore): Topology[] {
-  const rows: MysqlRow[] = [
-    ...ds.shopA.companies.map((row) => ({ table: 'companies', row: row as unknown as Record<string, unknown> })),
-    ...ds.shopA.contacts.map((row) => ({ table: 'contacts', row: row as unknown as Record<string, unknown> })),
-  ];
+  const rows = shopATableRows(ds);
   const messages = ds.shopB.events.map((e) => ({ value: Buffer.from(e.value), tombstone: false }));
   return [
     {

@@ -7,6 +7,7 @@ import { defaultConnectPolicy } from '../src/core/reachability.js';
 import { generate, scales } from '../src/gen/dataset.js';
 import { describeTopology, formatDescription, phase } from '../src/pipeline/topology.js';
 import { runOverSandbox } from '../test/support/topology-run.js';
+import { shopATableRows } from './demo.js';
 import { shopAChain, shopATopology } from './shop-a.js';
 
 // Only the keys a user writes: the topology parses them (defaults included) itself.
@@ -46,10 +47,7 @@ describe('shop-a topology', () => {
 
   it('its chain over the tables from memory: every row accounted for, each golden company in the CRM once', async () => {
     const ds = generate(scales.small, 6);
-    const rows: MysqlRow[] = [
-      ...ds.shopA.companies.map((row) => ({ table: 'companies', row: row as unknown as Record<string, unknown> })),
-      ...ds.shopA.contacts.map((row) => ({ table: 'contacts', row: row as unknown as Record<string, unknown> })),
-    ];
+    const rows = shopATableRows(ds);
     let source: MemorySource<MysqlRow> | undefined;
     const { sandbox, deps } = await runOverSandbox(ds, () => [
       {
