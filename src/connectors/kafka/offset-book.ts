@@ -70,10 +70,12 @@ export class OffsetBook {
   get lag(): number {
     let lag = 0n;
     for (const [p, hw] of this.highWatermarks) {
-      const position = [this.committedNext.get(p), this.ackedNext(p)].reduce<bigint>(
-        (a, b) => (b !== undefined && b > a ? b : a),
-        this.lowOffsets.get(p) ?? 0n,
-      );
+      // The furthest of the low watermark, the committed offset and the acked one.
+      let position = this.lowOffsets.get(p) ?? 0n;
+      const committed = this.committedNext.get(p);
+      if (committed !== undefined && committed > position) position = committed;
+      const acked = this.ackedNext(p);
+      if (acked !== undefined && acked > position) position = acked;
       if (hw > position) lag += hw - position;
     }
     return Number(lag);
