@@ -41,9 +41,4 @@ export class PortalRateLimit {
     this.drain();
     return { level: this.level, rate: this.rate, burst: this.burst };
   }
-
-  reset(): void {
-    this.level = 0;
-    this.last = this.now();
-  }
 }
