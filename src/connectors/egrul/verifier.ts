@@ -37,7 +37,8 @@ export class EgrulVerifier {
     private readonly config: EgrulConfig,
     private readonly deps: VerifierDeps,
   ) {
-    this.bucket = new RateLimiter(config.rate, config.burst ?? Math.max(1, config.rate));
+    // Without a burst, the limiter's default: one second of rate.
+    this.bucket = new RateLimiter(config.rate, config.burst);
     this.slots = pLimit(config.concurrency);
     this.ttl = ttlFromConfig(config);
     this.log = deps.logger ?? silentLogger;
