@@ -4,12 +4,11 @@ import { CrmUnifyError } from '../../core/errors.js';
 import type { MysqlSourceConfig } from './config.js';
 import type { MysqlConnection } from './connection.js';
 import { quoteTable } from './rows.js';
+import { isPositionLost, isPrivilegeRefusal, stopZongJi } from './zongji.js';
 
 type Checked = Pick<MysqlSourceConfig, 'url' | 'tables' | 'binlogServerId'>;
 
 const errnoOf = (err: unknown) => (err as { errno?: unknown } | null)?.errno;
-/** ER_SPECIFIC_ACCESS_DENIED_ERROR: a global privilege is missing. */
-const PRIVILEGE_MISSING = 1227;
 
 /**
  * Everything binlog mode needs from the server and the user, each missing thing its own line,
@@ -36,7 +35,7 @@ export async function checkBinlogServer(conn: MysqlConnection, config: Checked, 
     try {
       await conn.query('SHOW BINARY LOGS');
     } catch (err) {
-      if (errnoOf(err) !== PRIVILEGE_MISSING) throw err;
+      if (!isPrivilegeRefusal(err)) throw err;
       problems.push(
         `${user} lacks REPLICATION CLIENT (MariaDB 10.5+: BINLOG MONITOR), needed to find binlog positions: GRANT REPLICATION CLIENT ON *.* TO ${user}`,
       );
@@ -92,11 +91,9 @@ async function dumpRefused(config: Checked): Promise<boolean | undefined> {
       }),
       sleep(10_000, undefined, { ref: false }),
     ]);
-    if (errnoOf(answer) === PRIVILEGE_MISSING) return true;
-    return errnoOf(answer) === 1236 ? false : undefined;
+    if (isPrivilegeRefusal(answer)) return true;
+    return isPositionLost(answer) ? false : undefined;
   } finally {
-    const stopped = new Promise<void>((resolve) => client.once('stopped', () => resolve()));
-    client.stop();
-    await Promise.race([stopped, sleep(2_000, undefined, { ref: false })]);
+    await stopZongJi(client, 2_000, { ref: false });
   }
 }

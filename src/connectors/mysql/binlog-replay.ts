@@ -1,11 +1,11 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import ZongJi, { type AnyBinlogEvent, type QueryEvent } from '@vlasky/zongji';
 import { CrmUnifyError, errorMessage } from '../../core/errors.js';
 import { comparePositions, currentPosition, type BinlogPosition } from './binlog-position.js';
 import type { MysqlSourceConfig } from './config.js';
 import { connector, type MysqlConnection } from './connection.js';
-import { binlogKey, deltaKey, FULL_DONE, fullKey, type PositionStore } from './positions.js';
-import type { MysqlResetTarget } from './reset.js';
+import { binlogKey, FULL_DONE, fullKey, type PositionStore } from './positions.js';
+import { resetMysqlPositions, type MysqlResetTarget } from './reset.js';
+import { stopZongJi } from './zongji.js';
 
 type Server = Pick<MysqlSourceConfig, 'url' | 'binlogServerId'>;
 type Place = Pick<BinlogPosition, 'file' | 'pos'>;
@@ -32,11 +32,7 @@ export async function resetBinlogPositions(
     throw new CrmUnifyError('USAGE', 'replay time is not a valid date');
   const key = binlogKey(config.name);
   if (to === 'earliest') {
-    for (const table of config.tables) {
-      await positions.delete(fullKey(config.name, table));
-      await positions.delete(deltaKey(config.name, table));
-    }
-    await positions.delete(key);
+    await resetMysqlPositions(positions, config, 'earliest');
     return `${config.name}: binlog mode: full extract and binlog positions forgotten; the next run takes a new full extract (one consistent snapshot) and streams from its binlog position`;
   }
   if (to === 'latest') {
@@ -159,9 +155,7 @@ async function scan<T>(
     });
   } finally {
     clearTimeout(idle);
-    const stopped = new Promise<void>((resolve) => client.once('stopped', () => resolve()));
-    client.stop();
-    await Promise.race([stopped, sleep(2_000, undefined, { ref: false })]);
+    await stopZongJi(client, 2_000, { ref: false });
   }
 }
 

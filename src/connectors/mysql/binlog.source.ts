@@ -18,8 +18,10 @@ import { MysqlFullSource } from './mysql-full.source.js';
 import { checkBinlogServer } from './binlog-checks.js';
 import { comparePositions, currentPosition, parseBinlogPosition, type BinlogPosition } from './binlog-position.js';
 import { binlogKey, fullKey, PositionWriter, type PositionStore } from './positions.js';
+import { resetMysqlPositions } from './reset.js';
 import type { MysqlRow } from './rows.js';
 import { datetimeAt } from './watermark.js';
+import { isPositionLost, isPrivilegeRefusal, stopZongJi } from './zongji.js';
 
 export interface MysqlBinlogSourceOptions {
   /** `url` must name the database whose `config.tables` are followed. */
@@ -195,8 +197,7 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
     this.inFlight = new Map();
     this.buffer.length = 0;
     await this.writer.flush();
-    for (const table of this.config.tables) await this.positions.delete(fullKey(this.config.name, table));
-    await this.positions.delete(binlogKey(this.config.name));
+    await resetMysqlPositions(this.positions, this.config, 'earliest');
     this.resnapshots++;
     this.snapshot = new MysqlFullSource({ config: this.config, positions: this.positions });
     this.snapshotDone = false;
@@ -219,7 +220,7 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
   private async lostPositionError(at: BinlogPosition, err: unknown): Promise<CrmUnifyError> {
     let retained = '';
     try {
-      const conn = await this.admin();
+      const conn = await connector(this.config.url)();
       try {
         const [logs] = await conn.query('SHOW BINARY LOGS');
         const names = (logs as Array<{ Log_name: string }>).map((l) => l.Log_name);
@@ -267,17 +268,6 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
       return this.reach ? await this.reach.attempt(once, (err) => !this.closed && isUnreachable(err)) : await once();
     } catch (err) {
       if (err instanceof CrmUnifyError) throw err;
-      throw new CrmUnifyError('SOURCE_READ_FAILED', `${this.name}: ${errorMessage(err)}`, {
-        cause: err,
-        retriable: isConnectionLost(err),
-      });
-    }
-  }
-
-  private async admin(): Promise<MysqlConnection> {
-    try {
-      return await connector(this.config.url)();
-    } catch (err) {
       throw new CrmUnifyError('SOURCE_READ_FAILED', `${this.name}: ${errorMessage(err)}`, {
         cause: err,
         retriable: isConnectionLost(err),
@@ -374,10 +364,7 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
     const client = this.client;
     this.client = undefined;
     this.paused = false;
-    if (!client) return;
-    const stopped = new Promise<void>((resolve) => client.once('stopped', () => resolve()));
-    client.stop();
-    await Promise.race([stopped, sleep(5_000)]);
+    if (client) await stopZongJi(client, 5_000);
   }
 
   private onEvent(client: ZongJi, event: AnyBinlogEvent): void {
@@ -478,7 +465,7 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
     inFlight.set(offset, p.ts);
     return {
       value: p.value,
-      position: { partition: `${this.config.name}.binlog`, offset, resume },
+      position: { partition: this.name, offset, resume },
       source: `${this.config.name}.${p.value.table}`,
       ack: () => {
         inFlight.delete(offset);
@@ -489,20 +476,6 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
       nack: () => {},
     };
   }
-}
-
-/**
- * The server cannot serve the binlog position asked for: 1236 (ER_MASTER_FATAL_ERROR_READING_BINLOG,
- * e.g. "Could not find first log file name in binary log index file" once the file is purged).
- */
-function isPositionLost(err: unknown): boolean {
-  return (err as { errno?: unknown } | null)?.errno === 1236;
-}
-
-/** The server refuses an operation for want of a privilege (e.g. REPLICATION SLAVE for the binlog dump). */
-function isPrivilegeRefusal(err: unknown): boolean {
-  const e = err as { code?: unknown; errno?: unknown } | null;
-  return e?.code === 'ER_SPECIFIC_ACCESS_DENIED_ERROR' || e?.errno === 1227;
 }
 
 function opOf(name: string): 'insert' | 'update' | 'delete' {

@@ -23,7 +23,6 @@ export async function resetMysqlPositions(
 ): Promise<void> {
   if (to instanceof Date && Number.isNaN(to.getTime()))
     throw new CrmUnifyError('USAGE', 'replay time is not a valid date');
-  if (to === 'earliest') await positions.delete(binlogKey(config.name));
   for (const table of config.tables) {
     if (to === 'earliest') {
       await positions.delete(fullKey(config.name, table));
@@ -38,4 +37,6 @@ export async function resetMysqlPositions(
     );
     if (to === 'latest') await positions.put(fullKey(config.name, table), FULL_DONE);
   }
+  // Last, so a state cut short here still restarts as a fresh extract in binlog mode too.
+  if (to === 'earliest') await positions.delete(binlogKey(config.name));
 }
