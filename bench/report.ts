@@ -245,8 +245,8 @@ against the EGRUL emulator: rate ${reg.rates.rate}/s, ${reg.rates.concurrency} i
 
 Here the rate (not concurrency ÷ latency) is the bound, and the verifier's token bucket runs with
 a burst of 2, so every look-up waits for its own token: a timer of 5 ms per token, late by the
-event loop's lag on a loaded 2-core machine, which is where the shortfall goes (src/connectors/egrul
-token-bucket.ts; a burst of about a tenth of a second of rate would absorb the lag).
+event loop's lag on a loaded 2-core machine, which is where the shortfall goes (the verifier's
+RateLimiter, src/core/rate-limiter.ts; a burst of about a tenth of a second of rate would absorb the lag).
 
 ## 4. Delivery against the floor
 
