@@ -68,6 +68,8 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
   private readonly from: BinlogPosition | undefined;
   private readonly reach: Reachability | undefined;
   private readonly database: string;
+  /** The position's key (`mysql/<name>/binlog`), written on every ack that moves it. */
+  private readonly key: string;
   /** Replaced by a new snapshot: acks of rows from before it must not move the new position. */
   private acks = new OrderedAcks();
   /** Event times of rows handed out and not yet acked, in offset order (for lagSeconds). */
@@ -112,6 +114,7 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
     this.from = opts.from;
     this.reach = opts.reach;
     this.writer = new PositionWriter(opts.positions);
+    this.key = binlogKey(opts.config.name);
     this.database = decodeURIComponent(new URL(opts.config.url).pathname.replace(/^\//, ''));
     if (!this.database)
       throw new CrmUnifyError('CONFIG_INVALID', `${this.name}: the MySQL URL must name the database to follow`);
@@ -209,7 +212,7 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
     if (!result.done) return result;
     // Extract read; the stream goes on from the position its snapshot stored.
     this.snapshotDone = true;
-    const stored = await this.positions.get(binlogKey(this.config.name));
+    const stored = await this.positions.get(this.key);
     if (stored === undefined)
       throw new CrmUnifyError('SOURCE_READ_FAILED', `${this.name}: the new snapshot stored no binlog position`);
     await this.start(parseBinlogPosition(stored));
@@ -243,7 +246,7 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
 
   /** The stored position, else `from`, else the server's current end; checks the server can serve it. */
   private async startPosition(): Promise<BinlogPosition> {
-    const stored = await this.positions.get(binlogKey(this.config.name));
+    const stored = await this.positions.get(this.key);
     return this.onServer(async (conn) => {
       await checkBinlogServer(conn, this.config, this.name);
       const [now] = await conn.query('SELECT UNIX_TIMESTAMP(NOW(3)) * 1000 AS ms');
@@ -384,7 +387,7 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
         (this.last.file !== file || this.last.pos !== pos)
       ) {
         this.last = { file, pos, rows: 0 };
-        this.writer.set(binlogKey(this.config.name), JSON.stringify(this.last));
+        this.writer.set(this.key, JSON.stringify(this.last));
       }
       return;
     }
@@ -470,8 +473,7 @@ export class MysqlBinlogSource implements PullSource<MysqlRow> {
       ack: () => {
         inFlight.delete(offset);
         const moved = acks.ack(PARTITION, offset);
-        if (moved?.resume !== undefined && acks === this.acks)
-          this.writer.set(binlogKey(this.config.name), moved.resume);
+        if (moved?.resume !== undefined && acks === this.acks) this.writer.set(this.key, moved.resume);
       },
       nack: () => {},
     };
