@@ -51,17 +51,16 @@ export function replayCommand(program: Command): void {
               resetBinlogPositions(new StatePositionStore(store), mysqlConfig, to),
             ),
           );
-          process.stdout.write(`${done.join('\n')}\n`);
-          return;
+        } else {
+          await withStateStore(config.state.dir, (store) =>
+            resetMysqlPositions(
+              new StatePositionStore(store),
+              { name: 'shop-a', tables: a.tables, sourceTimeZone: a.sourceTimeZone },
+              to,
+            ),
+          );
+          done.push(`shop-a: MySQL positions of ${a.tables.join(', ')} reset to ${opts.to}`);
         }
-        await withStateStore(config.state.dir, (store) =>
-          resetMysqlPositions(
-            new StatePositionStore(store),
-            { name: 'shop-a', tables: a.tables, sourceTimeZone: a.sourceTimeZone },
-            to,
-          ),
-        );
-        done.push(`shop-a: MySQL positions of ${a.tables.join(', ')} reset to ${opts.to}`);
       } else if (topology === 'shop-b') {
         const b = config.sources.shopB;
         if (!b?.dump && !b?.kafka) throw new CrmUnifyError('USAGE', 'replay shop-b: sources.shopB is not configured');
