@@ -56,6 +56,17 @@ const run = async (d: Deployment) =>
     stop: new AbortController().signal,
   });
 
+/** The service running Shop A until `stop` aborts (a continuous run, as deployed). */
+const serve = (config: ReturnType<typeof resolveConfig>, stop: AbortSignal) =>
+  runService({ topologies, names: ['shop-a'], config, once: false, logger: silentLogger, stop });
+
+/** The service's /metrics text, '' while it does not answer. */
+const metricsText = (port: number) =>
+  fetch(`http://127.0.0.1:${port}/metrics`).then(
+    (r) => r.text(),
+    () => '',
+  );
+
 describe('both topologies end to end with Shop A in binlog mode', () => {
   let server: BinlogServer;
   let poll: Deployment;
@@ -124,24 +135,14 @@ describe('both topologies end to end with Shop A in binlog mode', () => {
   });
 
   it("exports the lag series the dashboard's lag panel reads, for the binlog source", async () => {
-    const [port] = await freePorts(1);
+    const [port] = (await freePorts(1)) as [number];
     const config = resolveConfig({ ...binlog.config, metrics: { port, host: '127.0.0.1' } }, {});
     const stop = new AbortController();
-    const running = runService({
-      topologies,
-      names: ['shop-a'],
-      config,
-      once: false,
-      logger: silentLogger,
-      stop: stop.signal,
-    });
+    const running = serve(config, stop.signal);
     let line: string | undefined;
     try {
       for (let i = 0; line === undefined && i < 300; i++) {
-        const text = await fetch(`http://127.0.0.1:${port}/metrics`).then(
-          (r) => r.text(),
-          () => '',
-        );
+        const text = await metricsText(port);
         line = text.split('\n').find((l) => l.startsWith('crm_unify_source_lag_seconds{source="shop-a.binlog"}'));
         if (line === undefined) await sleep(100);
       }
@@ -172,14 +173,7 @@ describe('both topologies end to end with Shop A in binlog mode', () => {
     );
     const sql = await mysql.createConnection({ uri: binlog.mysqlUrl, charset: 'UTF8MB4_UNICODE_CI' });
     const stop = new AbortController();
-    const running = runService({
-      topologies,
-      names: ['shop-a'],
-      config,
-      once: false,
-      logger: silentLogger,
-      stop: stop.signal,
-    });
+    const running = serve(config, stop.signal);
     const state = async () => {
       const h = await fetch(`http://127.0.0.1:${port}/healthz`).then(
         (r) => r.json() as Promise<{ components: Record<string, { state: string }> }>,
@@ -189,10 +183,7 @@ describe('both topologies end to end with Shop A in binlog mode', () => {
     };
     /** Rows the binlog phase has mapped so far (each row read passes the map stage once). */
     const mapped = async () => {
-      const text = await fetch(`http://127.0.0.1:${port}/metrics`).then(
-        (r) => r.text(),
-        () => '',
-      );
+      const text = await metricsText(port);
       return text
         .split('\n')
         .filter(
