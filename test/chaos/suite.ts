@@ -7,7 +7,7 @@ import { mysqlUrl } from '../support/inject.js';
 import { binlogServer, type BinlogServer } from '../support/mysql-binlog.js';
 import { chaosOptionsFromEnv, runChaos, type ChaosOptions, type ChaosResult, type ProvenFault } from './scenario.js';
 
-/** Problems of the known bug below, kept out of the other tests so they stay meaningful. */
+/** Problems about entries left pending: the last test checks them, the others leave them out so each names one promise. */
 const pendingProblem = (p: string) => /pending/.test(p);
 
 export function describeChaos(shopAMode: ChaosOptions['shopAMode'], opts: { skip?: boolean } = {}): void {
