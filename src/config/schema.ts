@@ -5,6 +5,7 @@ import { JsonDumpSourceConfigSchema } from '../connectors/json-dump/config.js';
 import { KafkaSourceConfigSchema } from '../connectors/kafka/config.js';
 import { MysqlSourceConfigSchema } from '../connectors/mysql/config.js';
 import { isSecureOrLoopback } from '../core/urls.js';
+import { HaConfigSchema } from '../ha/config.js';
 
 /**
  * The service's config file: each part is the owning connector's own schema (one source of truth
@@ -74,26 +75,43 @@ const RuntimeConfig = z.object({
     ),
 });
 
-export const AppConfig = z.object({
-  state: z.object({ dir: z.string().min(1).default('var/state') }).default({ dir: 'var/state' }),
-  metrics: z
-    .object({
-      port: z.number().int().min(0).max(65535).default(9464),
-      host: z
-        .string()
-        .default('127.0.0.1')
-        .describe('interface for /metrics and /healthz (loopback unless told otherwise)'),
-    })
-    .default({ port: 9464, host: '127.0.0.1' }),
-  crm: Bitrix24ConfigSchema,
-  registry: RegistryConfig,
-  runtime: RuntimeConfig.default(RuntimeConfig.parse({})),
-  sources: z
-    .object({
-      shopA: ShopAConfig.optional(),
-      shopB: ShopBConfig.optional(),
-    })
-    .default({}),
-});
+export const AppConfig = z
+  .object({
+    state: z.object({ dir: z.string().min(1).default('var/state') }).default({ dir: 'var/state' }),
+    metrics: z
+      .object({
+        port: z.number().int().min(0).max(65535).default(9464),
+        host: z
+          .string()
+          .default('127.0.0.1')
+          .describe('interface for /metrics and /healthz (loopback unless told otherwise)'),
+      })
+      .default({ port: 9464, host: '127.0.0.1' }),
+    crm: Bitrix24ConfigSchema,
+    registry: RegistryConfig,
+    runtime: RuntimeConfig.default(RuntimeConfig.parse({})),
+    ha: HaConfigSchema.default(HaConfigSchema.parse({})),
+    sources: z
+      .object({
+        shopA: ShopAConfig.optional(),
+        shopB: ShopBConfig.optional(),
+      })
+      .default({}),
+  })
+  .superRefine((c, ctx) => {
+    if (c.ha.enabled && !c.ha.brokers && !c.sources.shopB?.kafka?.brokers) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ha', 'brokers'],
+        message:
+          'ha.enabled needs Kafka brokers: set ha.brokers (or sources.shopB.kafka.brokers, which it defaults to)',
+      });
+    }
+  });
+
+/** The brokers of the HA topics (the lease and the state changelog). */
+export function haBrokers(c: Pick<AppConfig, 'ha' | 'sources'>): readonly string[] {
+  return c.ha.brokers ?? c.sources.shopB?.kafka?.brokers ?? [];
+}
 
 export type AppConfig = z.infer<typeof AppConfig>;
