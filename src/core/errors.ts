@@ -14,6 +14,11 @@ export const errorCodes = [
   'SOURCE_SCHEMA_CHANGED',
   'STATE_STORE_FAILED',
   'STATE_STORE_LOCKED',
+  /** The state changelog (HA) cannot be written or read. */
+  'CHANGELOG_FAILED',
+  // high availability
+  /** Another instance took the lease (its producer fenced ours, or our heartbeats lapsed): stop, touch nothing. */
+  'INSTANCE_FENCED',
   // external APIs
   'REGISTRY_UNAUTHORIZED',
   'REGISTRY_UNAVAILABLE',
