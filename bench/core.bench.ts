@@ -39,6 +39,7 @@ import { Resolver } from '../src/resolve/resolver.js';
 import { openLevelStore } from '../src/state/level-store.js';
 import { cacheStats, clearCaches } from '../src/normalize/lru.js';
 import { mapShopARow, mapShopBDumpElement, mapShopBMessage } from '../topologies/mappers.js';
+import { HeapStateStore } from './heap-store.js';
 import { summarize, type ProfileShare } from './profile-summary.js';
 import { cpuPerRecord, threadCpu } from './thread-cpu.js';
 import { FileLines, inputNames, writeInputsInChild, type InputName } from './core-inputs.js';
@@ -178,7 +179,8 @@ export async function benchCore(
   // The real stages: pull source → map → resolve (LevelDB) → ack.
   log('core: map + resolve through the stages with LevelDB');
   const dir = await mkdtemp(join(tmpdir(), 'crm-unify-bench-core-'));
-  const store = await openLevelStore(join(dir, 'state'));
+  // CORE_STORE=heap: a store that costs nothing, to bound what any state layout could gain.
+  const store = process.env.CORE_STORE === 'heap' ? new HeapStateStore() : await openLevelStore(join(dir, 'state'));
   try {
     const resolver = new Resolver(store);
     const rejects = new StateRejectSink(store);
@@ -257,7 +259,9 @@ export async function benchCore(
   } finally {
     await store.close();
     for (const x of all) x.lines.close();
-    await rm(dir, { recursive: true, force: true });
+    // CORE_KEEP_STATE=1 keeps the LevelDB state for inspection (`crm-unify state … --dir`).
+    if (process.env.CORE_KEEP_STATE) log(`core: state kept in ${join(dir, 'state')}`);
+    else await rm(dir, { recursive: true, force: true });
     await rm(inputDir, { recursive: true, force: true });
   }
 }
