@@ -1,0 +1,62 @@
+import type { Kafka } from 'kafkajs';
+import { openLevelStore, type LevelStateStore } from '../state/level-store.js';
+import { catchUp, type FollowResult } from './changelog-follower.js';
+import { ChangelogStateStore } from './changelog-store.js';
+import { ensureChangelogTopic } from './changelog-topic.js';
+import { ChangelogWriter } from './changelog-writer.js';
+
+export interface OpenChangelogStateOptions {
+  kafka: Kafka;
+  /** The state directory (LevelDB). */
+  dir: string;
+  /** haNames(app).changelogTopic */
+  topic: string;
+  /** haNames(app).transactionalId */
+  transactionalId: string;
+  replicationFactor?: number;
+}
+
+export interface ChangelogState {
+  store: ChangelogStateStore;
+  writer: ChangelogWriter;
+  /** What the catch-up applied before the store was handed out (the crash window, a standby's tail). */
+  caughtUp: FollowResult;
+  /** Closes the store, then the writer. */
+  close(): Promise<void>;
+}
+
+/**
+ * An active instance's state: the changelog topic made sure of, the writer opened (which fences
+ * any older instance: from here no one else adds to the changelog), LevelDB caught up with the
+ * changelog (what a crash left unapplied, or what a standby had not read yet), then the store.
+ */
+export async function openChangelogState(opts: OpenChangelogStateOptions): Promise<ChangelogState> {
+  const admin = opts.kafka.admin();
+  await admin.connect();
+  try {
+    await ensureChangelogTopic(admin, opts.topic, { replicationFactor: opts.replicationFactor });
+  } finally {
+    await admin.disconnect();
+  }
+  const writer = new ChangelogWriter({ kafka: opts.kafka, topic: opts.topic, transactionalId: opts.transactionalId });
+  let level: LevelStateStore | undefined;
+  try {
+    await writer.open();
+    level = await openLevelStore(opts.dir);
+    const caughtUp = await catchUp(level, { kafka: opts.kafka, topic: opts.topic });
+    const store = new ChangelogStateStore(level, writer, opts.topic);
+    return {
+      store,
+      writer,
+      caughtUp,
+      close: async () => {
+        await store.close();
+        await writer.close();
+      },
+    };
+  } catch (err) {
+    await level?.close().catch(() => undefined);
+    await writer.close().catch(() => undefined);
+    throw err;
+  }
+}

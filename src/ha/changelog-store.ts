@@ -1,0 +1,123 @@
+import { CrmUnifyError } from '../core/errors.js';
+import type { LevelStateStore } from '../state/level-store.js';
+import type { KeyRange, Namespace, NamespaceValues, StateOp, StateStats, StateStore } from '../state/store.js';
+import { encodeOp, type ChangelogMessage } from './changelog-codec.js';
+import { appliedOffsetOp } from './changelog-offset.js';
+import type { ChangelogWriter } from './changelog-writer.js';
+
+/** Transactions grow by whole caller batches up to about this many ops (a first batch may be larger). */
+const MAX_GROUP_OPS = 50_000;
+
+interface Queued {
+  ops: readonly StateOp[];
+  messages: ChangelogMessage[];
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * The StateStore of an active instance under HA: every batch goes to the changelog first (one
+ * transaction), then to LevelDB with the offset it reached, in one LevelDB batch. Reads go to
+ * LevelDB. Callers (the resolver, the ledger, the sweep, rejects…) call `batch` concurrently:
+ * batches are queued, and those that queued while a transaction was in flight share the next
+ * one (group commit), applied to LevelDB in queue order, which is the changelog's order.
+ *
+ * A failed changelog write applies nothing; that batch and every later one reject with its
+ * error (INSTANCE_FENCED or CHANGELOG_FAILED): the store is broken and the process must stop.
+ * A crash between the changelog and LevelDB leaves LevelDB behind the changelog, never ahead;
+ * catching up (changelog-follower.ts) before writing again closes the gap.
+ */
+export class ChangelogStateStore implements StateStore {
+  readonly kind = 'level' as const;
+  private queue: Queued[] = [];
+  private writing = false;
+  private failure: unknown = null;
+  private closed = false;
+
+  constructor(
+    private readonly inner: LevelStateStore,
+    private readonly writer: ChangelogWriter,
+    private readonly topic: string,
+  ) {}
+
+  get dir(): string {
+    return this.inner.dir;
+  }
+
+  get<N extends Namespace>(ns: N, key: string): Promise<NamespaceValues[N] | undefined> {
+    return this.inner.get(ns, key);
+  }
+
+  getMany<N extends Namespace>(ns: N, keys: readonly string[]): Promise<Array<NamespaceValues[N] | undefined>> {
+    return this.inner.getMany(ns, keys);
+  }
+
+  iterate<N extends Namespace>(ns: N, range?: KeyRange): AsyncIterable<[string, NamespaceValues[N]]> {
+    return this.inner.iterate(ns, range);
+  }
+
+  count(ns: Namespace, range?: KeyRange): Promise<number> {
+    return this.inner.count(ns, range);
+  }
+
+  stats(): Promise<StateStats> {
+    return this.inner.stats();
+  }
+
+  batch(ops: readonly StateOp[]): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    // Nothing may reach the changelog that LevelDB will not take.
+    if (this.closed) return Promise.reject(new CrmUnifyError('STATE_STORE_FAILED', 'state store: closed'));
+    if (ops.length === 0) return Promise.resolve();
+    let messages: ChangelogMessage[];
+    try {
+      messages = ops.map(encodeOp); // a bad op fails its own batch only, before anything is written
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ ops, messages, resolve, reject });
+      this.pump();
+    });
+  }
+
+  /** Waits for queued batches, then closes LevelDB (the writer belongs to the caller). */
+  async close(): Promise<void> {
+    this.closed = true;
+    while (this.writing || this.queue.length > 0) await new Promise((r) => setImmediate(r));
+    await this.inner.close();
+  }
+
+  private pump(): void {
+    if (this.writing || this.queue.length === 0) return;
+    this.writing = true;
+    const group = this.takeGroup();
+    void this.commit(group).finally(() => {
+      this.writing = false;
+      this.pump();
+    });
+  }
+
+  private takeGroup(): Queued[] {
+    let n = 0;
+    let i = 0;
+    while (i < this.queue.length && (i === 0 || n + this.queue[i]!.ops.length <= MAX_GROUP_OPS)) {
+      n += this.queue[i]!.ops.length;
+      i++;
+    }
+    return this.queue.splice(0, i);
+  }
+
+  private async commit(group: Queued[]): Promise<void> {
+    try {
+      const offset = await this.writer.writeMessages(group.flatMap((q) => q.messages));
+      await this.inner.batch([...group.flatMap((q) => q.ops), appliedOffsetOp(this.topic, offset)]);
+    } catch (err) {
+      // The changelog may hold what LevelDB does not (or a fenced writer's nothing): stop here.
+      this.failure = err;
+      for (const q of [...group, ...this.queue.splice(0)]) q.reject(err);
+      return;
+    }
+    for (const q of group) q.resolve();
+  }
+}
