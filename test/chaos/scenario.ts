@@ -177,7 +177,7 @@ function chaosScale(f: number): Scale {
   };
 }
 
-const between = ([lo, hi]: [number, number]) => lo + Math.floor(Math.random() * (hi - lo + 1));
+export const between = ([lo, hi]: [number, number]) => lo + Math.floor(Math.random() * (hi - lo + 1));
 
 type Action =
   | 'full-conn-kill'
@@ -220,7 +220,8 @@ function holdsValue(root: unknown, value: string): boolean {
   return false;
 }
 
-class Load {
+/** The chaos load's set-up and its injections; the HA profile (ha-scenario.ts) drives it with two instances. */
+export class Load {
   ds!: Dataset;
   runDir!: string;
   db!: TestDatabase;
@@ -429,6 +430,11 @@ class Load {
     await this.produce(this.pendingEvents.splice(0, n));
   }
 
+  /** Produces the next share of the reserve (partners only the feed knows: creates to aim a targeted crash at). */
+  async produceReserve(share: number): Promise<void> {
+    await this.produce(this.reserved.splice(0, Math.ceil(this.reserved.length * share)));
+  }
+
   async produceRest(): Promise<void> {
     await this.produce(this.pendingEvents.splice(0));
     await this.produce(this.reserved.splice(0));
@@ -500,14 +506,14 @@ class Load {
   }
 
   /** The real CLI on this load's config (`crm-unify <args> --config <file>`); its stdout, or a rejection with its stderr. */
-  cli(args: string[]): Promise<string> {
+  cli(args: string[], configPath = this.configPath): Promise<string> {
     return new Promise<string>((resolve, reject) => {
       const env = { ...process.env };
       delete env.NODE_OPTIONS;
       for (const k of OVERRIDING_ENV) delete env[k]; // the private broker and database, as in the config
       const child = spawn(
         process.execPath,
-        [join(PROJECT_ROOT, 'bin', 'crm-unify.js'), ...args, '--config', this.configPath],
+        [join(PROJECT_ROOT, 'bin', 'crm-unify.js'), ...args, '--config', configPath],
         { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
       );
       let text = '';
@@ -525,8 +531,8 @@ class Load {
     });
   }
 
-  async stateStats(): Promise<StateStats> {
-    return JSON.parse(await this.cli(['state', 'stats', '--json'])) as StateStats;
+  async stateStats(configPath = this.configPath): Promise<StateStats> {
+    return JSON.parse(await this.cli(['state', 'stats', '--json'], configPath)) as StateStats;
   }
 
   /** The group's committed offsets and the topic's low/high offsets, by partition. */
@@ -554,8 +560,8 @@ class Load {
   }
 
   /** The state store, opened while no pipeline runs (after a kill or an exit). */
-  async withState<T>(f: (store: StateStore) => Promise<T>): Promise<T> {
-    const store = await openLevelStore(join(this.runDir, 'state'));
+  async withState<T>(f: (store: StateStore) => Promise<T>, dir = join(this.runDir, 'state')): Promise<T> {
+    const store = await openLevelStore(dir);
     try {
       return await f(store);
     } finally {
@@ -568,7 +574,7 @@ class Load {
    * INN, the contact's golden id) — its sync mark or its CRM-id ledger, the company's delivery
    * memo included — holds the CRM id the portal gave. The process died before it settled them.
    */
-  unsettled(lost: LostCreate[]): Promise<LostCreate[]> {
+  unsettled(lost: LostCreate[], dir?: string): Promise<LostCreate[]> {
     return this.withState(async (store) => {
       const out: LostCreate[] = [];
       for (const c of lost) {
@@ -579,7 +585,7 @@ class Load {
         if (!holdsValue(known, String(c.id))) out.push(c);
       }
       return out;
-    });
+    }, dir);
   }
 
   async dispose(failed: boolean): Promise<void> {
