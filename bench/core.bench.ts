@@ -140,6 +140,8 @@ export async function benchCore(
     /** Profile the staged pass (the sampling profiler costs a few per cent of the figure). */
     profile?: boolean;
     profileFile?: string;
+    /** `heap`: a state store that costs nothing (bench/heap-store.ts), to bound what any state layout could gain. */
+    store?: 'level' | 'heap';
     log?: (m: string) => void;
   } = {},
 ): Promise<CoreFigures> {
@@ -179,8 +181,7 @@ export async function benchCore(
   // The real stages: pull source → map → resolve (LevelDB) → ack.
   log('core: map + resolve through the stages with LevelDB');
   const dir = await mkdtemp(join(tmpdir(), 'crm-unify-bench-core-'));
-  // CORE_STORE=heap: a store that costs nothing, to bound what any state layout could gain.
-  const store = process.env.CORE_STORE === 'heap' ? new HeapStateStore() : await openLevelStore(join(dir, 'state'));
+  const store = opts.store === 'heap' ? new HeapStateStore() : await openLevelStore(join(dir, 'state'));
   try {
     const resolver = new Resolver(store);
     const rejects = new StateRejectSink(store);
@@ -280,6 +281,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     ...(named ? { scale: named } : {}),
     ...(seed === undefined ? {} : { seed }),
     profile: !!process.env.CORE_PROFILE,
+    // CORE_STORE=heap: a store that costs nothing, to bound what any state layout could gain.
+    ...(process.env.CORE_STORE === 'heap' ? { store: 'heap' as const } : {}),
     ...(process.env.CORE_PROFILE ? { profileFile: process.env.CORE_PROFILE } : {}),
     log: (m) => process.stderr.write(`${m}\n`),
   });
