@@ -50,12 +50,17 @@ export interface Takeover {
   targeted: boolean;
   from: string;
   to: string;
+  /** Portal writes (commands applied) so far when the kill came: how far the load was. */
+  portalWritesAtKill: number;
   /** Kill → the survivor reports role active (/metrics crm_unify_role, or /healthz). */
   activeMs: number | null;
   /** Kill → role active and one of its sources running: the takeover time. */
   ms: number | null;
-  /** The takeover time the survivor logged, when it logs one. */
-  loggedMs: number | null;
+  /**
+   * The survivor's own figure: `crm_unify_takeover_duration_seconds` (from the lease acquired to
+   * the sources resumed), else a takeover time it logged; null when it reports none.
+   */
+  reportedMs: number | null;
   /** The killed instance, restarted, reported standby. */
   restartedAsStandby: boolean;
 }
@@ -79,8 +84,12 @@ export interface HaFigures {
   targeted: { aimed: number; landed: number; unsettled: number; adoptedCompanies: number; companies: number };
   targetedKills: TargetedKill[];
   unexpectedExits: number;
-  /** Moments both instances reported active at once (each poll that saw it): must be 0. */
+  /**
+   * Checks (before each kill and after each restart) that found both instances active, or the
+   * instance about to be killed not active / the other not standby: must be 0.
+   */
   splitBrainSightings: number;
+  roleAnomalies: string[];
   portal: { requests: number; writes: number; faults: Record<string, number> };
   finalRun: { instance: string; code: number | null; ms: number };
   /** `crm-unify state verify` on the final instance's dir after the final run. */
@@ -180,6 +189,14 @@ export class HaInstance {
     return (await this.role()) === 'active' && (await this.sourcesRunning()).length > 0;
   }
 
+  /** `crm_unify_takeover_duration_seconds` in ms when positive, else the takeover time logged after `since`. */
+  async reportedTakeoverMs(since: number): Promise<number | null> {
+    const metrics = await text(`http://127.0.0.1:${this.metricsPort}/metrics`);
+    const s = Number(/^crm_unify_takeover_duration_seconds\s+(\S+)/m.exec(metrics ?? '')?.[1]);
+    if (Number.isFinite(s) && s > 0) return Math.round(s * 1000);
+    return this.loggedTakeoverMs(since);
+  }
+
   /**
    * The takeover time the current run logged after `since`, if it logs one: a pino line whose msg
    * mentions a takeover, with a numeric field in ms (takeoverMs, ms, durationMs, …).
@@ -246,7 +263,7 @@ async function haInstances(load: Load, o: HaChaosOptions, names: string[]): Prom
       metrics: { port: ports[i]!, host: '127.0.0.1' },
       ha: {
         enabled: true,
-        brokers: base.sources.shopB.kafka.brokers,
+        brokers: [...base.sources.shopB.kafka.brokers],
         app,
         sessionTimeoutMs: o.sessionTimeoutMs,
         heartbeatIntervalMs: Math.min(1_000, Math.floor(o.sessionTimeoutMs / 3)),
@@ -354,6 +371,7 @@ export async function runHaChaos(o: HaChaosOptions): Promise<HaResult> {
     const targetedKills: TargetedKill[] = [];
     let aimed = 0;
     let splitBrain = 0;
+    const roleAnomalies: string[] = [];
 
     // A first: it takes the lease (nobody else holds it) and runs; then B, which must stay standby.
     for (const x of instances) x.proc.supervise(true);
@@ -373,6 +391,10 @@ export async function runHaChaos(o: HaChaosOptions): Promise<HaResult> {
       if (i % 2 === 0) await load.updateRows(`ha-${i + 1}`, 2, 2); // work for the delta
       await sleep(between(o.killDelayMs));
       const killed = active;
+      const roles = [await killed.role(), await standby.role()];
+      if (roles[0] === 'active' && roles[1] === 'active') splitBrain++;
+      if (roles[0] !== 'active' || roles[1] !== 'standby')
+        roleAnomalies.push(`before kill ${i + 1}: ${killed.name} ${roles[0]}, ${standby.name} ${roles[1]}`);
       const writesBefore = portal.counters.writes;
       let killAt: number;
       let target: TargetedKill | undefined;
@@ -419,9 +441,9 @@ export async function runHaChaos(o: HaChaosOptions): Promise<HaResult> {
         targetedKills.push(target);
         portal.setFaults(BASE_FAULTS, o.seed + i);
       }
-      const loggedMs = standby.loggedTakeoverMs(killAt);
+      const reportedMs = await standby.reportedTakeoverMs(killAt);
       o.log(
-        `kill ${i + 1}: ${standby.name} ${took ? `took over in ${ms} ms (active after ${activeMs} ms${loggedMs !== null ? `, it logged ${loggedMs} ms` : ''})` : `did NOT take over within ${o.takeoverTimeoutMs} ms (role ${await standby.role()})`}${target ? `; ${target.lostCreates.length} creates applied with the answer lost, ${target.unsettledAtKill.length} unknown to ${killed.name}'s state` : ''}`,
+        `kill ${i + 1}: ${standby.name} ${took ? `took over in ${ms} ms (active after ${activeMs} ms${reportedMs !== null ? `; it reports ${reportedMs} ms from the lease to its sources` : ''})` : `did NOT take over within ${o.takeoverTimeoutMs} ms (role ${await standby.role()})`}${target ? `; ${target.lostCreates.length} creates applied with the answer lost, ${target.unsettledAtKill.length} unknown to ${killed.name}'s state` : ''}`,
       );
 
       // The killed instance comes back, as the standby.
@@ -434,9 +456,10 @@ export async function runHaChaos(o: HaChaosOptions): Promise<HaResult> {
         targeted: target !== undefined,
         from: killed.name,
         to: standby.name,
+        portalWritesAtKill: writesBefore,
         activeMs,
         ms,
-        loggedMs,
+        reportedMs,
         restartedAsStandby: role === 'standby',
       });
       o.log(`${killed.name} restarted: ${role ?? 'no role reported'}`);
@@ -476,6 +499,7 @@ export async function runHaChaos(o: HaChaosOptions): Promise<HaResult> {
     const failedTakeovers = takeovers.filter((t) => t.ms === null).length;
     if (failedTakeovers > 0) report.problems.push(`${failedTakeovers} kills were not followed by a takeover`);
     if (splitBrain > 0) report.problems.push(`both instances reported active ${splitBrain} times`);
+    if (roleAnomalies.length > 0) report.problems.push(`roles not as expected: ${roleAnomalies.join('; ')}`);
     const unexpectedExits = instances.reduce((n, x) => n + x.proc.unexpectedExits, 0);
     report.ok = report.problems.length === 0;
     const c = portal.counters;
@@ -513,6 +537,7 @@ export async function runHaChaos(o: HaChaosOptions): Promise<HaResult> {
       targetedKills,
       unexpectedExits,
       splitBrainSightings: splitBrain,
+      roleAnomalies,
       portal: { requests: c.requests, writes: c.writes, faults: { ...c.faults } },
       finalRun: { instance: last.name, code: final.code ?? null, ms: finalMs },
       stateVerify,
