@@ -29,6 +29,8 @@ export interface BuildOptions {
   crmClient?: (crm: Bitrix24Config, deps: Bitrix24ClientDeps) => Bitrix24Client;
   /** Sees what every delivery did (`crm-unify plan` collects adoptions, conflicts and twins). */
   onDelivered?: (outcomes: readonly DeliveryOutcome[]) => void;
+  /** HA: asked before every CRM request goes out; throws INSTANCE_FENCED once this instance must stop writing. */
+  crmFence?: () => void;
 }
 
 /** Wires the shared chain's parts once per process: one resolver, verifier and loader for all topologies. */
@@ -44,6 +46,7 @@ export function buildPipelineDeps(o: BuildOptions): PipelineDeps {
   const client = (o.crmClient ?? ((crm, deps) => new Bitrix24Client(crm, deps)))(o.crm, {
     metrics: o.metrics,
     logger: o.logger,
+    ...(o.crmFence ? { beforeRequest: o.crmFence } : {}),
   });
   const ledger = new DeliveryLedger(o.store, resolver);
   const loader = new Bitrix24Loader(client, o.crm, { logger: o.logger, onCreateAttempt: ledger.attempted });

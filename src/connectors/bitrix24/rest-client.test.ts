@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CrmUnifyError } from '../../core/errors.js';
 import { createLogger } from '../../core/logger.js';
 import { startSandbox, type Sandbox } from '../../sandbox/sandbox.js';
 import { loadBitrix24Config } from './config.js';
@@ -40,6 +41,30 @@ describe('Bitrix24 config', () => {
 });
 
 describe('Bitrix24Client', () => {
+  it('asks beforeRequest as each request goes onto the wire: a refused one is never sent, a queued one is asked when its turn comes', async () => {
+    let fenced = false;
+    const c = new Bitrix24Client(
+      loadBitrix24Config({ webhookUrl: sb.webhookUrl, rate: 1000, burst: 1000, concurrency: 1, retryBaseMs: 5 }, {}),
+      {
+        beforeRequest: () => {
+          if (fenced) throw new CrmUnifyError('INSTANCE_FENCED', 'fenced in the test');
+        },
+      },
+    );
+    sb.portal.setFaults('latency=300-300');
+    sb.portal.resetCounters();
+    // One connection: the second call waits in undici's queue while the first is answered.
+    const first = c.call('crm.company.list', { select: ['ID'] });
+    const second = c.call('crm.company.list', { select: ['ID'] });
+    await new Promise((r) => setTimeout(r, 100));
+    fenced = true;
+    await expect(first).resolves.toBeDefined();
+    await expect(second).rejects.toMatchObject({ code: 'INSTANCE_FENCED' });
+    await expect(c.call('crm.company.list')).rejects.toMatchObject({ code: 'INSTANCE_FENCED' });
+    expect(sb.portal.counters.requests).toBe(1);
+    await c.close();
+  });
+
   it('calls a method and runs a batch with $result references and per-command errors', async () => {
     const c = client();
     const id = await c.call<number>('crm.company.add', {

@@ -27,6 +27,11 @@ export interface Bitrix24ClientDeps {
   dispatcher?: Dispatcher;
   /** Time for operating pacing (tests pass a fake clock shared with the sandbox's meter). */
   clock?: Clock;
+  /**
+   * Asked as each request goes onto the wire; a throw (HA: INSTANCE_FENCED from the lease's
+   * fence) cancels it unsent and fails the call without retry.
+   */
+  beforeRequest?: () => void;
 }
 
 /** What one request will run: commands per method, and for a batch which method each key is. */
@@ -61,7 +66,7 @@ export class Bitrix24Client {
       config.operatingHeadroomSec,
       deps.clock ?? systemClock,
     );
-    this.transport = new Transport(config.timeoutMs, config.concurrency, deps.dispatcher);
+    this.transport = new Transport(config.timeoutMs, config.concurrency, deps.dispatcher, deps.beforeRequest);
     this.log = (deps.logger ?? silentLogger).child({ portal: redactUrl(config.webhookUrl) });
     this.merger = config.mergeBatches
       ? new BatchMerger((c) => this.sendBatch(c, {}), config.batchSize, config.concurrency)

@@ -1,4 +1,5 @@
 import { Agent, request, type Dispatcher } from 'undici';
+import { CrmUnifyError } from '../../core/errors.js';
 
 /** What came back over the wire, before any meaning is given to it. */
 export interface WireAnswer {
@@ -35,16 +36,20 @@ const notSentCodes = new Set([
  * leaves the webhook in logs). Errors never quote the URL: it carries the webhook secret.
  */
 export class Transport {
+  private readonly base: Dispatcher;
   private readonly dispatcher: Dispatcher;
   private readonly owned: boolean;
 
+  /** `beforeWrite` (the HA fence) runs as each request is written; its throw cancels the request unsent. */
   constructor(
     private readonly timeoutMs: number,
     connections: number,
     dispatcher?: Dispatcher,
+    beforeWrite?: () => void,
   ) {
     this.owned = !dispatcher;
-    this.dispatcher = dispatcher ?? new Agent({ connections, keepAliveTimeout: 4_000 });
+    this.base = dispatcher ?? new Agent({ connections, keepAliveTimeout: 4_000 });
+    this.dispatcher = beforeWrite ? this.base.compose(checkBeforeWrite(beforeWrite)) : this.base;
   }
 
   async post(url: string, payload: unknown): Promise<WireAnswer> {
@@ -60,6 +65,7 @@ export class Transport {
       const text = await res.body.text();
       return { status: res.statusCode, body: parseJson(text) };
     } catch (err) {
+      if (err instanceof CrmUnifyError) throw err; // refused by beforeWrite: never sent
       const code = timeout.aborted
         ? 'TIMEOUT'
         : String((err as { code?: unknown }).code ?? (err as Error).name ?? 'ERROR');
@@ -71,8 +77,33 @@ export class Transport {
   }
 
   async close(): Promise<void> {
-    if (this.owned) await this.dispatcher.close();
+    if (this.owned) await this.base.close();
   }
+}
+
+/**
+ * An undici interceptor that runs `check` when a request is about to be written to its socket
+ * (onRequestStart), not when it is queued: a request that waited for a free connection while
+ * the process was stopped is checked after the stop. A throw aborts the request unsent.
+ */
+function checkBeforeWrite(check: () => void): Dispatcher.DispatcherComposeInterceptor {
+  return (dispatch) => (opts, handler) =>
+    dispatch(opts, {
+      onRequestStart(controller, context) {
+        try {
+          check();
+        } catch (err) {
+          controller.abort(err as Error);
+          return;
+        }
+        handler.onRequestStart?.(controller, context);
+      },
+      onRequestUpgrade: (c, status, headers, socket) => handler.onRequestUpgrade?.(c, status, headers, socket),
+      onResponseStart: (c, status, headers, message) => handler.onResponseStart?.(c, status, headers, message),
+      onResponseData: (c, chunk) => handler.onResponseData?.(c, chunk),
+      onResponseEnd: (c, trailers) => handler.onResponseEnd?.(c, trailers),
+      onResponseError: (c, error) => handler.onResponseError?.(c, error),
+    });
 }
 
 function parseJson(text: string): unknown {
