@@ -144,7 +144,15 @@ export class Lease extends EventEmitter<LeaseEvents> {
 
   private renewedBy(apiName: string): void {
     const at = this.sentAt.get(apiName);
-    if (at !== undefined) this.fence.contact(at);
+    if (at === undefined) return;
+    // A long silence before this renewal came close to fencing (a blocked event loop, a slow broker).
+    const silence = this.fence.silenceMs();
+    if (this.state === 'holding' && silence !== undefined && silence > this.fence.limitMs / 2)
+      this.o.logger.warn(
+        { silenceMs: Math.round(silence), fencesAtMs: this.fence.limitMs },
+        'HA lease: a long silence before the last heartbeat',
+      );
+    this.fence.contact(at);
   }
 
   private acquire(): void {

@@ -120,6 +120,27 @@ export function createMetrics(registry = new Registry(), opts: { defaultMetrics?
       labelNames: ['entity'] as const,
       registers,
     }),
+    role: new Gauge({
+      name: `${p}role`,
+      help: 'HA role of this instance: 1 on the role it has (active or standby), 0 on the other; one instance without HA is active',
+      labelNames: ['role'] as const,
+      registers,
+    }),
+    takeovers: new Counter({
+      name: `${p}takeovers_total`,
+      help: 'Times this instance took the HA lease over and resumed the sources',
+      registers,
+    }),
+    takeoverSeconds: new Gauge({
+      name: `${p}takeover_duration_seconds`,
+      help: "This instance's last takeover: from the lease acquired to the sources resumed (0: none)",
+      registers,
+    }),
+    changelogLag: new Gauge({
+      name: `${p}changelog_lag_messages`,
+      help: 'State changelog messages the standby has not applied yet (0 on the active instance)',
+      registers,
+    }),
     lastProgress: new Gauge({
       name: `${p}last_progress_timestamp_seconds`,
       help: 'When a record last settled, per topology',
@@ -145,3 +166,9 @@ const registerStatuses = [
 ] as const;
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** The HA role gauge: 1 on the role held, 0 on the other, so panels and alerts see both series. */
+export function setRole(m: Metrics, role: 'active' | 'standby'): void {
+  m.role.set({ role: 'active' }, role === 'active' ? 1 : 0);
+  m.role.set({ role: 'standby' }, role === 'standby' ? 1 : 0);
+}

@@ -3,7 +3,7 @@ import type { AppConfig } from '../config/schema.js';
 import type { Logger } from '../core/logger.js';
 import { redactUrl } from '../core/secrets.js';
 import { Health, isUp } from '../metrics/health.js';
-import { createMetrics, type Metrics } from '../metrics/metrics.js';
+import { createMetrics, setRole, type Metrics } from '../metrics/metrics.js';
 import { startMetricsServer } from '../metrics/server.js';
 import { StatePositionStore } from '../pipeline/state-positions.js';
 import type { RunSummaryJson } from '../pipeline/summary.js';
@@ -33,6 +33,23 @@ export interface ServiceOptions {
   onShutdownTimeout?: () => void;
   /** `crm-unify plan`: the CRM through a dry-run client, every delivery observed, nothing written to a DLQ. */
   dryRun?: Pick<BuildOptions, 'crmClient' | 'onDelivered'>;
+  /** HA (src/ha/role.ts): the active instance runs on what its role runner opened. */
+  hosted?: HostedService;
+}
+
+/**
+ * What the HA role runner opened before the takeover and keeps after the run: the state store
+ * (writes go to the changelog first), the metrics and /healthz it has served since it started as
+ * a standby, and the lease's fence, which the CRM client asks before every request.
+ */
+export interface HostedService {
+  store: StateStore;
+  metrics: Metrics;
+  health: Health;
+  metricsUrl: string;
+  crmFence: () => void;
+  /** The leftovers are delivered and the sources start: the takeover is complete. */
+  onSourcesStarting?: () => void;
 }
 
 /** Zero-valued series so every dashboard query has data from the first scrape. */
@@ -68,12 +85,10 @@ async function inFlightRecords(m: Metrics): Promise<number> {
  */
 export async function runService(o: ServiceOptions): Promise<RunSummaryJson> {
   checkNames(o.topologies, o.names);
-  const store = await openLevelStore(o.config.state.dir);
-  const metrics = createMetrics();
-  const health = new Health({
-    graceMs: o.config.runtime.readyGraceMs,
-    onChange: (component, state) => metrics.componentUp.set({ component }, isUp(state) ? 1 : 0),
-  });
+  const hosted = o.hosted;
+  const store = hosted?.store ?? (await openLevelStore(o.config.state.dir));
+  const metrics = hosted?.metrics ?? createMetrics();
+  const health = hosted?.health ?? serviceHealth(o.config, metrics);
   // A topology that fails stops the others (they drain), so the process ends with its error.
   const failing = new AbortController();
   const stop = AbortSignal.any([o.stop, failing.signal]);
@@ -89,12 +104,13 @@ export async function runService(o: ServiceOptions): Promise<RunSummaryJson> {
       connect,
       dryRun: o.dryRun !== undefined,
     });
-    server = await startMetricsServer({
-      registry: metrics.registry,
-      health,
-      port: o.config.metrics.port,
-      host: o.config.metrics.host,
-    });
+    if (!hosted)
+      server = await startMetricsServer({
+        registry: metrics.registry,
+        health,
+        port: o.config.metrics.port,
+        host: o.config.metrics.host,
+      });
     const deps = buildPipelineDeps({
       store,
       crm: o.config.crm,
@@ -104,11 +120,19 @@ export async function runService(o: ServiceOptions): Promise<RunSummaryJson> {
       health,
       maxInFlight: o.config.runtime.maxInFlight,
       load: { windowMs: o.config.runtime.loadWindowMs, maxRecords: o.config.runtime.loadMaxRecords },
+      ...(hosted ? { crmFence: hosted.crmFence } : {}),
       ...o.dryRun,
     });
     primeMetrics(metrics, o.names);
+    // Without HA the one instance is the active one (the role runner sets it otherwise).
+    if (!hosted) setRole(metrics, 'active');
     o.logger.info(
-      { topologies: o.names, crm: redactUrl(o.config.crm.webhookUrl), metrics: server.url, once: o.once },
+      {
+        topologies: o.names,
+        crm: redactUrl(o.config.crm.webhookUrl),
+        metrics: hosted?.metricsUrl ?? server?.url,
+        once: o.once,
+      },
       'starting',
     );
     const stopApis = watchApis(
@@ -161,6 +185,7 @@ export async function runService(o: ServiceOptions): Promise<RunSummaryJson> {
         },
         AbortSignal.any([stop, sweepDone.signal]),
       );
+      hosted?.onSourcesStarting?.();
       await runPipeline(deps, built, {
         stop: o.stop,
         once: o.once,
@@ -188,6 +213,14 @@ export async function runService(o: ServiceOptions): Promise<RunSummaryJson> {
     return summary;
   } finally {
     await server?.close();
-    await store.close();
+    if (!hosted) await store.close();
   }
+}
+
+/** /healthz state of the components, mirrored in the component_up gauge. */
+export function serviceHealth(config: Readonly<AppConfig>, metrics: Metrics): Health {
+  return new Health({
+    graceMs: config.runtime.readyGraceMs,
+    onChange: (component, state) => metrics.componentUp.set({ component }, isUp(state) ? 1 : 0),
+  });
 }

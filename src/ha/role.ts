@@ -1,0 +1,184 @@
+import type { Kafka } from 'kafkajs';
+import { haBrokers } from '../config/schema.js';
+import { createKafkaClient } from '../connectors/kafka/client.js';
+import { ConfigError, CrmUnifyError, errorMessage } from '../core/errors.js';
+import { setRole, createMetrics, type Metrics } from '../metrics/metrics.js';
+import type { Health } from '../metrics/health.js';
+import { startMetricsServer } from '../metrics/server.js';
+import { RunSummary, type RunSummaryJson } from '../pipeline/summary.js';
+import { runService, serviceHealth, type ServiceOptions } from '../runtime/service.js';
+import { checkNames } from '../runtime/topologies.js';
+import { openLevelStore, type LevelStateStore } from '../state/level-store.js';
+import type { StateStore } from '../state/store.js';
+import { catchUp, ChangelogFollower } from './changelog-follower.js';
+import { ChangelogStateStore } from './changelog-store.js';
+import { ensureChangelogTopic } from './changelog-topic.js';
+import { ChangelogWriter } from './changelog-writer.js';
+import { haNames } from './config.js';
+import { Lease } from './lease.js';
+import { FenceAwareStore } from './role-store.js';
+
+export interface HaRunOptions extends ServiceOptions {
+  /**
+   * The instance was fenced (the lease lost, heartbeats lapsed, or a newer writer took the
+   * changelog): it must stop at once, touching nothing, and exit non-zero. The command exits
+   * the process here; the returned promise may never settle after it.
+   */
+  onFenced: (err: CrmUnifyError) => void;
+}
+
+/** The /healthz component that names the role (`running`, detail `standby` or `active`). */
+export const HA_COMPONENT = 'ha';
+
+/**
+ * `crm-unify run` with `ha.enabled`: join the lease; while another instance holds it, follow the
+ * state changelog into this instance's LevelDB (the standby); once the lease is ours, take over —
+ * open the changelog writer (which fences the previous active instance's writes), catch up to
+ * the changelog's end, then run the topologies as `runService` does, on a store that writes to
+ * the changelog first and a CRM client that asks the lease's fence before every request. The
+ * service delivers what the state left pending first: companies with an unsettled create are
+ * looked up by ORIGIN_ID before anything is created (the ledger's `createAttempted`).
+ */
+export async function runHighlyAvailable(o: HaRunOptions): Promise<RunSummaryJson> {
+  checkNames(o.topologies, o.names);
+  const { ha } = o.config;
+  const names = haNames(ha.app);
+  const brokers = haBrokers(o.config);
+  if (brokers.length === 0)
+    throw new ConfigError(['HA needs Kafka brokers: set ha.brokers (or sources.shopB.kafka.brokers)']);
+  const metrics = createMetrics();
+  const health = serviceHealth(o.config, metrics);
+  const level = await openLevelStore(o.config.state.dir);
+  let server: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
+  let lease: Lease | undefined;
+  let unwatch = () => {};
+  let writer: ChangelogWriter | undefined;
+  let store: StateStore = level;
+  try {
+    server = await startMetricsServer({
+      registry: metrics.registry,
+      health,
+      port: o.config.metrics.port,
+      host: o.config.metrics.host,
+    });
+    showRole(metrics, health, 'standby');
+    const kafka = createKafkaClient(brokers, `crm-unify-ha-${ha.app}`, o.logger);
+    await ensureTopic(kafka, names.changelogTopic);
+    lease = await Lease.join({
+      kafka,
+      topic: names.leaseTopic,
+      groupId: names.leaseGroup,
+      sessionTimeoutMs: ha.sessionTimeoutMs,
+      heartbeatIntervalMs: ha.heartbeatIntervalMs,
+      fenceMarginMs: ha.fenceMarginMs,
+      logger: o.logger,
+    });
+    const fence = lease.fence;
+    unwatch = fence.onTrip((err) => o.onFenced(err));
+    o.logger.info({ app: ha.app, metrics: server.url }, 'HA: joined the lease group');
+
+    if (!(await standBy(level, lease, kafka, names.changelogTopic, metrics, o))) {
+      o.logger.info('HA: stopped while standby');
+      return new RunSummary().toJSON();
+    }
+
+    const acquiredAt = performance.now();
+    o.logger.info('HA takeover: fencing the previous writer and catching up the changelog');
+    writer = new ChangelogWriter({ kafka, topic: names.changelogTopic, transactionalId: names.transactionalId });
+    await writer.open();
+    const caughtUp = await catchUp(level, { kafka, topic: names.changelogTopic });
+    store = new FenceAwareStore(
+      new ChangelogStateStore(level, writer, names.changelogTopic),
+      (err) => fence.trip(`a newer instance took the state changelog over (${errorMessage(err)})`),
+      isFencedError,
+    );
+    metrics.changelogLag.set(0);
+    metrics.takeovers.inc();
+    showRole(metrics, health, 'active');
+    o.logger.info({ caughtUpMessages: caughtUp.messages }, 'HA takeover: state caught up; settling open CRM intents');
+    return await runService({
+      ...o,
+      hosted: {
+        store,
+        metrics,
+        health,
+        metricsUrl: server.url,
+        crmFence: () => fence.assertActive(),
+        onSourcesStarting: () => {
+          const takeoverMs = Math.round(performance.now() - acquiredAt);
+          metrics.takeoverSeconds.set(takeoverMs / 1000);
+          o.logger.info({ takeoverMs }, 'HA takeover complete: sources resumed');
+        },
+      },
+    });
+  } catch (err) {
+    // The fence's watcher reports it (once, whichever way it tripped first).
+    if (isFencedError(err)) lease?.fence.trip(errorMessage(err));
+    throw err;
+  } finally {
+    unwatch(); // a clean stop leaves the lease: not a fencing
+    // Leaving after the run hands the lease to the standby at once (no session timeout to wait).
+    await lease?.leave();
+    await store.close().catch(() => undefined);
+    await writer?.close().catch(() => undefined);
+    await server?.close();
+  }
+}
+
+/** Follows the changelog until the lease is ours (true) or the run is stopped (false). */
+async function standBy(
+  level: LevelStateStore,
+  lease: Lease,
+  kafka: Kafka,
+  topic: string,
+  metrics: Metrics,
+  o: HaRunOptions,
+): Promise<boolean> {
+  const failed = new AbortController();
+  let failure: unknown;
+  const follower = new ChangelogFollower(level, {
+    kafka,
+    topic,
+    onError: (err) => {
+      failure = err;
+      failed.abort();
+    },
+  });
+  await follower.start();
+  const lag = setInterval(() => metrics.changelogLag.set(follower.lagMessages()), 1_000);
+  lag.unref();
+  try {
+    const acquired = await lease.whenAcquired(AbortSignal.any([o.stop, failed.signal]));
+    if (failure !== undefined) throw failure;
+    return acquired;
+  } finally {
+    clearInterval(lag);
+    await follower.stop();
+  }
+}
+
+async function ensureTopic(kafka: Kafka, topic: string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await ensureChangelogTopic(admin, topic);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+function showRole(metrics: Metrics, health: Health, role: 'active' | 'standby'): void {
+  setRole(metrics, role);
+  health.set(HA_COMPONENT, 'running', role);
+}
+
+/** INSTANCE_FENCED anywhere in the cause chain (a store write under a topology failure, say). */
+export function isFencedError(err: unknown, depth = 0): boolean {
+  if (!err || typeof err !== 'object' || depth > 8) return false;
+  if (err instanceof CrmUnifyError && err.code === 'INSTANCE_FENCED') return true;
+  const e = err as { cause?: unknown; errors?: unknown };
+  return (
+    isFencedError(e.cause, depth + 1) ||
+    (Array.isArray(e.errors) && e.errors.some((x: unknown) => isFencedError(x, depth + 1)))
+  );
+}
