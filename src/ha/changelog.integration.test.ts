@@ -178,6 +178,39 @@ describe('ChangelogStateStore over a real broker', () => {
     await store.close();
   });
 
+  it('reads past aborted transactions to the end, applying none of them', async () => {
+    const { topic, txId, store } = await changelogStore('abort');
+    await store.batch([put('a', '1')]);
+    const raw = kafka.producer({ transactionalId: txId, idempotent: true, maxInFlightRequests: 1 });
+    await raw.connect();
+    const tx = await raw.transaction(); // fences the store's writer, as a takeover would
+    await tx.send({ topic, messages: [{ key: 'matchKeys/a', value: '"aborted"', headers: { v: '1' } }] });
+    await tx.abort(); // the log now ends with aborted data and an abort marker
+    await raw.disconnect();
+    const replica = await openLevelStore(freshDir());
+    toClose.push(replica);
+    const r = await catchUp(replica, { kafka, topic });
+    expect(r.messages).toBe(1);
+    expect(await replica.get('matchKeys', 'a')).toBe('1');
+    await store.close();
+  });
+
+  it('stops with CHANGELOG_FAILED at a message of a namespace it does not know, applying nothing of its batch', async () => {
+    const { topic, writer } = await newChangelog('unknown');
+    await writer.write([put('a', '1')]);
+    await writer.writeMessages([
+      { key: Buffer.from('matchKeys/b'), value: Buffer.from('"1"'), headers: { v: '1' } },
+      { key: Buffer.from('futureNamespace/x'), value: Buffer.from('{}'), headers: { v: '1' } },
+    ]);
+    const replica = await openLevelStore(freshDir());
+    toClose.push(replica);
+    await expect(catchUp(replica, { kafka, topic, batchMs: 1_000 })).rejects.toMatchObject({
+      code: 'CHANGELOG_FAILED',
+      message: expect.stringMatching(/unknown namespace "futureNamespace"/),
+    });
+    expect(await replica.get('matchKeys', 'b')).toBeUndefined();
+  });
+
   it('openChangelogState fences, catches up and writes; a follower streams it continuously', async () => {
     const topic = uniqueTopic('open');
     const txId = `${topic}.state`;

@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { loadConfigFile } from '../../config/load.js';
 import { CrmUnifyError } from '../../core/errors.js';
-import { getCompanyCommand, statsCommand, withStateStore } from './state.js';
+import { restoreFromChangelog } from '../../ha/changelog-restore.js';
+import { verifyAgainstChangelog } from '../../ha/changelog-verify.js';
+import { changelogOf, formatRestore, formatVerify, getCompanyCommand, statsCommand, withStateStore } from './state.js';
 import { migrateState } from '../../state/migrate.js';
 import { DEFAULT_CONFIG } from './config.command.js';
 
@@ -11,7 +13,10 @@ export async function stateDirOf(opts: { stateDir?: string; config: string }): P
   return (await loadConfigFile(opts.config)).state.dir;
 }
 
-/** `crm-unify state stats [--json]`, `crm-unify state get company <inn>` and `crm-unify state migrate`. */
+/**
+ * `crm-unify state stats [--json]`, `crm-unify state get company <inn>`, `crm-unify state migrate`,
+ * and, with ha.enabled, `crm-unify state restore` and `crm-unify state verify` (the changelog).
+ */
 export function stateCommand(program: Command): void {
   const state = program.command('state').description('Inspect the state store (golden records, delivery, rejects)');
   state
@@ -59,5 +64,39 @@ export function stateCommand(program: Command): void {
           : `state migrated: ${r.companies} companies and ${r.contacts} contacts rewritten without stored provenance, ` +
               `${r.matchKeys} match-key index entries removed${r.companies + r.contacts + r.matchKeys === 0 ? ' (already current)' : ''}\n`,
       );
+    });
+  state
+    .command('restore')
+    .description(
+      'Build a state directory from the HA changelog alone (a lost disk, no standby); ' +
+        'refuses a directory that holds state unless --force (which deletes it first)',
+    )
+    .option('-c, --config <file>', 'config file', DEFAULT_CONFIG)
+    .option('-d, --dir <dir>', "state directory to build (default: the config file's state.dir)")
+    .option('--force', 'delete the state the directory holds, then restore')
+    .option('--json', 'print JSON')
+    .action(async (opts: { config: string; dir?: string; force?: boolean; json?: boolean }) => {
+      const config = await loadConfigFile(opts.config);
+      const { kafka, topic } = changelogOf(config, 'state restore');
+      const dir = opts.dir ?? config.state.dir;
+      const r = await restoreFromChangelog(dir, { kafka, topic, force: opts.force === true });
+      process.stdout.write(`${opts.json ? JSON.stringify(r) : formatRestore(r)}\n`);
+    });
+  state
+    .command('verify')
+    .description(
+      'Compare a state directory with the HA changelog up to the offset it holds: ' +
+        'missing, extra and different keys (exit 1 when they differ)',
+    )
+    .option('-c, --config <file>', 'config file', DEFAULT_CONFIG)
+    .option('-d, --dir <dir>', "state directory (default: the config file's state.dir)")
+    .option('--json', 'print JSON')
+    .action(async (opts: { config: string; dir?: string; json?: boolean }) => {
+      const config = await loadConfigFile(opts.config);
+      const { kafka, topic } = changelogOf(config, 'state verify');
+      const dir = opts.dir ?? config.state.dir;
+      const r = await withStateStore(dir, (store) => verifyAgainstChangelog(store, { kafka, topic }));
+      process.stdout.write(`${opts.json ? JSON.stringify(r) : formatVerify(r, dir)}\n`);
+      if (r.missing + r.extra + r.different > 0) process.exitCode = 1;
     });
 }

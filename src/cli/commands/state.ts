@@ -1,12 +1,19 @@
-import { CrmUnifyError } from '../../core/errors.js';
+import type { Kafka } from 'kafkajs';
+import { haBrokers, type AppConfig } from '../../config/schema.js';
+import { createKafkaClient } from '../../connectors/kafka/client.js';
+import { ConfigError, CrmUnifyError } from '../../core/errors.js';
+import { haNames } from '../../ha/config.js';
+import type { RestoreResult } from '../../ha/changelog-restore.js';
+import type { VerifyResult } from '../../ha/changelog-verify.js';
 import { openLevelStore } from '../../state/level-store.js';
 import { companyProvenance } from '../../resolve/provenance.js';
 import type { CrmLedgerEntry, GoldenCompanyState, GoldenContactState, ProvenanceEntry } from '../../state/records.js';
 import type { StateStats, StateStore } from '../../state/store.js';
 
 /**
- * `crm-unify state stats [--json]` and `crm-unify state get company <inn> [--json]`: functions
- * that return data and text; the CLI wires them to commander and prints.
+ * `crm-unify state stats [--json]`, `crm-unify state get company <inn> [--json]`, and the text of
+ * `state restore` and `state verify`: functions that return data and text; the CLI wires them
+ * to commander and prints.
  */
 
 /** Opens the LevelDB store at `dir`, runs `fn`, always closes (a running pipeline holds the lock: STATE_STORE_LOCKED). */
@@ -108,4 +115,38 @@ export async function getCompanyCommand(
   const v = await getCompany(store, inn);
   if (!v) return { found: false, output: opts.json ? 'null' : `no golden company with INN ${inn}` };
   return { found: true, output: opts.json ? JSON.stringify(v) : formatCompany(v) };
+}
+
+/** The changelog of the configured deployment: its topic and a Kafka client for ha's brokers. */
+export function changelogOf(config: Pick<AppConfig, 'ha' | 'sources'>, what: string): { kafka: Kafka; topic: string } {
+  if (!config.ha.enabled) {
+    throw new ConfigError([`${what} reads the state changelog: set ha.enabled: true (and ha.brokers)`]);
+  }
+  const brokers = haBrokers(config);
+  if (brokers.length === 0) throw new ConfigError([`${what}: ha.brokers is empty`]);
+  return { kafka: createKafkaClient(brokers, 'crm-unify-state'), topic: haNames(config.ha.app).changelogTopic };
+}
+
+const rate = (x: number) => (x >= 100 ? Math.round(x).toString() : x.toFixed(1));
+
+export function formatRestore(r: RestoreResult): string {
+  return (
+    `restored ${r.dir} from ${r.topic} (up to offset ${r.offset ?? '-'}): ${r.messages} messages, ${r.keys} keys, ` +
+    `${r.companies} companies in ${r.seconds.toFixed(1)} s ` +
+    `(${rate(r.companiesPerSec)} companies/s, ${rate(r.messagesPerSec)} messages/s, ${rate(r.megabytesPerSec)} MB/s)`
+  );
+}
+
+/** Identical or not, with counts and a few keys of each kind (keys only: values hold personal data). */
+export function formatVerify(r: VerifyResult, dir: string): string {
+  const same = r.missing + r.extra + r.different === 0;
+  const lines = [
+    same
+      ? `${dir} matches the changelog up to offset ${r.offset}: ${r.keys} keys`
+      : `${dir} differs from the changelog up to offset ${r.offset} (${r.keys} keys): ` +
+        `${r.missing} missing, ${r.extra} extra, ${r.different} different`,
+  ];
+  for (const kind of ['missing', 'extra', 'different'] as const)
+    for (const key of r.examples[kind]) lines.push(`  ${kind.padEnd(9)} ${key}`);
+  return lines.join('\n');
 }
