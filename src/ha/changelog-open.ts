@@ -1,6 +1,8 @@
 import type { Kafka } from 'kafkajs';
 import { openLevelStore, type LevelStateStore } from '../state/level-store.js';
 import { catchUp, type FollowResult } from './changelog-follower.js';
+import { appliedOffset } from './changelog-offset.js';
+import { holdsState, seedChangelog } from './changelog-seed.js';
 import { ChangelogStateStore } from './changelog-store.js';
 import { ensureChangelogTopic } from './changelog-topic.js';
 import { ChangelogWriter } from './changelog-writer.js';
@@ -21,14 +23,17 @@ export interface ChangelogState {
   writer: ChangelogWriter;
   /** What the catch-up applied before the store was handed out (the crash window, a standby's tail). */
   caughtUp: FollowResult;
+  /** True when HA was turned on over this state: it was written to the empty changelog first. */
+  seeded: boolean;
   /** Closes the store, then the writer. */
   close(): Promise<void>;
 }
 
 /**
- * An active instance's state: the changelog topic made sure of, the writer opened (which fences
- * any older instance: from here no one else adds to the changelog), LevelDB caught up with the
- * changelog (what a crash left unapplied, or what a standby had not read yet), then the store.
+ * An active instance's state: the changelog topic made sure of, a state written before HA was on
+ * seeded into it (changelog-seed.ts), the writer opened (which fences any older instance: from
+ * here no one else adds to the changelog), LevelDB caught up with the changelog (what a crash
+ * left unapplied, or what a standby had not read yet), then the store.
  */
 export async function openChangelogState(opts: OpenChangelogStateOptions): Promise<ChangelogState> {
   const admin = opts.kafka.admin();
@@ -41,14 +46,17 @@ export async function openChangelogState(opts: OpenChangelogStateOptions): Promi
   const writer = new ChangelogWriter({ kafka: opts.kafka, topic: opts.topic, transactionalId: opts.transactionalId });
   let level: LevelStateStore | undefined;
   try {
-    await writer.open();
     level = await openLevelStore(opts.dir);
+    const seeded = (await appliedOffset(level, opts.topic)) === null && (await holdsState(level));
+    if (seeded) await seedChangelog(level, opts);
+    await writer.open();
     const caughtUp = await catchUp(level, { kafka: opts.kafka, topic: opts.topic });
     const store = new ChangelogStateStore(level, writer, opts.topic);
     return {
       store,
       writer,
       caughtUp,
+      seeded,
       close: async () => {
         await store.close();
         await writer.close();

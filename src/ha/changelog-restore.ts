@@ -1,8 +1,9 @@
 import { rm } from 'node:fs/promises';
 import { CrmUnifyError } from '../core/errors.js';
-import { openLevelStore, type LevelStateStore } from '../state/level-store.js';
+import { openLevelStore } from '../state/level-store.js';
 import { namespaces } from '../state/store.js';
 import { catchUp, type FollowOptions } from './changelog-follower.js';
+import { holdsState } from './changelog-seed.js';
 
 export interface RestoreResult {
   dir: string;
@@ -64,9 +65,4 @@ export async function restoreFromChangelog(
   } finally {
     await store.close();
   }
-}
-
-async function holdsState(store: LevelStateStore): Promise<boolean> {
-  for (const ns of namespaces) if ((await store.count(ns, { limit: 1 })) > 0) return true;
-  return false;
 }

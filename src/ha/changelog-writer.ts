@@ -63,19 +63,38 @@ export class ChangelogWriter {
 
   /** As `write`, for messages already encoded (the store encodes early to refuse bad ops alone). */
   async writeMessages(messages: readonly ChangelogMessage[]): Promise<string> {
-    if (this.broken) throw this.broken;
     if (messages.length === 0) throw new TypeError('ChangelogWriter.write: nothing to write');
+    return (await this.writeChunks([messages]))!;
+  }
+
+  /**
+   * Writes every chunk of `chunks` in one transaction, sending as they come (a whole state, more
+   * than memory should hold at once); returns the offset of the last message, null for none.
+   */
+  async writeStream(chunks: AsyncIterable<readonly StateOp[]>): Promise<string | null> {
+    async function* encoded() {
+      for await (const ops of chunks) yield ops.map(encodeOp);
+    }
+    return this.writeChunks(encoded());
+  }
+
+  private async writeChunks(
+    chunks: Iterable<readonly ChangelogMessage[]> | AsyncIterable<readonly ChangelogMessage[]>,
+  ): Promise<string | null> {
+    if (this.broken) throw this.broken;
     let tx: Awaited<ReturnType<Producer['transaction']>> | undefined;
     try {
       tx = await this.producer.transaction();
-      let last = -1n;
-      for (const chunk of splitByBytes(messages, this.maxSendBytes)) {
-        const [meta] = await tx.send({ topic: this.opts.topic, acks: -1, messages: chunk });
-        if (meta?.baseOffset === undefined) throw new Error('the broker returned no offset');
-        last = BigInt(meta.baseOffset) + BigInt(chunk.length - 1);
+      let last: bigint | null = null;
+      for await (const messages of chunks) {
+        for (const chunk of splitByBytes(messages, this.maxSendBytes)) {
+          const [meta] = await tx.send({ topic: this.opts.topic, acks: -1, messages: chunk });
+          if (meta?.baseOffset === undefined) throw new Error('the broker returned no offset');
+          last = BigInt(meta.baseOffset) + BigInt(chunk.length - 1);
+        }
       }
       await tx.commit();
-      return last.toString();
+      return last === null ? null : last.toString();
     } catch (err) {
       if (tx?.isActive()) await tx.abort().catch(() => undefined); // a fenced producer cannot abort: fine
       throw this.fail(err, 'state changelog write failed');
@@ -88,7 +107,7 @@ export class ChangelogWriter {
 
   /** Maps a kafkajs error to ours; a fenced writer stays broken (its id belongs to another instance now). */
   private fail(err: unknown, what: string): CrmUnifyError {
-    if (err instanceof TypeError) throw err;
+    if (err instanceof CrmUnifyError) return err; // a bad op (encodeOp): ours already
     if (isFenced(err)) {
       this.broken = new CrmUnifyError(
         'INSTANCE_FENCED',

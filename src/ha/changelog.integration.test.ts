@@ -211,6 +211,35 @@ describe('ChangelogStateStore over a real broker', () => {
     expect(await replica.get('matchKeys', 'b')).toBeUndefined();
   });
 
+  it('turning HA on over an existing state writes it to the empty changelog first', async () => {
+    const dir = freshDir();
+    const before = await openLevelStore(dir); // written without HA
+    await before.batch([put('a', '1'), put('b', '2'), { type: 'put', ns: 'positions', key: 'shop-b|0', value: '9' }]);
+    await before.close();
+    const topic = uniqueTopic('seed');
+    const state = await openChangelogState({ kafka, dir, topic, transactionalId: `${topic}.state` });
+    toClose.push(state);
+    expect(state.seeded).toBe(true);
+    await state.store.batch([put('c', '3')]);
+    const replica = await openLevelStore(freshDir());
+    toClose.push(replica);
+    await catchUp(replica, { kafka, topic });
+    expect(await dump(replica, topic)).toEqual(await dump(state.store, topic));
+    expect(await replica.get('matchKeys', 'b')).toBe('2');
+
+    // Another state (no offset of this changelog) over a changelog that is not empty: refused.
+    const foreign = freshDir();
+    const other = await openLevelStore(foreign);
+    await other.batch([put('z', '1')]);
+    await other.close();
+    await expect(
+      openChangelogState({ kafka, dir: foreign, topic, transactionalId: `${topic}.state` }),
+    ).rejects.toMatchObject({
+      code: 'CHANGELOG_FAILED',
+      message: expect.stringMatching(/not empty: restore/),
+    });
+  });
+
   it('openChangelogState fences, catches up and writes; a follower streams it continuously', async () => {
     const topic = uniqueTopic('open');
     const txId = `${topic}.state`;
