@@ -1,5 +1,4 @@
 import { CrmUnifyError } from '../core/errors.js';
-import type { LevelStateStore } from '../state/level-store.js';
 import type { KeyRange, Namespace, NamespaceValues, StateOp, StateStats, StateStore } from '../state/store.js';
 import { encodeOp, type ChangelogMessage } from './changelog-codec.js';
 import { appliedOffsetOp } from './changelog-offset.js';
@@ -35,14 +34,10 @@ export class ChangelogStateStore implements StateStore {
   private closed = false;
 
   constructor(
-    private readonly inner: LevelStateStore,
-    private readonly writer: ChangelogWriter,
+    private readonly inner: StateStore,
+    private readonly writer: Pick<ChangelogWriter, 'writeMessages'>,
     private readonly topic: string,
   ) {}
-
-  get dir(): string {
-    return this.inner.dir;
-  }
 
   get<N extends Namespace>(ns: N, key: string): Promise<NamespaceValues[N] | undefined> {
     return this.inner.get(ns, key);
