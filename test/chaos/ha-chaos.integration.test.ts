@@ -26,7 +26,7 @@ function num(name: string, fallback: number): number {
 const options: HaChaosOptions = {
   kills: Math.round(num('CHAOS_HA_KILLS', full ? 20 : 3)),
   targetedEvery: full ? 4 : 2,
-  scale: num('CHAOS_SCALE', full ? 2 : 0.25),
+  scale: num('CHAOS_SCALE', full ? 3 : 0.25),
   seed: num('CHAOS_SEED', 7),
   portalRate: num('CHAOS_PORTAL_RATE', full ? 2 : 4),
   portalBurst: 6,

@@ -81,9 +81,19 @@ export interface HaFigures {
   takeovers: Takeover[];
   takeoverMs: { n: number; p50: number | null; p95: number | null; max: number | null; failed: number };
   /** Kills aimed between a create and its answer, and those where a create did come (else a plain kill after the wait). */
-  targeted: { aimed: number; landed: number; unsettled: number; adoptedCompanies: number; companies: number };
+  targeted: {
+    aimed: number;
+    landed: number;
+    unsettled: number;
+    /** Companies created under a lost answer, those adopted (not twinned), and of those the ones a later feed delete removed. */
+    companies: number;
+    adoptedCompanies: number;
+    deletedLater: number;
+  };
   targetedKills: TargetedKill[];
   unexpectedExits: number;
+  /** ORIGIN_IDs the portal created more than one company for during the whole run (reported: a delete and a later upsert may do it). */
+  companyOriginsCreatedTwice: string[];
   /**
    * Checks (before each kill and after each restart) that found both instances active, or the
    * instance about to be killed not active / the other not standby: must be 0.
@@ -341,15 +351,49 @@ async function verifyAt(
   return { report, stateStats, stateVerify };
 }
 
-/** Each company created under a lost answer is in the CRM exactly once, as that very entity (adopted, not twinned). */
-function adopted(load: Load, unsettled: LostCreate[]): { companies: number; adopted: number } {
-  const companies = unsettled.filter((c) => c.entity === 'company');
+/** Every company the portal creates, by ORIGIN_ID (the INN): a twin is a second id for one ORIGIN_ID. */
+function trackCompanyCreates(load: Load): Map<string, number[]> {
+  const creates = new Map<string, number[]>();
   const store = load.sandbox.portal.store;
-  const ok = companies.filter((c) => {
+  const add = store.add.bind(store);
+  store.add = (entity, fields, multi) => {
+    const id = add(entity, fields, multi);
+    if (entity === 'company') {
+      const origin = String(fields.ORIGIN_ID ?? '');
+      creates.set(origin, [...(creates.get(origin) ?? []), id]);
+    }
+    return id;
+  };
+  return creates;
+}
+
+/**
+ * Each company created under a lost answer was adopted, not twinned: when the truth expects it,
+ * the CRM holds it exactly once, as that very entity; when a later delete in the feed removed
+ * it (the truth does not expect it), the CRM holds none and the portal never created another
+ * company with its ORIGIN_ID.
+ */
+function adopted(
+  load: Load,
+  unsettled: LostCreate[],
+  creates: Map<string, number[]>,
+): { companies: number; adopted: number; deletedLater: number } {
+  const companies = unsettled.filter((c) => c.entity === 'company');
+  const expected = new Set(load.ds.truth.companies);
+  const store = load.sandbox.portal.store;
+  let ok = 0;
+  let deletedLater = 0;
+  for (const c of companies) {
     const same = store.all('company').filter((e) => String(e.fields.ORIGIN_ID ?? '') === c.origin);
-    return same.length === 1 && same[0]!.id === c.id;
-  });
-  return { companies: companies.length, adopted: ok.length };
+    const made = creates.get(c.origin) ?? [];
+    if (expected.has(c.origin)) {
+      if (same.length === 1 && same[0]!.id === c.id) ok++;
+    } else if (same.length === 0 && made.every((id) => id === c.id)) {
+      ok++;
+      deletedLater++;
+    }
+  }
+  return { companies: companies.length, adopted: ok, deletedLater };
 }
 
 async function finish(load: Load, failed: boolean, instances: HaInstance[]): Promise<void> {
@@ -365,6 +409,7 @@ export async function runHaChaos(o: HaChaosOptions): Promise<HaResult> {
   try {
     await load.setup();
     const portal = load.sandbox.portal;
+    const creates = trackCompanyCreates(load);
     instances = await haInstances(load, o, ['a', 'b']);
     const [a, b] = instances as [HaInstance, HaInstance];
     const takeovers: Takeover[] = [];
@@ -490,7 +535,7 @@ export async function runHaChaos(o: HaChaosOptions): Promise<HaResult> {
 
     const { report, stateStats, stateVerify } = await verifyAt(load, last);
     const unsettled = targetedKills.flatMap((t) => t.unsettledAtKill);
-    const adoption = adopted(load, unsettled);
+    const adoption = adopted(load, unsettled, creates);
     if (adoption.adopted !== adoption.companies)
       report.problems.push(
         `${adoption.companies - adoption.adopted} of ${adoption.companies} companies created under a lost answer are not in the CRM once as that entity`,
@@ -533,9 +578,11 @@ export async function runHaChaos(o: HaChaosOptions): Promise<HaResult> {
         unsettled: unsettled.length,
         adoptedCompanies: adoption.adopted,
         companies: adoption.companies,
+        deletedLater: adoption.deletedLater,
       },
       targetedKills,
       unexpectedExits,
+      companyOriginsCreatedTwice: [...creates].filter(([, ids]) => ids.length > 1).map(([origin]) => origin),
       splitBrainSightings: splitBrain,
       roleAnomalies,
       portal: { requests: c.requests, writes: c.writes, faults: { ...c.faults } },
@@ -590,6 +637,7 @@ export async function runColdRestore(
   try {
     await load.setup();
     const portal = load.sandbox.portal;
+    const creates = trackCompanyCreates(load);
     instances = await haInstances(load, o, ['solo']);
     const [solo] = instances as [HaInstance];
     await solo.proc.start();
@@ -630,7 +678,7 @@ export async function runColdRestore(
     portal.setFaults('');
 
     const { report, stateStats, stateVerify } = await verifyAt(load, solo);
-    const adoption = adopted(load, unsettledAtKill);
+    const adoption = adopted(load, unsettledAtKill, creates);
     if (verifyRestored.code !== 0)
       report.problems.push(`state verify exited ${verifyRestored.code} on the restored dir: ${verifyRestored.output}`);
     if (adoption.adopted !== adoption.companies)
