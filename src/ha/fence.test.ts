@@ -40,6 +40,59 @@ describe('HeartbeatFence', () => {
     expect(() => f.assertActive()).toThrow(/INSTANCE_FENCED|no heartbeat/);
   });
 
+  it('a rejoin sent while fresh covers a long join phase while the event loop turns, at most a session timeout', () => {
+    const { f, advance, at } = fence();
+    f.hold();
+    f.contact(at());
+    advance(1_000);
+    f.rejoining();
+    for (let i = 0; i < 20; i++) {
+      advance(250); // 5 s of ticks: past the 4 s limit since the contact, still joining
+      f.tick();
+    }
+    expect(() => f.assertActive()).not.toThrow();
+    for (let i = 0; i < 4; i++) {
+      advance(250);
+      f.tick();
+    }
+    expect(() => f.assertActive()).toThrow(/no heartbeat confirmed/); // 6 s into the join: the cap
+  });
+
+  it('does not trust a rejoin after the event loop stood still (its answer may be lying unread)', () => {
+    const { f, advance, at } = fence();
+    f.hold();
+    f.contact(at());
+    f.rejoining();
+    f.tick();
+    advance(4_500); // stopped
+    expect(() => f.assertActive()).toThrow(expect.objectContaining({ code: 'INSTANCE_FENCED' }));
+  });
+
+  it('does not count a rejoin that went out after the session could have ended', () => {
+    const { f, advance, at } = fence();
+    f.hold();
+    f.contact(at());
+    advance(4_100);
+    f.rejoining();
+    f.tick();
+    expect(f.fresh()).toBe(false);
+  });
+
+  it('counts contacts alone again once the rejoin is answered', () => {
+    const { f, advance, at } = fence();
+    f.hold();
+    f.contact(at());
+    advance(1_000);
+    f.rejoining();
+    advance(2_000);
+    f.rejoined();
+    f.contact(at());
+    advance(3_900);
+    expect(f.fresh()).toBe(true);
+    advance(200);
+    expect(f.fresh()).toBe(false);
+  });
+
   it('tells its listeners once, when it trips', () => {
     const { f } = fence();
     const seen: string[] = [];

@@ -93,6 +93,26 @@ describe('Lease (real broker)', () => {
     expect(() => a.fence.assertActive()).toThrow(expect.objectContaining({ code: 'INSTANCE_FENCED' }));
   });
 
+  it('a standby killed and restarted at once does not fence the holder (the rebalance waits for the dead member)', async () => {
+    const n = names();
+    const a = await join(n);
+    open.push(a);
+    await until('A acquires', () => a.holding, 15_000);
+    const lost: string[] = [];
+    a.on('lost', (r) => lost.push(r));
+    const standby = holderProcess(n); // never acquires: A holds the lease
+    children.push(standby.child);
+    await sleep(3_000);
+    standby.child.kill('SIGKILL');
+    const b = await join(n); // the rebalance it starts waits for the dead member until its session ends
+    open.push(b);
+    await sleep(SESSION_MS + 4_000);
+    expect(lost).toEqual([]);
+    expect(a.holding).toBe(true);
+    expect(() => a.fence.assertActive()).not.toThrow();
+    expect(b.holding).toBe(false);
+  });
+
   it('a holder killed with SIGKILL: the standby acquires within the session timeout and a few seconds', async () => {
     const n = names();
     const holder = holderProcess(n);

@@ -41,6 +41,9 @@ export class Lease extends EventEmitter<LeaseEvents> {
   private state: 'waiting' | 'holding' | 'lost' = 'waiting';
   private readonly consumer: Consumer;
   private readonly clock: MonotonicClock;
+  private watchdog: NodeJS.Timeout | undefined;
+  /** Our member id when we acquired the lease. */
+  private memberId: string | undefined;
   /** When each renewing request last went out (monotonic ms), read back when it succeeds. */
   private readonly sentAt = new Map<string, number>();
 
@@ -125,19 +128,25 @@ export class Lease extends EventEmitter<LeaseEvents> {
   }
 
   private watch(): void {
-    const { REQUEST, HEARTBEAT, GROUP_JOIN, CRASH } = this.consumer.events;
+    const { REQUEST, HEARTBEAT, GROUP_JOIN, CRASH, REBALANCING } = this.consumer.events;
     this.consumer.on(REQUEST, ({ payload }) => {
       if (renewingRequests.has(payload.apiName))
         this.sentAt.set(payload.apiName, this.clock() - Math.max(0, Date.now() - payload.sentAt));
     });
     this.consumer.on(HEARTBEAT, () => this.renewedBy('Heartbeat'));
+    this.consumer.on(REBALANCING, () => this.fence.rejoining());
     this.consumer.on(GROUP_JOIN, ({ payload }) => {
       this.renewedBy('SyncGroup');
+      this.fence.rejoined();
       const owns = Object.values(payload.memberAssignment).some((ps) => ps.includes(LEASE_PARTITION));
-      if (owns && this.state === 'waiting') this.acquire();
-      else if (!owns && this.state === 'holding') this.lose('a rebalance gave the lease to another member');
+      if (owns && this.state === 'waiting') this.acquire(payload.memberId);
+      else if (this.state !== 'holding') return;
+      else if (!owns) this.lose('a rebalance gave the lease to another member');
+      // Back under a new member id: our session ended, and another member may have held the lease meanwhile.
+      else if (payload.memberId !== this.memberId) this.lose('the session ended: rejoined as a new member');
     });
     this.consumer.on(CRASH, ({ payload }) => {
+      this.fence.rejoined();
       if (this.state === 'holding') this.lose(`the lease consumer crashed: ${errorMessage(payload.error)}`);
     });
   }
@@ -155,9 +164,25 @@ export class Lease extends EventEmitter<LeaseEvents> {
     this.fence.contact(at);
   }
 
-  private acquire(): void {
+  private acquire(memberId: string): void {
     this.state = 'holding';
+    this.memberId = memberId;
     this.fence.hold();
+    // The fence is also checked by timer, not only before CRM requests: a holder resumed after a
+    // stop, or idle while its heartbeats lapse, learns it at the first tick (timers run first
+    // after a SIGCONT) and stops before doing anything else (Kafka sends, commits).
+    this.watchdog = setInterval(
+      () => {
+        this.fence.tick();
+        try {
+          this.fence.assertActive();
+        } catch {
+          // tripped: lose() has run through the fence's listener
+        }
+      },
+      Math.max(50, Math.min(500, this.o.fenceMarginMs / 4)),
+    );
+    this.watchdog.unref();
     this.o.logger.info({ group: this.o.groupId }, 'HA lease acquired: this instance is active');
     this.emit('acquired');
   }
@@ -166,6 +191,7 @@ export class Lease extends EventEmitter<LeaseEvents> {
     if (this.state === 'lost') return;
     const was = this.state;
     this.state = 'lost';
+    clearInterval(this.watchdog);
     this.fence.trip(reason);
     if (was === 'holding') this.o.logger.error({ group: this.o.groupId, reason }, 'HA lease lost');
     this.emit('lost', reason);
