@@ -166,6 +166,18 @@ describe('HA: two instances, the active one killed with SIGKILL mid-load', () =>
       `[ha] takeovers, kill → sources resumed (lease acquired → resumed), ms: ${takeovers.map((t) => `${t.ms} (${t.loggedMs})`).join(', ')}\n`,
     );
     expect(Math.max(...takeovers.map((t) => t.ms))).toBeLessThan(30_000);
+
+    // A clean stop (SIGTERM) drains, then leaves the group: the standby takes over at once, no session timeout.
+    const run = active.proc.runs.at(-1)!;
+    const stoppedAt = Date.now();
+    process.kill(run.pid, 'SIGTERM');
+    const handover = await takeover(standby, stoppedAt);
+    await waitFor(`${active.name} exits`, () => run.endedAt !== undefined, 30_000);
+    expect(run.code).toBe(0);
+    process.stderr.write(
+      `[ha] SIGTERM of the active instance: the standby resumed the sources ${handover.ms} ms later\n`,
+    );
+    expect(handover.ms).toBeLessThan(HA.sessionTimeoutMs);
   });
 });
 
