@@ -2,6 +2,7 @@ import type { Kafka } from 'kafkajs';
 import { haBrokers } from '../config/schema.js';
 import { createKafkaClient } from '../connectors/kafka/client.js';
 import { ConfigError, CrmUnifyError, errorMessage } from '../core/errors.js';
+import { withRetry } from '../core/retry.js';
 import { setRole, createMetrics, type Metrics } from '../metrics/metrics.js';
 import type { Health } from '../metrics/health.js';
 import { startMetricsServer } from '../metrics/server.js';
@@ -61,18 +62,23 @@ export async function runHighlyAvailable(o: HaRunOptions): Promise<RunSummaryJso
       port: o.config.metrics.port,
       host: o.config.metrics.host,
     });
-    showRole(metrics, health, 'standby');
+    setRole(metrics, 'standby');
+    health.set(HA_COMPONENT, 'connecting');
     const kafka = createKafkaClient(brokers, `crm-unify-ha-${ha.app}`, o.logger);
-    await ensureTopic(kafka, names.changelogTopic);
-    lease = await Lease.join({
-      kafka,
-      topic: names.leaseTopic,
-      groupId: names.leaseGroup,
-      sessionTimeoutMs: ha.sessionTimeoutMs,
-      heartbeatIntervalMs: ha.heartbeatIntervalMs,
-      fenceMarginMs: ha.fenceMarginMs,
-      logger: o.logger,
+    lease = await untilReached(o, async () => {
+      await ensureTopic(kafka, names.changelogTopic);
+      return Lease.join({
+        kafka,
+        topic: names.leaseTopic,
+        groupId: names.leaseGroup,
+        sessionTimeoutMs: ha.sessionTimeoutMs,
+        heartbeatIntervalMs: ha.heartbeatIntervalMs,
+        fenceMarginMs: ha.fenceMarginMs,
+        logger: o.logger,
+      });
     });
+    if (!lease) return new RunSummary().toJSON(); // stopped before Kafka answered
+    showRole(metrics, health, 'standby');
     const fence = lease.fence;
     unwatch = fence.onTrip((err) => o.onFenced(err));
     o.logger.info({ app: ha.app, metrics: server.url }, 'HA: joined the lease group');
@@ -157,13 +163,39 @@ async function standBy(
   }
 }
 
+/**
+ * Kafka unreachable at start: a continuous run keeps trying with back-off, as its sources would
+ * (a --once run gives up after a few tries); a stop while waiting returns undefined.
+ */
+async function untilReached<T>(o: HaRunOptions, connect: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await withRetry(connect, {
+      retries: o.once ? 5 : Number.POSITIVE_INFINITY,
+      baseMs: 500,
+      maxMs: 10_000,
+      signal: o.stop,
+      onRetry: (err, attempt, waitMs) =>
+        o.logger.warn({ attempt, waitMs, err: errorMessage(err) }, 'HA: cannot reach Kafka for the lease, retrying'),
+    });
+  } catch (err) {
+    if (o.stop.aborted) return undefined;
+    throw err;
+  }
+}
+
 async function ensureTopic(kafka: Kafka, topic: string): Promise<void> {
   const admin = kafka.admin();
-  await admin.connect();
   try {
+    await admin.connect();
     await ensureChangelogTopic(admin, topic);
+  } catch (err) {
+    if (err instanceof CrmUnifyError) throw err;
+    throw new CrmUnifyError('SERVICE_UNAVAILABLE', `cannot reach Kafka for the state changelog: ${errorMessage(err)}`, {
+      cause: err,
+      retriable: true,
+    });
   } finally {
-    await admin.disconnect();
+    await admin.disconnect().catch(() => undefined);
   }
 }
 
