@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Consumer, Kafka } from 'kafkajs';
 import { CrmUnifyError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { HeartbeatFence, monotonicNow, type Fence, type MonotonicClock } from './fence.js';
+import { HeartbeatFence, monotonicNow, type MonotonicClock } from './fence.js';
 import { LEASE_PARTITION, leaseAssigner } from './lease-assigner.js';
 
 export interface LeaseOptions {
@@ -93,15 +93,6 @@ export class Lease extends EventEmitter<LeaseEvents> {
 
   get holding(): boolean {
     return this.state === 'holding';
-  }
-
-  get lost(): boolean {
-    return this.state === 'lost';
-  }
-
-  /** The CRM client's guard while active (see HeartbeatFence). */
-  get crmFence(): Fence {
-    return this.fence;
   }
 
   /** Resolves true once the lease is held, false if `signal` aborts first. */
