@@ -300,15 +300,20 @@ async function cliCode(load: Load, args: string[], configPath: string): Promise<
 /**
  * Arms the portal (other faults off): the first call that applies a company or contact create has
  * its answer dropped and `victim` is SIGKILLed from inside that call, before the socket closes.
- * Resolves with the creates and the kill time, or undefined when no create came within `waitMs`.
+ * With `companyFirstMs`, for that long only a call that creates a company kills (one that creates
+ * contacts only just loses its answer, as the `lost` fault does). Resolves with the creates and
+ * the kill time, or undefined when no create came within `waitMs`.
  */
 async function killBetweenCreateAndAnswer(
   load: Load,
   victim: PipelineProcess,
   waitMs: number,
+  companyFirstMs = 0,
 ): Promise<{ lost: LostCreate[]; at: number } | undefined> {
+  const armedAt = Date.now();
   const hit = new Promise<{ lost: LostCreate[]; at: number }>((resolve) => {
     load.onLostCreates = (lost) => {
+      if (Date.now() - armedAt < companyFirstMs && !lost.some((c) => c.entity === 'company')) return;
       load.onLostCreates = undefined;
       const at = Date.now();
       void victim.killNow();
@@ -649,7 +654,7 @@ export async function runColdRestore(
     await waitFor(() => portal.counters.writes > 0, 60_000);
     await sleep(between(o.killDelayMs));
     await load.produceReserve(0.5);
-    const hit = await killBetweenCreateAndAnswer(load, solo.proc, 20_000);
+    const hit = await killBetweenCreateAndAnswer(load, solo.proc, 20_000, 10_000);
     await solo.proc.kill();
     const killedAfterWrites = portal.counters.writes;
     const unsettledAtKill = hit ? await load.unsettled(hit.lost, solo.stateDir) : [];
