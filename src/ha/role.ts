@@ -123,10 +123,11 @@ export async function runHighlyAvailable(o: HaRunOptions): Promise<RunSummaryJso
     throw err;
   } finally {
     unwatch(); // a clean stop leaves the lease: not a fencing
-    // Leaving after the run hands the lease to the standby at once (no session timeout to wait).
-    await lease?.leave();
+    // The last state writes land before the lease goes: the next writer would fence them.
     await store.close().catch(() => undefined);
     await writer?.close().catch(() => undefined);
+    // Leaving hands the lease to the standby at once (no session timeout to wait).
+    await lease?.leave();
     await server?.close();
   }
 }
