@@ -41,6 +41,8 @@ export class Lease extends EventEmitter<LeaseEvents> {
   private state: 'waiting' | 'holding' | 'lost' = 'waiting';
   private readonly consumer: Consumer;
   private readonly clock: MonotonicClock;
+  /** When the lease was acquired (monotonic ms): where a takeover's time starts. */
+  acquiredAt: number | undefined;
   private watchdog: NodeJS.Timeout | undefined;
   /** Our member id when we acquired the lease. */
   private memberId: string | undefined;
@@ -157,6 +159,7 @@ export class Lease extends EventEmitter<LeaseEvents> {
 
   private acquire(memberId: string): void {
     this.state = 'holding';
+    this.acquiredAt = this.clock();
     this.memberId = memberId;
     this.fence.hold();
     // The fence is also checked by timer, not only before CRM requests: a holder resumed after a

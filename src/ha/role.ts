@@ -88,7 +88,7 @@ export async function runHighlyAvailable(o: HaRunOptions): Promise<RunSummaryJso
       return new RunSummary().toJSON();
     }
 
-    const acquiredAt = performance.now();
+    const acquiredAt = lease.acquiredAt ?? performance.now();
     o.logger.info('HA takeover: fencing the previous writer and catching up the changelog');
     writer = new ChangelogWriter({ kafka, topic: names.changelogTopic, transactionalId: names.transactionalId });
     await writer.open();
