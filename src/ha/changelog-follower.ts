@@ -109,9 +109,19 @@ export class ChangelogFollower {
     return this.progress();
   }
 
+  /**
+   * One atomic batch, so only the last version of a key in it counts: earlier ones are neither
+   * parsed nor written (a changelog not compacted yet holds many versions of a hot key).
+   */
   private async applyMessages(messages: readonly KafkaMessage[], lastOffset: string): Promise<void> {
-    const ops = messages.map((m) => decodeRecord(m));
+    const latest = new Map<string, KafkaMessage>();
+    for (const m of messages) {
+      const key = m.key?.toString('latin1') ?? '';
+      latest.delete(key); // keep the map in changelog order of last versions
+      latest.set(key, m);
+    }
+    const ops = [...latest.values()].map((m) => decodeRecord(m));
     await this.store.batch([...ops, appliedOffsetOp(this.opts.topic, lastOffset)]);
-    this.applied = { messages: this.applied.messages + ops.length, offset: lastOffset };
+    this.applied = { messages: this.applied.messages + messages.length, offset: lastOffset };
   }
 }

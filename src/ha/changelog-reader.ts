@@ -134,8 +134,9 @@ export class ChangelogReader {
     for (const m of batch.messages) {
       this.buffer.push(m);
       if (this.buffer.length >= this.batchMessages) {
+        // One batch applies (LevelDB writes on its own thread) while the next one fills; no more.
+        await this.applying;
         this.flush();
-        await this.applying; // backpressure: read no further ahead than the sink applies
       }
     }
     if (this.buffer.length > 0 && !this.timer) this.timer = setTimeout(() => this.flush(), this.batchMs);
