@@ -20,6 +20,7 @@ import { CrmDelivery } from '../../delivery/crm-delivery.js';
 import { DeliveryLedger } from '../../delivery/ledger.js';
 import { Bitrix24Loader } from '../../connectors/bitrix24/loader.js';
 import { withStateStore } from './state.js';
+import { withWritableState } from './writable-state.js';
 import type { RegisterChange } from '../../state/records.js';
 import type { StateStore } from '../../state/store.js';
 import type { AppConfig } from '../../config/schema.js';
@@ -83,7 +84,7 @@ async function withRefresh<T>(
   const dadata = new DadataClient(config.registry, { metrics });
   const client = new Bitrix24Client(config.crm, { metrics, logger });
   try {
-    return await withStateStore(opts.stateDir ?? config.state.dir, (store) => {
+    return await withWritableState(config, opts.stateDir ?? config.state.dir, (store) => {
       const verifier = new EgrulVerifier(config.registry, {
         client: dadata,
         cache: new StateRegistryCache(store),

@@ -8,7 +8,7 @@ import { resetMysqlPositions } from '../../connectors/mysql/reset.js';
 import { parseConfig } from '../../core/config.js';
 import { CrmUnifyError } from '../../core/errors.js';
 import { StatePositionStore } from '../../pipeline/state-positions.js';
-import { withStateStore } from './state.js';
+import { withWritableState } from './writable-state.js';
 import { DEFAULT_CONFIG } from './config.command.js';
 
 function parseTarget(to: string): 'earliest' | 'latest' | Date {
@@ -47,12 +47,12 @@ export function replayCommand(program: Command): void {
             'sources.shopA',
           );
           done.push(
-            await withStateStore(config.state.dir, (store) =>
+            await withWritableState(config, config.state.dir, (store) =>
               resetBinlogPositions(new StatePositionStore(store), mysqlConfig, to),
             ),
           );
         } else {
-          await withStateStore(config.state.dir, (store) =>
+          await withWritableState(config, config.state.dir, (store) =>
             resetMysqlPositions(
               new StatePositionStore(store),
               { name: 'shop-a', tables: a.tables, sourceTimeZone: a.sourceTimeZone },
@@ -76,7 +76,7 @@ export function replayCommand(program: Command): void {
           );
         }
         if (b.dump && to === 'earliest') {
-          await withStateStore(config.state.dir, (store) =>
+          await withWritableState(config, config.state.dir, (store) =>
             new StatePositionStore(store).delete(dumpKey('shop-b.dump')),
           );
           done.push('shop-b: the dump will be read again from its first element');
