@@ -12,8 +12,10 @@ import { checkNames } from '../runtime/topologies.js';
 import { openLevelStore, type LevelStateStore } from '../state/level-store.js';
 import type { StateStore } from '../state/store.js';
 import { catchUp, ChangelogFollower } from './changelog-follower.js';
+import { appliedOffset } from './changelog-offset.js';
+import { holdsState, seedChangelog } from './changelog-seed.js';
 import { ChangelogStateStore } from './changelog-store.js';
-import { ensureChangelogTopic } from './changelog-topic.js';
+import { changelogEnd, ensureChangelogTopic } from './changelog-topic.js';
 import { ChangelogWriter } from './changelog-writer.js';
 import { haNames } from './config.js';
 import { Lease } from './lease.js';
@@ -90,6 +92,10 @@ export async function runHighlyAvailable(o: HaRunOptions): Promise<RunSummaryJso
 
     const acquiredAt = lease.acquiredAt ?? performance.now();
     o.logger.info('HA takeover: fencing the previous writer and catching up the changelog');
+    // HA turned on over a state this instance held alone: the whole state goes to the empty changelog first.
+    const seeded = (await appliedOffset(level, names.changelogTopic)) === null && (await holdsState(level));
+    if (seeded)
+      await seedChangelog(level, { kafka, topic: names.changelogTopic, transactionalId: names.transactionalId });
     writer = new ChangelogWriter({ kafka, topic: names.changelogTopic, transactionalId: names.transactionalId });
     await writer.open();
     const caughtUp = await catchUp(level, { kafka, topic: names.changelogTopic });
@@ -101,7 +107,10 @@ export async function runHighlyAvailable(o: HaRunOptions): Promise<RunSummaryJso
     metrics.changelogLag.set(0);
     metrics.takeovers.inc();
     showRole(metrics, health, 'active');
-    o.logger.info({ caughtUpMessages: caughtUp.messages }, 'HA takeover: state caught up; settling open CRM intents');
+    o.logger.info(
+      { caughtUpMessages: caughtUp.messages, seeded },
+      'HA takeover: state caught up; settling open CRM intents',
+    );
     return await runService({
       ...o,
       hosted: {
@@ -141,6 +150,7 @@ async function standBy(
   metrics: Metrics,
   o: HaRunOptions,
 ): Promise<boolean> {
+  await refuseForeignState(level, kafka, topic);
   const failed = new AbortController();
   let failure: unknown;
   const follower = new ChangelogFollower(level, {
@@ -162,6 +172,28 @@ async function standBy(
     clearInterval(lag);
     await follower.stop();
   }
+}
+
+/**
+ * A state this instance held alone (no changelog offset) must not be followed into from a
+ * changelog that holds another one: they would mix. (An empty changelog is fine: this state is
+ * seeded into it if this instance becomes the active one.)
+ */
+async function refuseForeignState(level: LevelStateStore, kafka: Kafka, topic: string): Promise<void> {
+  if ((await appliedOffset(level, topic)) !== null || !(await holdsState(level))) return;
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    if ((await changelogEnd(admin, topic)) === 0n) return;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+  throw new CrmUnifyError(
+    'CHANGELOG_FAILED',
+    `the state directory holds state that ${topic} does not (no changelog offset), and the changelog is not ` +
+      'empty: restore the directory from it (crm-unify state restore --force), or name a new ha.app',
+    { details: { topic } },
+  );
 }
 
 /**
