@@ -64,8 +64,7 @@ export async function runHighlyAvailable(o: HaRunOptions): Promise<RunSummaryJso
       port: o.config.metrics.port,
       host: o.config.metrics.host,
     });
-    setRole(metrics, 'standby');
-    health.set(HA_COMPONENT, 'connecting');
+    health.set(HA_COMPONENT, 'connecting'); // no role until the lease group is joined
     const kafka = createKafkaClient(brokers, `crm-unify-ha-${ha.app}`, o.logger);
     lease = await untilReached(o, async () => {
       await ensureTopic(kafka, names.changelogTopic);
