@@ -3,17 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfigFile } from '../config/load.js';
-import { createKafkaClient } from '../connectors/kafka/client.js';
-import { silentLogger } from '../core/logger.js';
-import { runService } from '../runtime/service.js';
-import { openLevelStore } from '../state/level-store.js';
-import { deploy, type Deployment } from '../../test/support/pipeline-fixture.js';
-import { kafkaBrokers, uniqueTopic } from '../../test/support/inject.js';
+import { loadConfigFile } from '../../src/config/load.js';
+import { createKafkaClient } from '../../src/connectors/kafka/client.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { runService } from '../../src/runtime/service.js';
+import { openLevelStore } from '../../src/state/level-store.js';
+import { deploy, type Deployment } from '../support/pipeline-fixture.js';
+import { kafkaBrokers, uniqueTopic } from '../support/inject.js';
 import { topologies } from '../../topologies/index.js';
-import { catchUp } from './changelog-follower.js';
-import { haNames } from './config.js';
-import { runHighlyAvailable } from './role.js';
+import { catchUp } from '../../src/ha/changelog-follower.js';
+import { haNames } from '../../src/ha/config.js';
+import { runHighlyAvailable } from '../../src/ha/role.js';
 
 describe('HA turned on over a state written without it', () => {
   let d: Deployment;

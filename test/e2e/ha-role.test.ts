@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { resolveConfig } from '../config/load.js';
-import { createLogger } from '../core/logger.js';
+import { resolveConfig } from '../../src/config/load.js';
+import { createLogger } from '../../src/core/logger.js';
 import { topologies } from '../../topologies/index.js';
-import { runHighlyAvailable } from './role.js';
+import { runHighlyAvailable } from '../../src/ha/role.js';
 
 describe('runHighlyAvailable', () => {
   it('keeps trying to reach Kafka for the lease, and a stop while waiting ends the run cleanly (not fenced)', async () => {
