@@ -26,6 +26,7 @@ function num(name: string, fallback: number): number {
 const options: HaChaosOptions = {
   kills: Math.round(num('CHAOS_HA_KILLS', full ? 20 : 3)),
   targetedEvery: full ? 4 : 2,
+  doubleKills: full ? [3, 11] : [],
   scale: num('CHAOS_SCALE', full ? 3 : 0.25),
   seed: num('CHAOS_SEED', 7),
   portalRate: num('CHAOS_PORTAL_RATE', full ? 2 : 4),
@@ -53,9 +54,20 @@ describe.skipIf(process.env.CHAOS_HA === '0')(
       const t = r.figures.takeoverMs;
       expect(r.figures.kills).toBe(options.kills);
       expect(t.failed, JSON.stringify(r.figures.takeovers)).toBe(0);
-      expect(t.n).toBe(options.kills);
+      expect(t.n).toBe(options.kills - r.figures.doubleFailures.length);
       expect(t.p95!).toBeLessThan(30_000);
     });
+
+    it.skipIf(options.doubleKills.length === 0)(
+      'recovers from a double failure: the survivor killed inside its takeover, both restarted, one takes over',
+      () => {
+        expect(r.figures.doubleFailures.length).toBe(options.doubleKills.length);
+        for (const d of r.figures.doubleFailures) {
+          expect(d.recoveredMs, JSON.stringify(d)).not.toBeNull();
+          expect(d.otherStandby, JSON.stringify(d)).toBe(true);
+        }
+      },
+    );
 
     it('brings every killed instance back as the standby, never shows two active instances, never exits on its own', () => {
       expect(r.figures.takeovers.filter((t) => !t.restartedAsStandby)).toEqual([]);

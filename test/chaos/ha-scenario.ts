@@ -26,6 +26,12 @@ import { verifyChaosOutcome, type VerifyReport } from './verify.js';
 export interface HaChaosOptions {
   /** SIGKILLs of the active instance, each followed by a takeover and a restart of the killed one. */
   kills: number;
+  /**
+   * Kills (1-based) that become a double failure: once the survivor reports active — inside its
+   * takeover, before its sources run — it is SIGKILLed too (after 0–1.5 s), both restart, and one
+   * must take over. Never an aimed kill.
+   */
+  doubleKills: number[];
   /** Every targetedEvery-th kill (the 2nd, then every targetedEvery-th after it) is aimed between a create and its answer. */
   targetedEvery: number;
   /** Data volume as a multiple of `gen --scale small`. */
@@ -65,6 +71,21 @@ export interface Takeover {
   restartedAsStandby: boolean;
 }
 
+export interface DoubleFailure {
+  kill: number;
+  first: string;
+  second: string;
+  /** First kill → the second (the survivor, killed during its takeover). */
+  secondKillAfterMs: number;
+  /** First kill → the survivor reported active. */
+  survivorActiveMs: number | null;
+  /** Second kill → one instance active with a source running (both restarted at once); null: none within the timeout. */
+  recoveredMs: number | null;
+  active: string | null;
+  /** The other one reported standby then. */
+  otherStandby: boolean;
+}
+
 export interface TargetedKill {
   kill: number;
   /** Creates the portal applied in the call whose answer it dropped (the kill came from inside that call). */
@@ -79,6 +100,7 @@ export interface HaFigures {
   dataset: Record<string, number>;
   kills: number;
   takeovers: Takeover[];
+  doubleFailures: DoubleFailure[];
   takeoverMs: { n: number; p50: number | null; p95: number | null; max: number | null; failed: number };
   /** Kills aimed between a create and its answer, and those where a create did come (else a plain kill after the wait). */
   targeted: {
@@ -419,6 +441,7 @@ export async function runHaChaos(o: HaChaosOptions): Promise<HaResult> {
     const [a, b] = instances as [HaInstance, HaInstance];
     const takeovers: Takeover[] = [];
     const targetedKills: TargetedKill[] = [];
+    const doubleFailures: DoubleFailure[] = [];
     let aimed = 0;
     let splitBrain = 0;
     const roleAnomalies: string[] = [];
@@ -437,6 +460,7 @@ export async function runHaChaos(o: HaChaosOptions): Promise<HaResult> {
     for (let i = 0; i < o.kills; i++) {
       const standby = active === a ? b : a;
       const targeted = i % o.targetedEvery === 1 % o.targetedEvery;
+      const double = !targeted && o.doubleKills.includes(i + 1);
       await load.produceNext(1 / Math.max(1, o.kills - i));
       if (i % 2 === 0) await load.updateRows(`ha-${i + 1}`, 2, 2); // work for the delta
       await sleep(between(o.killDelayMs));
@@ -477,15 +501,53 @@ export async function runHaChaos(o: HaChaosOptions): Promise<HaResult> {
           async () => {
             const role = await standby.role();
             if (role === 'active' && activeMs === null) activeMs = Date.now() - killAt;
+            if (double) return role === 'active';
             return role === 'active' && (await standby.sourcesRunning()).length > 0;
           },
           o.takeoverTimeoutMs,
-          100,
+          double ? 50 : 100,
         ),
         (async () => {
           if (target) target.unsettledAtKill = await load.unsettled(target.lostCreates, killed.stateDir);
         })(),
       ]);
+      if (double) {
+        // The survivor dies inside its takeover (catch-up, settling what was left pending); with
+        // nobody standing by, both come back at once and one of them must take over.
+        await sleep(between([0, 1_500]));
+        const secondAt = Date.now();
+        const stage = (await standby.sourcesRunning()).length > 0 ? 'its sources already running' : 'in its takeover';
+        await standby.proc.kill();
+        o.log(
+          `kill ${i + 1}: double failure: ${standby.name} (active ${activeMs} ms after the first kill) killed ${secondAt - killAt} ms after it, ${stage}`,
+        );
+        await Promise.all([killed.proc.start(), standby.proc.start()]);
+        let winner: HaInstance | undefined;
+        const recovered = await waitFor(async () => {
+          const serving = [await killed.serving(), await standby.serving()];
+          if (serving[0] && serving[1]) splitBrain++;
+          if (serving[0] !== serving[1]) winner = serving[0] ? killed : standby;
+          return winner !== undefined;
+        }, o.takeoverTimeoutMs);
+        const other = winner === killed ? standby : killed;
+        const otherRole = winner ? await other.role() : undefined;
+        doubleFailures.push({
+          kill: i + 1,
+          first: killed.name,
+          second: standby.name,
+          secondKillAfterMs: secondAt - killAt,
+          survivorActiveMs: activeMs,
+          recoveredMs: recovered ? Date.now() - secondAt : null,
+          active: winner?.name ?? null,
+          otherStandby: otherRole === 'standby',
+        });
+        o.log(
+          `kill ${i + 1}: after the double failure ${winner ? `${winner.name} took over ${Date.now() - secondAt} ms after the second kill, ${other.name} ${otherRole ?? 'no role'}` : `NO instance took over within ${o.takeoverTimeoutMs} ms`}`,
+        );
+        if (!winner) throw new Error(`no instance took over after the double failure at kill ${i + 1}`);
+        active = winner;
+        continue;
+      }
       const ms = took ? Date.now() - killAt : null;
       if (target) {
         targetedKills.push(target);
@@ -548,6 +610,8 @@ export async function runHaChaos(o: HaChaosOptions): Promise<HaResult> {
     const times = takeovers.map((t) => t.ms).filter((x): x is number => x !== null);
     const failedTakeovers = takeovers.filter((t) => t.ms === null).length;
     if (failedTakeovers > 0) report.problems.push(`${failedTakeovers} kills were not followed by a takeover`);
+    for (const d of doubleFailures.filter((x) => !x.otherStandby))
+      report.problems.push(`after the double failure at kill ${d.kill} the instance not active did not report standby`);
     if (splitBrain > 0) report.problems.push(`both instances reported active ${splitBrain} times`);
     if (roleAnomalies.length > 0) report.problems.push(`roles not as expected: ${roleAnomalies.join('; ')}`);
     const unexpectedExits = instances.reduce((n, x) => n + x.proc.unexpectedExits, 0);
@@ -557,6 +621,7 @@ export async function runHaChaos(o: HaChaosOptions): Promise<HaResult> {
       options: {
         kills: o.kills,
         targetedEvery: o.targetedEvery,
+        doubleKills: o.doubleKills,
         scale: o.scale,
         seed: o.seed,
         portalRate: o.portalRate,
@@ -568,8 +633,9 @@ export async function runHaChaos(o: HaChaosOptions): Promise<HaResult> {
       },
       durationMs: Date.now() - t0,
       dataset: load.ds.truth.counts,
-      kills: takeovers.length,
+      kills: takeovers.length + doubleFailures.length,
       takeovers,
+      doubleFailures,
       takeoverMs: {
         n: times.length,
         p50: percentile(times, 0.5),

@@ -15,6 +15,7 @@ describe('HA cold restore: active instance killed, its state dir deleted, no sta
     r = await runColdRestore({
       kills: 1,
       targetedEvery: 1,
+      doubleKills: [],
       scale: Number(process.env.CHAOS_SCALE ?? 0.25),
       seed: Number(process.env.CHAOS_SEED ?? 11),
       portalRate: 4,
