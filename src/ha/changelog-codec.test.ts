@@ -12,6 +12,7 @@ describe('changelog codec', () => {
     expect(m.key.toString()).toBe('matchKeys/7707083893|email:a/b@x.ru');
     expect(m.value?.toString()).toBe('"C1"');
     expect(m.headers).toEqual({ v: '1' });
+    expect(m.partition).toBe(0);
     expect(decodeRecord(asRecord(m))).toEqual(put);
 
     const del: StateOp = { type: 'del', ns: 'pending', key: 'company|7707083893' };
@@ -53,6 +54,7 @@ describe('splitByBytes', () => {
     key: Buffer.from('k'),
     value: Buffer.alloc(bytes),
     headers: { v: '1' },
+    partition: 0,
   });
 
   it('keeps every group under the limit, in order, and sends an oversized message alone', () => {
@@ -62,6 +64,10 @@ describe('splitByBytes', () => {
     expect(groups.map((g) => g.length)).toEqual([2, 1, 1, 2]);
     for (const g of groups.filter((g) => g.length > 1))
       expect(61 + g.reduce((n, m) => n + messageBytes(m), 0)).toBeLessThanOrEqual(1000);
+  });
+
+  it('caps the messages of a group too', () => {
+    expect(splitByBytes([msg(1), msg(1), msg(1), msg(1), msg(1)], 1000, 2).map((g) => g.length)).toEqual([2, 2, 1]);
   });
 
   it('gives no group for no messages', () => {

@@ -13,6 +13,8 @@ export interface ChangelogMessage {
   key: Buffer;
   value: Buffer | null;
   headers: { v: string };
+  /** Always 0 (one partition): set, so kafkajs does not hash every key to find it. */
+  partition: 0;
 }
 
 /** Bytes a message adds to a record batch: key, value, header and the record's own varints. */
@@ -32,13 +34,13 @@ const known = new Set<string>(namespaces);
  */
 export function encodeOp(op: StateOp): ChangelogMessage {
   const key = Buffer.from(`${op.ns}/${op.key}`, 'utf8');
-  if (op.type === 'del') return { key, value: null, headers };
+  if (op.type === 'del') return { key, value: null, headers, partition: 0 };
   const json = op.value === null ? undefined : (JSON.stringify(op.value) as string | undefined);
   if (json === undefined) {
     // The key may hold personal data (an e-mail in a match key): name the namespace only.
     throw new CrmUnifyError('STATE_STORE_FAILED', `state store: a put in ${op.ns} has no value (null or undefined)`);
   }
-  return { key, value: Buffer.from(json, 'utf8'), headers };
+  return { key, value: Buffer.from(json, 'utf8'), headers, partition: 0 };
 }
 
 /** A message as a consumer hands it over (kafkajs: header values are Buffers). */
@@ -74,17 +76,21 @@ function unreadable(offset: string, why: string): CrmUnifyError {
 }
 
 /**
- * Splits messages into groups of at most `maxBytes` each (a single larger message goes alone):
- * kafkajs writes one partition's messages of one `send` as one record batch, and the broker
- * refuses a batch over the topic's max.message.bytes.
+ * Splits messages into groups of at most `maxBytes` (and `maxMessages`) each; a single larger
+ * message goes alone. kafkajs writes one partition's messages of one `send` as one record batch,
+ * and the broker refuses a batch over the topic's max.message.bytes.
  */
-export function splitByBytes<T extends ChangelogMessage>(messages: readonly T[], maxBytes: number): T[][] {
+export function splitByBytes<T extends ChangelogMessage>(
+  messages: readonly T[],
+  maxBytes: number,
+  maxMessages = Number.POSITIVE_INFINITY,
+): T[][] {
   const groups: T[][] = [];
   let current: T[] = [];
   let bytes = BATCH_OVERHEAD;
   for (const m of messages) {
     const size = messageBytes(m);
-    if (current.length > 0 && bytes + size > maxBytes) {
+    if (current.length > 0 && (bytes + size > maxBytes || current.length >= maxMessages)) {
       groups.push(current);
       current = [];
       bytes = BATCH_OVERHEAD;

@@ -9,6 +9,12 @@ import { encodeOp, splitByBytes, type ChangelogMessage } from './changelog-codec
  */
 export const MAX_SEND_BYTES = 900 * 1024;
 
+/**
+ * kafkajs groups a send's messages by partition copying its list for every message (quadratic):
+ * 9 000 small messages in one send cost tens of millions of copies; 1 000 keep it negligible.
+ */
+export const MAX_SEND_MESSAGES = 1_000;
+
 export interface ChangelogWriterOptions {
   kafka: Kafka;
   topic: string;
@@ -17,6 +23,8 @@ export interface ChangelogWriterOptions {
   /** How long the broker lets a transaction stay open before aborting it; default 60 s. */
   transactionTimeoutMs?: number;
   maxSendBytes?: number;
+  /** Messages per send; default MAX_SEND_MESSAGES. */
+  maxSendMessages?: number;
 }
 
 /**
@@ -29,6 +37,7 @@ export interface ChangelogWriterOptions {
 export class ChangelogWriter {
   private readonly producer: Producer;
   private readonly maxSendBytes: number;
+  private readonly maxSendMessages: number;
   private broken: CrmUnifyError | null = null;
 
   constructor(private readonly opts: ChangelogWriterOptions) {
@@ -39,6 +48,7 @@ export class ChangelogWriter {
       transactionTimeout: opts.transactionTimeoutMs ?? 60_000,
     });
     this.maxSendBytes = opts.maxSendBytes ?? MAX_SEND_BYTES;
+    this.maxSendMessages = opts.maxSendMessages ?? MAX_SEND_MESSAGES;
   }
 
   /**
@@ -87,7 +97,7 @@ export class ChangelogWriter {
       tx = await this.producer.transaction();
       let last: bigint | null = null;
       for await (const messages of chunks) {
-        for (const chunk of splitByBytes(messages, this.maxSendBytes)) {
+        for (const chunk of splitByBytes(messages, this.maxSendBytes, this.maxSendMessages)) {
           const [meta] = await tx.send({ topic: this.opts.topic, acks: -1, messages: chunk });
           if (meta?.baseOffset === undefined) throw new Error('the broker returned no offset');
           last = BigInt(meta.baseOffset) + BigInt(chunk.length - 1);

@@ -199,8 +199,8 @@ describe('ChangelogStateStore over a real broker', () => {
     const { topic, writer } = await newChangelog('unknown');
     await writer.write([put('a', '1')]);
     await writer.writeMessages([
-      { key: Buffer.from('matchKeys/b'), value: Buffer.from('"1"'), headers: { v: '1' } },
-      { key: Buffer.from('futureNamespace/x'), value: Buffer.from('{}'), headers: { v: '1' } },
+      { key: Buffer.from('matchKeys/b'), value: Buffer.from('"1"'), headers: { v: '1' }, partition: 0 },
+      { key: Buffer.from('futureNamespace/x'), value: Buffer.from('{}'), headers: { v: '1' }, partition: 0 },
     ]);
     const replica = await openLevelStore(freshDir());
     toClose.push(replica);
