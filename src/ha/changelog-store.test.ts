@@ -68,6 +68,32 @@ describe('ChangelogStateStore (changelog in memory)', () => {
     expect(await inner.get('matchKeys', 'b')).toBeUndefined();
   });
 
+  it('a LevelDB apply that fails breaks the store, also for the group written meanwhile', async () => {
+    const log = new FakeChangelog();
+    const inner = new MemoryStateStore();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const batch = inner.batch.bind(inner);
+    let calls = 0;
+    inner.batch = async (ops) => {
+      if (++calls === 1) {
+        await gate; // the next transaction goes out while this apply is slow, then it fails
+        throw new Error('disk full');
+      }
+      return batch(ops);
+    };
+    const store = new ChangelogStateStore(inner, log, 't');
+    const first = store.batch([put('a', '1')]);
+    await new Promise((r) => setImmediate(r));
+    const second = store.batch([put('b', '1')]);
+    while (log.transactions.length < 2) await new Promise((r) => setImmediate(r));
+    release();
+    await expect(first).rejects.toThrow('disk full');
+    await expect(second).rejects.toThrow('disk full');
+    await expect(store.batch([put('c', '1')])).rejects.toThrow('disk full');
+    expect(await inner.get('matchKeys', 'b')).toBeUndefined();
+  });
+
   it('refuses a bad op alone, before the changelog, and nothing after close', async () => {
     const log = new FakeChangelog();
     const store = new ChangelogStateStore(new MemoryStateStore(), log, 't');

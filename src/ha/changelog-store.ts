@@ -19,10 +19,12 @@ interface Queued {
  * transaction), then to LevelDB with the offset it reached, in one LevelDB batch. Reads go to
  * LevelDB. Callers (the resolver, the ledger, the sweep, rejects…) call `batch` concurrently:
  * batches are queued, and those that queued while a transaction was in flight share the next
- * one (group commit), applied to LevelDB in queue order, which is the changelog's order.
+ * one (group commit), applied to LevelDB in queue order, which is the changelog's order; a
+ * group's LevelDB apply overlaps the next group's transaction. A batch resolves once in LevelDB.
  *
  * A failed changelog write applies nothing; that batch and every later one reject with its
  * error (INSTANCE_FENCED or CHANGELOG_FAILED): the store is broken and the process must stop.
+ * A failed LevelDB apply breaks it the same way.
  * A crash between the changelog and LevelDB leaves LevelDB behind the changelog, never ahead;
  * catching up (changelog-follower.ts) before writing again closes the gap.
  */
@@ -30,6 +32,9 @@ export class ChangelogStateStore implements StateStore {
   readonly kind = 'level' as const;
   private queue: Queued[] = [];
   private writing = false;
+  /** The last group's LevelDB apply, and the one before it. */
+  private applying: Promise<void> = Promise.resolve();
+  private applyingBefore: Promise<void> = Promise.resolve();
   private failure: unknown = null;
   private closed = false;
 
@@ -80,9 +85,14 @@ export class ChangelogStateStore implements StateStore {
   async close(): Promise<void> {
     this.closed = true;
     while (this.writing || this.queue.length > 0) await new Promise((r) => setImmediate(r));
+    await this.applying;
     await this.inner.close();
   }
 
+  /**
+   * One transaction at a time; the LevelDB apply of a group overlaps the next group's
+   * transaction (LevelDB writes on its own thread), at most one apply behind.
+   */
   private pump(): void {
     if (this.writing || this.queue.length === 0) return;
     this.writing = true;
@@ -104,15 +114,31 @@ export class ChangelogStateStore implements StateStore {
   }
 
   private async commit(group: Queued[]): Promise<void> {
+    let offset: string;
     try {
-      const offset = await this.writer.writeMessages(group.flatMap((q) => q.messages));
-      await this.inner.batch([...group.flatMap((q) => q.ops), appliedOffsetOp(this.topic, offset)]);
+      await this.applyingBefore; // LevelDB no further behind than one group (the previous one)
+      if (this.failure) throw this.failure;
+      offset = await this.writer.writeMessages(group.flatMap((q) => q.messages));
     } catch (err) {
-      // The changelog may hold what LevelDB does not (or a fenced writer's nothing): stop here.
-      this.failure = err;
-      for (const q of [...group, ...this.queue.splice(0)]) q.reject(err);
+      this.fail(err, group);
       return;
     }
-    for (const q of group) q.resolve();
+    // Applied in changelog order, since each apply chains on the one before.
+    this.applyingBefore = this.applying;
+    this.applying = this.applying.then(async () => {
+      if (this.failure) return this.fail(this.failure, group);
+      try {
+        await this.inner.batch([...group.flatMap((q) => q.ops), appliedOffsetOp(this.topic, offset)]);
+      } catch (err) {
+        return this.fail(err, group);
+      }
+      for (const q of group) q.resolve();
+    });
+  }
+
+  /** Breaks the store: the changelog may hold what LevelDB does not (or a fenced writer's nothing). */
+  private fail(err: unknown, group: readonly Queued[]): void {
+    this.failure ??= err;
+    for (const q of [...group, ...this.queue.splice(0)]) q.reject(this.failure);
   }
 }
