@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { company, contact, person, upsert } from '../../resolve/fixtures.js';
 import { Resolver } from '../../resolve/resolver.js';
-import { getCompanyCommand, statsCommand, withStateStore } from './state.js';
+import { AppConfig } from '../../config/schema.js';
+import { changelogOf, formatRestore, formatVerify, getCompanyCommand, statsCommand, withStateStore } from './state.js';
 import { openLevelStore } from '../../state/level-store.js';
 
 describe('state commands', () => {
@@ -32,5 +33,60 @@ describe('state commands', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('state restore / verify output', () => {
+  const verify = { offset: '41', keys: 10, missing: 0, extra: 0, different: 0 };
+  const none = { missing: [], extra: [], different: [] };
+
+  it('says identical, or counts with example keys (never values)', () => {
+    expect(formatVerify({ ...verify, examples: none }, 'var/state')).toBe(
+      'var/state matches the changelog up to offset 41: 10 keys',
+    );
+    const text = formatVerify(
+      {
+        ...verify,
+        missing: 1,
+        different: 2,
+        examples: { ...none, missing: ['companies/1'], different: ['a/1', 'a/2'] },
+      },
+      'd',
+    );
+    expect(text.split('\n')).toEqual([
+      'd differs from the changelog up to offset 41 (10 keys): 1 missing, 0 extra, 2 different',
+      '  missing   companies/1',
+      '  different a/1',
+      '  different a/2',
+    ]);
+  });
+
+  it('prints a restore with its rates', () => {
+    const line = formatRestore({
+      dir: 'd',
+      topic: 'crm-unify.changelog',
+      messages: 2000,
+      keys: 1500,
+      companies: 300,
+      offset: '2100',
+      seconds: 2,
+      companiesPerSec: 150,
+      messagesPerSec: 1000,
+      megabytesPerSec: 0.5,
+    });
+    expect(line).toBe(
+      'restored d from crm-unify.changelog (up to offset 2100): 2000 messages, 1500 keys, 300 companies in 2.0 s ' +
+        '(150 companies/s, 1000 messages/s, 0.5 MB/s)',
+    );
+  });
+
+  it('needs ha.enabled and brokers', () => {
+    const base = {
+      crm: { webhookUrl: 'http://127.0.0.1:9/rest/1/x/' },
+      registry: { url: 'http://127.0.0.1:9', token: 't' },
+    };
+    expect(() => changelogOf(AppConfig.parse(base), 'state restore')).toThrow(/set ha\.enabled: true/);
+    const on = AppConfig.parse({ ...base, ha: { enabled: true, brokers: ['127.0.0.1:9092'], app: 'x' } });
+    expect(changelogOf(on, 'state verify').topic).toBe('x.changelog');
   });
 });
