@@ -116,7 +116,7 @@ export class Lease extends EventEmitter<LeaseEvents> {
 
   /** Leaves the group: a holder that leaves hands the lease over at once, without a session timeout. */
   async leave(): Promise<void> {
-    if (this.state === 'holding') this.lose('left the group');
+    if (this.state === 'holding') this.lose('left the group', { handedOver: true });
     await this.consumer.disconnect().catch(() => undefined);
   }
 
@@ -181,13 +181,15 @@ export class Lease extends EventEmitter<LeaseEvents> {
     this.emit('acquired');
   }
 
-  private lose(reason: string): void {
+  /** `handedOver`: a clean stop gives the lease up on purpose, which is no error. */
+  private lose(reason: string, opts: { handedOver?: boolean } = {}): void {
     if (this.state === 'lost') return;
     const was = this.state;
     this.state = 'lost';
     clearInterval(this.watchdog);
     this.fence.trip(reason);
-    if (was === 'holding') this.o.logger.error({ group: this.o.groupId, reason }, 'HA lease lost');
+    if (was === 'holding' && opts.handedOver) this.o.logger.info({ group: this.o.groupId }, 'HA lease handed over');
+    else if (was === 'holding') this.o.logger.error({ group: this.o.groupId, reason }, 'HA lease lost');
     this.emit('lost', reason);
   }
 }
