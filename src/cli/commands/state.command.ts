@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { loadConfigFile } from '../../config/load.js';
 import { CrmUnifyError } from '../../core/errors.js';
@@ -5,6 +6,7 @@ import { restoreFromChangelog } from '../../ha/changelog-restore.js';
 import { verifyAgainstChangelog } from '../../ha/changelog-verify.js';
 import { changelogOf, formatRestore, formatVerify, getCompanyCommand, statsCommand, withStateStore } from './state.js';
 import { migrateState } from '../../state/migrate.js';
+import { withWritableState } from './writable-state.js';
 import { DEFAULT_CONFIG } from './config.command.js';
 
 /** Where the state store is: --state-dir wins, else the config file's state.dir. */
@@ -57,7 +59,13 @@ export function stateCommand(program: Command): void {
     .option('--state-dir <dir>', 'state store directory')
     .option('--json', 'print JSON')
     .action(async (opts: { config: string; stateDir?: string; json?: boolean }) => {
-      const r = await withStateStore(await stateDirOf(opts), (store) => migrateState(store));
+      // With HA on, the rewrite goes through the changelog (the standby and a restore see it); a
+      // bare --state-dir without a config file is a plain LevelDB directory.
+      const config = opts.stateDir && !existsSync(opts.config) ? undefined : await loadConfigFile(opts.config);
+      const dir = opts.stateDir ?? config!.state.dir;
+      const r = config
+        ? await withWritableState(config, dir, (store) => migrateState(store))
+        : await withStateStore(dir, (store) => migrateState(store));
       process.stdout.write(
         opts.json
           ? `${JSON.stringify(r)}\n`
