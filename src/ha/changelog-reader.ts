@@ -37,6 +37,8 @@ export class ChangelogReader {
   private consumer: Consumer | null = null;
   private admin: Admin | null = null;
   private position = 0n;
+  /** The offset after the last message handed to the buffer. */
+  private next = 0n;
   private highWatermark = 0n;
   private buffer: KafkaMessage[] = [];
   private timer: NodeJS.Timeout | null = null;
@@ -70,6 +72,7 @@ export class ChangelogReader {
   async start(from: bigint): Promise<void> {
     const { kafka, topic } = this.opts;
     this.position = from;
+    this.next = from;
     const consumer = kafka.consumer({
       groupId: `${topic}.reader.${randomUUID()}`,
       readUncommitted: false,
@@ -85,10 +88,16 @@ export class ChangelogReader {
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       if (!payload.restart) this.fail(wrap(payload.error, 'the state changelog reader stopped'));
     });
+    // kafkajs restarts a consumer that crashed (a broker away, a coordinator not ready yet) with
+    // a group of its own: without committed offsets it would read from the beginning again.
+    // Every join therefore seeks to where this reader is.
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      const at = this.next > this.position ? this.next : this.position;
+      consumer.seek({ topic, partition: 0, offset: at.toString() });
+    });
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({ autoCommit: false, eachBatch: (p) => this.onBatch(p) });
-    consumer.seek({ topic, partition: 0, offset: from.toString() });
   }
 
   /** The changelog's end now: the first offset a read_committed reader cannot read yet. */
@@ -132,6 +141,9 @@ export class ChangelogReader {
       this.opts.onBytes(bytes);
     }
     for (const m of batch.messages) {
+      const offset = BigInt(m.offset);
+      if (offset < this.next) continue; // read again after a restart: handed over already
+      this.next = offset + 1n;
       this.buffer.push(m);
       if (this.buffer.length >= this.batchMessages) {
         // One batch applies (LevelDB writes on its own thread) while the next one fills; no more.
