@@ -83,6 +83,7 @@ describe('isFenced', () => {
       isFenced({ name: 'KafkaJSNumberOfRetriesExceeded', originalError: { type: 'INVALID_PRODUCER_EPOCH' } }),
     ).toBe(true);
     expect(isFenced({ errors: [{ type: 'NOT_LEADER_FOR_PARTITION' }, { type: 'PRODUCER_FENCED' }] })).toBe(true);
+    expect(isFenced(new Error('Producer attempted an operation with an old epoch. Either …'))).toBe(true);
     expect(isFenced({ type: 'NOT_LEADER_FOR_PARTITION' })).toBe(false);
     expect(isFenced(new Error('Unknown error code 900'))).toBe(false);
   });

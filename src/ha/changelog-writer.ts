@@ -142,7 +142,8 @@ export function isFenced(err: unknown, depth = 0): boolean {
   if (!err || typeof err !== 'object' || depth > 5) return false;
   const e = err as { type?: unknown; code?: unknown; message?: unknown; cause?: unknown; originalError?: unknown };
   if (e.type === 'INVALID_PRODUCER_EPOCH' || e.type === 'PRODUCER_FENCED') return true;
-  if (typeof e.message === 'string' && /Unknown error code 90\b|PRODUCER_FENCED/.test(e.message)) return true;
+  if (typeof e.message === 'string' && /Unknown error code 90\b|PRODUCER_FENCED|with an old epoch/.test(e.message))
+    return true;
   const errors = (err as { errors?: unknown }).errors;
   return (
     isFenced(e.cause, depth + 1) ||
