@@ -1,4 +1,5 @@
 import { CrmUnifyError } from '../core/errors.js';
+import type { EncodedOp } from '../state/level-store.js';
 import { namespaces, type Namespace, type StateOp } from '../state/store.js';
 
 /**
@@ -51,8 +52,28 @@ export interface ChangelogRecord {
   offset: string;
 }
 
+/**
+ * The op a message mirrors with its value left as the JSON bytes it carries, for a store that
+ * takes them as they are (LevelDB stores the same bytes): nothing parsed, nothing encoded again.
+ */
+export function decodeRecordEncoded(r: ChangelogRecord): EncodedOp {
+  const { ns, key } = decodeKey(r);
+  return r.value === null ? { type: 'del', ns, key } : { type: 'put', ns, key, json: r.value };
+}
+
+/** The op of a message that `ops[i]` was encoded into, with the message's bytes as its value. */
+export function encodedOpOf(op: StateOp, m: ChangelogMessage): EncodedOp {
+  return op.type === 'put' ? { type: 'put', ns: op.ns, key: op.key, json: m.value! } : op;
+}
+
 /** Decodes one message back into the op it mirrors; anything this release cannot read is CHANGELOG_FAILED. */
 export function decodeRecord(r: ChangelogRecord): StateOp {
+  const { ns, key } = decodeKey(r);
+  if (r.value === null) return { type: 'del', ns, key } as StateOp;
+  return { type: 'put', ns, key, value: JSON.parse(r.value.toString('utf8')) as never } as StateOp;
+}
+
+function decodeKey(r: ChangelogRecord): { ns: Namespace; key: string } {
   const v = r.headers?.v;
   const version = Array.isArray(v) ? v[0]?.toString() : v?.toString();
   if (version !== CHANGELOG_CODEC_VERSION) {
@@ -64,9 +85,7 @@ export function decodeRecord(r: ChangelogRecord): StateOp {
   if (slash < 0 || !known.has(ns)) {
     throw unreadable(r.offset, `unknown namespace "${ns}" (written by a newer release?)`);
   }
-  const key = full.slice(slash + 1);
-  if (r.value === null) return { type: 'del', ns: ns as Namespace, key } as StateOp;
-  return { type: 'put', ns: ns as Namespace, key, value: JSON.parse(r.value.toString('utf8')) as never } as StateOp;
+  return { ns: ns as Namespace, key: full.slice(slash + 1) };
 }
 
 function unreadable(offset: string, why: string): CrmUnifyError {

@@ -1,7 +1,8 @@
 import type { KafkaMessage } from 'kafkajs';
 import { CrmUnifyError } from '../core/errors.js';
 import type { StateStore } from '../state/store.js';
-import { decodeRecord } from './changelog-codec.js';
+import { acceptsEncoded } from '../state/level-store.js';
+import { decodeRecord, decodeRecordEncoded } from './changelog-codec.js';
 import { appliedOffset, appliedOffsetOp } from './changelog-offset.js';
 import { ChangelogReader, type ReaderOptions } from './changelog-reader.js';
 
@@ -120,8 +121,11 @@ export class ChangelogFollower {
       latest.delete(key); // keep the map in changelog order of last versions
       latest.set(key, m);
     }
-    const ops = [...latest.values()].map((m) => decodeRecord(m));
-    await this.store.batch([...ops, appliedOffsetOp(this.opts.topic, lastOffset)]);
+    const offsetOp = appliedOffsetOp(this.opts.topic, lastOffset);
+    // LevelDB stores the JSON bytes the changelog carries as they are: nothing parsed or encoded again.
+    if (acceptsEncoded(this.store))
+      await this.store.batchEncoded([...latest.values()].map(decodeRecordEncoded), [offsetOp]);
+    else await this.store.batch([...[...latest.values()].map((m) => decodeRecord(m)), offsetOp]);
     this.applied = { messages: this.applied.messages + messages.length, offset: lastOffset };
   }
 }

@@ -1,6 +1,7 @@
 import { CrmUnifyError } from '../core/errors.js';
 import type { KeyRange, Namespace, NamespaceValues, StateOp, StateStats, StateStore } from '../state/store.js';
-import { encodeOp, type ChangelogMessage } from './changelog-codec.js';
+import { acceptsEncoded } from '../state/level-store.js';
+import { encodedOpOf, encodeOp, type ChangelogMessage } from './changelog-codec.js';
 import { appliedOffsetOp } from './changelog-offset.js';
 import type { ChangelogWriter } from './changelog-writer.js';
 
@@ -128,12 +129,21 @@ export class ChangelogStateStore implements StateStore {
     this.applying = this.applying.then(async () => {
       if (this.failure) return this.fail(this.failure, group);
       try {
-        await this.inner.batch([...group.flatMap((q) => q.ops), appliedOffsetOp(this.topic, offset)]);
+        await this.apply(group, appliedOffsetOp(this.topic, offset));
       } catch (err) {
         return this.fail(err, group);
       }
       for (const q of group) q.resolve();
     });
+  }
+
+  /** LevelDB takes the bytes the changelog got (no second JSON encoding); another store, the ops. */
+  private apply(group: readonly Queued[], offsetOp: StateOp): Promise<void> {
+    if (!acceptsEncoded(this.inner)) return this.inner.batch([...group.flatMap((q) => q.ops), offsetOp]);
+    return this.inner.batchEncoded(
+      group.flatMap((q) => q.ops.map((op, i) => encodedOpOf(op, q.messages[i]!))),
+      [offsetOp],
+    );
   }
 
   /** Breaks the store: the changelog may hold what LevelDB does not (or a fenced writer's nothing). */

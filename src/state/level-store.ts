@@ -31,6 +31,11 @@ const MB = 1 << 20;
 export const levelTuning = { writeBufferSize: 64 * MB, maxFileSize: 64 * MB, cacheSize: 32 * MB } as const;
 type Sub = ReturnType<Db['sublevel']>;
 
+/** A store that takes encoded values (the LevelDB one; a wrapper or the memory store may not). */
+export function acceptsEncoded(s: StateStore): s is StateStore & Pick<LevelStateStore, 'batchEncoded'> {
+  return typeof (s as Partial<LevelStateStore>).batchEncoded === 'function';
+}
+
 /**
  * The LevelDB StateStore: one sublevel per namespace, JSON values, atomic multi-sublevel
  * batches. LevelDB admits one process (one instance) per directory: a second open fails with
