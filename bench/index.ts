@@ -8,6 +8,7 @@
  *   DUMP_MB=1024        size of the windows-1251 dump
  *   E2E_FRACTION=0.06   share of the seed scale for the end-to-end run and its replay (≈ 10 000 companies)
  *   SEED_FRACTION=0.001 share of the seed scale for the seed system's approach
+ *   RESTORE_FRACTION=0.2 share of the seed scale written through the HA state changelog and restored
  *   BENCH_NO_DOCS=1     do not rewrite BENCHMARKS.md / bench/throughput.svg
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -19,6 +20,7 @@ import { benchCore, type CoreFigures } from './core.bench.js';
 import { benchDump } from './dump.bench.js';
 import { benchE2e, e2eRates, seedScaleModel } from './e2e.bench.js';
 import { writeReport, type BenchRun } from './report.js';
+import { benchRestore } from './restore.bench.js';
 import { benchSeedApproach } from './seed-approach.js';
 
 /** The register stage on its own, at a DaData-like shape scaled up (the end-to-end run uses a faster register). */
@@ -136,6 +138,16 @@ line('seed-approach', {
   speedup: r3(speedup),
 });
 
+// 9. High availability: writes through the state changelog, restore and verify from it (a broker of its own).
+log('restore');
+const restore = await benchRestore({ fraction: num('RESTORE_FRACTION', 0.2), log });
+line('restore', {
+  companiesPerSec: restore.companiesPerSec,
+  messagesPerSec: restore.messagesPerSec,
+  writeChangesPerSec: restore.writeChangesPerSec,
+  baselineChangesPerSec: restore.baselineChangesPerSec,
+});
+
 const run: BenchRun = {
   startedAt: startedAt.toISOString(),
   totalSeconds: (performance.now() - t0) / 1000,
@@ -147,6 +159,7 @@ const run: BenchRun = {
   crm,
   e2e,
   seedModel,
+  restore,
   seed: { ...seed, extrapolatedSeconds: seedExtrapolatedSeconds },
   summary: {
     coreRecordsPerSec: Math.round(core.coreRecordsPerSec),
@@ -169,6 +182,7 @@ const run: BenchRun = {
     replayRecordsPerSec: Math.round(e2e.replay.recordsPerSec),
     dedupPrecision: r3(core.dedup.contacts.precision),
     dedupRecall: r3(core.dedup.contacts.recall),
+    restoreCompaniesPerSec: restore.companiesPerSec,
   },
 };
 const outDir = join(here, 'out');

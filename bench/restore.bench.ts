@@ -15,10 +15,13 @@
  * or KAFKA_BROKERS when set.
  *
  *   npm run bench:restore                       (RESTORE_FRACTION=0.1 for a quick run)
+ *
+ * `npm run bench` runs it too (benchRestore), at RESTORE_FRACTION (default 0.2 there).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { generate, scaleFraction, scales } from '../src/gen/dataset.js';
 import { openChangelogState } from '../src/ha/changelog-open.js';
@@ -32,16 +35,8 @@ import { openLevelStore } from '../src/state/level-store.js';
 import type { StateStore } from '../src/state/store.js';
 import { startKafka, type KafkaBroker } from '../test/support/kafka-broker.js';
 
-const log = (m: string) => process.stderr.write(`[restore] ${m}\n`);
 const r1 = (x: number) => Math.round(x * 10) / 10;
 const IN_FLIGHT = 2_000;
-
-const fraction = Number(process.env.RESTORE_FRACTION ?? 1);
-let broker: KafkaBroker | undefined;
-const brokers = process.env.KAFKA_BROKERS?.split(',') ?? (broker = await startKafka({ log })).brokers;
-const kafka = new Kafka({ clientId: 'restore-bench', brokers, logLevel: logLevel.NOTHING });
-const names = haNames(`restore-bench-${Date.now().toString(36)}`);
-const root = await mkdtemp(join(tmpdir(), 'crm-unify-bench-restore-'));
 
 /** Resolves `changes` through `store` as the resolve stage runs them (IN_FLIGHT at a time); seconds. */
 async function resolveAll(store: StateStore, changes: readonly CanonicalChange[]): Promise<number> {
@@ -63,7 +58,8 @@ async function resolveAll(store: StateStore, changes: readonly CanonicalChange[]
  * garbage by the time the restore is measured: the same resolution into plain LevelDB (the
  * baseline), then through the changelog.
  */
-async function writeState(): Promise<{ changes: number; baselineSeconds: number; writeSeconds: number }> {
+async function writeState(ctx: Ctx): Promise<{ changes: number; baselineSeconds: number; writeSeconds: number }> {
+  const { fraction, kafka, names, root, log } = ctx;
   log(`generating ${fraction === 1 ? 'the seed-scale' : `${fraction} of the seed-scale`} dataset`);
   const ds = generate(fraction === 1 ? scales.seed : scaleFraction(fraction), 1);
   const changes = [
@@ -96,23 +92,57 @@ async function writeState(): Promise<{ changes: number; baselineSeconds: number;
   return { changes: changes.length, baselineSeconds, writeSeconds };
 }
 
-try {
-  const written = await writeState();
+export interface RestoreFigures {
+  measure: 'restore';
+  fraction: number;
+  changes: number;
+  baselineChangesPerSec: number | null;
+  writeSeconds: number;
+  writeChangesPerSec: number;
+  messages: number;
+  keys: number;
+  companies: number;
+  restoreSeconds: number;
+  companiesPerSec: number;
+  messagesPerSec: number;
+  megabytesPerSec: number;
+  verifySeconds: number;
+  identical: boolean;
+}
 
-  log('restoring a state directory from the changelog alone');
-  const restoredDir = join(root, 'restored');
-  const restore = await restoreFromChangelog(restoredDir, { kafka, topic: names.changelogTopic });
+interface Ctx {
+  fraction: number;
+  kafka: Kafka;
+  names: ReturnType<typeof haNames>;
+  root: string;
+  log: (m: string) => void;
+}
 
-  log('verifying the restored directory against the changelog');
-  const verifyStarted = performance.now();
-  const restored = await openLevelStore(restoredDir);
-  const verify = await verifyAgainstChangelog(restored, { kafka, topic: names.changelogTopic }).finally(() =>
-    restored.close(),
-  );
-  const verifySeconds = (performance.now() - verifyStarted) / 1000;
+export async function benchRestore(
+  opts: { fraction?: number; log?: (m: string) => void } = {},
+): Promise<RestoreFigures> {
+  const log = opts.log ?? ((m: string) => process.stderr.write(`[restore] ${m}\n`));
+  const fraction = opts.fraction ?? 1;
+  let broker: KafkaBroker | undefined;
+  const brokers = process.env.KAFKA_BROKERS?.split(',') ?? (broker = await startKafka({ log })).brokers;
+  const kafka = new Kafka({ clientId: 'restore-bench', brokers, logLevel: logLevel.NOTHING });
+  const names = haNames(`restore-bench-${Date.now().toString(36)}`);
+  const root = await mkdtemp(join(tmpdir(), 'crm-unify-bench-restore-'));
+  try {
+    const written = await writeState({ fraction, kafka, names, root, log });
 
-  console.log(
-    JSON.stringify({
+    log('restoring a state directory from the changelog alone');
+    const restoredDir = join(root, 'restored');
+    const restore = await restoreFromChangelog(restoredDir, { kafka, topic: names.changelogTopic });
+
+    log('verifying the restored directory against the changelog');
+    const verifyStarted = performance.now();
+    const restored = await openLevelStore(restoredDir);
+    const verify = await verifyAgainstChangelog(restored, { kafka, topic: names.changelogTopic }).finally(() =>
+      restored.close(),
+    );
+    const verifySeconds = (performance.now() - verifyStarted) / 1000;
+    return {
       measure: 'restore',
       fraction,
       changes: written.changes,
@@ -128,9 +158,14 @@ try {
       megabytesPerSec: r1(restore.megabytesPerSec),
       verifySeconds: r1(verifySeconds),
       identical: verify.missing + verify.extra + verify.different === 0,
-    }),
-  );
-} finally {
-  await rm(root, { recursive: true, force: true });
-  await broker?.dispose();
+    };
+  } finally {
+    await rm(root, { recursive: true, force: true });
+    await broker?.dispose();
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const figures = await benchRestore({ fraction: Number(process.env.RESTORE_FRACTION ?? 1) });
+  console.log(JSON.stringify(figures));
 }
