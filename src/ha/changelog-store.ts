@@ -1,5 +1,6 @@
 import { CrmUnifyError } from '../core/errors.js';
-import type { KeyRange, Namespace, NamespaceValues, StateOp, StateStats, StateStore } from '../state/store.js';
+import type { StateOp, StateStore } from '../state/store.js';
+import { WrappingStateStore } from '../state/wrapping-store.js';
 import { acceptsEncoded } from '../state/level-store.js';
 import { encodedOpOf, encodeOp, type ChangelogMessage } from './changelog-codec.js';
 import { appliedOffsetOp } from './changelog-offset.js';
@@ -29,8 +30,7 @@ interface Queued {
  * A crash between the changelog and LevelDB leaves LevelDB behind the changelog, never ahead;
  * catching up (changelog-follower.ts) before writing again closes the gap.
  */
-export class ChangelogStateStore implements StateStore {
-  readonly kind = 'level' as const;
+export class ChangelogStateStore extends WrappingStateStore {
   private queue: Queued[] = [];
   private writing = false;
   /** The last group's LevelDB apply, and the one before it. */
@@ -40,32 +40,14 @@ export class ChangelogStateStore implements StateStore {
   private closed = false;
 
   constructor(
-    private readonly inner: StateStore,
+    inner: StateStore,
     private readonly writer: Pick<ChangelogWriter, 'writeMessages'>,
     private readonly topic: string,
-  ) {}
-
-  get<N extends Namespace>(ns: N, key: string): Promise<NamespaceValues[N] | undefined> {
-    return this.inner.get(ns, key);
+  ) {
+    super(inner);
   }
 
-  getMany<N extends Namespace>(ns: N, keys: readonly string[]): Promise<Array<NamespaceValues[N] | undefined>> {
-    return this.inner.getMany(ns, keys);
-  }
-
-  iterate<N extends Namespace>(ns: N, range?: KeyRange): AsyncIterable<[string, NamespaceValues[N]]> {
-    return this.inner.iterate(ns, range);
-  }
-
-  count(ns: Namespace, range?: KeyRange): Promise<number> {
-    return this.inner.count(ns, range);
-  }
-
-  stats(): Promise<StateStats> {
-    return this.inner.stats();
-  }
-
-  batch(ops: readonly StateOp[]): Promise<void> {
+  override batch(ops: readonly StateOp[]): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
     // Nothing may reach the changelog that LevelDB will not take.
     if (this.closed) return Promise.reject(new CrmUnifyError('STATE_STORE_FAILED', 'state store: closed'));
@@ -83,7 +65,7 @@ export class ChangelogStateStore implements StateStore {
   }
 
   /** Waits for queued batches, then closes LevelDB (the writer belongs to the caller). */
-  async close(): Promise<void> {
+  override async close(): Promise<void> {
     this.closed = true;
     while (this.writing || this.queue.length > 0) await new Promise((r) => setImmediate(r));
     await this.applying;
