@@ -12,6 +12,7 @@
 // CHAOS_SCALE, CHAOS_SEED, CHAOS_PORTAL_RATE, CHAOS_KEEP=1.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runHaChaos, type HaChaosOptions, type HaResult } from './ha-scenario.js';
+import { expectExactlyOnce } from './expect-exactly-once.js';
 
 const full = process.env.CHAOS_PROFILE === 'full';
 
@@ -85,18 +86,7 @@ describe.skipIf(process.env.CHAOS_HA === '0')(
 
     it('holds every expected golden company and contact in the CRM exactly once, and nothing else', () => {
       const v = r.figures.verify;
-      expect(v.duplicates).toEqual({
-        companiesByOriginId: 0,
-        companiesByInn: 0,
-        contactsByOriginId: 0,
-        contactsByPerson: 0,
-        requisitesByXmlId: 0,
-        bankDetailsByXmlId: 0,
-      });
-      expect(v.missing).toEqual({ companies: 0, contacts: 0 });
-      expect(v.extra).toEqual({ companies: 0, contacts: 0 });
-      expect(v.crm.companies).toBe(v.expected.companies);
-      expect(v.crm.contacts).toBe(v.expected.contacts);
+      expectExactlyOnce(v);
     });
 
     it('accounts for every source record (loaded, merged, deleted or rejected with a reason)', () => {

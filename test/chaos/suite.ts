@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mysqlUrl } from '../support/inject.js';
 import { binlogServer, type BinlogServer } from '../support/mysql-binlog.js';
 import { chaosOptionsFromEnv, runChaos, type ChaosOptions, type ChaosResult, type ProvenFault } from './scenario.js';
+import { expectExactlyOnce } from './expect-exactly-once.js';
 
 /** Problems about entries left pending: the last test checks them, the others leave them out so each names one promise. */
 const pendingProblem = (p: string) => /pending/.test(p);
@@ -84,18 +85,7 @@ export function describeChaos(shopAMode: ChaosOptions['shopAMode'], opts: { skip
 
       it('holds every expected golden company and contact in the CRM exactly once, and nothing else', () => {
         const v = r.figures.verify;
-        expect(v.duplicates).toEqual({
-          companiesByOriginId: 0,
-          companiesByInn: 0,
-          contactsByOriginId: 0,
-          contactsByPerson: 0,
-          requisitesByXmlId: 0,
-          bankDetailsByXmlId: 0,
-        });
-        expect(v.missing).toEqual({ companies: 0, contacts: 0 });
-        expect(v.extra).toEqual({ companies: 0, contacts: 0 });
-        expect(v.crm.companies).toBe(v.expected.companies);
-        expect(v.crm.contacts).toBe(v.expected.contacts);
+        expectExactlyOnce(v);
       });
 
       it('says on /healthz that the Kafka source is backing off while the broker is down, and running once it is back', () => {

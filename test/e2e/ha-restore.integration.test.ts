@@ -8,6 +8,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runColdRestore, type ColdRestoreFigures } from '../chaos/ha-scenario.js';
 import type { VerifyReport } from '../chaos/verify.js';
+import { expectExactlyOnce } from '../chaos/expect-exactly-once.js';
 
 describe('HA cold restore: active instance killed, its state dir deleted, no standby', () => {
   let r: { report: VerifyReport; figures: ColdRestoreFigures };
@@ -39,16 +40,7 @@ describe('HA cold restore: active instance killed, its state dir deleted, no sta
   it('completes the load with a --once run: zero twins, zero lost, every source record accounted for', () => {
     const v = r.figures.verify;
     expect(r.figures.finalRun.code).toBe(0);
-    expect(v.duplicates).toEqual({
-      companiesByOriginId: 0,
-      companiesByInn: 0,
-      contactsByOriginId: 0,
-      contactsByPerson: 0,
-      requisitesByXmlId: 0,
-      bankDetailsByXmlId: 0,
-    });
-    expect(v.missing).toEqual({ companies: 0, contacts: 0 });
-    expect(v.extra).toEqual({ companies: 0, contacts: 0 });
+    expectExactlyOnce(v);
     expect(v.sourceRecords.unaccounted).toBe(0);
     expect(r.figures.adoptedCompanies).toBe(r.figures.unsettledAtKill.filter((c) => c.entity === 'company').length);
   });
