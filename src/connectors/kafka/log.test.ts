@@ -29,6 +29,10 @@ describe('kafkajs logging through pino', () => {
     now += 60_000;
     entry(logLevel.ERROR, 'The group is rebalancing, re-joining', { groupId: 'g' });
     entry(logLevel.ERROR, 'Connection error: connect ECONNREFUSED 127.0.0.1:3398', { broker: '127.0.0.1:3398' });
+    entry(logLevel.ERROR, 'Response AddPartitionsToTxn(key: 24, version: 1)', {
+      error:
+        'The producer attempted to update a transaction while another concurrent operation on the same transaction was ongoing',
+    });
     entry(logLevel.WARN, 'some warning');
     await flush();
     expect(lines.map((l) => [l.level, l.msg])).toEqual([
@@ -36,6 +40,7 @@ describe('kafkajs logging through pino', () => {
       [20, 'The group is rebalancing, re-joining'],
       [50, 'The group is rebalancing, re-joining'],
       [20, 'Connection error: connect ECONNREFUSED 127.0.0.1:3398'],
+      [20, 'Response AddPartitionsToTxn(key: 24, version: 1)'],
       [40, 'some warning'],
     ]);
     expect(lines[0]).toMatchObject({

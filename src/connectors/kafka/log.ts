@@ -5,7 +5,8 @@ import type { Logger } from '../../core/logger.js';
 /**
  * Routes kafkajs' own logging through the service's pino logger: one stream, one shape, secrets
  * scrubbed, `component: "kafkajs"`. Connection failures are the outage policy's to report
- * (component, endpoint, next retry, rate-limited), so kafkajs' line per attempt goes to debug;
+ * (component, endpoint, next retry, rate-limited), so kafkajs' line per attempt goes to debug, as
+ * do answers it retries as a matter of course (a takeover's CONCURRENT_TRANSACTIONS);
  * any other message is kept at its level at most once per `repeatMs`, repeats go to debug.
  */
 export interface KafkaLogOptions {
@@ -39,7 +40,8 @@ export function kafkaLogCreator(logger: Logger, opts: KafkaLogOptions = {}): log
         if (isConnectionNoise(text)) {
           method = 'debug';
           opts.onConnectionError?.(connectionError(text, error));
-        } else if (t - (lastAt.get(key) ?? -Infinity) < repeatMs) method = 'debug';
+        } else if (retriedByKafkajs.test(text)) method = 'debug';
+        else if (t - (lastAt.get(key) ?? -Infinity) < repeatMs) method = 'debug';
         else lastAt.set(key, t);
         if (lastAt.size > 1000) lastAt.clear();
       }
@@ -56,6 +58,13 @@ function methodOf(level: logLevel): 'error' | 'warn' | 'info' | 'debug' {
 
 const noise =
   /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|Connection error|Connection timeout|Closed connection|Failed to connect|KafkaJSNumberOfRetriesExceeded|KafkaJSConnection|KafkaJSGroupCoordinatorNotFound|KafkaJSBrokerNotFound|Restarting the consumer|coordinator is not available/i;
+
+/**
+ * Answers kafkajs retries on its own and that are expected, not faults: CONCURRENT_TRANSACTIONS
+ * comes once per HA takeover, while the broker still aborts the fenced writer's transaction. If
+ * the retries run out, the write fails and the service reports it in its own words.
+ */
+const retriedByKafkajs = /another concurrent operation on the same transaction was ongoing/;
 
 /** The error behind a kafkajs log entry, with its socket code when the text names one. */
 function connectionError(text: string, error: unknown): Error {
