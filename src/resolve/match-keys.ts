@@ -76,12 +76,12 @@ function personName(c: Contact): string | undefined {
 }
 
 /** An initial ("И.", "И") is not a name: matching on it would merge Ivan and Igor. */
-function isInitial(s: string): boolean {
+export function isInitial(s: string): boolean {
   return s.replace(/\./g, '').trim().length <= 1;
 }
 
 /** A name part as a key: each word's skeleton (ё/е, case, common transliterations folded). */
-function namePart(s: string | undefined): string {
+export function namePart(s: string | undefined): string {
   return foldKey(s ?? '')
     .replace(/\.$/, '')
     .split(/[\s-]+/u)

@@ -2,6 +2,7 @@ import type { Contact } from '../model/index.js';
 import { nameSkeleton } from '../normalize/match-key.js';
 import { isKnownFirstName, looksLikeSurname } from '../normalize/person-name.js';
 import { foldKey } from './fold.js';
+import { isInitial, namePart } from './match-keys.js';
 
 /**
  * Partial names joined to the one full name they fit (README, "Rules"). An initial is never a
@@ -39,17 +40,6 @@ interface NameShape {
   middleInit: string;
 }
 
-const isInitial = (s: string) => s.replace(/\./g, '').trim().length <= 1;
-
-function skeleton(s: string | undefined): string {
-  return foldKey(s ?? '')
-    .replace(/\.$/, '')
-    .split(/[\s-]+/u)
-    .map(nameSkeleton)
-    .filter(Boolean)
-    .join(' ');
-}
-
 const CYRILLIC = /^[\u0400-\u04FF]/u;
 const DIGRAPHS = ['zh', 'ch', 'sh', 'iu', 'ia'];
 
@@ -75,15 +65,15 @@ export function nameShape(c: Pick<Contact, 'lastName' | 'firstName' | 'middleNam
     const firstName = !c.firstName && c.lastName && isKnownFirstName(c.lastName.trim()) ? c.lastName : c.firstName;
     const lastName = firstName === c.firstName ? c.lastName : undefined;
     const firstInit = initialOf(firstName);
-    const last = skeleton(lastName);
+    const last = namePart(lastName);
     s =
       !firstInit && !last
         ? null
         : {
             last,
-            first: firstInit && !isInitial(firstName!) ? skeleton(firstName) : '',
+            first: firstInit && !isInitial(firstName!) ? namePart(firstName) : '',
             firstInit,
-            middle: c.middleName && !isInitial(c.middleName) ? skeleton(c.middleName) : '',
+            middle: c.middleName && !isInitial(c.middleName) ? namePart(c.middleName) : '',
             middleInit: initialOf(c.middleName),
           };
     shapeMemo.set(c, s);
