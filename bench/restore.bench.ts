@@ -28,11 +28,11 @@ import { openChangelogState } from '../src/ha/changelog-open.js';
 import { restoreFromChangelog } from '../src/ha/changelog-restore.js';
 import { verifyAgainstChangelog } from '../src/ha/changelog-verify.js';
 import { haNames } from '../src/ha/config.js';
-import { decodeShopBEvent, mapPartner, mapShopAContact, mapShopACompany, mapShopBEvent } from '../src/mappers/index.js';
 import type { CanonicalChange } from '../src/model/index.js';
 import { Resolver } from '../src/resolve/resolver.js';
 import { openLevelStore } from '../src/state/level-store.js';
 import type { StateStore } from '../src/state/store.js';
+import { datasetOutcomes } from '../test/support/dataset-changes.js';
 import { startKafka, type KafkaBroker } from '../test/support/kafka-broker.js';
 
 const r1 = (x: number) => Math.round(x * 10) / 10;
@@ -62,15 +62,7 @@ async function writeState(ctx: Ctx): Promise<{ changes: number; baselineSeconds:
   const { fraction, kafka, names, root, log } = ctx;
   log(`generating ${fraction === 1 ? 'the seed-scale' : `${fraction} of the seed-scale`} dataset`);
   const ds = generate(fraction === 1 ? scales.seed : scaleFraction(fraction), 1);
-  const changes = [
-    ...ds.shopA.companies.map((r) => mapShopACompany(r as never)),
-    ...ds.shopA.contacts.map((r) => mapShopAContact(r as never)),
-    ...ds.shopB.dump.map((p) => mapPartner(p)),
-    ...ds.shopB.events.map((e) => {
-      const ev = decodeShopBEvent(e.value);
-      return ev.ok ? mapShopBEvent(ev.value) : ev;
-    }),
-  ].flatMap((o) => (o.ok ? [o.value] : []));
+  const changes = datasetOutcomes(ds).flatMap((o) => (o.ok ? [o.value] : []));
 
   let baselineSeconds = 0;
   if (process.env.RESTORE_BASELINE !== '0') {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generate, scaleFraction, scales, type Scale } from '../gen/dataset.js';
-import { decodeShopBEvent, mapPartner, mapShopAContact, mapShopACompany, mapShopBEvent } from '../mappers/index.js';
+import { datasetOutcomes } from '../../test/support/dataset-changes.js';
 import { companyProvenance, contactProvenance } from '../resolve/provenance.js';
 import { at, company, contact, person, upsert } from '../resolve/fixtures.js';
 import { Resolver } from '../resolve/resolver.js';
@@ -31,15 +31,7 @@ async function dump(store: StateStore): Promise<Record<string, Array<[string, un
  */
 async function resolveInOrder(store: StateStore, scale: Scale, seed: number): Promise<void> {
   const ds = generate(scale, seed);
-  const outcomes = [
-    ...ds.shopA.companies.map((r) => mapShopACompany(r as never)),
-    ...ds.shopA.contacts.map((r) => mapShopAContact(r as never)),
-    ...ds.shopB.dump.map((p) => mapPartner(p)),
-    ...ds.shopB.events.map((e) => {
-      const ev = decodeShopBEvent(e.value);
-      return ev.ok ? mapShopBEvent(ev.value) : ev;
-    }),
-  ];
+  const outcomes = datasetOutcomes(ds);
   const resolver = new Resolver(store, { now: () => new Date('2026-01-01T00:00:00Z') });
   let n = 0;
   for (const o of outcomes) if (o.ok) await resolver.resolve(o.value, { ref: `0@${n++}` });
