@@ -43,12 +43,29 @@ export async function openChangelogState(opts: OpenChangelogStateOptions): Promi
   } finally {
     await admin.disconnect();
   }
-  const writer = new ChangelogWriter({ kafka: opts.kafka, topic: opts.topic, transactionalId: opts.transactionalId });
   let level: LevelStateStore | undefined;
   try {
     level = await openLevelStore(opts.dir);
-    const seeded = (await appliedOffset(level, opts.topic)) === null && (await holdsState(level));
-    if (seeded) await seedChangelog(level, opts);
+    return await takeOverChangelog(level, opts);
+  } catch (err) {
+    await level?.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
+ * The takeover on an open state (an instance that was the standby, or `openChangelogState`): a
+ * state written before HA was on seeded into the changelog, the writer opened (which fences any
+ * older instance), LevelDB caught up with the changelog, then the store that writes through it.
+ */
+export async function takeOverChangelog(
+  level: LevelStateStore,
+  opts: Pick<OpenChangelogStateOptions, 'kafka' | 'topic' | 'transactionalId'>,
+): Promise<ChangelogState> {
+  const seeded = (await appliedOffset(level, opts.topic)) === null && (await holdsState(level));
+  if (seeded) await seedChangelog(level, opts);
+  const writer = new ChangelogWriter({ kafka: opts.kafka, topic: opts.topic, transactionalId: opts.transactionalId });
+  try {
     await writer.open();
     const caughtUp = await catchUp(level, { kafka: opts.kafka, topic: opts.topic });
     const store = new ChangelogStateStore(level, writer, opts.topic);
@@ -63,7 +80,6 @@ export async function openChangelogState(opts: OpenChangelogStateOptions): Promi
       },
     };
   } catch (err) {
-    await level?.close().catch(() => undefined);
     await writer.close().catch(() => undefined);
     throw err;
   }

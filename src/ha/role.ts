@@ -11,12 +11,12 @@ import { runService, serviceHealth, type ServiceOptions } from '../runtime/servi
 import { checkNames } from '../runtime/topologies.js';
 import { openLevelStore, type LevelStateStore } from '../state/level-store.js';
 import type { StateStore } from '../state/store.js';
-import { catchUp, ChangelogFollower } from './changelog-follower.js';
+import { ChangelogFollower } from './changelog-follower.js';
 import { appliedOffset } from './changelog-offset.js';
-import { holdsState, seedChangelog } from './changelog-seed.js';
-import { ChangelogStateStore } from './changelog-store.js';
+import { holdsState } from './changelog-seed.js';
 import { changelogEnd, ensureChangelogTopic } from './changelog-topic.js';
-import { ChangelogWriter } from './changelog-writer.js';
+import { takeOverChangelog } from './changelog-open.js';
+import type { ChangelogWriter } from './changelog-writer.js';
 import { haNames } from './config.js';
 import { Lease } from './lease.js';
 import { FenceAwareStore } from './role-store.js';
@@ -91,15 +91,16 @@ export async function runHighlyAvailable(o: HaRunOptions): Promise<RunSummaryJso
 
     const acquiredAt = lease.acquiredAt ?? performance.now();
     o.logger.info('HA takeover: fencing the previous writer and catching up the changelog');
-    // HA turned on over a state this instance held alone: the whole state goes to the empty changelog first.
-    const seeded = (await appliedOffset(level, names.changelogTopic)) === null && (await holdsState(level));
-    if (seeded)
-      await seedChangelog(level, { kafka, topic: names.changelogTopic, transactionalId: names.transactionalId });
-    writer = new ChangelogWriter({ kafka, topic: names.changelogTopic, transactionalId: names.transactionalId });
-    await writer.open();
-    const caughtUp = await catchUp(level, { kafka, topic: names.changelogTopic });
+    // Seeds a state written before HA was on, fences the old writer, catches up (changelog-open.ts).
+    const taken = await takeOverChangelog(level, {
+      kafka,
+      topic: names.changelogTopic,
+      transactionalId: names.transactionalId,
+    });
+    writer = taken.writer;
+    const { caughtUp, seeded } = taken;
     store = new FenceAwareStore(
-      new ChangelogStateStore(level, writer, names.changelogTopic),
+      taken.store,
       (err) => fence.trip(`a newer instance took the state changelog over (${errorMessage(err)})`),
       isFencedError,
     );
